@@ -1,0 +1,3 @@
+"""SmartReturn: reads forwarded shopping mail, tracks orders, returns and refunds."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The email model: raw bytes -> :class:`~smartreturn.mail.message.Email` (decoding, HTML->text, forwards)."""

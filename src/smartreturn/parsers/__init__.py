@@ -1,0 +1,1 @@
+"""Per-platform and per-carrier parsers: one module each, with ``identify()`` and ``extract()``."""

@@ -1,0 +1,109 @@
+"""The parser registry: an explicit list of built-ins plus third-party entry points.
+
+Specific parsers (platforms, carriers) are asked first. Exactly one may identify a mail: two is a
+:class:`ParserConflict`, never "first wins". Only when no specific parser identifies the mail are
+the generic fallbacks tried, in the order listed, and the first that yields records wins (schema.org
+markup is more precise than a bare tracking number found in the text).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import entry_points
+
+from smartreturn.errors import ParseError, ParserConflict
+from smartreturn.mail.message import Email
+from smartreturn.model import Event
+from smartreturn.parsers.base import Parser
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "smartreturn.parsers"
+
+# Specific parsers first (order does not matter among them: conflicts are errors), then fallbacks
+# (order matters). Keep one line per parser module.
+BUILTIN_PARSERS: tuple[str, ...] = (
+    # platforms
+    # carriers
+    # generic fallbacks, most precise first
+    "smartreturn.parsers.schema_org:SchemaOrgParser",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    parser: Parser | None
+    events: list[Event]
+
+
+def _load(dotted: str) -> Parser:
+    module_name, _, attr = dotted.partition(":")
+    cls = getattr(importlib.import_module(module_name), attr)
+    return cls()
+
+
+@lru_cache(maxsize=1)
+def load_parsers() -> tuple[Parser, ...]:
+    parsers = [_load(dotted) for dotted in BUILTIN_PARSERS]
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        parsers.append(ep.load()())
+    names = [p.name for p in parsers]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise ParseError(f"parser names registered twice: {sorted(duplicates)}")
+    return tuple(parsers)
+
+
+def get_parser(name: str) -> Parser:
+    for parser in load_parsers():
+        if parser.name == name:
+            return parser
+    raise ParseError(f"no parser named {name!r}")
+
+
+def _identifies(parser: Parser, email: Email) -> bool:
+    try:
+        return bool(parser.identify(email))
+    except Exception:  # identify() must never raise; a buggy one must not stop the others
+        log.exception("parser %s raised in identify()", parser.name)
+        return False
+
+
+def extract(email: Email, parsers: tuple[Parser, ...] | None = None) -> Extraction:
+    """Run the right parser over one mail. Raises ParserConflict or ParseError."""
+    parsers = load_parsers() if parsers is None else parsers
+    specific = [p for p in parsers if not getattr(p, "fallback", False)]
+    claimed = [p for p in specific if _identifies(p, email)]
+    if len(claimed) > 1:
+        raise ParserConflict("several parsers identify this mail: " + ", ".join(p.name for p in claimed))
+    if claimed:
+        return Extraction(claimed[0], _run(claimed[0], email))
+    for fallback in (p for p in parsers if getattr(p, "fallback", False)):
+        if _identifies(fallback, email):
+            events = _run(fallback, email)
+            if events:
+                return Extraction(fallback, events)
+    return Extraction(None, [])
+
+
+def _run(parser: Parser, email: Email) -> list[Event]:
+    try:
+        return list(parser.extract(email))
+    except ParseError:
+        raise
+    except Exception as exc:
+        raise ParseError(f"parser {parser.name} v{parser.version} failed: {exc!r}") from exc
+
+
+def known_sender(email: Email, parsers: tuple[Parser, ...] | None = None) -> str | None:
+    """Name of the parser whose transactional senders include this mail's sender (drift alarm)."""
+    parsers = load_parsers() if parsers is None else parsers
+    for parser in parsers:
+        for sender in getattr(parser, "senders", ()):
+            sender = sender.lower()
+            if email.from_addr == sender or (sender.startswith("@") and email.from_addr.endswith(sender)):
+                return parser.name
+    return None

@@ -1,0 +1,1 @@
+"""SQLAlchemy 2.x store: SQLite by default, PostgreSQL for multi-user hosting; Alembic migrations."""

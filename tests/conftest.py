@@ -1,0 +1,24 @@
+"""Shared fixtures. Server fixtures live in tests/servers/ and are loaded as plugins here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from smartreturn.store.db import Database, open_database
+
+pytest_plugins: list[str] = [
+    # "tests.servers.<name>" modules add real-server fixtures (Dovecot, PostgreSQL, SMTP/HTTP sinks)
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Database:
+    """A fresh, migrated SQLite file database."""
+    db = open_database(f"sqlite:///{tmp_path / 'smartreturn.db'}")
+    yield db
+    db.dispose()
