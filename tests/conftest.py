@@ -10,6 +10,8 @@ from smartreturn.store.db import Database, open_database
 
 pytest_plugins: list[str] = [
     # "tests.servers.<name>" modules add real-server fixtures (Dovecot, PostgreSQL, SMTP/HTTP sinks)
+    "tests.servers.postgres",
+    "tests.servers.dovecot",      # real Dovecot IMAP: `dovecot` (session), `imap_mailbox` (fresh user)
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,5 +22,17 @@ FIXTURES = ROOT / "fixtures"
 def sqlite_db(tmp_path: Path) -> Database:
     """A fresh, migrated SQLite file database."""
     db = open_database(f"sqlite:///{tmp_path / 'smartreturn.db'}")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    """The same test on a real SQLite file and on the real PostgreSQL server."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'smartreturn.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    db = open_database(url)
     yield db
     db.dispose()

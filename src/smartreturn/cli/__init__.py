@@ -23,6 +23,7 @@ app = typer.Typer(
 
 COMMAND_MODULES: tuple[str, ...] = (
     "smartreturn.cli.core",       # init, ingest, parse, reparse, list, show, return add/update
+    "smartreturn.cli.fixtures",   # fixtures generate / check
 )
 
 

@@ -27,7 +27,18 @@ ENTRY_POINT_GROUP = "smartreturn.parsers"
 # (order matters). Keep one line per parser module.
 BUILTIN_PARSERS: tuple[str, ...] = (
     # platforms
+    "smartreturn.parsers.taobao:TaobaoParser",
+    "smartreturn.parsers.jd:JdParser",
+    "smartreturn.parsers.pinduoduo:PinduoduoParser",
     # carriers
+    "smartreturn.parsers.sf_express:SfExpressParser",
+    "smartreturn.parsers.jd_logistics:JdLogisticsParser",
+    "smartreturn.parsers.cainiao:CainiaoParser",
+    "smartreturn.parsers.zto:ZtoParser",
+    "smartreturn.parsers.yto:YtoParser",
+    "smartreturn.parsers.sto:StoParser",
+    "smartreturn.parsers.yunda:YundaParser",
+    "smartreturn.parsers.ems:EmsParser",
     # generic fallbacks, most precise first
     "smartreturn.parsers.schema_org:SchemaOrgParser",
 )

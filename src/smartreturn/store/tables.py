@@ -244,6 +244,8 @@ class CaseEvent(Base):
     return_case_id: Mapped[int | None] = mapped_column(ForeignKey("return_cases.id", ondelete="CASCADE"))
     shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
     detail: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal | None] = mapped_column(Amount)  # refund amount for refund events
+    currency: Mapped[str | None] = mapped_column(Currency)
     source: Mapped[str] = mapped_column(String(32), default="mail")  # mail / cli / tracking
     __table_args__ = (UniqueConstraint("message_id", "seq"),)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:35:23.686118
+Create Date: 2026-11-25 12:39:55.529134
 """
 from alembic import op
 import sqlalchemy as sa
@@ -224,6 +224,8 @@ def upgrade() -> None:
     sa.Column('return_case_id', sa.Integer(), nullable=True),
     sa.Column('shipment_id', sa.Integer(), nullable=True),
     sa.Column('detail', sa.Text(), nullable=True),
+    sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=True),
+    sa.Column('currency', sa.String(length=3), nullable=True),
     sa.Column('source', sa.String(length=32), nullable=False),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_case_events_message_id_messages'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_case_events_order_id_orders'), ondelete='CASCADE'),

@@ -1,0 +1,5 @@
+"""``python -m smartreturn`` == the ``smartreturn`` command."""
+
+from smartreturn.cli import main
+
+main()

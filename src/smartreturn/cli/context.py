@@ -1,0 +1,53 @@
+"""What every command needs: the settings and the database, opened once per invocation."""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from smartreturn.config import Settings, load_settings
+from smartreturn.store.db import Database, open_database
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    root = ctx.find_root()
+    obj = root.obj if isinstance(root.obj, dict) else {}
+    if "settings" not in obj:
+        obj["settings"] = load_settings(obj.get("config_path"))
+        root.obj = obj
+    return obj["settings"]
+
+
+def database_of(ctx: typer.Context) -> Database:
+    root = ctx.find_root()
+    settings = settings_of(ctx)
+    obj = root.obj
+    if "database" not in obj:
+        obj["database"] = open_database(settings.database_url)
+        ctx.call_on_close(obj["database"].dispose)
+    return obj["database"]
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def print_json(data: Any) -> None:
+    """Stable JSON on stdout: sorted keys, UTF-8, Decimal as string, ISO-8601 times."""
+    sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, sort_keys=True, indent=2) + "\n")

@@ -1,0 +1,282 @@
+"""Everyday commands: init, ingest, parse, reparse, list, show, return add/update."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+
+import typer
+from dateutil import parser as dateparser
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from smartreturn.cli.context import console, database_of, err_console, print_json, settings_of
+from smartreturn.config import default_config_path
+from smartreturn.errors import ConfigError, ParseError
+from smartreturn.model import MessageStatus, ReasonCategory, ReturnKind, ReturnStatus
+from smartreturn.pipeline import ingest_bytes, reparse
+from smartreturn.store import queries
+
+return_app = typer.Typer(help="Enter or correct a return, exchange or refund by hand.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("ingest")(ingest)
+    app.command("parse")(parse)
+    app.command("reparse")(reparse_command)
+    app.command("list")(list_command)
+    app.command("show")(show)
+    app.add_typer(return_app, name="return")
+
+
+def init(
+    path: Path = typer.Argument(None, help="Where to write the config (default: the XDG config dir)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Write a fully commented config file."""
+    target = path or default_config_path()
+    if target.exists() and not force:
+        raise ConfigError(f"{target} exists; use --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(resources.files("smartreturn").joinpath("templates/config.toml").read_text("utf-8"), "utf-8")
+    target.chmod(0o600)  # it may hold secrets
+    console.print(f"wrote {target}")
+
+
+def ingest(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(..., help=".eml files, folders of them, Maildir folders or mbox files."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Store and parse local mail (backfill). Exits 0 even when some mails fail: they are counted."""
+    from smartreturn.daemon.sources import count_messages, iter_local
+
+    settings = settings_of(ctx)
+    db = database_of(ctx)
+    summary = {"new": 0, "duplicate": 0, "parsed": 0, "ignored": 0, "unmatched": 0, "failed": 0, "records": 0}
+    failures: list[tuple[str, str]] = []
+    total = count_messages(paths)
+    with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err_console, transient=True, disable=total < 50 or json_out) as progress:
+        task = progress.add_task("ingest", total=total)
+        for mail in iter_local(paths):
+            outcome = ingest_bytes(db, mail.raw, mail.source, settings)
+            progress.advance(task)
+            if outcome.duplicate:
+                summary["duplicate"] += 1
+                continue
+            summary["new"] += 1
+            summary[outcome.status.value] = summary.get(outcome.status.value, 0) + 1
+            summary["records"] += outcome.records
+            if outcome.status == MessageStatus.FAILED:
+                failures.append((mail.source.path or "?", outcome.reason or ""))
+    if json_out:
+        print_json({**summary, "failures": [{"path": p, "reason": r} for p, r in failures]})
+        return
+    table = Table(title="ingest summary")
+    for key in ("new", "duplicate", "parsed", "ignored", "unmatched", "failed", "records"):
+        table.add_column(key, justify="right")
+    table.add_row(*(str(summary[k]) for k in ("new", "duplicate", "parsed", "ignored", "unmatched", "failed", "records")))
+    console.print(table)
+    for path, reason in failures:
+        console.print(f"[red]failed[/red] {path}: {reason}", markup=True, highlight=False)
+
+
+def parse(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="One .eml file."),
+    json_out: bool = typer.Option(False, "--json", help="Print the records as JSON (the fixture format)."),
+) -> None:
+    """Print what the parsers extract from one mail, without storing anything.
+
+    JSON format (stable): {"parser": name|null, "parser_version": int|null, "records": [...]},
+    each record an Event with None/empty fields left out, keys sorted, Decimal as string,
+    times ISO-8601 with offset.
+    """
+    from smartreturn.mail.decode import parse_email
+    from smartreturn.parsers.fixtures import dump_records
+    from smartreturn.parsers.registry import extract
+
+    try:
+        email = parse_email(file.read_bytes())
+    except ParseError as exc:
+        raise ParseError(f"{file}: {exc}") from None
+    result = extract(email)
+    name = result.parser.name if result.parser else None
+    version = result.parser.version if result.parser else None
+    if json_out:
+        typer.echo(dump_records(name, version, result.events), nl=False)
+        return
+    console.print(f"from {email.from_addr}  subject {email.subject!r}  parser {name or '-'}", highlight=False)
+    if email.forwarded_by:
+        console.print(f"forwarded by {email.forwarded_by}; note: {email.user_note or '-'}", highlight=False)
+    table = Table("kind", "platform", "order", "tracking", "amount", "when")
+    for event in result.events:
+        amount = event.refund_amount or event.total
+        table.add_row(event.kind.value, event.platform, event.order_number or "",
+                      ", ".join(f"{t.carrier or '?'} {t.number} ({t.direction.value})" for t in event.tracking),
+                      str(amount) if amount else "", event.occurred_at.isoformat() if event.occurred_at else "")
+    console.print(table)
+
+
+def reparse_command(
+    ctx: typer.Context,
+    status: list[str] = typer.Option(None, "--status", help="Only messages with this status (repeatable)."),
+    parser: str = typer.Option(None, "--parser", help="Only messages a given parser handled."),
+) -> None:
+    """Re-run the parsers over stored mail (after a parser fix)."""
+    counts = reparse(database_of(ctx), settings_of(ctx), statuses=tuple(status or ()), parser=parser)
+    console.print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no messages")
+
+
+LISTINGS = ("orders", "returns", "shipments", "messages")
+
+
+def list_command(
+    ctx: typer.Context,
+    what: str = typer.Argument("orders", help="orders, returns, shipments or messages."),
+    platform: str = typer.Option(None, "--platform", help="Only this platform (amazon, jd, ...)."),
+    status: str = typer.Option(None, "--status", help="Only this status."),
+    since: str = typer.Option(None, "--since", help="Only since this date (YYYY-MM-DD)."),
+    limit: int = typer.Option(200, "--limit"),
+    by_priority: bool = typer.Option(False, "--by-priority", help="Returns and orders that need action, most urgent first, with the factors."),
+    json_out: bool = typer.Option(False, "--json", help="JSON instead of a table."),
+) -> None:
+    """List orders, returns, shipments or stored messages."""
+    if what not in LISTINGS:
+        raise typer.BadParameter(f"choose one of {', '.join(LISTINGS)}", param_hint="WHAT")
+    db = database_of(ctx)
+    if by_priority:
+        from smartreturn.cli.agenda import show_agenda  # the rules engine's view
+
+        show_agenda(ctx, by_priority=True, json_out=json_out)
+        return
+    since_dt = _parse_when(since) if since else None
+    with db.session() as session:
+        rows = queries.LISTERS[what](session, platform=platform, status=status, since=since_dt, limit=limit)
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        console.print(f"no {what}")
+        return
+    table = Table(*rows[0].keys(), title=what)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    console.print(table)
+
+
+def show(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="Order number, order id (o12), return case id (r3) or tracking number."),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """The timeline of an order or return case, with the mail each step came from."""
+    db = database_of(ctx)
+    with db.session() as session:
+        detail = queries.case_detail(session, ref)
+    if detail is None:
+        err_console.print(f"nothing found for {ref!r}")
+        raise typer.Exit(1)
+    if json_out:
+        print_json(detail)
+        return
+    order = detail["order"]
+    console.print(f"[bold]{order['platform']} order {order['order_number']}[/bold]  {order['merchant'] or ''}  "
+                  f"{order['total'] or ''} {order['currency'] or ''}  status {order['status']}", highlight=False)
+    for item in detail["items"]:
+        console.print(f"  • {item['quantity']} × {item['name']}  {item['unit_price'] or ''} {item['currency'] or ''}",
+                      highlight=False, markup=False)
+    for case in detail["returns"]:
+        console.print(f"  return r{case['id']} {case['kind']} [{case['status']}] reason: {case['reason_category'] or '-'} "
+                      f"{case['reason_text'] or ''}  refunded {case['refunded_amount'] or 0} of {case['expected_refund'] or '?'} "
+                      f"{case['currency'] or ''}", highlight=False, markup=False)
+    for shipment in detail["shipments"]:
+        console.print(f"  parcel {shipment['carrier']} {shipment['tracking_number']} ({shipment['direction']}) "
+                      f"{shipment['status']}", highlight=False, markup=False)
+    table = Table("when", "what", "detail", "evidence", title="timeline")
+    for step in detail["timeline"]:
+        table.add_row(step["when"], step["what"], step["detail"] or "", step["evidence"] or "")
+    console.print(table)
+
+
+def _parse_when(value: str) -> datetime:
+    try:
+        parsed = dateparser.parse(value)
+    except (ValueError, OverflowError) as exc:
+        raise typer.BadParameter(f"not a date: {value!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _money(value: str | None, name: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise typer.BadParameter(f"not an amount: {value!r}", param_hint=name) from None
+
+
+@return_app.command("add")
+def return_add(
+    ctx: typer.Context,
+    order: str = typer.Argument(..., help="Order number (created if unknown)."),
+    platform: str = typer.Option("manual", "--platform", help="Platform of the order (amazon, jd, taobao ...)."),
+    kind: ReturnKind = typer.Option(ReturnKind.RETURN, "--kind"),
+    item: list[str] = typer.Option(None, "--item", help="Returned item (repeatable)."),
+    reason: str = typer.Option(None, "--reason", help="Why (free text, any language)."),
+    category: ReasonCategory = typer.Option(None, "--category", help="Reason category (else classified from --reason)."),
+    merchant: str = typer.Option(None, "--merchant"),
+    paid: str = typer.Option(None, "--paid", help="What the order cost."),
+    expected_refund: str = typer.Option(None, "--expected-refund"),
+    shipping_cost: str = typer.Option(None, "--shipping-cost", help="What the return shipping cost you."),
+    currency: str = typer.Option("EUR", "--currency"),
+    requested: str = typer.Option(None, "--requested", help="When the return was requested (default: now)."),
+    tracking: str = typer.Option(None, "--tracking", help="Return parcel tracking number."),
+    carrier: str = typer.Option(None, "--carrier"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Enter a return or exchange by hand (输入退换货信息)."""
+    from smartreturn.store.manual import ManualReturn, add_manual_return
+
+    entry = ManualReturn(
+        order_number=order, platform=platform, kind=kind, items=tuple(item or ()), reason=reason,
+        category=category, merchant=merchant, paid=_money(paid, "--paid"),
+        expected_refund=_money(expected_refund, "--expected-refund"),
+        shipping_cost=_money(shipping_cost, "--shipping-cost"), currency=currency.upper(),
+        requested_at=_parse_when(requested) if requested else datetime.now(timezone.utc),
+        tracking_number=tracking, carrier=carrier)
+    with database_of(ctx).session() as session:
+        case_id = add_manual_return(session, entry)
+    if json_out:
+        print_json({"return_case_id": case_id})
+    else:
+        console.print(f"return r{case_id} recorded for {platform} order {order}", highlight=False)
+
+
+@return_app.command("update")
+def return_update(
+    ctx: typer.Context,
+    case: str = typer.Argument(..., help="Return case id (r3 or 3)."),
+    status: ReturnStatus = typer.Option(None, "--status"),
+    reason: str = typer.Option(None, "--reason", help="Correct the reason text (your correction wins)."),
+    category: ReasonCategory = typer.Option(None, "--category", help="Correct the reason category."),
+    refunded: str = typer.Option(None, "--refunded", help="Amount refunded so far."),
+    expected_refund: str = typer.Option(None, "--expected-refund"),
+    shipping_cost: str = typer.Option(None, "--shipping-cost"),
+    restocking_fee: str = typer.Option(None, "--restocking-fee"),
+    note: str = typer.Option(None, "--note"),
+) -> None:
+    """Correct a return case; what you set here is never overwritten by later mail."""
+    from smartreturn.store.manual import ReturnUpdate, update_return
+
+    change = ReturnUpdate(
+        status=status, reason=reason, category=category, refunded=_money(refunded, "--refunded"),
+        expected_refund=_money(expected_refund, "--expected-refund"),
+        shipping_cost=_money(shipping_cost, "--shipping-cost"),
+        restocking_fee=_money(restocking_fee, "--restocking-fee"), note=note)
+    with database_of(ctx).session() as session:
+        update_return(session, int(case.lstrip("rR")), change, now=datetime.now(timezone.utc))
+    console.print(f"return r{case.lstrip('rR')} updated")

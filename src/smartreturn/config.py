@@ -1,0 +1,341 @@
+"""Settings: TOML file + ``SMARTRETURN_*`` environment overrides + secrets from env or ``*_file`` keys.
+
+The only module that reads the environment. Lookup order for the file: ``--config``,
+``$SMARTRETURN_CONFIG``, then ``<XDG config dir>/smartreturn/config.toml``; no file means defaults.
+
+Environment overrides: ``SMARTRETURN_<SECTION>__<KEY>=value`` (e.g. ``SMARTRETURN_DATABASE__URL``);
+for IMAP accounts ``SMARTRETURN_IMAP__<ACCOUNT NAME>__<KEY>`` (e.g. ``SMARTRETURN_IMAP__MAIN__PASSWORD``).
+Values are parsed as TOML when they look like TOML (numbers, booleans, lists), else taken as strings.
+
+Secrets (passwords, API keys, Apprise URLs) are pydantic ``SecretStr``: never printed or logged.
+Any key ``X_file`` is read from that file (systemd ``LoadCredential=``; a relative path is looked up
+in ``$CREDENTIALS_DIRECTORY`` first) and its content becomes ``X``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+from smartreturn.errors import ConfigError
+
+APP = "smartreturn"
+ENV_PREFIX = "SMARTRETURN_"
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP)) / "config.toml"
+
+
+def default_state_dir() -> Path:
+    return Path(platformdirs.user_state_dir(APP))
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GeneralSettings(Section):
+    timezone: str = "UTC"               # the user's local zone: digest time, deadlines by local date
+    language: Literal["en", "zh", "de"] = "en"
+    state_dir: Path = Field(default_factory=default_state_dir)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like 'Europe/Berlin')") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class DatabaseSettings(Section):
+    url: str = ""  # empty: SQLite file in the state dir
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("only sqlite:/// and postgresql+psycopg:// URLs are supported")
+        return value
+
+
+class IngestSettings(Section):
+    # Only mail sent or forwarded by these addresses (or "@domain" suffixes) is parsed; the rest is
+    # stored as 'ignored'. Empty list: every sender is accepted (fine for local backfill only).
+    allowed_forwarders: list[str] = []
+    max_message_bytes: int = Field(default=10_000_000, gt=0)  # larger mail is kept, not parsed
+
+    @field_validator("allowed_forwarders")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return [v.strip().lower() for v in value if v.strip()]
+
+
+class ImapAccount(Section):
+    name: str
+    host: str
+    port: int | None = None            # default by security: 993 tls, 143 starttls/plain
+    security: Literal["tls", "starttls", "plain"] = "tls"
+    username: str
+    password: SecretStr | None = None
+    auth: Literal["password", "xoauth2"] = "password"
+    oauth2_token_command: str | None = None
+    oauth2_token_file: Path | None = None
+    folders: list[str] = ["INBOX"]
+    after: Literal["none", "seen", "keyword", "move"] = "keyword"
+    after_target: str = "$SmartReturn"  # keyword, or the folder to move to
+    idle: bool = True
+    poll_interval: int = Field(default=300, gt=0)  # seconds; safety net even with IDLE
+    batch_size: int = Field(default=100, gt=0)
+    drafts_folder: str | None = None   # None: the folder with the \Drafts special use
+    ca_file: Path | None = None        # extra CA for self-signed servers
+
+    @model_validator(mode="after")
+    def _check(self) -> "ImapAccount":
+        if self.security == "plain" and not _is_loopback(self.host):
+            raise ValueError("security = 'plain' is only allowed for loopback hosts (127.0.0.1, ::1, localhost)")
+        if self.auth == "password" and self.password is None:
+            raise ValueError(f"account {self.name!r} needs password, password_file or $SMARTRETURN_IMAP__{self.name.upper()}__PASSWORD")
+        if self.auth == "xoauth2" and not (self.oauth2_token_command or self.oauth2_token_file):
+            raise ValueError("auth = 'xoauth2' needs oauth2_token_command or oauth2_token_file")
+        if self.after == "move" and not self.after_target:
+            raise ValueError("after = 'move' needs after_target (the folder)")
+        return self
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or (993 if self.security == "tls" else 143)
+
+
+class ImapSettings(Section):
+    accounts: list[ImapAccount] = []
+
+
+class NotifySettings(Section):
+    urls: list[SecretStr] = []          # Apprise URLs (mailto://, json://, ntfy://...): carry tokens
+    digest_urls: list[SecretStr] = []   # where the daily digest goes; empty: same as urls
+    digest_time: str = "08:00"          # local time (general.timezone)
+    push_urgent: bool = True            # urgent items also as an immediate short push
+    template_dir: Path | None = None    # user templates override the shipped ones
+
+    @field_validator("digest_time")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        hour, _, minute = value.partition(":")
+        if not (hour.isdigit() and minute.isdigit() and 0 <= int(hour) < 24 and 0 <= int(minute) < 60):
+            raise ValueError("digest_time must be HH:MM (24 h)")
+        return value
+
+
+class DraftSettings(Section):
+    enabled: bool = True                # put follow-up drafts into the IMAP Drafts folder
+    auto_send: bool = False             # never sent automatically unless the user enables it
+    account: str | None = None          # IMAP account for drafts; default: the first one
+    from_address: str | None = None
+
+
+class TrackingProviderSettings(Section):
+    api_key: SecretStr | None = None
+    customer: str | None = None         # Kuaidi100 'customer'
+    base_url: str | None = None
+    per_second: float | None = None     # requests; None: the provider's documented rate
+    per_hour: int | None = None         # requests
+    per_month: int | None = None        # billed units: registrations (17TRACK, AfterShip), queries (Kuaidi100)
+    timeout: float = Field(default=20.0, gt=0)  # seconds per HTTP request
+
+
+class TrackingSettings(Section):
+    providers: list[Literal["17track", "aftership", "kuaidi100"]] = []  # in order of preference
+    seventeen_track: TrackingProviderSettings = TrackingProviderSettings()
+    aftership: TrackingProviderSettings = TrackingProviderSettings()
+    kuaidi100: TrackingProviderSettings = TrackingProviderSettings()
+    stuck_days: dict[str, int] = {"default": 5}
+    # Adaptive polling (tracking/poller.py): often when out for delivery, rarely when not moving.
+    poll_out_for_delivery_minutes: int = Field(default=30, gt=0)
+    poll_active_hours: float = Field(default=3.0, gt=0)      # moved within idle_after_days
+    poll_idle_hours: float = Field(default=12.0, gt=0)       # no movement for idle_after_days
+    idle_after_days: int = Field(default=3, gt=0)
+    error_backoff_minutes: int = Field(default=30, gt=0)     # after a 5xx / malformed answer
+    max_budget_wait: float = Field(default=60.0, ge=0)       # seconds one run may wait for the budget
+
+
+class RulesSettings(Section):
+    extra_rules_dir: Path | None = None   # more *.toml rule files; they override the shipped ones
+    region: str | None = None             # the user's default region (cn / eu / uk / us ...)
+    # inline rules, same tables as the rule files ([[rules.overrides.return_window]] ...); loaded last
+    overrides: dict[str, Any] = {}
+    holiday_country: str | None = None    # public holidays for deadline roll-over when the order's region is no country
+    parser_health_days: int = Field(default=3, gt=0)     # look back this far for unmatched platform mail
+    received_no_refund_days: int = Field(default=3, ge=0)  # merchant has the parcel this long, no refund yet
+    anomaly_min_history: int = Field(default=5, gt=0)    # past cases needed before "unusual" is judged
+
+
+class PrioritySettings(Section):
+    urgency: float = 0.4
+    value: float = 0.25
+    reason_severity: float = 0.15
+    merchant_reliability: float = 0.15
+    user_preference: float = 0.05
+    prefer: dict[str, float] = {}  # merchant or platform name -> 0..1, how much the user cares
+
+
+class StatsSettings(Section):
+    base_currency: str | None = None
+    exchange_rates: dict[str, float] = {}  # "USD": 7.1 means 1 USD = 7.1 base; no invented rates
+
+
+class Settings(Section):
+    general: GeneralSettings = GeneralSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    ingest: IngestSettings = IngestSettings()
+    imap: ImapSettings = ImapSettings()
+    notify: NotifySettings = NotifySettings()
+    drafts: DraftSettings = DraftSettings()
+    tracking: TrackingSettings = TrackingSettings()
+    rules: RulesSettings = RulesSettings()
+    priority: PrioritySettings = PrioritySettings()
+    stats: StatsSettings = StatsSettings()
+    source: Path | None = Field(default=None, exclude=True)  # the file it came from, for messages
+
+    @property
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{self.general.state_dir / 'smartreturn.db'}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Env:
+    values: dict[str, str]
+
+
+def find_config_path(explicit: str | os.PathLike[str] | None, env: dict[str, str] | None = None) -> Path | None:
+    env = os.environ if env is None else env
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist")
+        return path
+    if env.get(ENV_PREFIX + "CONFIG"):
+        path = Path(env[ENV_PREFIX + "CONFIG"]).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"config file {path} (from $SMARTRETURN_CONFIG) does not exist")
+        return path
+    path = default_config_path()
+    return path if path.is_file() else None
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Load and validate settings; raises ConfigError naming the key and the file."""
+    env = dict(os.environ if env is None else env)
+    config_path = find_config_path(path, env)
+    where = str(config_path) if config_path else "defaults/environment"
+    data: dict[str, Any] = {}
+    if config_path:
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_path}: not valid TOML: {exc}") from exc
+    _apply_env(data, env)
+    _resolve_files(data, env, where, ())
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, where)) from None
+    return settings.model_copy(update={"source": config_path})
+
+
+def _apply_env(data: dict[str, Any], env: dict[str, str]) -> None:
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        parts = [p.lower() for p in name[len(ENV_PREFIX):].split("__")]
+        value = _env_value(raw)
+        if parts[0] == "imap" and len(parts) == 3:
+            accounts = data.setdefault("imap", {}).setdefault("accounts", [])
+            match = [a for a in accounts if str(a.get("name", "")).lower() == parts[1]]
+            if match:
+                match[0][parts[2]] = value
+            else:
+                accounts.append({"name": parts[1], parts[2]: value})
+            continue
+        node = data
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+
+
+def _env_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _resolve_files(node: Any, env: dict[str, str], where: str, path: tuple[str, ...]) -> None:
+    if isinstance(node, list):
+        for index, child in enumerate(node):
+            _resolve_files(child, env, where, path + (str(index),))
+        return
+    if not isinstance(node, dict):
+        return
+    for key in list(node):
+        value = node[key]
+        if key.endswith("_file") and key[:-5] and isinstance(value, str) and key not in _PATH_KEYS:
+            target = key[:-5]
+            file_path = _credential_path(value, env)
+            try:
+                content = file_path.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(f"{where}: key {'.'.join(path + (key,))}: cannot read {file_path}: {exc.strerror}") from None
+            del node[key]
+            if target.endswith("urls"):
+                node[target] = [line.strip() for line in content.splitlines() if line.strip()]
+            else:
+                node[target] = content
+        else:
+            _resolve_files(value, env, where, path + (key,))
+
+
+_PATH_KEYS = {"oauth2_token_file", "ca_file"}  # these are paths the program reads itself
+
+
+def _credential_path(value: str, env: dict[str, str]) -> Path:
+    path = Path(value).expanduser()
+    if not path.is_absolute() and env.get("CREDENTIALS_DIRECTORY"):
+        candidate = Path(env["CREDENTIALS_DIRECTORY"]) / path
+        if candidate.exists():
+            return candidate
+    return path
+
+
+def _describe(exc: ValidationError, where: str) -> str:
+    lines = [f"invalid configuration in {where}:"]
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        lines.append(f"  {key}: {message}")
+    return "\n".join(lines)

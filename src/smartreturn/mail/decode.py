@@ -1,0 +1,326 @@
+"""Raw bytes -> :class:`~smartreturn.mail.message.Email`.
+
+MIME structure comes from mail-parser (on the stdlib ``email`` package); bodies and headers are
+decoded here so that every charset failure has the same, never-crashing fallback:
+declared charset -> UTF-8 -> GB18030 -> Latin-1 with replacement. GB2312/GBK labels are read as
+GB18030 (its superset; Chinese mailers often label GBK text as GB2312).
+
+Attachments are never decoded: only text/plain and text/html leaves outside attachments are read,
+plus ``message/rfc822`` parts (forwards as attachments), which are decoded recursively.
+
+``received`` is the Date header of the (original) mail. When it is missing or unreadable, the newest
+date among the Received headers is used; when there is none either, the current time (UTC) is used
+and a warning is logged: a mail without any date is rare and the time we saw it is the best we know.
+"""
+
+from __future__ import annotations
+
+import email.errors
+import email.header
+import email.utils
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from email.message import Message
+
+import mailparser
+from dateutil import parser as dateutil_parser
+
+from smartreturn.errors import ParseError
+from smartreturn.mail import forward
+from smartreturn.mail.html import html_to_text
+from smartreturn.mail.message import Email
+
+log = logging.getLogger(__name__)
+
+__all__ = ["decode_bytes", "decode_header_value", "parse_date", "parse_email"]
+
+_GB_ALIASES = frozenset({"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "gb2312-80", "euc-cn", "x-euc-cn", "csgb2312", "ms936", "windows-936"})
+_ALIASES = {"ks_c_5601-1987": "cp949", "x-sjis": "shift_jis", "unicode-1-1-utf-8": "utf-8", "utf8": "utf-8"}
+_HTML_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_WS = re.compile(r"\s+")
+MAX_FORWARD_DEPTH = 3
+
+
+def normalise_charset(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    if label in _GB_ALIASES or label.startswith("gb2312"):
+        return "gb18030"
+    return _ALIASES.get(label, label)
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> str:
+    """Decode text with the fallback chain; never raises."""
+    tried: list[str] = []
+    for charset in (normalise_charset(declared), "utf-8", "gb18030"):
+        if not charset or charset in tried:
+            continue
+        tried.append(charset)
+        try:
+            return data.decode(charset)
+        except (LookupError, UnicodeError):
+            continue
+    return data.decode("latin-1", errors="replace")
+
+
+def _unsurrogate(value: str) -> str:
+    """Raw 8-bit header bytes arrive as surrogate escapes from the stdlib parser: decode them properly."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return decode_bytes(value.encode("ascii", "surrogateescape"))
+
+
+def decode_header_value(value: str | email.header.Header | None) -> str:
+    """RFC 2047 encoded words (any charset, incl. GBK), folded lines and raw 8-bit bytes -> one line."""
+    if value is None:
+        return ""
+    if isinstance(value, email.header.Header):
+        value = str(value)
+    value = _unsurrogate(_FOLD.sub("", value))
+    if "=?" not in value:
+        return _WS.sub(" ", value).strip()
+    try:
+        chunks = email.header.decode_header(value)
+    except (email.errors.HeaderParseError, ValueError, LookupError):
+        return _WS.sub(" ", value).strip()
+    out: list[str] = []
+    for chunk, charset in chunks:
+        if isinstance(chunk, str):
+            out.append(chunk)
+        elif charset is None:
+            try:
+                out.append(chunk.decode("raw-unicode-escape"))
+            except UnicodeError:
+                out.append(chunk.decode("latin-1"))
+        else:
+            out.append(decode_bytes(chunk, charset))
+    return _WS.sub(" ", "".join(out)).strip()
+
+
+def parse_address(value: str | None) -> tuple[str, str]:
+    """(display name, lower-cased address) of the first address in a header value."""
+    if not value:
+        return "", ""
+    raw = _unsurrogate(_FOLD.sub("", str(value)))
+    name, addr = email.utils.parseaddr(raw)
+    name = decode_header_value(name) if name else ""
+    if not addr and not name:
+        return decode_header_value(raw), ""
+    return name, addr.strip().lower()
+
+
+def parse_addresses(values: list[str]) -> tuple[str, ...]:
+    raw = [_unsurrogate(_FOLD.sub("", str(v))) for v in values]
+    return tuple(addr.lower() for _, addr in email.utils.getaddresses(raw) if addr)
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """A mail date (RFC 2822 or anything dateutil reads) as a tz-aware datetime; naive means UTC."""
+    if not value:
+        return None
+    value = _WS.sub(" ", value).strip()
+    parsed: datetime | None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        try:
+            parsed = dateutil_parser.parse(value, fuzzy=True)
+        except (ValueError, OverflowError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _received_date(msg: Message) -> datetime | None:
+    dates = []
+    for header in msg.get_all("Received", []) or []:
+        _, _, when = str(header).rpartition(";")
+        parsed = parse_date(when)
+        if parsed is not None:
+            dates.append(parsed)
+    return max(dates) if dates else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Decoded:
+    """One MIME message, decoded; not yet forward-unwrapped."""
+
+    message_id: str
+    from_addr: str
+    from_name: str
+    subject: str
+    date: datetime | None
+    to_addrs: tuple[str, ...]
+    headers: tuple[tuple[str, str], ...]
+    text: str               # from text/plain parts ("" when there are none)
+    html: str | None
+    attached: tuple[Message, ...] = field(default=())  # message/rfc822 parts, in order
+
+
+def _payload_bytes(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # a malformed part: keep what the stdlib left us
+        log.debug("undecodable payload in a %s part", part.get_content_type(), exc_info=True)
+        data = None
+    if data is None:
+        payload = part.get_payload()
+        data = payload.encode("ascii", "surrogateescape") if isinstance(payload, str) else b""
+    return data
+
+
+def _part_text(part: Message) -> str:
+    data = _payload_bytes(part)
+    charset = part.get_content_charset()
+    if charset is None and part.get_content_subtype() == "html":
+        meta = _HTML_META_CHARSET.search(data[:2048])
+        charset = meta.group(1).decode("ascii") if meta else None
+    return decode_bytes(data, charset)
+
+
+def _is_attachment(part: Message) -> bool:
+    disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
+    return disposition == "attachment"
+
+
+def _walk_bodies(part: Message, plain: list[str], html: list[str], attached: list[Message]) -> None:
+    """Collect body texts and attached messages without descending into attachments."""
+    ctype = part.get_content_type()
+    if ctype == "message/rfc822":
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+            attached.append(inner[0])
+        return
+    if part.is_multipart():
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            for sub in payload:
+                if isinstance(sub, Message):
+                    _walk_bodies(sub, plain, html, attached)
+        return
+    if _is_attachment(part):
+        return
+    if ctype == "text/plain":
+        plain.append(_part_text(part))
+    elif ctype == "text/html":
+        html.append(_part_text(part))
+
+
+def _decode_message(msg: Message, raw_for_id: bytes) -> _Decoded:
+    plain: list[str] = []
+    html: list[str] = []
+    attached: list[Message] = []
+    _walk_bodies(msg, plain, html, attached)
+    from_name, from_addr = parse_address(msg.get("From") or msg.get("Sender"))
+    message_id = _WS.sub("", str(msg.get("Message-ID") or ""))
+    if not message_id:
+        message_id = f"<{hashlib.sha256(raw_for_id).hexdigest()[:32]}@smartreturn.invalid>"
+    date = parse_date(decode_header_value(msg.get("Date"))) or _received_date(msg)
+    headers = tuple((str(k), decode_header_value(v)) for k, v in msg.items())
+    return _Decoded(
+        message_id=message_id,
+        from_addr=from_addr,
+        from_name=from_name,
+        subject=decode_header_value(msg.get("Subject")),
+        date=date,
+        to_addrs=parse_addresses(msg.get_all("To", []) + msg.get_all("Cc", [])),
+        headers=headers,
+        text="\n".join(t.strip("\r\n") for t in plain if t.strip()),
+        html="\n".join(html) if html else None,
+        attached=tuple(attached),
+    )
+
+
+def _parse_mime(raw: bytes) -> Message:
+    try:
+        parsed = mailparser.parse_from_bytes(raw)
+    except Exception as exc:  # mail-parser raises its own and stdlib errors on hostile input
+        raise ParseError(f"MIME structure could not be parsed: {exc}") from exc
+    msg = parsed.message
+    if msg is None:
+        raise ParseError("MIME structure could not be parsed: no message")
+    return msg
+
+
+def parse_email(raw: bytes) -> Email:
+    """Decode one raw mail. Raises :class:`ParseError` for empty input or input without headers."""
+    if not raw:
+        raise ParseError("empty mail: 0 bytes")
+    if not raw.strip():
+        raise ParseError(f"empty mail: {len(raw)} bytes of whitespace only")
+    msg = _parse_mime(raw)
+    if len(msg.keys()) == 0 or not any(msg.get(h) for h in ("From", "Date", "Subject", "Message-ID", "Received", "To", "Sender")):
+        raise ParseError("not a mail: no headers (From/Date/Subject/Message-ID) found at the start")
+    outer = _decode_message(msg, raw)
+    return _to_email(outer, raw)
+
+
+def _to_email(outer: _Decoded, raw: bytes) -> Email:
+    original, note = _unwrap(outer)
+    text = original.text or (html_to_text(original.html) if original.html else "")
+    received = original.date or outer.date
+    if received is None:
+        log.warning("mail %s has no Date or Received header: using the current time", outer.message_id)
+        received = datetime.now(UTC)
+    is_forward = original is not outer
+    return Email(
+        message_id=outer.message_id,
+        from_addr=original.from_addr,
+        from_name=original.from_name,
+        subject=forward.strip_subject_prefix(original.subject) if is_forward else original.subject,
+        received=received,
+        text=text,
+        html=original.html,
+        raw=raw,
+        to_addrs=original.to_addrs,
+        forwarded_by=(outer.from_addr or None) if is_forward else None,
+        user_note=note,
+        outer_from=outer.from_addr,
+        headers=original.headers,
+    )
+
+
+def _unwrap(outer: _Decoded) -> tuple[_Decoded, str | None]:
+    """The original mail inside a forward (attached or inline) and the user's note; else (outer, None)."""
+    current, note = outer, None
+    for _ in range(MAX_FORWARD_DEPTH):
+        inner = _unwrap_once(current)
+        if inner is None:
+            break
+        current, found_note = inner
+        note = note or found_note
+    return current, note
+
+
+def _unwrap_once(msg: _Decoded) -> tuple[_Decoded, str | None] | None:
+    if msg.attached:
+        inner = _decode_message(msg.attached[0], b"")
+        body = msg.text or (html_to_text(msg.html) if msg.html else "")
+        return inner, forward.clean_note(body)
+    found = forward.find_forward(msg.text, msg.html)
+    if found is None:
+        return None
+    hdr = dict(found.headers)
+    from_name, from_addr = parse_address(hdr.get("from"))
+    date = found.date
+    inner = replace(
+        msg,
+        from_addr=from_addr or msg.from_addr,
+        from_name=from_name,
+        subject=hdr.get("subject", msg.subject),
+        date=date or msg.date,
+        to_addrs=parse_addresses([hdr["to"]]) if hdr.get("to") else (),
+        headers=tuple((k.title(), v) for k, v in found.headers),
+        text=found.text,
+        html=found.html,
+        attached=(),
+    )
+    return inner, found.note

@@ -1,0 +1,369 @@
+"""Amazon (.com, .co.uk, .de and the other marketplaces): order, shipment, delivery, return, refund
+and cancellation mails, in English and German.
+
+Amazon changes its templates often, so nothing here depends on one layout: the kind of mail comes
+from the subject (quoted item titles removed, so an item called "Return Air Filter" cannot mislead),
+and the facts from labelled values in the readable body ("Order #", "Quantity:", "Tracking ID",
+"Rücksendegrund", "Erstattungsbetrag" ...).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from datetime import date
+from typing import ClassVar
+
+from smartreturn.mail.message import Email
+from smartreturn.model import (
+    Direction,
+    Event,
+    EventKind,
+    Item,
+    Money,
+    ReturnKind,
+    ShipmentStatus,
+    TrackingRef,
+)
+from smartreturn.parsers.common_intl import (
+    body_text,
+    carrier_code,
+    find_money,
+    find_tracking,
+    guess_carrier,
+    label_value,
+    note_reason,
+    parse_date,
+    parse_money,
+)
+
+log = logging.getLogger(__name__)
+
+_MARKETS: dict[str, str] = {  # domain -> currency
+    "amazon.com": "USD", "amazon.co.uk": "GBP", "amazon.de": "EUR", "amazon.fr": "EUR", "amazon.it": "EUR",
+    "amazon.es": "EUR", "amazon.nl": "EUR", "amazon.com.be": "EUR", "amazon.ie": "EUR", "amazon.at": "EUR",
+    "amazon.se": "SEK", "amazon.pl": "PLN", "amazon.ca": "CAD", "amazon.com.au": "AUD", "amazon.com.mx": "MXN",
+    "amazon.com.br": "BRL", "amazon.co.jp": "JPY", "amazon.in": "INR", "amazon.sg": "SGD", "amazon.ae": "AED",
+    "amazon.sa": "SAR", "amazon.com.tr": "TRY",
+}
+_LOCALS = ("auto-confirm", "shipment-tracking", "order-update", "return", "returns", "rueckgabe",
+           "retours", "payments-messages", "cs-reply", "no-reply", "conferma-ordine", "bestellbestaetigung",
+           "versandbestaetigung", "confirmar-envio", "confirmation-commande", "digital-no-reply")
+# Senders that only send marketing, reviews or account mail.
+_NEVER_LOCALS = frozenset(("store-news", "deals", "vfe-campaign-response", "customer-reviews-messages",
+                           "account-update", "marketplace-messages", "newsletter", "recommendations",
+                           "gc-orders", "prime", "alexa", "kindle-deals", "ebooks-deals"))
+
+_QUOTED = re.compile(r"\"[^\"]*\"|„[^“”\"]*[“”\"]|“[^”]*”|«[^»]*»|'[^']{6,}'")
+_NEGATIVE = re.compile(
+    r"verification code|sign-?in|password|one-time|\botp\b|security alert|unusual activity|"
+    r"anmelde|passwort|bestätigungscode|sicherheitscode|rate your|review|how (?:was|did)|feedback|"
+    r"bewerten|bewertung|rezension|deals?\b|% off|prime day|black friday|recommend|empfehl|angebot|"
+    r"newsletter|wish ?list|wunschzettel|wunschliste|price drop|preissenkung|subscribe|abonn|survey|umfrage",
+    re.IGNORECASE,
+)
+
+_EARLY = "arriving_early"
+# Order matters: the first rule that matches the (quote-free) subject wins.
+_SUBJECT_RULES: tuple[tuple[str, str], ...] = (
+    (EventKind.REFUND_ISSUED, r"refund|erstattung|remboursement|rimborso|reembolso"),
+    (EventKind.RETURN_RECEIVED, r"(?:received|erhalten|eingegangen).{0,40}(?:return|rücksendung|rückgabe)|"
+                                r"(?:return|rücksendung|rückgabe).{0,40}(?:received|erhalten|eingegangen)"),
+    (EventKind.RETURN_SHIPPED, r"drop-?off|dropped off|(?:rücksendung|rückgabe).{0,30}abgegeben"),
+    (EventKind.RETURN_LABEL, r"return (?:shipping )?label|rücksendeetikett|etiquette de retour"),
+    (EventKind.RETURN_REQUESTED, r"\breturn|rücksendung|rückgabe|retour|reso\b|devoluci"),
+    (EventKind.CANCELLED, r"cancel|storniert|stornierung|annul"),
+    (EventKind.DELIVERY_EXCEPTION, r"delivery attempt|attempted delivery|zustellversuch|delayed|running late|"
+                                   r"verspätet|verzögert|could not be delivered|nicht zugestellt"),
+    (EventKind.DELIVERED, r"\bdelivered\b|zugestellt|geliefert|livré|consegnato|entregado"),
+    (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|zustellung heute|heute zugestellt|"
+                                 r"wird heute geliefert|en cours de livraison|in consegna"),
+    (_EARLY, r"arriving early|arrive early|arriving earlier|arrives early|früher als|kommt früher|früher an"),
+    (EventKind.SHIPPED, r"shipped|dispatched|versandt|verschickt|on (?:its|the) way|unterwegs|expédié|"
+                        r"spedito|enviado"),
+    (EventKind.ORDER_PLACED, r"ordered\b|order confirm|your amazon\.\S+ order|thanks for your order|"
+                             r"bestellt\b|bestellbestätigung|ihre bestellung|deine bestellung|"
+                             r"confirmation de commande|conferma d'ordine"),
+)
+_SUBJECT_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _SUBJECT_RULES)
+# Sentences that only a transactional body opens with (for mails whose subject was lost or rewritten).
+_BODY_RULES: tuple[tuple[str, str], ...] = (
+    (EventKind.REFUND_ISSUED, r"(?:issued|processed|initiated) (?:a |your )?refund|refund (?:of|total|amount)|"
+                              r"erstattung (?:in höhe|von|veranlasst)|erstattungsbetrag"),
+    (EventKind.RETURN_RECEIVED, r"(?:we(?:'ve| have)? received|wir haben) (?:your |ihre )?(?:return|rücksendung)"),
+    (EventKind.RETURN_REQUESTED, r"your return (?:request|is|has)|return reason|rücksendegrund|ihre rücksendung"),
+    (EventKind.CANCELLED, r"(?:has|have) been cancell?ed|wurde storniert"),
+    (EventKind.DELIVERED, r"(?:was|been|has been) delivered|wurde zugestellt"),
+    (EventKind.OUT_FOR_DELIVERY, r"is out for delivery|ist in zustellung"),
+    (_EARLY, r"arriving early|früher als erwartet"),
+    (EventKind.SHIPPED, r"(?:has|have) (?:been )?(?:shipped|dispatched)|wurde(?:n)? versandt"),
+    (EventKind.ORDER_PLACED, r"thanks? (?:you )?for your order|vielen dank für ihre bestellung|"
+                             r"danke für deine bestellung|order confirmation|bestellbestätigung"),
+)
+_BODY_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _BODY_RULES)
+
+_ORDER_NO = re.compile(r"\b((?:\d{3}|D\d{2})-\d{7}-\d{7})\b")
+_QTY = re.compile(r"^(?:quantity|qty|menge|anzahl|quantité|quantità|cantidad)\s*[.:]?\s*(\d{1,3})\b", re.IGNORECASE)
+_TIMES = re.compile(r"^(\d{1,3})\s*[x×]\s+(.{3,})$|^(.{3,}?)\s+[x×]\s*(\d{1,3})$")
+_NOT_A_NAME = re.compile(
+    r"^(?:sold by|verkauf(?:t)? (?:durch|von)|versand durch|condition|zustand|size|größe|color|colour|farbe|"
+    r"style|stil|seller|verkäufer|quantity|qty|menge|anzahl|price|preis|item subtotal|order #|bestellnr|"
+    r"arriving|ship to|lieferung an|track|view|buy again|return|your orders|order total|total|summe|"
+    r"gesamt|subtotal|zwischensumme|shipping|versand|tax|mwst|ust|\$|£|€|eur\b|usd\b|gbp\b)",
+    re.IGNORECASE,
+)
+_SHIPMENT_MARK = re.compile(
+    r"^(?:shipment|package|parcel|sendung|paket|lieferung|envoi|colis|pacco|paquete)\s+(\d+)\s+(?:of|von|de|di|/)\s+(\d+)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+_TOTAL_LABELS = (r"order total|grand total|total for this order|gesamtsumme|gesamtbetrag|endbetrag|bestellsumme|"
+                 r"summe|total|montant total|totale")
+_DELIVERY_LABELS = (r"now arriving|arriving|arrives|estimated delivery(?: date)?|guaranteed delivery|"
+                    r"delivery estimate|expected (?:delivery|by)|now expected|voraussichtliche (?:lieferung|zustellung)|"
+                    r"voraussichtliches lieferdatum|lieferung(?: voraussichtlich)?|zustellung|kommt an|jetzt am|"
+                    r"livraison prévue|consegna prevista")
+_CARRIER_LABELS = (r"carrier|shipped with|shipped by|shipped via|delivered by|being shipped by|"
+                   r"versand (?:durch|mit)|zusteller|versanddienstleister|transporteur|corriere|transportista|"
+                   r"drop (?:it )?off at(?: an?| any| the)?|abgeben bei|versendet mit|zurücksenden mit")
+_REASON = re.compile(
+    r"^(?:return reason|reason for (?:your )?return|reason|rücksendegrund|rückgabegrund|grund (?:für die|der) "
+    r"(?:rücksendung|rückgabe)|motif du retour|motivo del reso|motivo de la devolución)\s*[:：]?[ \t]*\n?[ \t]*(.+)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CASE_LABELS = r"return id|return number|rma(?: number| #)?|return authori[sz]ation(?: number)?|rücksendenummer|rma-nummer"
+_REFUND_LABELS = (r"refund total|total refund|refund amount|refund of|refund subtotal|estimated refund|"
+                  r"amount refunded|refunded|erstattungsbetrag|erstattung in höhe von|gesamterstattung|"
+                  r"voraussichtliche erstattung|erstattung von|erstattung|rückerstattung|remboursement|rimborso|reembolso")
+_RETURN_BY = (r"return by|return deadline|please return (?:it |your item |them )?by|ship (?:it|your return) by|"
+              r"drop (?:it )?off by|rücksendung bis|zurücksenden bis|bis spätestens|bis zum")
+_LABEL_SIGNS = re.compile(
+    r"return label|print (?:your |the )?label|qr code|rücksendeetikett|etikett|qr-code|label drucken", re.IGNORECASE
+)
+
+
+class AmazonParser:
+    name: ClassVar[str] = "amazon"
+    version: ClassVar[int] = 1
+    fallback: ClassVar[bool] = False
+    senders: ClassVar[tuple[str, ...]] = tuple(
+        f"{local}@{domain}" for domain in ("amazon.com", "amazon.co.uk", "amazon.de", "amazon.fr", "amazon.it",
+                                           "amazon.es", "amazon.ca") for local in _LOCALS
+    )
+
+    def identify(self, email: Email) -> bool:
+        try:
+            return _market(email) is not None and _classify(email) is not None
+        except Exception:  # identify() never raises
+            log.exception("amazon identify failed")
+            return False
+
+    def extract(self, email: Email) -> list[Event]:
+        domain = _market(email)
+        kind = _classify(email)
+        if domain is None or kind is None:
+            return []
+        return _Extractor(email, domain, kind).events()
+
+
+def _market(email: Email) -> str | None:
+    local, _, host = email.from_addr.partition("@")
+    if local in _NEVER_LOCALS:
+        return None
+    for domain in _MARKETS:
+        if host == domain or host.endswith("." + domain):
+            return domain
+    return None
+
+
+def _classify(email: Email) -> str | None:
+    subject = _QUOTED.sub(" ", email.subject or "")
+    subject = re.sub(r"^\s*(?:(?:fwd?|wg|aw|re)\s*:\s*)+", "", subject, flags=re.IGNORECASE)
+    if _NEGATIVE.search(subject):
+        return None
+    for kind, pattern in _SUBJECT_RES:
+        if pattern.search(subject):
+            return kind
+    head = body_text(email)[:1500]
+    for kind, pattern in _BODY_RES:
+        if pattern.search(head):
+            return kind
+    return None
+
+
+class _Extractor:
+    def __init__(self, email: Email, domain: str, kind: str) -> None:
+        self.email = email
+        self.domain = domain
+        self.kind = kind
+        self.currency = _MARKETS[domain]
+        self.dayfirst = domain != "amazon.com"
+        self.text = body_text(email)
+        self.lines = [ln for ln in self.text.split("\n") if ln.strip()]
+        order = _ORDER_NO.search(self.text) or _ORDER_NO.search(email.subject)
+        self.base = Event(
+            kind=EventKind.ORDER_PLACED,
+            platform="amazon",
+            order_number=order.group(1) if order else None,
+            merchant="Amazon." + domain.partition(".")[2],
+            occurred_at=email.received,
+        )
+
+    # ----------------------------------------------------------------- dispatch
+    def events(self) -> list[Event]:
+        kind = self.kind
+        if kind == EventKind.ORDER_PLACED:
+            return [replace(self.base, kind=kind, items=self.items(self.text), total=self.total(),
+                            expected_delivery=self.expected(self.text))]
+        if kind in (EventKind.SHIPPED, _EARLY, EventKind.OUT_FOR_DELIVERY, EventKind.DELIVERED,
+                    EventKind.DELIVERY_EXCEPTION):
+            return self.shipments()
+        if kind == EventKind.CANCELLED:
+            return [replace(self.base, kind=kind, items=self.items(self.text),
+                            refund_amount=find_money(self.text, _REFUND_LABELS, self.currency))]
+        return self.returns()
+
+    # ----------------------------------------------------------------- shipments
+    def shipments(self) -> list[Event]:
+        kind, status, detail = {
+            EventKind.SHIPPED: (EventKind.SHIPPED, ShipmentStatus.IN_TRANSIT, None),
+            _EARLY: (EventKind.SHIPPED, ShipmentStatus.IN_TRANSIT, "Arriving early"),
+            EventKind.OUT_FOR_DELIVERY: (EventKind.OUT_FOR_DELIVERY, ShipmentStatus.OUT_FOR_DELIVERY, None),
+            EventKind.DELIVERED: (EventKind.DELIVERED, ShipmentStatus.DELIVERED, None),
+            EventKind.DELIVERY_EXCEPTION: (EventKind.DELIVERY_EXCEPTION, ShipmentStatus.EXCEPTION, None),
+        }[self.kind]
+        blocks = self.blocks()
+        events: list[Event] = []
+        for block in blocks:
+            refs = self.tracking(block, Direction.OUTBOUND)
+            items = self.items(block) if len(blocks) > 1 or events == [] else ()
+            order = _ORDER_NO.search(block)
+            events.append(replace(
+                self.base, kind=kind, shipment_status=status, detail=detail, tracking=refs, items=items,
+                order_number=order.group(1) if order else self.base.order_number,
+                expected_delivery=None if kind == EventKind.DELIVERED else self.expected(block),
+            ))
+        if len(blocks) == 1 and len(events[0].tracking) > 1:
+            # one mail, several tracking numbers but no per-parcel sections: one event per parcel,
+            # items stay on the first so nothing is counted twice
+            first = events[0]
+            events = [replace(first, tracking=(ref,), items=first.items if i == 0 else ())
+                      for i, ref in enumerate(first.tracking)]
+        return events
+
+    def blocks(self) -> list[str]:
+        marks = list(_SHIPMENT_MARK.finditer(self.text))
+        if len(marks) < 2:
+            return [self.text]
+        head = self.text[: marks[0].start()]
+        blocks = []
+        for i, m in enumerate(marks):
+            end = marks[i + 1].start() if i + 1 < len(marks) else len(self.text)
+            blocks.append(self.text[m.start(): end])
+        if not _ORDER_NO.search(blocks[0]) and _ORDER_NO.search(head):
+            pass  # the order number in the head applies to every block through self.base
+        return blocks
+
+    def tracking(self, block: str, direction: Direction) -> tuple[TrackingRef, ...]:
+        numbers = find_tracking(block)
+        if not numbers:
+            return ()
+        hint = label_value(block, _CARRIER_LABELS, r"[A-Za-z][\w .&-]{1,30}")
+        if carrier_code(hint) is None:
+            hint = block if carrier_code(block) else ("DHL" if self.domain == "amazon.de" else None)
+        return tuple(TrackingRef(n, guess_carrier(n, hint), direction) for n in numbers)
+
+    # ----------------------------------------------------------------- returns and refunds
+    def returns(self) -> list[Event]:
+        text = self.text
+        reason = note_reason(self.email)
+        if reason is None:
+            m = _REASON.search(text)
+            reason = m.group(1).split("\t")[0].strip() if m else None
+        case = label_value(text, _CASE_LABELS, r"[A-Za-z0-9][A-Za-z0-9-]{4,}")
+        refund = find_money(text, _REFUND_LABELS, self.currency)
+        fee = find_money(text, r"return shipping (?:fee|cost)|rücksendekosten|label fee", self.currency)
+        return_by = self.date_after(text, _RETURN_BY)
+        extra = (("return_by", return_by.isoformat()),) if return_by else ()
+        common = replace(self.base, items=self.items(text), return_reason=reason, return_case_number=case,
+                         refund_amount=refund, return_shipping_cost=fee, return_kind=ReturnKind.RETURN,
+                         extra=extra)
+        refs = self.tracking(text, Direction.RETURN)
+        if self.kind == EventKind.REFUND_ISSUED:
+            return [replace(common, kind=EventKind.REFUND_ISSUED,
+                            return_kind=ReturnKind.RETURN if re.search(r"return|rücksendung|rückgabe", text, re.I)
+                            else ReturnKind.REFUND_ONLY)]
+        if self.kind in (EventKind.RETURN_RECEIVED, EventKind.RETURN_SHIPPED):
+            return [replace(common, kind=self.kind, tracking=refs)]
+        events = []
+        if self.kind == EventKind.RETURN_REQUESTED:
+            events.append(replace(common, kind=EventKind.RETURN_REQUESTED))
+        if self.kind == EventKind.RETURN_LABEL or refs or _LABEL_SIGNS.search(text):
+            events.append(replace(common, kind=EventKind.RETURN_LABEL, tracking=refs))
+        return events
+
+    # ----------------------------------------------------------------- fields
+    def total(self) -> Money | None:
+        return find_money(self.text, _TOTAL_LABELS, self.currency, window=40)
+
+    def expected(self, block: str) -> date | None:
+        return self.date_after(block, _DELIVERY_LABELS)
+
+    def date_after(self, block: str, labels: str) -> date | None:
+        for m in re.finditer(rf"(?:^|\n|\t|\b)(?:{labels})\b\s*[:：]?[ \t]*(?:on\s+|am\s+|by\s+)?([^\n]{{0,60}})",
+                             block, re.IGNORECASE):
+            value = m.group(1).split("\t")[0].strip()
+            if not value:
+                continue
+            found = parse_date(value, self.email.received, dayfirst=self.dayfirst)
+            if found is not None:
+                return found
+        return None
+
+    def items(self, block: str) -> tuple[Item, ...]:
+        lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
+        items: list[Item] = []
+        for i, line in enumerate(lines):
+            cells = [c.strip() for c in line.split("\t") if c.strip()]
+            for j, cell in enumerate(cells):
+                q = _QTY.match(cell)
+                if q:
+                    name = _name_before(cells[:j], lines[:i])
+                    price = _price_near(cells[j + 1:], lines[i + 1: i + 3], self.currency)
+                    if name:
+                        items.append(Item(name=name, quantity=int(q.group(1)), price=price))
+                    break
+                t = _TIMES.match(cell)
+                if t and not _NOT_A_NAME.match(cell):
+                    qty, name = (t.group(1), t.group(2)) if t.group(1) else (t.group(4), t.group(3))
+                    price = _price_near(cells[j + 1:], lines[i + 1: i + 2], self.currency)
+                    items.append(Item(name=name.strip(), quantity=int(qty), price=price))
+                    break
+        if items:
+            return tuple(items)
+        titled = re.search(r"[\"„“«]([^\"“”»]{3,})[\"“”»]", self.email.subject or "")
+        if titled and block is self.text:
+            return (Item(name=titled.group(1).strip().rstrip(".…").strip()),)
+        return ()
+
+
+def _name_before(cells: list[str], previous: list[str]) -> str | None:
+    for cell in reversed(cells):
+        if not _NOT_A_NAME.match(cell) and parse_money(cell) is None and len(cell) > 2:
+            return cell
+    for line in reversed(previous[-4:]):
+        cell = line.split("\t")[0].strip()
+        if _NOT_A_NAME.match(cell) or len(cell) <= 2 or (parse_money(cell) and len(cell) < 20):
+            continue
+        return cell
+    return None
+
+
+def _price_near(cells: list[str], following: list[str], currency: str) -> Money | None:
+    for cell in cells + following:
+        if _QTY.match(cell):
+            break
+        money = parse_money(cell, currency)
+        if money is not None and len(cell) < 40:
+            return money
+    return None

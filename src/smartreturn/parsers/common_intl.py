@@ -1,0 +1,321 @@
+"""Helpers shared by the international platform parsers (Amazon, eBay, Shopify, AliExpress).
+
+Everything here is pure text work: the readable body of a mail, money with currency, dates in
+English and German, carrier names and tracking numbers, and the user's note above a forward.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+import tracking_numbers
+from dateutil import parser as dateparser
+
+from smartreturn.mail.html import html_to_text
+from smartreturn.mail.message import Email
+from smartreturn.model import Money
+
+__all__ = [
+    "body_text",
+    "carrier_code",
+    "find_money",
+    "find_tracking",
+    "guess_carrier",
+    "label_value",
+    "note_reason",
+    "parse_date",
+    "parse_money",
+]
+
+# --------------------------------------------------------------------------- body text
+
+_QUOTE = re.compile(r"^(?:>\s?)+", re.MULTILINE)
+
+
+@lru_cache(maxsize=32)
+def _body_text(html: str | None, text: str) -> str:
+    out = html_to_text(html) if html else ""
+    if not out.strip():
+        out = text or ""
+    return _QUOTE.sub("", out.replace("\r\n", "\n"))
+
+
+def body_text(email: Email) -> str:
+    """Readable body: the HTML part as lines (cells split by tabs), else the text part."""
+    return _body_text(email.html, email.text)
+
+
+def label_value(text: str, labels: str, value: str = r"[^\n\t]+") -> str | None:
+    """The value written after one of ``labels`` (a regex alternation), on the same line or the next."""
+    m = re.search(rf"(?<!\w)(?:{labels})\s*[:#：]?[ \t]*\n?[ \t]*({value})", text, re.IGNORECASE)
+    return m.group(1).strip() if m else None
+
+
+# --------------------------------------------------------------------------- money
+
+_SYMBOLS: tuple[tuple[str, str], ...] = (
+    ("US $", "USD"), ("US$", "USD"), ("USD", "USD"), ("C $", "CAD"), ("CA$", "CAD"), ("C$", "CAD"),
+    ("CAD", "CAD"), ("AU $", "AUD"), ("AU$", "AUD"), ("A$", "AUD"), ("AUD", "AUD"), ("NZ$", "NZD"),
+    ("HK$", "HKD"), ("S$", "SGD"), ("R$", "BRL"), ("MX$", "MXN"), ("£", "GBP"), ("GBP", "GBP"),
+    ("€", "EUR"), ("EUR", "EUR"), ("CHF", "CHF"), ("¥", "JPY"), ("JPY", "JPY"), ("CNY", "CNY"),
+    ("RMB", "CNY"), ("₹", "INR"), ("INR", "INR"), ("zł", "PLN"), ("PLN", "PLN"), ("SEK", "SEK"),
+    ("kr", "SEK"), ("DKK", "DKK"), ("NOK", "NOK"), ("₩", "KRW"), ("KRW", "KRW"), ("$", "USD"),
+)
+_SYM_RE = "|".join(re.escape(s) for s, _ in sorted(_SYMBOLS, key=lambda p: -len(p[0])))
+_SYM_MAP = dict(_SYMBOLS)
+_NUM = r"\d{1,3}(?:[.,\u00a0 ’']\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_MONEY = re.compile(
+    rf"(?P<pre>{_SYM_RE})\s?(?P<num1>-?(?:{_NUM}))(?:\s?(?P<code1>[A-Z]{{3}})\b)?"
+    rf"|(?P<num2>-?(?:{_NUM}))\s?(?P<post>€|EUR|USD|GBP|CAD|AUD|CHF|SEK|PLN|DKK|NOK|zł|kr)(?![A-Za-z])"
+)
+_ISO = frozenset("USD EUR GBP CAD AUD NZD HKD SGD BRL MXN CHF JPY CNY INR PLN SEK DKK NOK KRW".split())
+
+
+def _number(raw: str) -> Decimal | None:
+    s = raw.replace("\u00a0", "").replace(" ", "").replace("’", "").replace("'", "")
+    last_dot, last_comma = s.rfind("."), s.rfind(",")
+    if last_dot >= 0 and last_comma >= 0:
+        dec = "." if last_dot > last_comma else ","
+    elif last_comma >= 0:
+        dec = "," if len(s) - last_comma - 1 in (1, 2) else None
+    elif last_dot >= 0:
+        dec = "." if len(s) - last_dot - 1 in (1, 2) or s.count(".") == 1 and len(s) - last_dot - 1 != 3 else None
+    else:
+        dec = None
+    if dec is None:
+        s = s.replace(",", "").replace(".", "")
+    else:
+        thousands = "," if dec == "." else "."
+        s = s.replace(thousands, "").replace(dec, ".")
+    try:
+        return Decimal(s)
+    except InvalidOperation:
+        return None
+
+
+def _money(m: re.Match[str], default_currency: str) -> Money | None:
+    if m.group("pre"):
+        symbol, num = m.group("pre"), m.group("num1")
+        code = m.group("code1")
+        currency = code if code in _ISO else _SYM_MAP[symbol]
+        if symbol == "$" and code not in _ISO and default_currency in ("CAD", "AUD", "NZD", "SGD", "MXN", "HKD"):
+            currency = default_currency
+    else:
+        num, currency = m.group("num2"), _SYM_MAP[m.group("post")]
+    amount = _number(num)
+    return Money(amount, currency) if amount is not None else None
+
+
+def parse_money(raw: str, default_currency: str = "USD") -> Money | None:
+    """First amount with a currency in ``raw``: "$1,234.56", "29,99 €", "EUR 12,99", "$25.00 USD"."""
+    m = _MONEY.search(raw or "")
+    return _money(m, default_currency) if m else None
+
+
+def find_money(text: str, labels: str, default_currency: str = "USD", window: int = 80) -> Money | None:
+    """The amount that follows one of ``labels`` within ``window`` characters."""
+    for lm in re.finditer(rf"(?<!\w)(?:{labels})", text, re.IGNORECASE):
+        money = parse_money(text[lm.end(): lm.end() + window], default_currency)
+        if money is not None:
+            return money
+    return None
+
+
+# --------------------------------------------------------------------------- dates
+
+_DE_MONTHS = {
+    "januar": "January", "jänner": "January", "jan.": "Jan", "februar": "February", "feb.": "Feb",
+    "märz": "March", "maerz": "March", "mär.": "Mar", "mrz.": "Mar", "april": "April", "apr.": "Apr",
+    "mai": "May", "juni": "June", "jun.": "Jun", "juli": "July", "jul.": "Jul", "august": "August",
+    "aug.": "Aug", "september": "September", "sept.": "Sep", "sep.": "Sep", "oktober": "October",
+    "okt.": "Oct", "november": "November", "nov.": "Nov", "dezember": "December", "dez.": "Dec",
+}
+_DE_MONTH_RE = re.compile(
+    r"(?<![a-zäöü])(" + "|".join(re.escape(k) for k in sorted(_DE_MONTHS, key=len, reverse=True)) + r")(?![a-zäöü])",
+    re.IGNORECASE,
+)
+_WEEKDAYS = {
+    "monday": 0, "mon": 0, "montag": 0, "tuesday": 1, "tue": 1, "tues": 1, "dienstag": 1,
+    "wednesday": 2, "wed": 2, "mittwoch": 2, "thursday": 3, "thu": 3, "thur": 3, "thurs": 3,
+    "donnerstag": 3, "friday": 4, "fri": 4, "freitag": 4, "saturday": 5, "sat": 5, "samstag": 5,
+    "sonnabend": 5, "sunday": 6, "sun": 6, "sonntag": 6,
+}
+_WEEKDAY_RE = re.compile(r"\b(" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")\b\.?,?", re.IGNORECASE)
+_RELATIVE = {"today": 0, "heute": 0, "tonight": 0, "tomorrow": 1, "morgen": 1, "übermorgen": 2}
+_RANGE_SPLIT = re.compile(r"\s+(?:-|–|—|to|bis|and|und)\s+|\s*[–—]\s*")
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _naive_default(received: datetime) -> datetime:
+    return received.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+
+
+def parse_date(raw: str, received: datetime, *, dayfirst: bool = False, latest: bool = True) -> date | None:
+    """A calendar date as the mail writes it ("Thursday, November 27", "25. November 2026",
+    "27/11/2026", "tomorrow", "Freitag"). A range yields its last day (``latest``) or its first.
+    A date without a year is placed in the year that makes it closest to ``received``."""
+    if not raw:
+        return None
+    parts = [p for p in _RANGE_SPLIT.split(raw.strip()) if p.strip()]
+    if not parts:
+        return None
+    part = parts[-1] if latest else parts[0]
+    # "Nov 27 - 29": the end of the range carries only a day number
+    if latest and len(parts) > 1 and re.fullmatch(r"\s*\d{1,2}\.?\s*", part):
+        part = re.sub(r"\d{1,2}(?=\D*$)", part.strip().rstrip("."), parts[0], count=1) if re.search(r"\d", parts[0]) else part
+    return _one_date(part, received, dayfirst)
+
+
+def _one_date(part: str, received: datetime, dayfirst: bool) -> date | None:
+    low = part.strip().lower()
+    for word, days in _RELATIVE.items():
+        if re.search(rf"\b{word}\b", low):
+            return received.date() + timedelta(days=days)
+    german = _DE_MONTH_RE.sub(lambda m: _DE_MONTHS[m.group(1).lower()], part)
+    if german != part:
+        dayfirst = True
+        german = re.sub(r"(\d{1,2})\.(?=\s*[A-Za-z])", r"\1", german)  # "25. November" -> "25 November"
+    weekday = _WEEKDAY_RE.search(german)
+    stripped = _WEEKDAY_RE.sub(" ", german).strip(" ,.")
+    if not _HAS_DIGIT.search(stripped):
+        if weekday:  # "Arriving Friday": the next such day on or after the mail
+            target = _WEEKDAYS[weekday.group(1).lower()]
+            return received.date() + timedelta(days=(target - received.weekday()) % 7)
+        return None
+    try:
+        parsed = dateparser.parse(stripped, default=_naive_default(received), fuzzy=True, dayfirst=dayfirst)
+    except (ValueError, OverflowError):
+        return None
+    result = parsed.date()
+    if not re.search(r"\b(19|20)\d{2}\b", stripped):
+        # no year written: choose the year that puts the date nearest to the mail
+        candidates = [result.replace(year=received.year + d) for d in (-1, 0, 1) if _valid(result, received.year + d)]
+        result = min(candidates, key=lambda c: abs((c - received.date()).days))
+    return result
+
+
+def _valid(d: date, year: int) -> bool:
+    try:
+        d.replace(year=year)
+    except ValueError:
+        return False
+    return True
+
+
+def aware(dt: datetime, fallback_tz: timezone | None = None) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=fallback_tz or timezone.utc)
+
+
+# --------------------------------------------------------------------------- carriers
+
+_CARRIERS: tuple[tuple[str, str], ...] = (
+    (r"amazon\s*logistics|amazon\s*shipping|amazon\s*(?:lieferdienst|logistik)|\bamzl\b", "amazon_logistics"),
+    (r"\bups\b|united parcel", "ups"),
+    (r"\busps\b|u\.s\.\s*postal|united states postal", "usps"),
+    (r"fed\s?ex", "fedex"),
+    (r"dhl\s*express", "dhl"),
+    (r"dhl\s*(?:paket|parcel)|deutsche\s*post", "dhl_paket"),
+    (r"dhl\s*e-?commerce", "dhl_ecommerce"),
+    (r"\bdhl\b", "dhl"),
+    (r"royal\s*mail", "royal_mail"),
+    (r"parcelforce", "parcelforce"),
+    (r"\bevri\b|myhermes", "evri"),
+    (r"\bhermes\b", "hermes"),
+    (r"\bdpd\b", "dpd"),
+    (r"\bgls\b", "gls"),
+    (r"\bontrac\b", "ontrac"),
+    (r"lasership", "lasership"),
+    (r"canada\s*post|postes\s*canada", "canada_post"),
+    (r"purolator", "purolator"),
+    (r"australia\s*post|auspost", "australia_post"),
+    (r"\bpostnl\b", "postnl"),
+    (r"la\s*poste|colissimo", "colissimo"),
+    (r"cainiao|aliexpress\s*(?:standard|selection|premium|saver|direct)|aliexpress\s*shipping", "cainiao"),
+    (r"\b4px\b", "4px"),
+    (r"yun\s*express", "yunexpress"),
+    (r"yanwen", "yanwen"),
+    (r"china\s*post|chinapost", "china_post"),
+    (r"\bems\b", "ems"),
+    (r"sf\s*express|顺丰", "sf"),
+    (r"j&t|jnt\s*express", "jt_express"),
+)
+_CARRIER_RES = tuple((re.compile(p, re.IGNORECASE), code) for p, code in _CARRIERS)
+_LIB_CODES = {"ups": "ups", "fedex": "fedex", "usps": "usps", "dhl": "dhl", "amazon": "amazon_logistics",
+              "ontrac": "ontrac", "lasership": "lasership", "canada_post": "canada_post"}
+_S10_COUNTRY = {"CN": "china_post", "GB": "royal_mail", "US": "usps", "DE": "dhl_paket", "HK": "hongkong_post",
+                "SG": "singapore_post", "NL": "postnl", "FR": "colissimo", "CA": "canada_post"}
+
+
+def carrier_code(name: str | None) -> str | None:
+    """Carrier code for a carrier name as mails write it ("UPS", "Royal Mail Tracked 48", "DHL Paket")."""
+    if not name:
+        return None
+    for pattern, code in _CARRIER_RES:
+        if pattern.search(name):
+            return code
+    return None
+
+
+def guess_carrier(number: str, hint: str | None = None) -> str | None:
+    """Carrier from the number itself (check digits via ``tracking-numbers``), refined by a name hint."""
+    code = carrier_code(hint)
+    if number.upper().startswith("TBA"):
+        return "amazon_logistics"
+    if code == "dhl" and (len(number) in (12, 20, 22) and number.isdigit() or number.upper().startswith(("JJD", "JVGL"))):
+        return "dhl_paket"
+    if code:
+        return code
+    if re.fullmatch(r"[A-Z]{2}\d{9}[A-Z]{2}", number):
+        return _S10_COUNTRY.get(number[-2:], "postal")
+    if re.fullmatch(r"(?:LP|CNG|CAINIAO)\w+", number, re.IGNORECASE):
+        return "cainiao"
+    if re.fullmatch(r"YT\d{16}", number):
+        return "yunexpress"
+    try:
+        found = tracking_numbers.get_tracking_number(number)
+    except Exception:  # the library raises on odd input; a guess must never fail
+        found = None
+    if found is not None and found.valid:
+        return _LIB_CODES.get(found.courier.code)
+    return None
+
+
+_TRACKING_LABELS = (
+    r"tracking\s*(?:number|no\.?|num|#|id|code)|track(?:ing)?\s*#|sendungs(?:verfolgungs)?nummer|"
+    r"tracking-?nummer|paketnummer|sendungs-?nr\.?|tracking-?id|n[uú]mero de seguimiento|"
+    r"num[ée]ro de suivi|numero di tracciamento|运单号|物流单号"
+)
+# a tracking number: letters+digits, or digit groups separated by single spaces ("9400 1118 9922 ...")
+_TRACK_VALUE = r"(?=[A-Z0-9 ]*\d{4})[A-Z]{0,5}\d[A-Z0-9]*(?: \d{2,6}(?![A-Za-z]))*(?:[A-Z]{2})?"
+
+
+def find_tracking(text: str, labels: str = _TRACKING_LABELS) -> list[str]:
+    """Tracking numbers written after a tracking label, in order, without duplicates."""
+    found: list[str] = []
+    for m in re.finditer(rf"(?<!\w)(?:{labels})\s*[:#：]?[ \t]*\n?[ \t]*({_TRACK_VALUE})\b", text, re.IGNORECASE):
+        number = m.group(1).replace(" ", "").upper()
+        if 8 <= len(number) <= 35 and number not in found:
+            found.append(number)
+    return found
+
+
+# --------------------------------------------------------------------------- the user's note
+
+_NOTE_REASON = re.compile(
+    r"(?:(?:return\s*)?reason|grund|rücksendegrund|rückgabegrund|motif|motivo|退货原因|退款原因|原因)\s*[:：=-]\s*(.+)",
+    re.IGNORECASE,
+)
+
+
+def note_reason(email: Email) -> str | None:
+    """Return reason the user wrote above a forwarded mail ("reason: too small")."""
+    if not email.user_note:
+        return None
+    m = _NOTE_REASON.search(email.user_note)
+    if not m:
+        return None
+    reason = m.group(1).strip().splitlines()[0].strip(" .;,")
+    return reason or None

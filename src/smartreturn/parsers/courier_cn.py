@@ -1,0 +1,488 @@
+"""Chinese courier notices: SMS text (【签名】…) and the couriers' own mails, shared by the carrier parsers.
+
+Chinese couriers mostly notify by SMS. Users paste them (``smartreturn add-text``) or forward them
+by mail, sometimes several in one mail. This module splits such text into messages, tells which
+courier sent each one (by its 【signature】), and reads one :class:`~smartreturn.model.Event` from
+each: kind (揽收/派送/待取件/签收/问题件), tracking number, 取件码, pickup station and time.
+
+A mail belongs to the parser that owns the *first* courier notice in it; that parser extracts every
+courier notice in the mail (see :func:`sms_events`), so a mail holding a 中通 and a 顺丰 SMS is
+claimed once, never twice. Everything here is pure: no clock, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import ClassVar
+from zoneinfo import ZoneInfo
+
+from smartreturn.mail.message import Email
+from smartreturn.model import Direction, Event, EventKind, ShipmentStatus, TrackingRef
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+# --- couriers ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Courier:
+    """What the parsers know about one courier (or pickup-station network)."""
+
+    parser: str                      # the parser that owns its notices
+    platform: str                    # Event.platform of its notices
+    carrier: str | None              # carrier code; None: read it from the text (stations, lockers)
+    signatures: tuple[str, ...]      # SMS signatures, without the brackets
+    domains: tuple[str, ...] = ()    # mail sender domains (subdomains included)
+    numbers: re.Pattern[str] | None = None  # its tracking numbers, recognised without context words
+
+
+COURIERS: tuple[Courier, ...] = (
+    Courier("sf_express", "sf", "sf", ("顺丰速运", "顺丰快递", "顺丰", "顺丰控股", "SF Express"),
+            ("sf-express.com", "sf-express.com.cn"), re.compile(r"\bSF\d{12,13}\b")),
+    Courier("jd_logistics", "jd", "jd", ("京东物流", "京东快递"),
+            ("jdl.com", "jdl.cn"), re.compile(r"\bJD(?:V[A-F]|X|[A-Z])?\d{11,15}\b")),
+    Courier("cainiao", "cainiao", None, ("菜鸟驿站", "菜鸟", "菜鸟裹裹", "菜鸟速递", "菜鸟乡村"),
+            ("cainiao.com",), re.compile(r"\b(?:LP\d{14}|CN\d{13,16}|CNG\d{12,15})\b")),
+    Courier("cainiao", "fcbox", None, ("丰巢", "丰巢智能柜", "丰巢快递柜")),
+    Courier("cainiao", "pickup_station", None, ("兔喜生活", "兔喜快递超市", "妈妈驿站", "中邮驿站", "快递超市",
+                                               "熊猫快收", "近邻宝", "速递易", "递管家", "云柜")),
+    Courier("zto", "zto", "zto", ("中通快递", "中通"), ("zto.com",)),
+    Courier("yto", "yto", "yto", ("圆通速递", "圆通快递", "圆通"), ("yto.net.cn",), re.compile(r"\bYT\d{13,16}\b")),
+    Courier("sto", "sto", "sto", ("申通快递", "申通"), ("sto.cn",)),
+    Courier("yunda", "yunda", "yunda", ("韵达快递", "韵达速递", "韵达"), ("yundaex.com",)),
+    Courier("ems", "ems", "ems", ("EMS", "中国邮政EMS", "邮政EMS", "EMS中国邮政速递物流", "中国邮政速递物流"),
+            ("ems.com.cn", "11183.com.cn"), re.compile(r"\b[A-Z]{2}\d{9}CN\b")),
+    Courier("ems", "china_post", "china_post", ("中国邮政", "邮政", "邮政快递", "邮政包裹", "中国邮政集团"),
+            ("chinapost.com.cn",), re.compile(r"\b[A-Z]{2}\d{9}CN\b")),
+)
+
+_BY_SIGNATURE: dict[str, Courier] = {sig.lower(): c for c in COURIERS for sig in c.signatures}
+
+# Courier names inside a station notice ("您的中通包裹") -> carrier code. Longest first.
+CARRIER_NAMES: tuple[tuple[str, str], ...] = (
+    ("中国邮政", "china_post"), ("邮政", "china_post"), ("EMS", "ems"),
+    ("顺丰", "sf"), ("京东", "jd"), ("中通", "zto"), ("圆通", "yto"), ("申通", "sto"), ("韵达", "yunda"),
+    ("菜鸟速递", "cainiao"), ("丹鸟", "cainiao"),
+)
+_STATION_WORDS = re.compile(r"菜鸟驿站|菜鸟裹裹|菜鸟乡村|中邮驿站|丰巢")
+
+
+def courier_for_signature(signature: str) -> Courier | None:
+    return _BY_SIGNATURE.get(signature.strip().lower())
+
+
+def courier_for_domain(domain: str) -> Courier | None:
+    domain = domain.lower()
+    for courier in COURIERS:
+        for known in courier.domains:
+            if domain == known or domain.endswith("." + known):
+                return courier
+    return None
+
+
+# --- splitting text into SMS --------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Sms:
+    signature: str          # without brackets
+    body: str               # the text without the signature, on one line
+    when: str | None = None  # a time line the phone printed above it ("11月25日 14:03"), if any
+
+
+_SIG = r"【\s*([^【】\r\n\d][^【】\r\n]{0,15}?)\s*】"
+# A signature opens a message at a line start (after a label like "短信内容：") or right after the
+# end of a sentence; a signature at the end of a paragraph closes the message before it.
+_HEAD = re.compile(r"(?:^\s*(?:[^\s【】:：]{1,8}[:：]\s*)?|(?<=[。！？!?；;])\s*)" + _SIG + r"(?=\s*\S)")
+_TAIL = re.compile(r"(?<=[。！？!?.])\s*" + _SIG + r"\s*$")
+_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
+_TIME_LINE = re.compile(
+    r"^\s*(?:时间[:：]\s*)?((?:\d{4}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)\s*$"
+)
+
+_PROMO = re.compile(r"退订|回T|回复T|拒收请回复|回复R|优惠券|领券|抽奖|红包|限时|折扣|会员日|立减")
+_OTP = re.compile(r"验证码|校验码|动态码|动态密码|verification code|\bOTP\b", re.I)
+
+
+def split_sms(text: str) -> list[Sms]:
+    """Every 【signed】 message in ``text``, in order. Text outside messages is dropped.
+
+    A message runs until the next signature, a blank line or a time line; a time line alone
+    ("2026-11-25 14:03", as phones print them) is kept as the ``when`` of the next message.
+    """
+    text = _QUOTE.sub("", unicodedata.normalize("NFKC", text.replace("\r\n", "\n")))
+    found: list[Sms] = []
+    when: str | None = None
+    for block in re.split(r"\n[ \t]*\n", text):
+        lines = block.split("\n")
+        if not any(_HEAD.search(line) for line in lines):
+            tail = _TAIL.search(block.strip())
+            if tail and tail.start() > 0:
+                found.append(Sms(tail.group(1), _one_line(block.strip()[: tail.start()]), when))
+                when = None
+            elif (filled := [line for line in lines if line.strip()]) and (m := _TIME_LINE.match(filled[-1])):
+                when = m.group(1)
+            continue
+        signature: str | None = None
+        parts: list[str] = []
+        sms_when: str | None = None
+        for line in lines + [""]:  # the empty line flushes the last message
+            time_line = _TIME_LINE.match(line)
+            heads = [] if time_line else list(_HEAD.finditer(line))
+            if signature is not None:
+                parts.append(line[: heads[0].start()] if heads else ("" if time_line else line))
+            if time_line or heads or not line.strip():
+                if signature is not None and (body := _one_line("\n".join(parts))):
+                    found.append(Sms(signature, body, sms_when))
+                signature, parts = None, []
+            if time_line:
+                when = time_line.group(1)
+            for i, head in enumerate(heads):
+                if signature is not None and (body := _one_line("\n".join(parts))):
+                    found.append(Sms(signature, body, sms_when))
+                end = heads[i + 1].start() if i + 1 < len(heads) else len(line)
+                signature, parts, sms_when, when = head.group(1), [line[head.end():end]], when, None
+    return found
+
+
+def mail_sms(email: Email) -> list[Sms]:
+    """The SMS in a mail's body; else in its subject (SMS-forwarding apps put it there)."""
+    return split_sms(email.text) or split_sms(email.subject)
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s*\n\s*", "", text).strip()
+
+
+def is_notice(text: str) -> bool:
+    """A delivery notice, not a 验证码, marketing or account message."""
+    if _OTP.search(text) or _PROMO.search(text):
+        return False
+    return classify(text) is not None
+
+
+# Shops' own SMS signatures: their parsers own those messages (the 【京东】 order SMS is the jd parser's).
+PLATFORM_SIGNATURES = frozenset(
+    ("京东", "京东商城", "淘宝", "淘宝网", "天猫", "拼多多", "闲鱼", "抖音", "抖音商城", "唯品会", "苏宁易购", "亚马逊", "当当", "得物")
+)
+
+
+def lead_courier(email: Email) -> Courier | None:
+    """The courier of the first notice in the mail: by 【signature】, else by sender domain.
+
+    The first notice signed by a courier or a shop decides: a mail that starts with a 【京东】 order
+    SMS belongs to the platform parser even if a courier SMS follows. Never raises.
+    """
+    try:
+        for sms in mail_sms(email):
+            courier = courier_for_signature(sms.signature)
+            if courier is None and sms.signature not in PLATFORM_SIGNATURES:
+                continue
+            if is_notice(sms.body):
+                return courier
+        courier = courier_for_domain(email.sender_domain)
+        if courier is not None and _mail_is_notice(email, courier):
+            return courier
+    except Exception:  # identify() must never raise on hostile text
+        return None
+    return None
+
+
+def _mail_is_notice(email: Email, courier: Courier) -> bool:
+    text = f"{email.subject}\n{email.text}"
+    return is_notice(text) and bool(tracking_numbers(text, courier))
+
+
+# --- reading one message ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    kind: EventKind
+    status: ShipmentStatus
+    detail: str
+
+
+_STATUS_RULES: tuple[tuple[re.Pattern[str], EventKind, ShipmentStatus, str], ...] = tuple(
+    (re.compile(pattern, re.I), kind, status, detail)
+    for pattern, kind, status, detail in (
+        (r"拒收|退回(?:寄件人|发件人|寄件方|原寄)|正在退回|已退回|退件|returned to sender|return(?:ing)? to sender",
+         EventKind.DELIVERY_EXCEPTION, ShipmentStatus.RETURNING, "退回"),
+        (r"问题件|异常件|派送失败|无法派送|未能(?:成功)?派送|地址(?:不详|错误)|滞留|破损|丢失|delivery exception|"
+         r"unable to deliver|delivery attempt failed",
+         EventKind.DELIVERY_EXCEPTION, ShipmentStatus.EXCEPTION, "问题件"),
+        (r"已签收|签收人|已被签收|已妥投|已投妥|妥投|已取件|已取出|已被取出|已于.{0,25}(?:取出|取件|签收)|已代收|代签收|已送达本人|has been delivered|was delivered|"
+         r"delivered successfully",
+         EventKind.DELIVERED, ShipmentStatus.DELIVERED, "已签收"),
+        (r"取件码|取货码|提货码|取件密码|开箱码|待取件|请及时取件|请尽快取件|请凭.{0,12}取|"
+         r"已(?:到达?|放入|存入|投递至|送至|放至|暂存|存放).{0,40}(?:驿站|快递柜|智能柜|丰巢|自提|代收点|快递超市|服务站)|"
+         r"ready for (?:pick-?up|collection)",
+         EventKind.PICKUP_READY, ShipmentStatus.PICKUP_READY, "待取件"),
+        (r"派送中|派件中|正在派送|正在派件|正在为您派送|开始派送|安排派送|准备派送|正在配送|开始配送|配送中|正在为您配送|"
+         r"派送员|派件员|配送员|out for delivery",
+         EventKind.OUT_FOR_DELIVERY, ShipmentStatus.OUT_FOR_DELIVERY, "派送中"),
+        (r"已揽收|揽收|已揽件|揽件|已收件|已被收取|picked up|collected|has been shipped",
+         EventKind.SHIPPED, ShipmentStatus.INFO_RECEIVED, "已揽收"),
+        (r"已发出|已发货|运输中|在途|已到达.{0,20}(?:中心|分拨|转运|网点|营业部)|发往|转运|离开|in transit|on its way",
+         EventKind.SHIPPED, ShipmentStatus.IN_TRANSIT, "运输中"),
+    )
+)
+
+
+def classify(text: str) -> Status | None:
+    """The delivery status a notice states, most significant first (a 签收 beats a 派送)."""
+    for pattern, kind, status, detail in _STATUS_RULES:
+        if pattern.search(text):
+            return Status(kind, status, detail)
+    return None
+
+
+_RETURN_WORDS = re.compile(r"退货|退换货|售后寄件|退回寄件(?!人)|您寄出|您寄往|您寄给|您的寄件|return parcel|return shipment", re.I)
+_PHONE_CONTEXT = re.compile(r"(?:电话|手机|联系|致电|拨打|热线|客服|tel|phone)[^，,。；;]{0,8}$", re.I)
+_PICKUP_CODE = re.compile(
+    r"(?:取件码|取货码|提货码|取件密码|开箱码|取件号)\s*(?:为|是)?\s*[:：]?\s*[【\[「“\"(（]?\s*"
+    r"([A-Za-z0-9]{1,10}(?:[-－—][A-Za-z0-9]{1,10}){0,4})"
+    r"|凭\s*[【\[「“\"]?([A-Za-z0-9]{1,6}(?:[-－—][A-Za-z0-9]{1,8}){1,4})[】\]」”\"]?\s*取"
+)
+_NUMBER_CONTEXT = re.compile(
+    r"(?:运单号码|运单号|运单|快递单号|物流单号|单号|快件|包裹|快递|邮件号码|邮件号|邮件|waybill(?: no\.?| number)?|"
+    r"tracking(?: no\.?| number)?|shipment)"
+    r"\s*(?:号码?)?\s*(?:为|是|:|：|#)?\s*[（(【\[“\"]?\s*([A-Z]{0,4}\d{9,20}[A-Z]{0,2})(?![\d])",
+    re.I,
+)
+_SUFFIX = re.compile(r"(?:尾号|后四位|末四位)\s*(?:为|是)?\s*[:：]?\s*([A-Za-z0-9]{3,6})")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LOCATION = re.compile(
+    r"(?:已到达|已到|已放入|已存入|已投递至|已投递到|已送至|已送达|已放至|已被放入|已暂存至|已暂存在|已存放至|已存放在|已放在|放在|到达|已进入|进入)\s*"
+    r"[【「“\"]?([^，,。；;！!】」”\"]{2,40}?(?:菜鸟驿站|驿站|快递柜|智能柜|丰巢柜|丰巢|自提点|代收点|快递超市|服务站|收发室|门卫|柜))"
+)
+_JD_ORDER = re.compile(r"订单(?:号)?\s*[:：]?\s*(\d{9,14})(?!\d)")
+
+
+def pickup_code(text: str) -> str | None:
+    m = _PICKUP_CODE.search(text)
+    if not m:
+        return None
+    return re.sub(r"[－—]", "-", m.group(1) or m.group(2))
+
+
+def pickup_location(text: str) -> str | None:
+    m = _LOCATION.search(text)
+    return m.group(1).strip() if m else None
+
+
+def tracking_numbers(text: str, courier: Courier | None) -> list[str]:
+    """Tracking numbers in ``text``: the courier's own formats anywhere, any number after a context
+    word (运单号, 快件, 包裹...). Phone numbers, 取件码 and JD order numbers are left out."""
+    blocked: set[str] = set()
+    code = pickup_code(text)
+    if code:
+        blocked.update(re.split(r"-", code))
+        blocked.add(code)
+    blocked.update(_JD_ORDER.findall(text))
+    found: list[tuple[int, str]] = []
+    patterns = [c.numbers for c in COURIERS if c.numbers is not None]
+    if courier is not None and courier.numbers is not None:
+        patterns.insert(0, courier.numbers)
+    for pattern in patterns:
+        found.extend((m.start(), m.group(0)) for m in pattern.finditer(text))
+    for m in _NUMBER_CONTEXT.finditer(text):
+        found.append((m.start(1), m.group(1).upper()))
+    numbers: list[str] = []
+    for start, number in sorted(found):
+        if number in numbers or number in blocked or _MOBILE.match(number):
+            continue
+        if _PHONE_CONTEXT.search(text[max(0, start - 16):start]):
+            continue
+        if number.isdigit() and not 10 <= len(number) <= 20:
+            continue
+        numbers.append(number)
+    return numbers
+
+
+def carrier_in_text(text: str) -> str | None:
+    """The courier a station notice names ("您的中通包裹" -> "zto"), earliest mention first."""
+    text = _STATION_WORDS.sub("", text)
+    best: tuple[int, str] | None = None
+    for name, code in CARRIER_NAMES:
+        pos = text.find(name)
+        if pos >= 0 and (best is None or pos < best[0]):
+            best = (pos, code)
+    return best[1] if best else None
+
+
+# --- times -------------------------------------------------------------------------------------------
+
+_DATETIME = re.compile(
+    r"(?:(\d{4})\s*[年/.-]\s*)?(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*[日号]?\s*"
+    r"(?:(\d{1,2})\s*[:：时点]\s*(\d{1,2})\s*(?:[:：分]\s*(\d{1,2})\s*秒?)?)?"
+)
+_TODAY = re.compile(r"(今天|今日|昨天|昨日)\s*(\d{1,2})[:：](\d{2})")
+_EXPECTED = re.compile(r"预计\s*(?:于|在)?\s*(\d{4}\s*[年/.-]\s*)?(\d{1,2})\s*[月/.-]\s*(\d{1,2})")
+
+
+def _from_match(m: re.Match[str], ref: datetime | None) -> datetime | None:
+    year, month, day, hour, minute, second = m.groups()
+    if hour is None:
+        return None
+    try:
+        if year is None:
+            if ref is None:
+                return None
+            value = datetime(ref.year, int(month), int(day), int(hour), int(minute), int(second or 0), tzinfo=SHANGHAI)
+            if value > ref + timedelta(days=2):  # "12月31日" read in January: last year
+                value = value.replace(year=ref.year - 1)
+            return value
+        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), tzinfo=SHANGHAI)
+    except ValueError:
+        return None
+
+
+def event_time(text: str, received: datetime) -> datetime | None:
+    """When the notice says it happened: a date+time in it (a deadline "…前" does not count)."""
+    ref = received.astimezone(SHANGHAI)
+    for m in _DATETIME.finditer(text):
+        if m.group(4) is None or re.match(r"\s*(?:之前|以前|前)", text[m.end():]):
+            continue
+        if m.group(1) is None and not re.search(r"[月/.-]", m.group(0)):
+            continue
+        value = _from_match(m, ref)
+        if value is not None:
+            return value
+    m = _TODAY.search(text)
+    if m:
+        day = ref.date() - timedelta(days=1 if m.group(1).startswith("昨") else 0)
+        try:
+            return datetime(day.year, day.month, day.day, int(m.group(2)), int(m.group(3)), tzinfo=SHANGHAI)
+        except ValueError:
+            return None
+    return None
+
+
+def expected_date(text: str, received: datetime) -> date | None:
+    m = _EXPECTED.search(text)
+    if not m:
+        return None
+    ref = received.astimezone(SHANGHAI).date()
+    year = int(re.sub(r"\D", "", m.group(1))) if m.group(1) else ref.year
+    try:
+        value = date(year, int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+    if m.group(1) is None and value < ref - timedelta(days=180):  # "1月2日" read in December
+        value = value.replace(year=year + 1)
+    return value
+
+
+_DEADLINE = re.compile(r"(?:于|在|请在|请于)?\s*((?:\d{1,2}\s*月\s*\d{1,2}\s*日\s*)?\d{1,2}[:：]\d{2})\s*(?:之前|以前|前)")
+
+
+def pickup_deadline(text: str) -> str | None:
+    m = _DEADLINE.search(text)
+    return re.sub(r"\s+", "", m.group(1)).replace("：", ":") if m else None
+
+
+# --- events ------------------------------------------------------------------------------------------
+
+_NOTE_REASON = re.compile(r"(?:退货|退换|退款)?(?:原因|理由)\s*[:：]\s*(.+)")
+
+
+def note_reason(note: str | None) -> str | None:
+    """"退货原因：尺码偏小" written above a forwarded SMS."""
+    if not note:
+        return None
+    m = _NOTE_REASON.search(note)
+    return m.group(1).strip().splitlines()[0].strip() if m else None
+
+
+def notice_event(text: str, courier: Courier, email: Email, when: str | None = None) -> Event | None:
+    """One event from one notice (an SMS body or a courier mail's text), None if it states no status."""
+    status = classify(text)
+    if status is None:
+        return None
+    carrier = courier.carrier or carrier_in_text(text)
+    note = email.user_note or ""
+    reason = note_reason(note)
+    is_return = bool(_RETURN_WORDS.search(text) or reason or re.search(r"退货|退回|退换", note))
+    direction = Direction.RETURN if is_return else Direction.OUTBOUND
+    number_courier = courier if courier.carrier else next((c for c in COURIERS if c.carrier == carrier), None)
+    tracking = tuple(TrackingRef(n, carrier, direction) for n in tracking_numbers(text, number_courier))
+    kind = status.kind
+    if is_return and kind is EventKind.SHIPPED and status.status is ShipmentStatus.INFO_RECEIVED:
+        kind = EventKind.RETURN_SHIPPED
+    extra: list[tuple[str, str]] = []
+    if location := pickup_location(text):
+        extra.append(("pickup_location", location))
+    if status.kind is EventKind.PICKUP_READY and (deadline := pickup_deadline(text)):
+        extra.append(("pickup_before", deadline))
+    if not tracking and carrier and courier.carrier is None:
+        extra.append(("carrier", carrier))
+    if not tracking and (suffix := _SUFFIX.search(text)):
+        extra.append(("tracking_suffix", suffix.group(1)))
+    if courier.carrier is None and carrier is None and (named := re.search(r"(极兔|德邦|百世|天天|宅急送|优速|丰网)", text)):
+        extra.append(("courier_name", named.group(1)))
+    order = None
+    if carrier == "jd" and (m := _JD_ORDER.search(text)):
+        order = m.group(1)
+    return Event(
+        kind=kind,
+        platform=courier.platform,
+        order_number=order,
+        occurred_at=(event_time(text, email.received) or (event_time(when, email.received) if when else None)
+                     or email.received.astimezone(SHANGHAI)),
+        tracking=tracking,
+        expected_delivery=expected_date(text, email.received),
+        shipment_status=status.status,
+        return_reason=reason,
+        pickup_code=pickup_code(text) if status.kind is EventKind.PICKUP_READY else None,
+        detail=status.detail,
+        extra=tuple(sorted(extra)),
+    )
+
+
+def sms_events(email: Email) -> list[Event]:
+    """Events from every courier SMS in the mail (all couriers: the mail has one owner)."""
+    events: list[Event] = []
+    for sms in mail_sms(email):
+        courier = courier_for_signature(sms.signature)
+        if courier is None or not is_notice(sms.body):
+            continue
+        event = notice_event(sms.body, courier, email, sms.when)
+        if event is not None and event not in events:
+            events.append(event)
+    return events
+
+
+def mail_events(email: Email, courier: Courier) -> list[Event]:
+    """The event of a courier's own mail (no SMS in it): one notice, with at least one number."""
+    text = f"{email.subject}\n{email.text}"
+    if not is_notice(text):
+        return []
+    event = notice_event(text, courier, email)
+    return [event] if event is not None and event.tracking else []
+
+
+class CourierParser:
+    """Base of the Chinese courier parsers: identify by the lead notice, extract every notice.
+
+    Subclasses set ``name`` (one of :attr:`Courier.parser`) and ``senders`` (for the drift alarm).
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1
+    fallback: ClassVar[bool] = False
+    senders: ClassVar[tuple[str, ...]] = ()
+
+    def identify(self, email: Email) -> bool:
+        courier = lead_courier(email)
+        return courier is not None and courier.parser == self.name
+
+    def extract(self, email: Email) -> list[Event]:
+        events = sms_events(email)
+        if events:
+            return events
+        courier = courier_for_domain(email.sender_domain)
+        if courier is None or courier.parser != self.name:
+            return []
+        return mail_events(email, courier)

@@ -1,0 +1,28 @@
+"""Pinduoduo (拼多多): orders, shipping, delivery, after-sales (售后) and refunds.
+
+Pinduoduo almost never mails: users paste or forward its SMS / app pushes signed 【拼多多】.
+Order numbers look like ``231125-123456789012345`` (date, dash, 12-16 digits).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from smartreturn.parsers.common_cn import ChinesePlatformParser
+
+__all__ = ["PinduoduoParser"]
+
+
+class PinduoduoParser(ChinesePlatformParser):
+    name: ClassVar[str] = "pinduoduo"
+    version: ClassVar[int] = 1
+    fallback: ClassVar[bool] = False
+    senders: ClassVar[tuple[str, ...]] = (
+        "@pinduoduo.com", "@mail.pinduoduo.com", "@service.pinduoduo.com", "@yangkeduo.com", "@pddglobalhk.com",
+    )
+    signatures: ClassVar[frozenset[str]] = frozenset({"拼多多", "拼多多商城", "拼多多平台", "多多买菜", "Pinduoduo"})
+    order_number: ClassVar[re.Pattern[str]] = re.compile(r"(?<![\d-])(?P<num>\d{6}-\d{12,16})(?![\d-])")
+    case_number: ClassVar[re.Pattern[str]] = re.compile(
+        r"(?:售后单号|售后编号|售后单|退款编号|退款单号|服务单号)\s*[:：]?\s*(?P<num>[\d-]{8,26}\d)"
+    )

@@ -1,0 +1,17 @@
+"""ZTO Express (中通快递): 【中通快递】 SMS.
+
+The SMS patterns and the shared extraction live in :mod:`smartreturn.parsers.courier_cn`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from smartreturn.parsers.courier_cn import CourierParser
+
+
+class ZtoParser(CourierParser):
+    name: ClassVar[str] = "zto"
+    version: ClassVar[int] = 1
+    fallback: ClassVar[bool] = False
+    senders: ClassVar[tuple[str, ...]] = ("@zto.com",)

@@ -1,0 +1,168 @@
+"""Deadlines in the store: compute them from the rules for open orders and cases, upsert Deadline rows.
+
+A Deadline row's natural key is (kind, order_id, return_case_id). Rows of closed cases are left as
+they were (history: was the refund late?). A row whose rule no longer applies (the order turned out
+to be custom-made, the anchor vanished) is deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from smartreturn.model import Direction, ReturnKind, ReturnStatus, ShipmentStatus
+from smartreturn.rules import state_machine
+from smartreturn.rules.policies import DeadlineKind, RuleSet, Subject, load_rules, rules_from_settings
+from smartreturn.rules.return_window import ComputedDeadline, Facts, deadline_for
+from smartreturn.store.tables import Deadline, Order, ReturnCase, Shipment
+
+log = logging.getLogger(__name__)
+
+# Orders older than this are not watched for a return window any more (the longest window with
+# the holiday extension is about three months).
+WATCH_ORDERS_FOR = timedelta(days=180)
+
+CASE_KINDS: dict[ReturnKind, tuple[DeadlineKind, ...]] = {
+    ReturnKind.RETURN: (DeadlineKind.REFUND_DUE, DeadlineKind.MERCHANT_RESPONSE, DeadlineKind.AUTO_REFUND),
+    ReturnKind.EXCHANGE: (DeadlineKind.MERCHANT_RESPONSE,),
+    ReturnKind.REFUND_ONLY: (DeadlineKind.MERCHANT_RESPONSE, DeadlineKind.AUTO_REFUND),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """Everything the pure rule functions need besides the facts."""
+
+    rules: RuleSet
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    default_region: str | None = None
+    holiday_country: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "RuleContext":
+        return cls(rules_from_settings(settings), settings.general.tz, settings.rules.region,
+                   settings.rules.holiday_country)
+
+    @classmethod
+    def default(cls) -> "RuleContext":
+        return cls(load_rules())
+
+
+def _categories(order: Order) -> tuple[str, ...]:
+    if order.category:
+        return (order.category,)
+    return tuple(sorted({item.category for item in order.items if item.category}))
+
+
+def subject_of(order: Order, ctx: RuleContext) -> Subject:
+    merchant = order.merchant.name if order.merchant is not None else None
+    return Subject(order.platform, order.region or ctx.default_region, merchant, _categories(order))
+
+
+def order_facts(order: Order, shipments: Sequence[Shipment], ctx: RuleContext) -> Facts:
+    outbound = [s for s in shipments if s.direction != Direction.RETURN.value]
+    delivered = order.delivered_at or min((s.delivered_at for s in outbound if s.delivered_at), default=None)
+    in_transit = bool(outbound) and delivered is None and any(
+        not ShipmentStatus(s.status).is_final for s in outbound)
+    return Facts(subject_of(order, ctx), order_date=order.order_date, delivered_at=delivered,
+                 outbound_in_transit=in_transit)
+
+
+def case_facts(order: Order, case: ReturnCase, shipments: Sequence[Shipment], ctx: RuleContext) -> Facts:
+    base = order_facts(order, shipments, ctx)
+    parcels = [s for s in shipments if s.return_case_id == case.id and s.direction == Direction.RETURN.value]
+    shipped = case.shipped_at or min((s.shipped_at for s in parcels if s.shipped_at), default=None)
+    received = case.received_at or min((s.delivered_at for s in parcels if s.delivered_at), default=None)
+    return Facts(base.subject, order_date=base.order_date, delivered_at=base.delivered_at,
+                 outbound_in_transit=base.outbound_in_transit, requested_at=case.requested_at,
+                 return_shipped_at=shipped, merchant_received_at=received)
+
+
+def shipments_by_order(session: Session, order_ids: Iterable[int]) -> dict[int, list[Shipment]]:
+    ids = list(order_ids)
+    grouped: dict[int, list[Shipment]] = defaultdict(list)
+    for start in range(0, len(ids), 500):
+        for shipment in session.scalars(select(Shipment).where(Shipment.order_id.in_(ids[start:start + 500]))):
+            grouped[shipment.order_id].append(shipment)  # type: ignore[index]
+    return grouped
+
+
+def compute(kind: DeadlineKind, facts: Facts, now: datetime, ctx: RuleContext) -> ComputedDeadline | None:
+    result = deadline_for(kind, facts, ctx.rules, now, ctx.tz, ctx.holiday_country)
+    return result if isinstance(result, ComputedDeadline) else None
+
+
+def _upsert(session: Session, existing: dict[tuple[str, int, int | None], Deadline], kind: DeadlineKind,
+            order_id: int, case_id: int | None, computed: ComputedDeadline | None, now: datetime) -> int:
+    row = existing.get((kind.value, order_id, case_id))
+    if computed is None:
+        if row is None:
+            return 0
+        session.delete(row)
+        return 1
+    values = {"due_on": computed.due_on, "rule_id": computed.rule_id, "anchor": computed.anchor.value,
+              "confidence": computed.confidence.value}
+    if row is None:
+        session.add(Deadline(kind=kind.value, order_id=order_id, return_case_id=case_id, computed_at=now, **values))
+        return 1
+    if any(getattr(row, name) != value for name, value in values.items()):
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.computed_at = now
+        return 1
+    return 0
+
+
+def recompute_deadlines(session: Session, now: datetime, ctx: RuleContext | None = None) -> int:
+    """Upsert the deadlines of open orders and open return cases; returns the rows changed."""
+    ctx = ctx or RuleContext.default()
+    orders = session.scalars(
+        select(Order)
+        .where(Order.status != "cancelled", or_(Order.order_date.is_(None), Order.order_date >= now - WATCH_ORDERS_FOR))
+        .options(selectinload(Order.items), selectinload(Order.merchant))
+    ).all()
+    by_id = {o.id: o for o in orders}
+    cases = session.scalars(select(ReturnCase).where(ReturnCase.order_id.in_(list(by_id)))).all() if by_id else []
+    # cases of older orders still count while they are open
+    open_statuses = [s.value for s in state_machine.OPEN_STATES]
+    older = session.scalars(select(ReturnCase).where(ReturnCase.status.in_(open_statuses),
+                                                     ReturnCase.order_id.not_in(list(by_id)))).all()
+    for case in older:
+        by_id.setdefault(case.order_id, case.order)
+    cases = [*cases, *older]
+    shipments = shipments_by_order(session, by_id)
+    existing = {(d.kind, d.order_id, d.return_case_id): d
+                for d in session.scalars(select(Deadline).where(Deadline.order_id.in_(list(by_id))))} if by_id else {}
+    changed = 0
+    with_case = {c.order_id for c in cases}
+    for order in orders:
+        if order.id in with_case:
+            continue  # the return is under way: its window has done its job
+        facts = order_facts(order, shipments.get(order.id, ()), ctx)
+        changed += _upsert(session, existing, DeadlineKind.RETURN_WINDOW, order.id, None,
+                           compute(DeadlineKind.RETURN_WINDOW, facts, now, ctx), now)
+    for case in cases:
+        if not state_machine.is_open(case.status):
+            continue
+        order = by_id[case.order_id]
+        facts = case_facts(order, case, shipments.get(order.id, ()), ctx)
+        for kind in CASE_KINDS[ReturnKind(case.kind)]:
+            changed += _upsert(session, existing, kind, order.id, case.id, compute(kind, facts, now, ctx), now)
+    session.flush()
+    log.info("deadlines recomputed: %d changed", changed)
+    return changed
+
+
+def is_waiting_for_refund(case: ReturnCase) -> bool:
+    """The buyer expects money: an open return or refund-only case (an exchange expects goods)."""
+    return case.kind != ReturnKind.EXCHANGE.value and case.status not in (
+        ReturnStatus.REFUNDED.value, ReturnStatus.REJECTED.value, ReturnStatus.CANCELLED.value,
+        ReturnStatus.EXCHANGE_DELIVERED.value)

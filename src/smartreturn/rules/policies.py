@@ -1,0 +1,274 @@
+"""Rules as data: load the shipped TOML files, a user rules folder and inline overrides; pick a rule.
+
+Each table name in the TOML files is a :class:`DeadlineKind` (``[[return_window]]``, ``[[refund_due]]``
+...). A rule with the id of an earlier one replaces it, so the user can correct a shipped rule by id or
+add new ones. The most specific matching rule wins: merchant > category > platform+region > platform >
+region > default; between equally specific rules the one loaded last wins.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from smartreturn.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+SHIPPED_DIR = Path(__file__).parent
+
+
+class DeadlineKind(StrEnum):
+    RETURN_WINDOW = "return_window"          # last day to ask for a return
+    REFUND_DUE = "refund_due"                # the money should be back by then
+    MERCHANT_RESPONSE = "merchant_response"  # the merchant must answer, or the platform decides
+    AUTO_REFUND = "auto_refund"              # the platform refunds by itself if the merchant is silent
+
+
+class Anchor(StrEnum):
+    ORDER_DATE = "order_date"
+    DELIVERY = "delivery"
+    RECEIPT = "receipt"                      # signed-for receipt (签收); same date source as delivery
+    MERCHANT_RECEIVED = "merchant_received"
+    RETURN_REQUESTED = "return_requested"
+    RETURN_SHIPPED = "return_shipped"
+
+
+class Confidence(StrEnum):
+    KNOWN = "known"      # the anchor date is in the store (a mail or a carrier said so)
+    ASSUMED = "assumed"  # the anchor date is estimated (order date + typical transit days)
+
+
+class DayCount(StrEnum):
+    CALENDAR = "calendar"
+    BUSINESS = "business"
+
+
+@dataclass(frozen=True, slots=True)
+class HolidayExtension:
+    """Deliveries from ``delivered_from`` to ``delivered_to`` (month, day) may be returned until
+    ``until`` (month, day) of the following year, if that is later than the normal deadline."""
+
+    delivered_from: tuple[int, int]
+    delivered_to: tuple[int, int]
+    until: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    kind: DeadlineKind
+    anchor: Anchor
+    days: int = 0
+    count: DayCount = DayCount.CALENDAR
+    roll_over: bool = False
+    returnable: bool = True
+    platforms: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
+    merchants: frozenset[str] = frozenset()   # lower case
+    categories: frozenset[str] = frozenset()
+    holiday_extension: HolidayExtension | None = None
+    holiday_country: str | None = None
+    note: str = ""
+    source: str = ""  # the file or "config" it came from, for explanations
+
+    @property
+    def specificity(self) -> tuple[bool, bool, bool, bool]:
+        return (bool(self.merchants), bool(self.categories), bool(self.platforms), bool(self.regions))
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What a rule is matched against (one order, or one return case of it)."""
+
+    platform: str | None = None
+    region: str | None = None
+    merchant: str | None = None
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    region_groups: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    transit_days: Mapping[str, int] = field(default_factory=dict)
+    return_transit_days: Mapping[str, int] = field(default_factory=dict)
+
+    def region_matches(self, rule_regions: frozenset[str], region: str | None) -> bool:
+        if region is None:
+            return False
+        region = region.lower()
+        return any(region == r or region in self.region_groups.get(r, ()) for r in rule_regions)
+
+    def matches(self, rule: Rule, subject: Subject) -> bool:
+        if rule.platforms and (subject.platform or "").lower() not in rule.platforms:
+            return False
+        if rule.regions and not self.region_matches(rule.regions, subject.region):
+            return False
+        if rule.merchants and (subject.merchant or "").strip().lower() not in rule.merchants:
+            return False
+        if rule.categories:
+            cats = {c.lower() for c in subject.categories if c}
+            if not cats or not cats <= rule.categories:
+                return False
+        return True
+
+    def select(self, kind: DeadlineKind, subject: Subject) -> Rule | None:
+        """The most specific rule of ``kind`` for ``subject`` (the last loaded among equals)."""
+        best: Rule | None = None
+        for rule in self.rules:
+            if rule.kind is kind and self.matches(rule, subject):
+                if best is None or rule.specificity >= best.specificity:
+                    best = rule
+        return best
+
+    def typical_days(self, table: Mapping[str, int], subject: Subject) -> int:
+        for key in (subject.platform, subject.region):
+            if key and key.lower() in table:
+                return table[key.lower()]
+        if subject.region:
+            for group, members in self.region_groups.items():
+                if subject.region.lower() in members and group in table:
+                    return table[group]
+        return table.get("default", 5)
+
+
+def _names(value: Any, key: str, where: str) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be a string or a list of strings")
+    return frozenset(v.strip().lower() for v in value)
+
+
+def _month_day(value: Any, key: str, where: str) -> tuple[int, int]:
+    try:
+        month, day = (int(part) for part in str(value).split("-"))
+    except ValueError:
+        raise ConfigError(f"{where}: holiday_extension.{key} must look like \"MM-DD\", got {value!r}") from None
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        raise ConfigError(f"{where}: holiday_extension.{key} {value!r} is not a month and day")
+    return month, day
+
+
+# Tables of the rules folder that are data for other modules (priority.py, build.py), not deadlines.
+OTHER_TABLES = frozenset({"known_senders", "reason_severity", "value_scale"})
+
+KNOWN_KEYS = frozenset({
+    "id", "anchor", "days", "count", "roll_over", "returnable", "platform", "region", "merchant",
+    "category", "holiday_extension", "holiday_country", "note",
+})
+
+
+def parse_rule(kind: DeadlineKind, raw: Mapping[str, Any], source: str) -> Rule:
+    rule_id = raw.get("id")
+    where = f"{source}: [[{kind}]] {rule_id or '(no id)'}"
+    if not isinstance(rule_id, str) or not rule_id:
+        raise ConfigError(f"{where}: every rule needs an 'id'")
+    unknown = set(raw) - KNOWN_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}")
+    returnable = bool(raw.get("returnable", True))
+    days = raw.get("days", 0)
+    if not isinstance(days, int) or days < 0 or (returnable and "days" not in raw):
+        raise ConfigError(f"{where}: 'days' must be a whole number of days >= 0")
+    try:
+        anchor = Anchor(raw.get("anchor", "delivery"))
+        count = DayCount(raw.get("count", "calendar"))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    extension = None
+    if (ext := raw.get("holiday_extension")) is not None:
+        if not isinstance(ext, Mapping) or set(ext) != {"delivered_from", "delivered_to", "until"}:
+            raise ConfigError(f"{where}: holiday_extension needs delivered_from, delivered_to and until")
+        extension = HolidayExtension(*(_month_day(ext[k], k, where) for k in ("delivered_from", "delivered_to", "until")))
+    return Rule(
+        id=rule_id,
+        kind=kind,
+        anchor=anchor,
+        days=days,
+        count=count,
+        roll_over=bool(raw.get("roll_over", False)),
+        returnable=returnable,
+        platforms=_names(raw.get("platform"), "platform", where),
+        regions=_names(raw.get("region"), "region", where),
+        merchants=_names(raw.get("merchant"), "merchant", where),
+        categories=_names(raw.get("category"), "category", where),
+        holiday_extension=extension,
+        holiday_country=raw.get("holiday_country"),
+        note=str(raw.get("note", "")),
+        source=source,
+    )
+
+
+@dataclass
+class _Builder:
+    rules: dict[str, Rule] = field(default_factory=dict)  # keyed by (kind, id), insertion = load order
+    groups: dict[str, frozenset[str]] = field(default_factory=dict)
+    transit: dict[str, int] = field(default_factory=dict)
+    return_transit: dict[str, int] = field(default_factory=dict)
+
+    def add(self, data: Mapping[str, Any], source: str) -> None:
+        for key, value in data.items():
+            if key == "regions":
+                for group, members in value.items():
+                    self.groups[group.lower()] = _names(members, f"regions.{group}", source) | {group.lower()}
+            elif key == "assumed_transit_days":
+                self.transit.update({k.lower(): int(v) for k, v in value.items()})
+            elif key == "assumed_return_transit_days":
+                self.return_transit.update({k.lower(): int(v) for k, v in value.items()})
+            elif key in OTHER_TABLES:
+                continue
+            else:
+                try:
+                    kind = DeadlineKind(key)
+                except ValueError:
+                    raise ConfigError(f"{source}: unknown table [{key}]") from None
+                if not isinstance(value, list):
+                    raise ConfigError(f"{source}: [{key}] must be an array of tables ([[{key}]])")
+                for raw in value:
+                    rule = parse_rule(kind, raw, source)
+                    self.rules.pop(f"{kind}:{rule.id}", None)  # a replacement counts as loaded last
+                    self.rules[f"{kind}:{rule.id}"] = rule
+
+    def build(self) -> RuleSet:
+        return RuleSet(tuple(self.rules.values()), dict(self.groups), dict(self.transit), dict(self.return_transit))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"rules file {path}: {exc}") from exc
+
+
+def load_rules(extra_dirs: Sequence[Path] = (), overrides: Mapping[str, Any] | None = None) -> RuleSet:
+    """Shipped rules, then every ``*.toml`` of ``extra_dirs`` (sorted by name), then ``overrides``
+    (the config's inline rules, same structure as a file)."""
+    builder = _Builder()
+    dirs: Iterable[Path] = (SHIPPED_DIR, *(Path(d).expanduser() for d in extra_dirs))
+    for directory in dirs:
+        if not directory.is_dir():
+            raise ConfigError(f"rules directory {directory} does not exist")
+        for path in sorted(directory.glob("*.toml")):
+            builder.add(_read(path), str(path))
+    if overrides:
+        builder.add(overrides, "config [rules]")
+    ruleset = builder.build()
+    log.debug("loaded %d rules", len(ruleset.rules))
+    return ruleset
+
+
+def rules_from_settings(settings: Any) -> RuleSet:
+    """The rule set the settings ask for: ``rules.extra_rules_dir`` and ``rules.overrides``."""
+    section = settings.rules
+    extra = [section.extra_rules_dir] if section.extra_rules_dir else []
+    return load_rules(extra, section.overrides or None)

@@ -1,0 +1,141 @@
+"""Read-side queries for the CLI: plain dicts, ready for tables and JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from smartreturn.store.tables import CaseEvent, Merchant, Message, Order, OrderItem, ReturnCase, Shipment, TrackingEvent
+
+Row = dict[str, Any]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="minutes") if value else None
+
+
+def list_orders(session: Session, *, platform=None, status=None, since=None, limit=200) -> list[Row]:
+    query: Select = select(Order, Merchant.name).outerjoin(Merchant, Order.merchant_id == Merchant.id)
+    if platform:
+        query = query.where(Order.platform == platform)
+    if status:
+        query = query.where(Order.status == status)
+    if since:
+        query = query.where(Order.order_date >= since)
+    query = query.order_by(Order.order_date.desc().nulls_last(), Order.id.desc()).limit(limit)
+    return [{"id": f"o{o.id}", "platform": o.platform, "order_number": o.order_number, "merchant": m,
+             "order_date": _iso(o.order_date), "total": o.total, "currency": o.currency, "status": o.status,
+             "delivered_at": _iso(o.delivered_at)} for o, m in session.execute(query)]
+
+
+def list_returns(session: Session, *, platform=None, status=None, since=None, limit=200) -> list[Row]:
+    query = select(ReturnCase, Order).join(Order, ReturnCase.order_id == Order.id)
+    if platform:
+        query = query.where(Order.platform == platform)
+    if status:
+        query = query.where(ReturnCase.status == status)
+    if since:
+        query = query.where(ReturnCase.requested_at >= since)
+    query = query.order_by(ReturnCase.requested_at.desc().nulls_last(), ReturnCase.id.desc()).limit(limit)
+    return [{"id": f"r{c.id}", "platform": o.platform, "order_number": o.order_number, "kind": c.kind,
+             "status": c.status, "reason": c.reason_category or c.reason_text, "requested_at": _iso(c.requested_at),
+             "expected_refund": c.expected_refund, "refunded": c.refunded_amount, "currency": c.currency}
+            for c, o in session.execute(query)]
+
+
+def list_shipments(session: Session, *, platform=None, status=None, since=None, limit=200) -> list[Row]:
+    query = select(Shipment, Order).outerjoin(Order, Shipment.order_id == Order.id)
+    if platform:
+        query = query.where(or_(Order.platform == platform, Shipment.carrier == platform))
+    if status:
+        query = query.where(Shipment.status == status)
+    if since:
+        query = query.where(Shipment.created_at >= since)
+    query = query.order_by(Shipment.last_event_at.desc().nulls_last(), Shipment.id.desc()).limit(limit)
+    return [{"id": f"s{s.id}", "carrier": s.carrier, "tracking_number": s.tracking_number, "direction": s.direction,
+             "status": s.status, "order_number": o.order_number if o else None, "last_event_at": _iso(s.last_event_at),
+             "expected_delivery": s.expected_delivery.isoformat() if s.expected_delivery else None}
+            for s, o in session.execute(query)]
+
+
+def list_messages(session: Session, *, platform=None, status=None, since=None, limit=200) -> list[Row]:
+    query = select(Message.id, Message.status, Message.from_addr, Message.subject, Message.parser_name,
+                   Message.status_reason, Message.received_at, Message.source_kind)
+    if platform:
+        query = query.where(Message.parser_name == platform)
+    if status:
+        query = query.where(Message.status == status)
+    if since:
+        query = query.where(Message.received_at >= since)
+    query = query.order_by(Message.id.desc()).limit(limit)
+    return [{"id": f"m{r.id}", "status": r.status, "from": r.from_addr, "subject": r.subject, "parser": r.parser_name,
+             "reason": r.status_reason, "received_at": _iso(r.received_at), "source": r.source_kind}
+            for r in session.execute(query)]
+
+
+LISTERS: dict[str, Callable[..., list[Row]]] = {
+    "orders": list_orders, "returns": list_returns, "shipments": list_shipments, "messages": list_messages,
+}
+
+
+def find_order(session: Session, ref: str) -> Order | None:
+    """An order by 'o12', by a return case 'r3', by order number, or by a tracking number."""
+    ref = ref.strip()
+    if ref[:1] in "oO" and ref[1:].isdigit():
+        return session.get(Order, int(ref[1:]))
+    if ref[:1] in "rR" and ref[1:].isdigit():
+        case = session.get(ReturnCase, int(ref[1:]))
+        return case.order if case else None
+    order = session.scalars(select(Order).where(Order.order_number == ref)).first()
+    if order is None:
+        shipment = session.scalars(select(Shipment).where(Shipment.tracking_number == ref.upper())).first()
+        if shipment is not None and shipment.order_id is not None:
+            order = session.get(Order, shipment.order_id)
+    return order
+
+
+def case_detail(session: Session, ref: str) -> Row | None:
+    order = find_order(session, ref)
+    if order is None:
+        return None
+    merchant = session.get(Merchant, order.merchant_id) if order.merchant_id else None
+    cases = session.scalars(select(ReturnCase).where(ReturnCase.order_id == order.id).order_by(ReturnCase.id)).all()
+    shipments = session.scalars(select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id)).all()
+    items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)).all()
+    timeline: list[Row] = []
+    steps = session.execute(select(CaseEvent, Message.subject, Message.from_addr)
+                            .outerjoin(Message, CaseEvent.message_id == Message.id)
+                            .where(CaseEvent.order_id == order.id)).all()
+    for step, subject, sender in steps:
+        evidence = f"mail m{step.message_id} from {sender}: {subject}" if step.message_id else step.source
+        timeline.append({"when": _iso(step.occurred_at), "what": step.kind, "detail": step.detail, "evidence": evidence})
+    if shipments:
+        events = session.scalars(select(TrackingEvent).where(
+            TrackingEvent.shipment_id.in_([s.id for s in shipments]), TrackingEvent.source != "mail")).all()
+        for event in events:
+            timeline.append({"when": _iso(event.occurred_at), "what": f"parcel {event.status}",
+                             "detail": " ".join(filter(None, [event.description, event.location])),
+                             "evidence": f"tracking via {event.source}"})
+    timeline.sort(key=lambda row: row["when"] or "")
+    return {
+        "order": {"id": order.id, "platform": order.platform, "order_number": order.order_number,
+                  "merchant": merchant.name if merchant else None, "order_date": _iso(order.order_date),
+                  "total": order.total, "currency": order.currency, "status": order.status,
+                  "delivered_at": _iso(order.delivered_at)},
+        "items": [{"name": i.name, "quantity": i.quantity, "unit_price": i.unit_price, "currency": i.currency} for i in items],
+        "returns": [{"id": c.id, "case_number": c.case_number, "kind": c.kind, "status": c.status,
+                     "reason_category": c.reason_category, "reason_text": c.reason_text,
+                     "requested_at": _iso(c.requested_at), "received_at": _iso(c.received_at),
+                     "refunded_at": _iso(c.refunded_at), "expected_refund": c.expected_refund,
+                     "refunded_amount": c.refunded_amount, "return_shipping_cost": c.return_shipping_cost,
+                     "currency": c.currency} for c in cases],
+        "shipments": [{"id": s.id, "carrier": s.carrier, "tracking_number": s.tracking_number,
+                       "direction": s.direction, "status": s.status, "delivered_at": _iso(s.delivered_at),
+                       "expected_delivery": s.expected_delivery.isoformat() if s.expected_delivery else None}
+                      for s in shipments],
+        "timeline": timeline,
+    }

@@ -1,0 +1,1 @@
+"""Shipment tracking: the carrier registry, tracking-number detection, status normalisation, APIs."""

@@ -1,0 +1,1 @@
+"""Tracking API adapters. Each speaks one provider's documented API and returns :mod:`.base` types."""
