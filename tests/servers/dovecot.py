@@ -150,6 +150,15 @@ class Mailbox:
             for start in range(0, len(messages), 500):
                 client.multiappend(folder, messages[start:start + 500])
 
+    def deliver(self, raw: bytes) -> None:
+        """Drop a mail straight into the INBOX maildir, like an MDA; works while the server is stopped."""
+        maildir = self.server.root / "mail" / self.user / "Maildir"
+        name = f"{time.time_ns()}.P{os.getpid()}.smartreturn-test"
+        (maildir / "tmp").mkdir(parents=True, exist_ok=True)
+        (maildir / "new").mkdir(parents=True, exist_ok=True)
+        (maildir / "tmp" / name).write_bytes(raw)
+        os.rename(maildir / "tmp" / name, maildir / "new" / name)
+
     def create_folder(self, folder: str) -> None:
         with self.client() as client:
             client.create_folder(folder)
@@ -170,7 +179,8 @@ class Mailbox:
     def flags(self, folder: str = "INBOX") -> dict[int, tuple[bytes, ...]]:
         with self.client() as client:
             client.select_folder(folder, readonly=True)
-            return {uid: tuple(data[b"FLAGS"]) for uid, data in client.fetch("1:*", ["FLAGS"]).items()}
+            uids = client.search("ALL")
+            return {uid: tuple(data[b"FLAGS"]) for uid, data in client.fetch(uids, ["FLAGS"]).items()} if uids else {}
 
     def account_settings(self, **overrides: object) -> dict[str, object]:
         """An ``[[imap.accounts]]`` table for this mailbox (plain, which is allowed on loopback)."""

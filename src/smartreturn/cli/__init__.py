@@ -23,7 +23,9 @@ app = typer.Typer(
 
 COMMAND_MODULES: tuple[str, ...] = (
     "smartreturn.cli.core",       # init, ingest, parse, reparse, list, show, return add/update
+    "smartreturn.cli.stats",      # stats (tables, --json, --csv, --chart, --html)
     "smartreturn.cli.fixtures",   # fixtures generate / check
+    "smartreturn.cli.daemon",     # run (the IMAP daemon), doctor
 )
 
 

@@ -183,7 +183,7 @@ def _part_text(part: Message) -> str:
     if charset is None and part.get_content_subtype() == "html":
         meta = _HTML_META_CHARSET.search(data[:2048])
         charset = meta.group(1).decode("ascii") if meta else None
-    return decode_bytes(data, charset)
+    return decode_bytes(data, charset).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _is_attachment(part: Message) -> bool:
@@ -214,24 +214,41 @@ def _walk_bodies(part: Message, plain: list[str], html: list[str], attached: lis
         html.append(_part_text(part))
 
 
+def _raw_headers(msg: Message) -> list[tuple[str, str]]:
+    """Header values as on the wire (raw 8-bit bytes as surrogate escapes), not as compat32's Header objects."""
+    return [(str(k), v if isinstance(v, str) else str(v)) for k, v in msg.raw_items()]
+
+
 def _decode_message(msg: Message, raw_for_id: bytes) -> _Decoded:
     plain: list[str] = []
     html: list[str] = []
     attached: list[Message] = []
     _walk_bodies(msg, plain, html, attached)
-    from_name, from_addr = parse_address(msg.get("From") or msg.get("Sender"))
-    message_id = _WS.sub("", str(msg.get("Message-ID") or ""))
+    raw_headers = _raw_headers(msg)
+
+    def first(*names: str) -> str | None:
+        for name in names:
+            for key, value in raw_headers:
+                if key.lower() == name:
+                    return value
+        return None
+
+    def every(*names: str) -> list[str]:
+        return [value for key, value in raw_headers if key.lower() in names]
+
+    from_name, from_addr = parse_address(first("from", "sender"))
+    message_id = _WS.sub("", first("message-id") or "")
     if not message_id:
         message_id = f"<{hashlib.sha256(raw_for_id).hexdigest()[:32]}@smartreturn.invalid>"
-    date = parse_date(decode_header_value(msg.get("Date"))) or _received_date(msg)
-    headers = tuple((str(k), decode_header_value(v)) for k, v in msg.items())
+    date = parse_date(decode_header_value(first("date"))) or _received_date(msg)
+    headers = tuple((key, decode_header_value(value)) for key, value in raw_headers)
     return _Decoded(
         message_id=message_id,
         from_addr=from_addr,
         from_name=from_name,
-        subject=decode_header_value(msg.get("Subject")),
+        subject=decode_header_value(first("subject")),
         date=date,
-        to_addrs=parse_addresses(msg.get_all("To", []) + msg.get_all("Cc", [])),
+        to_addrs=parse_addresses(every("to", "cc")),
         headers=headers,
         text="\n".join(t.strip("\r\n") for t in plain if t.strip()),
         html="\n".join(html) if html else None,

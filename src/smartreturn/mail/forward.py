@@ -195,11 +195,11 @@ def _original_html(soup: BeautifulSoup) -> str | None:
             attr.decompose()
         else:
             _drop_header_nodes(quote)
-        return quote.decode_contents().strip()
-    cite = soup.select_one("blockquote[type=cite]")
-    if cite is not None:  # Apple Mail: blockquote type=cite, header <div>s first
-        _drop_header_nodes(cite)
-        return cite.decode_contents().strip()
+        return quote.decode_contents().strip() or None
+    cites = [c for c in soup.select("blockquote[type=cite]") if c.find_parent("blockquote", type="cite") is None]
+    if cites:  # Apple Mail: blockquote type=cite (sometimes several), header <div>s first
+        _drop_header_nodes(cites[0])
+        return "".join(c.decode_contents() for c in cites).strip() or None
     return _after_header_block(soup)
 
 
@@ -218,6 +218,9 @@ def _drop_header_nodes(container: Tag) -> None:
             child.extract()
             continue
         break
+
+
+_BLOCKS = ("div", "p", "tr", "li", "td", "blockquote")
 
 
 def _after_header_block(soup: BeautifulSoup) -> str | None:
@@ -239,8 +242,8 @@ def _after_header_block(soup: BeautifulSoup) -> str | None:
         match = _HEADER_LINE.match(probe)
         if match and (in_block or _KEYS[match.group(1).lower()] == "from"):
             in_block = True
-            if _HEADER_LINE.match(text) and not any(c.name in ("div", "p", "tr") for c in element.find_all(True)):
-                last = element
+            if _HEADER_LINE.match(text) and not any(c.name in _BLOCKS for c in element.find_all(True)):
+                last = element if element.name in _BLOCKS else (element.find_parent(_BLOCKS) or element)
         elif in_block and last is not None and element.name in ("div", "p", "tr", "li"):
             break
     if last is None:

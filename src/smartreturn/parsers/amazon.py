@@ -32,10 +32,11 @@ from smartreturn.parsers.common_intl import (
     find_money,
     find_tracking,
     guess_carrier,
+    date_after,
+    datetime_after,
+    find_items,
     label_value,
     note_reason,
-    parse_date,
-    parse_money,
 )
 
 log = logging.getLogger(__name__)
@@ -104,15 +105,6 @@ _BODY_RULES: tuple[tuple[str, str], ...] = (
 _BODY_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _BODY_RULES)
 
 _ORDER_NO = re.compile(r"\b((?:\d{3}|D\d{2})-\d{7}-\d{7})\b")
-_QTY = re.compile(r"^(?:quantity|qty|menge|anzahl|quantité|quantità|cantidad)\s*[.:]?\s*(\d{1,3})\b", re.IGNORECASE)
-_TIMES = re.compile(r"^(\d{1,3})\s*[x×]\s+(.{3,})$|^(.{3,}?)\s+[x×]\s*(\d{1,3})$")
-_NOT_A_NAME = re.compile(
-    r"^(?:sold by|verkauf(?:t)? (?:durch|von)|versand durch|condition|zustand|size|größe|color|colour|farbe|"
-    r"style|stil|seller|verkäufer|quantity|qty|menge|anzahl|price|preis|item subtotal|order #|bestellnr|"
-    r"arriving|ship to|lieferung an|track|view|buy again|return|your orders|order total|total|summe|"
-    r"gesamt|subtotal|zwischensumme|shipping|versand|tax|mwst|ust|\$|£|€|eur\b|usd\b|gbp\b)",
-    re.IGNORECASE,
-)
 _SHIPMENT_MARK = re.compile(
     r"^(?:shipment|package|parcel|sendung|paket|lieferung|envoi|colis|pacco|paquete)\s+(\d+)\s+(?:of|von|de|di|/)\s+(\d+)\b",
     re.IGNORECASE | re.MULTILINE,
@@ -131,6 +123,7 @@ _REASON = re.compile(
     r"(?:rücksendung|rückgabe)|motif du retour|motivo del reso|motivo de la devolución)\s*[:：]?[ \t]*\n?[ \t]*(.+)$",
     re.IGNORECASE | re.MULTILINE,
 )
+_DELIVERED_AT = r"delivered(?: on)?|zugestellt(?: am)?|geliefert(?: am)?|livré le|consegnato il|entregado el"
 _CASE_LABELS = r"return id|return number|rma(?: number| #)?|return authori[sz]ation(?: number)?|rücksendenummer|rma-nummer"
 _REFUND_LABELS = (r"refund total|total refund|refund amount|refund of|refund subtotal|estimated refund|"
                   r"amount refunded|refunded|erstattungsbetrag|erstattung in höhe von|gesamterstattung|"
@@ -242,6 +235,8 @@ class _Extractor:
                 self.base, kind=kind, shipment_status=status, detail=detail, tracking=refs, items=items,
                 order_number=order.group(1) if order else self.base.order_number,
                 expected_delivery=None if kind == EventKind.DELIVERED else self.expected(block),
+                occurred_at=(datetime_after(block, _DELIVERED_AT, self.email.received, dayfirst=self.dayfirst)
+                             if kind == EventKind.DELIVERED else None) or self.email.received,
             ))
         if len(blocks) == 1 and len(events[0].tracking) > 1:
             # one mail, several tracking numbers but no per-parcel sections: one event per parcel,
@@ -310,60 +305,13 @@ class _Extractor:
         return self.date_after(block, _DELIVERY_LABELS)
 
     def date_after(self, block: str, labels: str) -> date | None:
-        for m in re.finditer(rf"(?:^|\n|\t|\b)(?:{labels})\b\s*[:：]?[ \t]*(?:on\s+|am\s+|by\s+)?([^\n]{{0,60}})",
-                             block, re.IGNORECASE):
-            value = m.group(1).split("\t")[0].strip()
-            if not value:
-                continue
-            found = parse_date(value, self.email.received, dayfirst=self.dayfirst)
-            if found is not None:
-                return found
-        return None
+        return date_after(block, labels, self.email.received, dayfirst=self.dayfirst)
 
     def items(self, block: str) -> tuple[Item, ...]:
-        lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
-        items: list[Item] = []
-        for i, line in enumerate(lines):
-            cells = [c.strip() for c in line.split("\t") if c.strip()]
-            for j, cell in enumerate(cells):
-                q = _QTY.match(cell)
-                if q:
-                    name = _name_before(cells[:j], lines[:i])
-                    price = _price_near(cells[j + 1:], lines[i + 1: i + 3], self.currency)
-                    if name:
-                        items.append(Item(name=name, quantity=int(q.group(1)), price=price))
-                    break
-                t = _TIMES.match(cell)
-                if t and not _NOT_A_NAME.match(cell):
-                    qty, name = (t.group(1), t.group(2)) if t.group(1) else (t.group(4), t.group(3))
-                    price = _price_near(cells[j + 1:], lines[i + 1: i + 2], self.currency)
-                    items.append(Item(name=name.strip(), quantity=int(qty), price=price))
-                    break
-        if items:
-            return tuple(items)
+        found = find_items(block, self.currency)
+        if found:
+            return found
         titled = re.search(r"[\"„“«]([^\"“”»]{3,})[\"“”»]", self.email.subject or "")
         if titled and block is self.text:
             return (Item(name=titled.group(1).strip().rstrip(".…").strip()),)
         return ()
-
-
-def _name_before(cells: list[str], previous: list[str]) -> str | None:
-    for cell in reversed(cells):
-        if not _NOT_A_NAME.match(cell) and parse_money(cell) is None and len(cell) > 2:
-            return cell
-    for line in reversed(previous[-4:]):
-        cell = line.split("\t")[0].strip()
-        if _NOT_A_NAME.match(cell) or len(cell) <= 2 or (parse_money(cell) and len(cell) < 20):
-            continue
-        return cell
-    return None
-
-
-def _price_near(cells: list[str], following: list[str], currency: str) -> Money | None:
-    for cell in cells + following:
-        if _QTY.match(cell):
-            break
-        money = parse_money(cell, currency)
-        if money is not None and len(cell) < 40:
-            return money
-    return None

@@ -204,7 +204,7 @@ def find_tracking(text: str, exclude: Iterable[str] = (), direction: Direction =
     for match in _PREFIXED_TRACKING.finditer(text):
         hits.append((match.start("num"), match["num"], None, direction))
     for pos, number, carrier, hit_dir in sorted(hits, key=lambda h: h[0]):
-        if number in excluded or any(number in e or e in number for e in excluded if len(e) >= 8):
+        if number in excluded:
             continue
         if re.fullmatch(r"1[3-9]\d{9}", number):  # a mobile phone number, not a parcel
             continue
@@ -273,8 +273,8 @@ def _table_items(lines: list[str]) -> tuple[Item, ...]:
 
 def _labelled_items(text: str) -> tuple[Item, ...]:
     items: list[Item] = []
-    for match in re.finditer(r"(?:商品名称|宝贝名称|商品信息|商品)\s*[:：]\s*(?P<name>[^\n\t]{2,120})", text):
-        name = match["name"].strip()
+    for match in re.finditer(r"(?:商品名称|宝贝名称|商品信息|商品|宝贝)\s*[:：]\s*(?P<name>[^\n\t]{2,120})", text):
+        name = re.sub(r"\s*等\s*\d+\s*件(商品|宝贝)?$", "", match["name"].strip())
         after = text[match.end(): match.end() + 80]
         qty = 1
         inline = re.search(r"\s+[x×X*]\s*(\d{1,3})$", name)
@@ -309,45 +309,46 @@ _STATUS_OF = {
 Rule = tuple[EventKind, re.Pattern[str]]
 
 
-def _rule(kind: EventKind, pattern: str) -> Rule:
-    return kind, re.compile(pattern)
+def rule(kind: EventKind, pattern: str) -> Rule:
+    # "订单287654321098已提交成功": an order number may sit between 订单 and the status words
+    return kind, re.compile(pattern.replace("订单(", "订单[\\s\\d-]{0,26}("))
 
 
 # First match wins: refunds before returns before delivery before shipping before orders.
 COMMON_RULES: tuple[Rule, ...] = (
-    _rule(EventKind.REFUND_ISSUED,
+    rule(EventKind.REFUND_ISSUED,
           r"退款成功(?!后)|退款已到账|退款完成|已完成退款|已为您(办理)?退款|已退款|钱款已.{0,6}退"
           r"|退款.{0,30}已(经)?(原路)?(退回|退还|退至|退到|返还|到账)|已(原路)?(退回|退还|返还)(至|到)?(您的)?(支付宝|微信|银行卡|账户|余额|原支付|京东|零钱)"),
-    _rule(EventKind.RETURN_REJECTED,
+    rule(EventKind.RETURN_REJECTED,
           r"拒绝(了)?(您的)?(退款|退货|售后|换货)|(审核|申请)(未通过|不通过|被驳回|被拒绝|已驳回)|驳回(了)?(您的)?(退款|退货|售后|申请)"),
-    _rule(EventKind.RETURN_RECEIVED,
-          r"(商家|卖家|京东|仓库)(已)?(收到|签收)(了)?(您)?(的)?(退货|退回|寄回)|退货(已)?(被)?(签收|入库)|退回的商品(已)?(签收|收到)|(已)?收到(您)?(寄回|退回)的商品"),
-    _rule(EventKind.EXCHANGE_SHIPPED,
+    rule(EventKind.RETURN_RECEIVED,
+          r"(商家|卖家|京东|仓库)(已)?(确认)?(收到|签收)(了)?(您)?(的)?(退货|退回|寄回)|退货(已)?(被)?(签收|入库)|退回的商品(已)?(签收|收到)|(已)?收到(您)?(寄回|退回)的商品"),
+    rule(EventKind.EXCHANGE_SHIPPED,
           r"换(货|新)(商品)?.{0,12}(已)?(发出|发货|出库)|(新|换)(的)?商品.{0,6}已(经)?(发出|发货|出库)"),
-    _rule(EventKind.RETURN_SHIPPED,
+    rule(EventKind.RETURN_SHIPPED,
           r"退货(商品)?(已)?(寄出|发出)|(已|成功)(填写|提交)(了)?(退货)?(物流|运单|快递单)|(上门)?取件(成功|完成)|已(上门)?取件|快递员已(上门)?(取走|揽收|取件)|退货.{0,8}已揽收"),
-    _rule(EventKind.RETURN_LABEL,
+    rule(EventKind.RETURN_LABEL,
           r"已(为您)?(预约|安排)(了)?.{0,12}上门取件|上门取件.{0,6}(预约|安排)成功|预约(上门)?取件成功|取件(运)?单号"
           r"|(上门)?取件(通知|提醒|信息)|退货(面单|运单)(已)?生成"),
-    _rule(EventKind.RETURN_APPROVED,
-          r"(同意|通过)(了)?(您的)?(退货|退款|售后|换货|服务单)?(申请)|审核(已)?通过|请(您)?(尽快|及时)?(将商品)?(寄回|退回|退货)|(将|会).{0,16}上门取件"),
-    _rule(EventKind.RETURN_REQUESTED,
+    rule(EventKind.RETURN_APPROVED,
+          r"(同意|通过)(了)?(您的)?(退货|退款|售后|换货|服务单)?(申请)|审核(已)?通过|(商家|卖家)(已)?同意|请.{0,12}(寄回|退回|退货)|(将|会).{0,16}上门取件"),
+    rule(EventKind.RETURN_REQUESTED,
           r"(退款|退货|售后|换货|服务单)(申请)?(已)?(提交|创建|生成)(成功)?|(申请|发起)(了)?(退款|退货|售后|换货)|服务单.{0,8}(已)?(提交|受理)"
           r"|(售后|服务单|退货|退款|换货)(服务单)?申请(已)?(成功|受理)"),
-    _rule(EventKind.CANCELLED,
+    rule(EventKind.CANCELLED,
           r"订单(已)?取消|取消(订单)?成功|交易(已)?关闭|订单(已)?关闭|已取消(您的)?订单"),
-    _rule(EventKind.DELIVERY_EXCEPTION,
+    rule(EventKind.DELIVERY_EXCEPTION,
           r"(派送|配送|投递)(失败|异常)|(物流|包裹|运输)异常|无法(派送|配送|送达)|(被|已)拒收|滞留"),
-    _rule(EventKind.DELIVERED,
-          r"已签收|签收成功|(已|被)(本人|他人|家人|前台|门卫)?(代)?签收|已送达|已妥投|(完成|已)配送完成|配送完成|(已|成功)确认收货|交易成功|已收货"),
-    _rule(EventKind.PICKUP_READY,
+    rule(EventKind.DELIVERED,
+          r"已签收|签收成功|(已|被)(由)?(本人|他人|家人|前台|门卫|快递柜|驿站)?(代)?签收|已送达|已妥投|(完成|已)配送完成|配送完成|(已|成功)确认收货|交易成功|已收货"),
+    rule(EventKind.PICKUP_READY,
           r"取件码|取货码|待取件|请(及时|尽快)?(前往|凭).{0,12}取(件|货)|已(到达|放入|存入).{0,16}(驿站|自提|快递柜|丰巢|代收点|自提柜)"),
-    _rule(EventKind.OUT_FOR_DELIVERY,
+    rule(EventKind.OUT_FOR_DELIVERY,
           r"派送中|派件中|正在(为您)?(派送|配送|派件)|(开始|安排)(派送|配送)|(快递员|配送员|小哥).{0,16}(派送|配送|送货)|即将送达|今日送达"),
-    _rule(EventKind.SHIPPED,
+    rule(EventKind.SHIPPED,
           r"已发货|已经发货|发货了|已出库|出库成功|已(经)?发出|已揽收|已揽件|发货通知|已交(付|给)?.{0,6}(快递|物流|承运)|运输中"),
-    _rule(EventKind.ORDER_PLACED,
-          r"订单(已)?提交成功|(已|成功)提交订单|下单成功|已下单|成功下单|(付款|支付)成功|已(付款|支付)|拼单成功|(已|成功)拍下|订单(已)?确认|订单(已)?创建|交易创建|订单提交"),
+    rule(EventKind.ORDER_PLACED,
+          r"订单(已)?提交成功|(已|成功)提交订单|下单成功|已下单|成功下单|(付款|支付)成功|成功(付款|支付)|已(付款|支付)|拼单成功|(已|成功)拍下|订单(已)?确认|订单(已)?创建|交易创建|订单提交"),
 )
 
 # Mail that is not a record, whatever else it says.
@@ -386,12 +387,18 @@ def first_signature(text: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
+_KIND_LABEL = re.compile(r"(?:服务类型|售后类型|申请类型|退款类型|售后方式|服务方式|申请服务)\s*[:：]?\s*(?P<k>[^\n\t]{2,12})")
+
+
 def return_kind_of(text: str) -> ReturnKind | None:
-    if re.search(r"换货|换新|更换商品", text):
+    """退货 / 换货 / 仅退款 from a 服务类型 line, else from the message's opening lines."""
+    labelled = _KIND_LABEL.search(text)
+    scope = labelled["k"] if labelled else re.sub(r"退换货?|退货退款|退款/退货", "退", text[:600])
+    if re.search(r"换货|换新|更换商品", scope):
         return ReturnKind.EXCHANGE
-    if re.search(r"仅退款|未收到货|退款\(无需退货\)|无需退货", text):
+    if re.search(r"仅退款|未收到货|无需退货", scope):
         return ReturnKind.REFUND_ONLY
-    if re.search(r"退货", text):
+    if re.search(r"退货", scope) or labelled and "退款" in scope and "仅" not in scope and "退货" in text:
         return ReturnKind.RETURN
     return None
 
@@ -422,7 +429,7 @@ def note_reason(note: str | None) -> str | None:
     """A user's note above a forward ("退货原因：尺码偏小", "reason: too small") as a return reason."""
     if not note:
         return None
-    text = normalise(note)
+    text = "\n".join(line.strip() for line in note.strip().splitlines() if line.strip())
     match = re.search(r"(?:退货原因|退款原因|换货原因|原因|reason)\s*[:：]?\s*(?P<r>[^\n]+)", text, re.IGNORECASE)
     reason = match["r"] if match else text.split("\n")[0]
     reason = reason.strip(" 。.;；,，")
@@ -580,13 +587,26 @@ class ChinesePlatformParser:
             text = self._sms_body(full)
             preface = full[: full.find(text)].strip() if text else ""
             if not note and preface and len(preface) <= 200 and re.search(r"原因|reason", preface, re.IGNORECASE):
-                note = preface  # what the user typed above the pasted SMS
-            kind = classify(text, self.rules)
-        else:
-            kind = self.kind_of(email, text)
+                note = (email.text or "").split("【", 1)[0].strip() or preface  # typed above the pasted SMS
+            events = []
+            for message in self._split_sms(text):
+                if NEGATIVE_SMS.search(message):
+                    continue
+                kind = classify(message, self.rules)
+                if kind is not None:
+                    events.append(self.build_event(email, message, kind, note))
+            return events
+        kind = self.kind_of(email, text)
         if kind is None:
             return []
         return [self.build_event(email, text, kind, note)]
+
+    def _split_sms(self, text: str) -> list[str]:
+        """Several of our SMS pasted together: one message per signed line start."""
+        starts = [m.start() for m in _LINE_START_SIGNATURE.finditer(text) if m.group(1).strip() in self.signatures]
+        if len(starts) <= 1:
+            return [text]
+        return [text[a:b].strip() for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
 
     def build_event(self, email: Email, text: str, kind: EventKind, note: str | None = None) -> Event:
         order_number = self.find_order_number(text)

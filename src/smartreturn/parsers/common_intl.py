@@ -16,10 +16,13 @@ from dateutil import parser as dateparser
 
 from smartreturn.mail.html import html_to_text
 from smartreturn.mail.message import Email
-from smartreturn.model import Money
+from smartreturn.model import Item, Money
 
 __all__ = [
     "body_text",
+    "date_after",
+    "datetime_after",
+    "find_items",
     "carrier_code",
     "find_money",
     "find_tracking",
@@ -48,9 +51,15 @@ def body_text(email: Email) -> str:
     return _body_text(email.html, email.text)
 
 
-def label_value(text: str, labels: str, value: str = r"[^\n\t]+") -> str | None:
-    """The value written after one of ``labels`` (a regex alternation), on the same line or the next."""
-    m = re.search(rf"(?<!\w)(?:{labels})\s*[:#：]?[ \t]*\n?[ \t]*({value})", text, re.IGNORECASE)
+def label_value(text: str, labels: str, value: str = r"[^\n\t]+", *, anywhere: bool = False) -> str | None:
+    """The value written after one of ``labels`` (a regex alternation): on the same line after a
+    colon or in the next table cell, or on the next line. The label must open a line or a cell
+    ("The seller has ..." is no "Seller:") unless ``anywhere`` is set."""
+    if anywhere:
+        pattern = rf"(?<!\w)(?:{labels})\s*[:#：]?[ \t]*\n?[ \t]*({value})"
+    else:
+        pattern = rf"(?:^|\t)[ \t]*(?:{labels})[ \t]*(?:[:#：][ \t]*\n?|\t|\n|[ \t]+(?=\S))[ \t]*({value})"
+    m = re.search(pattern, text, re.IGNORECASE | re.MULTILINE)
     return m.group(1).strip() if m else None
 
 
@@ -319,3 +328,116 @@ def note_reason(email: Email) -> str | None:
         return None
     reason = m.group(1).strip().splitlines()[0].strip(" .;,")
     return reason or None
+
+
+def date_after(text: str, labels: str, received: datetime, *, dayfirst: bool = False) -> date | None:
+    """The first readable date written after one of ``labels`` on the same line."""
+    for m in re.finditer(rf"(?:^|\n|\t|\b)(?:{labels})\b\s*[:：]?[ \t]*(?:on\s+|am\s+|by\s+|the\s+)?([^\n]{{0,60}})",
+                         text, re.IGNORECASE):
+        value = m.group(1).split("\t")[0].strip()
+        if not value:
+            value = m.group(1).strip()
+        if not value:
+            continue
+        found = parse_date(value, received, dayfirst=dayfirst)
+        if found is not None:
+            return found
+    return None
+
+
+_CLOCK = re.compile(r"(?<![\d.])\d{1,2}[:.]\d{2}(?![\d.])\s*(?:[ap]\.?m\.?|uhr)?|\b\d{1,2}\s*[ap]\.?m\.?", re.IGNORECASE)
+
+
+def datetime_after(text: str, labels: str, received: datetime, *, dayfirst: bool = False) -> datetime | None:
+    """When a mail states the moment ("Delivered Fri, Dec 4 at 3:41 PM"): tz-aware, in the mail's
+    zone. None when only a date or nothing is written (then the caller uses ``received``)."""
+    m = re.search(rf"(?:^|\n|\t)[ \t]*(?:{labels})\b[ \t:]*([^\n]{{4,60}})", text, re.IGNORECASE)
+    if not m or not _CLOCK.search(m.group(1)):
+        return None
+    value = m.group(1).replace("\t", " ")
+    clock = _CLOCK.search(value)
+    day = parse_date(_CLOCK.sub(" ", value).replace(" at ", " ").replace(" um ", " "), received, dayfirst=dayfirst)
+    if day is None or clock is None:
+        return None
+    try:
+        t = dateparser.parse(clock.group(0).replace("Uhr", "").replace("uhr", "").replace(".", ":", 1)
+                             if re.match(r"\d{1,2}\.\d{2}", clock.group(0)) else clock.group(0).replace(".", ""))
+    except (ValueError, OverflowError):
+        return None
+    return datetime.combine(day, t.time(), tzinfo=received.tzinfo or timezone.utc)
+
+
+# --------------------------------------------------------------------------- items
+
+def find_items(block: str, currency: str) -> tuple[Item, ...]:
+    """Items of an order table: a name followed by "Quantity: 2" (and a price), or "2 x Name"."""
+    lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
+    items: list[Item] = []
+    for i, line in enumerate(lines):
+        cells = [c.strip() for c in line.split("\t") if c.strip()]
+        for j, cell in enumerate(cells):
+            q = _QTY.match(cell)
+            if q:
+                name = _name_before(cells[:j], lines[:i])
+                price = _price_near(cells[j + 1:], lines[i + 1: i + 3], currency)
+                if name:
+                    sku = _sku_near(cells[:j], lines[max(0, i - 3): i + 1])
+                    items.append(Item(name=name, quantity=int(q.group(1)), price=price, sku=sku))
+                break
+            t = _TIMES.match(cell)
+            if t and not _NOT_A_NAME.match(cell):
+                qty, name = (t.group(1), t.group(2)) if t.group(1) else (t.group(4), t.group(3))
+                price = _price_near(cells[j + 1:], lines[i + 1: i + 2], currency)
+                items.append(Item(name=name.strip(), quantity=int(qty), price=price))
+                break
+    return tuple(items)
+
+
+_NOT_A_NAME = re.compile(
+    r"^(?:sold by|verkauf(?:t)? (?:durch|von)|versand durch|condition|zustand|size|größe|color|colour|farbe|"
+    r"item id|item number|item #|artikelnummer|artikel-nr|asin|sku|"
+    r"style|stil|seller|verkäufer|quantity|qty|menge|anzahl|price|preis|item subtotal|order #|bestellnr|"
+    r"arriving|ship to|lieferung an|track|view|buy again|return|your orders|order total|total|summe|"
+    r"gesamt|subtotal|zwischensumme|shipping|versand|tax|mwst|ust|\$|£|€|eur\b|usd\b|gbp\b)",
+    re.IGNORECASE,
+)
+_SKU = re.compile(r"(?:item id|item number|item #|artikelnummer|artikel-nr\.?|asin|sku)\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{5,})",
+                  re.IGNORECASE)
+_TIMES = re.compile(r"^(\d{1,3})\s*[x×]\s+(.{3,})$|^(.{3,}?)\s+[x×]\s*(\d{1,3})$")
+_QTY = re.compile(r"^(?:quantity|qty|menge|anzahl|quantité|quantità|cantidad)\s*[.:]?\s*(\d{1,3})\b", re.IGNORECASE)
+
+
+def _name_before(cells: list[str], previous: list[str]) -> str | None:
+    for cell in reversed(cells):
+        if not _NOT_A_NAME.match(cell) and parse_money(cell) is None and len(cell) > 2:
+            return cell
+    for line in reversed(previous[-4:]):
+        cell = line.split("\t")[0].strip()
+        if _NOT_A_NAME.match(cell) or len(cell) <= 2 or (parse_money(cell) and len(cell) < 20):
+            continue
+        return cell
+    return None
+
+
+def _sku_near(cells: list[str], lines: list[str]) -> str | None:
+    for chunk in (*cells, *reversed(lines)):
+        m = _SKU.search(chunk)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _price_near(cells: list[str], following: list[str], currency: str) -> Money | None:
+    """A unit price written right after the quantity: a cell or line that holds only an amount
+    (a labelled amount such as "Refund amount: $19.99" is not an item price)."""
+    for cell in cells + following:
+        if _QTY.match(cell):
+            break
+        money = parse_money(cell, currency)
+        if money is not None and len(_LETTERS.findall(_MONEY_TEXT.sub("", cell))) <= 3:
+            return money
+    return None
+
+
+_LETTERS = re.compile(r"[^\W\d_]")
+_MONEY_TEXT = re.compile(r"\b(?:USD|EUR|GBP|CAD|AUD|CHF|SEK|PLN|US|AU|CA)\b|[$€£¥]")

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from smartreturn.mail.message import Email
 from smartreturn.model import Direction, Event, EventKind, ShipmentStatus, TrackingRef
+from smartreturn.tracking import detect
+from smartreturn.tracking.carriers import UnknownCarrier
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -65,7 +67,7 @@ _BY_SIGNATURE: dict[str, Courier] = {sig.lower(): c for c in COURIERS for sig in
 CARRIER_NAMES: tuple[tuple[str, str], ...] = (
     ("中国邮政", "china_post"), ("邮政", "china_post"), ("EMS", "ems"),
     ("顺丰", "sf"), ("京东", "jd"), ("中通", "zto"), ("圆通", "yto"), ("申通", "sto"), ("韵达", "yunda"),
-    ("菜鸟速递", "cainiao"), ("丹鸟", "cainiao"),
+    ("菜鸟速递", "cainiao"), ("丹鸟", "cainiao"), ("极兔", "jt"), ("德邦", "deppon"),
 )
 _STATION_WORDS = re.compile(r"菜鸟驿站|菜鸟裹裹|菜鸟乡村|中邮驿站|丰巢")
 
@@ -118,9 +120,11 @@ def split_sms(text: str) -> list[Sms]:
     for block in re.split(r"\n[ \t]*\n", text):
         lines = block.split("\n")
         if not any(_HEAD.search(line) for line in lines):
-            tail = _TAIL.search(block.strip())
+            first = _TIME_LINE.match(lines[0])
+            body = "\n".join(lines[1:] if first else lines).strip()
+            tail = _TAIL.search(body)
             if tail and tail.start() > 0:
-                found.append(Sms(tail.group(1), _one_line(block.strip()[: tail.start()]), when))
+                found.append(Sms(tail.group(1), _one_line(body[: tail.start()]), first.group(1) if first else when))
                 when = None
             elif (filled := [line for line in lines if line.strip()]) and (m := _TIME_LINE.match(filled[-1])):
                 when = m.group(1)
@@ -157,10 +161,11 @@ def _one_line(text: str) -> str:
 
 
 def is_notice(text: str) -> bool:
-    """A delivery notice, not a 验证码, marketing or account message."""
-    if _OTP.search(text) or _PROMO.search(text):
+    """A delivery notice, not a 验证码 or account message, nor marketing without a parcel in it
+    (a real notice may carry "退订回T" or a coupon line; it also carries a number or a 取件码)."""
+    if _OTP.search(text) or classify(text) is None:
         return False
-    return classify(text) is not None
+    return not _PROMO.search(text) or bool(pickup_code(text) or tracking_numbers(text, None))
 
 
 # Shops' own SMS signatures: their parsers own those messages (the 【京东】 order SMS is the jd parser's).
@@ -191,8 +196,11 @@ def lead_courier(email: Email) -> Courier | None:
 
 
 def _mail_is_notice(email: Email, courier: Courier) -> bool:
+    """A courier's own mail: a status and a tracking number; mails whose subject sells are not."""
+    if _PROMO.search(email.subject) or _OTP.search(email.subject):
+        return False
     text = f"{email.subject}\n{email.text}"
-    return is_notice(text) and bool(tracking_numbers(text, courier))
+    return classify(text) is not None and bool(tracking_numbers(text, courier))
 
 
 # --- reading one message ------------------------------------------------------------------------------
@@ -220,11 +228,11 @@ _STATUS_RULES: tuple[tuple[re.Pattern[str], EventKind, ShipmentStatus, str], ...
          r"ready for (?:pick-?up|collection)",
          EventKind.PICKUP_READY, ShipmentStatus.PICKUP_READY, "待取件"),
         (r"派送中|派件中|正在派送|正在派件|正在为您派送|开始派送|安排派送|准备派送|正在配送|开始配送|配送中|正在为您配送|"
-         r"派送员|派件员|配送员|out for delivery",
+         r"由.{0,15}(?:派送|配送|派件)|投递中|正在投递|正在为您投递|派送员|派件员|配送员|投递员|out for delivery",
          EventKind.OUT_FOR_DELIVERY, ShipmentStatus.OUT_FOR_DELIVERY, "派送中"),
-        (r"已揽收|揽收|已揽件|揽件|已收件|已被收取|picked up|collected|has been shipped",
+        (r"已揽收|揽收|已揽件|揽件|已收件|已被收取|收寄|picked up|collected|has been shipped",
          EventKind.SHIPPED, ShipmentStatus.INFO_RECEIVED, "已揽收"),
-        (r"已发出|已发货|运输中|在途|已到达.{0,20}(?:中心|分拨|转运|网点|营业部)|发往|转运|离开|in transit|on its way",
+        (r"已(?:从.{0,20})?发出|已发货|运输中|在途|已到达.{0,20}(?:中心|分拨|转运|网点|营业部)|发往|转运|离开|in transit|on its way",
          EventKind.SHIPPED, ShipmentStatus.IN_TRANSIT, "运输中"),
     )
 )
@@ -238,12 +246,12 @@ def classify(text: str) -> Status | None:
     return None
 
 
-_RETURN_WORDS = re.compile(r"退货|退换货|售后寄件|退回寄件(?!人)|您寄出|您寄往|您寄给|您的寄件|return parcel|return shipment", re.I)
+_RETURN_WORDS = re.compile(r"退货|退换货|售后寄件|退回寄件(?!人)|您寄出|您交寄|您寄往|您寄给|您的寄件|return parcel|return shipment", re.I)
 _PHONE_CONTEXT = re.compile(r"(?:电话|手机|联系|致电|拨打|热线|客服|tel|phone)[^，,。；;]{0,8}$", re.I)
 _PICKUP_CODE = re.compile(
     r"(?:取件码|取货码|提货码|取件密码|开箱码|取件号)\s*(?:为|是)?\s*[:：]?\s*[【\[「“\"(（]?\s*"
     r"([A-Za-z0-9]{1,10}(?:[-－—][A-Za-z0-9]{1,10}){0,4})"
-    r"|凭\s*[【\[「“\"]?([A-Za-z0-9]{1,6}(?:[-－—][A-Za-z0-9]{1,8}){1,4})[】\]」”\"]?\s*取"
+    r"|凭\s*[【\[「“\"]?([A-Za-z0-9]{1,6}(?:[-－—][A-Za-z0-9]{1,8}){1,4})[】\]」”\"]?[^,，。;；]{0,15}?取"
 )
 _NUMBER_CONTEXT = re.compile(
     r"(?:运单号码|运单号|运单|快递单号|物流单号|单号|快件|包裹|快递|邮件号码|邮件号|邮件|waybill(?: no\.?| number)?|"
@@ -255,7 +263,7 @@ _SUFFIX = re.compile(r"(?:尾号|后四位|末四位)\s*(?:为|是)?\s*[:：]?\s
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LOCATION = re.compile(
     r"(?:已到达|已到|已放入|已存入|已投递至|已投递到|已送至|已送达|已放至|已被放入|已暂存至|已暂存在|已存放至|已存放在|已放在|放在|到达|已进入|进入)\s*"
-    r"[【「“\"]?([^，,。；;！!】」”\"]{2,40}?(?:菜鸟驿站|驿站|快递柜|智能柜|丰巢柜|丰巢|自提点|代收点|快递超市|服务站|收发室|门卫|柜))"
+    r"[【「“\"]?([^，,。；;！!】」”\"]{2,40}?(?:菜鸟驿站|驿站|快递柜|智能柜|丰巢柜|丰巢|自提点|代收点|快递超市|超市|服务站|收发室|门卫|柜))"
 )
 _JD_ORDER = re.compile(r"订单(?:号)?\s*[:：]?\s*(\d{9,14})(?!\d)")
 
@@ -299,6 +307,20 @@ def tracking_numbers(text: str, courier: Courier | None) -> list[str]:
             continue
         numbers.append(number)
     return numbers
+
+
+def is_valid_number(carrier: str, number: str) -> bool:
+    """The number has one of the carrier's formats (check digit included): tracking.detect decides."""
+    try:
+        return detect.validate(carrier, number)
+    except UnknownCarrier:
+        return True
+
+
+def carrier_of_number(number: str) -> str | None:
+    """The carrier a self-identifying number belongs to (LP…, YT…, SF…, S10), when a station notice names none."""
+    codes = {carrier.code for carrier, fmt in detect.candidates(number) if not fmt.needs_context}
+    return codes.pop() if len(codes) == 1 else None
 
 
 def carrier_in_text(text: str) -> str | None:
@@ -351,7 +373,7 @@ def event_time(text: str, received: datetime) -> datetime | None:
         if value is not None:
             return value
     m = _TODAY.search(text)
-    if m:
+    if m and not re.match(r"\s*(?:之前|以前|前)", text[m.end():]):
         day = ref.date() - timedelta(days=1 if m.group(1).startswith("昨") else 0)
         try:
             return datetime(day.year, day.month, day.day, int(m.group(2)), int(m.group(3)), tzinfo=SHANGHAI)
@@ -375,12 +397,26 @@ def expected_date(text: str, received: datetime) -> date | None:
     return value
 
 
-_DEADLINE = re.compile(r"(?:于|在|请在|请于)?\s*((?:\d{1,2}\s*月\s*\d{1,2}\s*日\s*)?\d{1,2}[:：]\d{2})\s*(?:之前|以前|前)")
+_DEADLINE = re.compile(
+    r"(?:(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*)?(\d{1,2})[:：](\d{2})\s*(?:之前|以前|前)"
+)
 
 
-def pickup_deadline(text: str) -> str | None:
+def pickup_deadline(text: str, occurred: datetime) -> datetime | None:
+    """"于18:00前取件" / "请于11月27日 20:00前取件": a time alone is on the notice's day (or the next)."""
     m = _DEADLINE.search(text)
-    return re.sub(r"\s+", "", m.group(1)).replace("：", ":") if m else None
+    if not m:
+        return None
+    month, day, hour, minute = m.groups()
+    occurred = occurred.astimezone(SHANGHAI)
+    try:
+        if month:
+            value = datetime(occurred.year, int(month), int(day), int(hour), int(minute), tzinfo=SHANGHAI)
+            return value.replace(year=occurred.year + 1) if value < occurred - timedelta(days=180) else value
+        value = occurred.replace(hour=int(hour), minute=int(minute), second=0, microsecond=0)
+    except ValueError:
+        return None
+    return value + timedelta(days=1) if value < occurred else value
 
 
 # --- events ------------------------------------------------------------------------------------------
@@ -407,20 +443,26 @@ def notice_event(text: str, courier: Courier, email: Email, when: str | None = N
     is_return = bool(_RETURN_WORDS.search(text) or reason or re.search(r"退货|退回|退换", note))
     direction = Direction.RETURN if is_return else Direction.OUTBOUND
     number_courier = courier if courier.carrier else next((c for c in COURIERS if c.carrier == carrier), None)
-    tracking = tuple(TrackingRef(n, carrier, direction) for n in tracking_numbers(text, number_courier))
+    tracking = tuple(
+        TrackingRef(number, code, direction)
+        for number in tracking_numbers(text, number_courier)
+        if (code := carrier or carrier_of_number(number)) is None or is_valid_number(code, number)
+    )
     kind = status.kind
     if is_return and kind is EventKind.SHIPPED and status.status is ShipmentStatus.INFO_RECEIVED:
         kind = EventKind.RETURN_SHIPPED
     extra: list[tuple[str, str]] = []
     if location := pickup_location(text):
         extra.append(("pickup_location", location))
-    if status.kind is EventKind.PICKUP_READY and (deadline := pickup_deadline(text)):
-        extra.append(("pickup_before", deadline))
+    occurred = (event_time(text, email.received) or (event_time(when, email.received) if when else None)
+                or email.received.astimezone(SHANGHAI))
+    if status.kind is EventKind.PICKUP_READY and (deadline := pickup_deadline(text, occurred)):
+        extra.append(("pickup_before", deadline.isoformat()))
     if not tracking and carrier and courier.carrier is None:
         extra.append(("carrier", carrier))
     if not tracking and (suffix := _SUFFIX.search(text)):
         extra.append(("tracking_suffix", suffix.group(1)))
-    if courier.carrier is None and carrier is None and (named := re.search(r"(极兔|德邦|百世|天天|宅急送|优速|丰网)", text)):
+    if courier.carrier is None and carrier is None and (named := re.search(r"(百世|天天|宅急送|优速|丰网|众邮)", text)):
         extra.append(("courier_name", named.group(1)))
     order = None
     if carrier == "jd" and (m := _JD_ORDER.search(text)):
@@ -429,8 +471,7 @@ def notice_event(text: str, courier: Courier, email: Email, when: str | None = N
         kind=kind,
         platform=courier.platform,
         order_number=order,
-        occurred_at=(event_time(text, email.received) or (event_time(when, email.received) if when else None)
-                     or email.received.astimezone(SHANGHAI)),
+        occurred_at=occurred,
         tracking=tracking,
         expected_delivery=expected_date(text, email.received),
         shipment_status=status.status,
@@ -456,10 +497,9 @@ def sms_events(email: Email) -> list[Event]:
 
 def mail_events(email: Email, courier: Courier) -> list[Event]:
     """The event of a courier's own mail (no SMS in it): one notice, with at least one number."""
-    text = f"{email.subject}\n{email.text}"
-    if not is_notice(text):
+    if not _mail_is_notice(email, courier):
         return []
-    event = notice_event(text, courier, email)
+    event = notice_event(f"{email.subject}\n{email.text}", courier, email)
     return [event] if event is not None and event.tracking else []
 
 

@@ -11,14 +11,14 @@ import re
 from typing import ClassVar
 
 from smartreturn.model import EventKind
-from smartreturn.parsers.common_cn import COMMON_RULES, ChinesePlatformParser, Rule
+from smartreturn.parsers.common_cn import COMMON_RULES, ChinesePlatformParser, Rule, rule
 
 __all__ = ["JdParser"]
 
 _JD_RULES: tuple[Rule, ...] = (
     # "订单已完成" is JD's wording once the parcel is signed for; it must not beat refunds/returns.
     *COMMON_RULES[: [kind for kind, _ in COMMON_RULES].index(EventKind.DELIVERED)],
-    (EventKind.DELIVERED, re.compile(r"订单(已)?完成|(您的)?订单(已)?妥投")),
+    rule(EventKind.DELIVERED, r"订单(已)?完成|订单(已)?妥投"),
     *COMMON_RULES[[kind for kind, _ in COMMON_RULES].index(EventKind.DELIVERED):],
 )
 

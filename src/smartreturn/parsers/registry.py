@@ -30,6 +30,7 @@ BUILTIN_PARSERS: tuple[str, ...] = (
     "smartreturn.parsers.taobao:TaobaoParser",
     "smartreturn.parsers.jd:JdParser",
     "smartreturn.parsers.pinduoduo:PinduoduoParser",
+    "smartreturn.parsers.amazon:AmazonParser",
     # carriers
     "smartreturn.parsers.sf_express:SfExpressParser",
     "smartreturn.parsers.jd_logistics:JdLogisticsParser",

@@ -98,6 +98,12 @@ class RuleSet:
     region_groups: Mapping[str, frozenset[str]] = field(default_factory=dict)
     transit_days: Mapping[str, int] = field(default_factory=dict)
     return_transit_days: Mapping[str, int] = field(default_factory=dict)
+    known_senders: frozenset[str] = frozenset()  # sender domains of the platforms and carriers we parse
+
+    def is_known_sender(self, address: str | None) -> bool:
+        """True for a sender at a known domain or any of its subdomains."""
+        domain = (address or "").rpartition("@")[2].strip().lower().rstrip(">")
+        return any(domain == d or domain.endswith("." + d) for d in self.known_senders)
 
     def region_matches(self, rule_regions: frozenset[str], region: str | None) -> bool:
         if region is None:
@@ -158,9 +164,6 @@ def _month_day(value: Any, key: str, where: str) -> tuple[int, int]:
     return month, day
 
 
-# Tables of the rules folder that are data for other modules (priority.py, build.py), not deadlines.
-OTHER_TABLES = frozenset({"known_senders", "reason_severity", "value_scale"})
-
 KNOWN_KEYS = frozenset({
     "id", "anchor", "days", "count", "roll_over", "returnable", "platform", "region", "merchant",
     "category", "holiday_extension", "holiday_country", "note",
@@ -214,6 +217,7 @@ class _Builder:
     groups: dict[str, frozenset[str]] = field(default_factory=dict)
     transit: dict[str, int] = field(default_factory=dict)
     return_transit: dict[str, int] = field(default_factory=dict)
+    senders: frozenset[str] = frozenset()
 
     def add(self, data: Mapping[str, Any], source: str) -> None:
         for key, value in data.items():
@@ -224,8 +228,8 @@ class _Builder:
                 self.transit.update({k.lower(): int(v) for k, v in value.items()})
             elif key == "assumed_return_transit_days":
                 self.return_transit.update({k.lower(): int(v) for k, v in value.items()})
-            elif key in OTHER_TABLES:
-                continue
+            elif key == "known_senders":
+                self.senders |= _names(value.get("domains"), "known_senders.domains", source)
             else:
                 try:
                     kind = DeadlineKind(key)
@@ -239,7 +243,8 @@ class _Builder:
                     self.rules[f"{kind}:{rule.id}"] = rule
 
     def build(self) -> RuleSet:
-        return RuleSet(tuple(self.rules.values()), dict(self.groups), dict(self.transit), dict(self.return_transit))
+        return RuleSet(tuple(self.rules.values()), dict(self.groups), dict(self.transit), dict(self.return_transit),
+                       self.senders)
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from smartreturn.errors import StoreError
 from smartreturn.model import Direction, ReasonCategory, ReturnKind, ReturnStatus, ShipmentStatus
+from smartreturn.stats.reasons import classify
 from smartreturn.store.repo import add_tracking_event, find_or_create_case, upsert_merchant, upsert_order, upsert_shipment
 from smartreturn.store.tables import CaseEvent, OrderItem, ReturnCase
 
@@ -111,5 +112,8 @@ def _set_reason(case: ReturnCase, text: str | None, category: ReasonCategory | N
     if category is not None:
         case.reason_category = category.value
         case.reason_confidence = 1.0
+    elif text:
+        guess = classify(text)
+        case.reason_category, case.reason_confidence = guess.category.value, guess.confidence
     case.reason_source = "cli"
     case.reason_user_set = True

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smartreturn.stats.reasons import classify as classify_reason
 from smartreturn.model import Direction, Event, EventKind, ReturnKind, ReturnStatus, ShipmentStatus
 from smartreturn.rules import state_machine
 from smartreturn.store.tables import (
@@ -244,6 +245,8 @@ def _apply_case(session: Session, order: Order, event: Event, when: datetime, us
     if reason and not case.reason_user_set and not case.reason_text:
         case.reason_text = reason
         case.reason_source = "mail" if event.return_reason else "note"
+        guess = classify_reason(reason)
+        case.reason_category, case.reason_confidence = guess.category.value, guess.confidence
     if event.refund_amount is not None:
         # partial refunds add up: the refunds other mails reported, plus this one
         earlier = session.scalars(select(CaseEvent.amount).where(

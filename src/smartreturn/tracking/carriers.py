@@ -126,7 +126,6 @@ _CARRIERS: tuple[Carrier, ...] = (
             _fmt(r"00\d{18}", sscc_with_ai, context=True, confidence=0.7),
             _fmt(r"JJD\d{16,18}", confidence=0.85),                   # Paket International
             _fmt(r"\d{12}", context=True, confidence=0.5),
-            _fmt(r"\d{20}", context=True, confidence=0.5),
             _s10("DE"),
         ),
         ("Deutsche Post", "DHL Paket", "DHL Sendung", "Packstation", "dhl.de"),

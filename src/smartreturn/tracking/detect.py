@@ -205,7 +205,8 @@ def _named(text: str, start: int, end: int, hint: Carrier | None) -> dict[str, i
         s, e = s + lo, e + lo
         if s >= start and e <= end:  # a name inside the number itself
             continue
-        note(carrier.code, start - e if e <= start else s - end)
+        # a name after the number counts a little farther than one before it ("中通快递 运单号 …")
+        note(carrier.code, start - e if e <= start else s - end + 10)
     if hint is not None:
         note(hint.code, 10_000)
     return distances

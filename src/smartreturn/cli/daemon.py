@@ -1,0 +1,77 @@
+"""``smartreturn run`` (the daemon) and ``smartreturn doctor``."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import typer
+from rich.markup import escape
+
+from smartreturn.cli.context import console, settings_of
+from smartreturn.config import load_settings
+from smartreturn.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+MARKS = {"ok": "[green]ok[/]   ", "warn": "[yellow]warn[/] ", "error": "[red]error[/]"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run_command)
+    app.command("doctor")(doctor_command)
+
+
+def run_command(
+    ctx: typer.Context,
+    once: bool = typer.Option(False, "--once", help="Fetch what is new in every folder once, then exit."),
+) -> None:
+    """Run the daemon: IMAP IDLE on every configured folder, scheduled jobs, systemd notify."""
+    from smartreturn.daemon import loop
+    from smartreturn.store.db import open_database
+
+    settings = settings_of(ctx)
+    config_path = ctx.find_root().obj.get("config_path")
+    if once:
+        db = open_database(settings.database_url)
+        try:
+            workers = loop.sync_once(settings, db)
+        finally:
+            db.dispose()
+        failed = [w for w in workers if w.error is not None]
+        for worker in workers:
+            console.print(f"{worker.health.label}: {worker.health.ingested} mails ingested"
+                          + (f" — [red]{escape(str(worker.error))}[/]" if worker.error else ""), highlight=False)
+        raise typer.Exit(1 if failed else 0)
+
+    stop = threading.Event()
+    reload_requested = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        log.info("got %s", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGHUP, lambda *_: reload_requested.set())
+    loop.run(settings, stop, reload=lambda: load_settings(config_path), reload_requested=reload_requested)
+
+
+def doctor_command(ctx: typer.Context) -> None:
+    """Check the config, the database and each IMAP account (login, folders, IDLE, Drafts)."""
+    from smartreturn.daemon.doctor import Finding, diagnose
+
+    try:
+        settings = settings_of(ctx)
+    except ConfigError as exc:
+        findings = [Finding("error", "config", str(exc))]
+    else:
+        findings = diagnose(settings)
+    for finding in findings:
+        console.print(f"{MARKS[finding.level]} {escape(finding.subject)}: {escape(finding.message)}", highlight=False)
+    errors = sum(f.level == "error" for f in findings)
+    if errors:
+        console.print(f"[red]{errors} problem{'s' if errors > 1 else ''} found[/]")
+        raise typer.Exit(1)
+    console.print("[green]all checks passed[/]")

@@ -1,0 +1,216 @@
+"""eBay (.com, .co.uk, .de and the other sites): order confirmed, shipped, out for delivery,
+delivered, return (request, approval, label, received), refund and cancellation mails.
+
+eBay puts the item title after a colon in the subject ("Order confirmed: Apple AirPods Pro ..."),
+so the kind of mail is read from the part before the colon first and the title cannot mislead it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from typing import ClassVar
+
+from smartreturn.mail.message import Email
+from smartreturn.model import Direction, Event, EventKind, Item, ReturnKind, ShipmentStatus, TrackingRef
+from smartreturn.parsers.common_intl import (
+    body_text,
+    carrier_code,
+    date_after,
+    datetime_after,
+    find_items,
+    find_money,
+    find_tracking,
+    guess_carrier,
+    label_value,
+    note_reason,
+)
+
+log = logging.getLogger(__name__)
+
+_SITES: dict[str, str] = {  # domain -> currency
+    "ebay.com": "USD", "ebay.co.uk": "GBP", "ebay.de": "EUR", "ebay.fr": "EUR", "ebay.it": "EUR",
+    "ebay.es": "EUR", "ebay.at": "EUR", "ebay.ie": "EUR", "ebay.nl": "EUR", "ebay.be": "EUR",
+    "ebay.ch": "CHF", "ebay.pl": "PLN", "ebay.ca": "CAD", "ebay.com.au": "AUD",
+}
+_NEVER_LOCALS = frozenset(("newsletter", "newsletter_en", "newsletter_de", "promotions", "deals", "marketing",
+                           "members", "member", "survey", "feedback"))
+_NEGATIVE = re.compile(
+    r"security code|verification|verify|sign[- ]?in|password|passwort|sicherheitscode|bestätigungscode|"
+    r"feedback|bewertung|bewerten|rate (?:your|the)|review|\bdeals?\b|% off|coupon|gutschein|rabatt|"
+    r"watch(?:ed|list)|beobacht|saved search|gespeicherte suche|\bbid\b|gebot|outbid|überboten|"
+    r"ending soon|endet bald|recommend|empfehl|price drop|newsletter|new message|neue nachricht|"
+    r"sent (?:you )?a message|hat ihnen eine nachricht|question about|frage zu",
+    re.IGNORECASE,
+)
+_RULES: tuple[tuple[EventKind, str], ...] = (
+    (EventKind.RETURN_REQUESTED, r"refund request|return request(?:ed)?\b(?! (?:was |has been )?(?:approved|accepted|declined))|"
+                                 r"you(?:'ve| have)? (?:requested|started|opened) a return|return (?:started|opened)|"
+                                 r"rückgabe (?:angefordert|beantragt|gestartet)|rücksendung (?:angefordert|beantragt)"),
+    (EventKind.REFUND_ISSUED, r"refund|refunded|rückerstattung|erstattung|remboursement|rimborso|reembolso"),
+    (EventKind.RETURN_RECEIVED, r"received your return|return (?:was |has been )?received|"
+                                r"(?:rücksendung|rückgabe) (?:ist )?(?:erhalten|eingegangen)|hat ihre rücksendung erhalten"),
+    (EventKind.RETURN_SHIPPED, r"(?:you )?shipped your return|return (?:is on its way|was shipped|has shipped|in transit)|"
+                               r"rücksendung (?:ist )?unterwegs"),
+    (EventKind.RETURN_LABEL, r"return (?:shipping )?label|rücksendeetikett|etiquette de retour"),
+    (EventKind.RETURN_REJECTED, r"return (?:request )?(?:was |has been )?declined|rückgabe abgelehnt"),
+    (EventKind.RETURN_APPROVED, r"return (?:request )?(?:was |has been )?(?:approved|accepted)|accepted your return|"
+                                r"rückgabe (?:wurde )?(?:genehmigt|akzeptiert)"),
+    (EventKind.RETURN_REQUESTED, r"\breturn|rückgabe|rücksendung|retour|reso\b|devoluci"),
+    (EventKind.CANCELLED, r"cancel|storniert|stornierung|annul"),
+    (EventKind.DELIVERY_EXCEPTION, r"delayed|delivery attempt|attempted delivery|verspätet|verzögert|zustellversuch"),
+    (EventKind.DELIVERED, r"\bdelivered\b|zugestellt|geliefert|livré|consegnato|entregado"),
+    (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|zustellung heute|arriving today"),
+    (EventKind.SHIPPED, r"shipped|on (?:its|the) way|dispatched|posted|versandt|verschickt|unterwegs|expédié|spedito|enviado"),
+    (EventKind.ORDER_PLACED, r"order (?:is )?confirmed|order confirmation|you(?:'ve| have)? (?:just )?(?:bought|purchased|paid)|"
+                             r"thanks for your (?:order|purchase)|bestellung (?:ist )?bestätigt|bestellbestätigung|"
+                             r"sie haben .{0,60} gekauft|vielen dank für ihren kauf|commande confirmée|ordine confermato"),
+)
+_RULE_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _RULES)
+_STATUS = {
+    EventKind.SHIPPED: ShipmentStatus.IN_TRANSIT, EventKind.OUT_FOR_DELIVERY: ShipmentStatus.OUT_FOR_DELIVERY,
+    EventKind.DELIVERED: ShipmentStatus.DELIVERED, EventKind.DELIVERY_EXCEPTION: ShipmentStatus.EXCEPTION,
+}
+_RETURN_KINDS = frozenset((EventKind.RETURN_REQUESTED, EventKind.RETURN_APPROVED, EventKind.RETURN_REJECTED,
+                           EventKind.RETURN_LABEL, EventKind.RETURN_SHIPPED, EventKind.RETURN_RECEIVED,
+                           EventKind.REFUND_ISSUED))
+
+_ORDER_NO = re.compile(r"\b(\d{2}-\d{5}-\d{5})\b")
+_ORDER_LABELS = r"order number|order no\.?|order #|bestellnummer|numéro de commande|numero ordine|número de pedido"
+_ITEM_ID_LABELS = r"item (?:id|number|#)|artikelnummer|n° de l'objet|numero oggetto"
+_SELLER_LABELS = r"seller|sold by|verkäufer|verkauft von|vendeur|venditore|vendedor"
+_TOTAL_LABELS = (r"order total|total charged|total paid|amount paid|you paid|gesamtbetrag|gesamtpreis|bezahlter betrag|"
+                 r"summe|total")
+_DELIVERY_LABELS = (r"estimated delivery|est\.? delivery|delivery estimate|expected delivery|get it by|arrives by|arrives|"
+                    r"delivery by|voraussichtliche (?:lieferung|zustellung)|lieferung voraussichtlich|lieferdatum|"
+                    r"livraison estimée|consegna prevista")
+_CARRIER_LABELS = (r"carrier|shipping (?:service|carrier|company)|shipped (?:via|with|by)|delivered by|"
+                   r"versandservice|versandunternehmen|versand mit|versanddienstleister|transporteur|corriere")
+_CASE_LABELS = r"return id|return number|return request id|request id|case (?:id|number)|rücksendenummer|fallnummer|fall-nr\.?"
+_REASON = re.compile(
+    r"^(?:reason for (?:the )?return|return reason|reason|rückgabegrund|grund der rückgabe|grund|motif|motivo)"
+    r"\s*[:：]?[ \t]*\n?[ \t]*(.+)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_REFUND_LABELS = (r"refund amount|refund total|total refund|amount refunded|refunded|refund of|you(?:'ll| will) get|"
+                  r"erstattungsbetrag|rückerstattungsbetrag|erstattet|erstattung|rückerstattung|refund")
+_DELIVERED_AT = r"delivered(?: on)?|zugestellt(?: am)?|geliefert(?: am)?|livré le|consegnato il"
+_RETURN_BY = r"ship (?:it|the item|your return) by|return by|send (?:it )?back by|rücksendung bis|zurücksenden bis|bis zum"
+
+
+class EbayParser:
+    name: ClassVar[str] = "ebay"
+    version: ClassVar[int] = 1
+    fallback: ClassVar[bool] = False
+    senders: ClassVar[tuple[str, ...]] = tuple(f"ebay@{domain}" for domain in _SITES)
+
+    def identify(self, email: Email) -> bool:
+        try:
+            return _site(email) is not None and _classify(email) is not None
+        except Exception:
+            log.exception("ebay identify failed")
+            return False
+
+    def extract(self, email: Email) -> list[Event]:
+        site, kind = _site(email), _classify(email)
+        if site is None or kind is None:
+            return []
+        return _extract(email, site, kind)
+
+
+def _site(email: Email) -> str | None:
+    local, _, host = email.from_addr.partition("@")
+    if local in _NEVER_LOCALS:
+        return None
+    for domain in _SITES:
+        if host == domain or host.endswith("." + domain):
+            return domain
+    return None
+
+
+def _classify(email: Email) -> EventKind | None:
+    subject = re.sub(r"^\s*(?:(?:fwd?|wg|aw|re)\s*:\s*)+", "", email.subject or "", flags=re.IGNORECASE)
+    prefix, sep, _title = subject.partition(":")
+    candidates = [prefix, subject] if sep else [subject]
+    if _NEGATIVE.search(prefix if sep else subject):
+        return None
+    for candidate in candidates:
+        for kind, pattern in _RULE_RES:
+            if pattern.search(candidate):
+                return kind
+    return None
+
+
+def _extract(email: Email, site: str, kind: EventKind) -> list[Event]:
+    text = body_text(email)
+    currency = _SITES[site]
+    dayfirst = site != "ebay.com"
+    order = _ORDER_NO.search(text) or _ORDER_NO.search(email.subject)
+    order_number = order.group(1) if order else label_value(text, _ORDER_LABELS, r"\d[\d-]{6,}\d")
+    seller = label_value(text, _SELLER_LABELS, r"[\w.*-]{2,64}")
+    items = find_items(text, currency)
+    if not items:
+        items = _items_from_ids(text) or _item_from_subject(email.subject)
+    base = Event(
+        kind=kind, platform="ebay", order_number=order_number, merchant=seller, occurred_at=email.received,
+        items=items,
+    )
+    if kind == EventKind.ORDER_PLACED:
+        return [replace(base, total=find_money(text, _TOTAL_LABELS, currency, window=40),
+                        expected_delivery=date_after(text, _DELIVERY_LABELS, email.received, dayfirst=dayfirst))]
+    if kind in _STATUS:
+        numbers = find_tracking(text)
+        hint = label_value(text, _CARRIER_LABELS, r"[A-Za-z][\w .&-]{1,30}") or text
+        refs = tuple(TrackingRef(n, guess_carrier(n, hint), Direction.OUTBOUND) for n in numbers)
+        expected = None if kind == EventKind.DELIVERED else date_after(
+            text, _DELIVERY_LABELS, email.received, dayfirst=dayfirst)
+        when = datetime_after(text, _DELIVERED_AT, email.received, dayfirst=dayfirst) if kind == EventKind.DELIVERED else None
+        event = replace(base, shipment_status=_STATUS[kind], tracking=refs, expected_delivery=expected,
+                        occurred_at=when or email.received)
+        if len(refs) > 1:  # one event per parcel; the items stay on the first so nothing counts twice
+            return [replace(event, tracking=(ref,), items=items if i == 0 else ()) for i, ref in enumerate(refs)]
+        return [event]
+    if kind == EventKind.CANCELLED:
+        return [replace(base, refund_amount=find_money(text, _REFUND_LABELS, currency))]
+    if kind in _RETURN_KINDS:
+        reason = note_reason(email)
+        if reason is None:
+            m = _REASON.search(text)
+            reason = m.group(1).split("\t")[0].strip() if m else None
+        return_by = date_after(text, _RETURN_BY, email.received, dayfirst=dayfirst)
+        numbers = find_tracking(text)
+        hint = label_value(text, _CARRIER_LABELS, r"[A-Za-z][\w .&-]{1,30}") or text
+        refs = tuple(TrackingRef(n, guess_carrier(n, hint), Direction.RETURN) for n in numbers)
+        event = replace(
+            base, return_kind=ReturnKind.RETURN, return_reason=reason,
+            return_case_number=label_value(text, _CASE_LABELS, r"\d[\d-]{5,}"),
+            refund_amount=find_money(text, _REFUND_LABELS, currency),
+            return_shipping_cost=find_money(text, r"return shipping (?:cost|fee)|rücksendekosten", currency),
+            tracking=refs if kind != EventKind.REFUND_ISSUED else (),
+            extra=(("return_by", return_by.isoformat()),) if return_by else (),
+        )
+        if kind in (EventKind.RETURN_REQUESTED, EventKind.RETURN_APPROVED) and refs:
+            # the request (or approval) mail that already carries the label: the label is its own fact
+            return [replace(event, tracking=()), replace(event, kind=EventKind.RETURN_LABEL)]
+        return [event]
+    return []
+
+
+def _items_from_ids(text: str) -> tuple[Item, ...]:
+    """"<title>" followed by "Item ID: 1234567890" lines (the eBay card layout without a quantity)."""
+    items = []
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    for i, line in enumerate(lines):
+        m = re.match(rf"(?:{_ITEM_ID_LABELS})\s*[:#]?\s*(\d{{9,14}})", line, re.IGNORECASE)
+        if m and i > 0:
+            name = lines[i - 1].split("\t")[0].strip()
+            if len(name) > 3 and not re.match(r"(?:order|bestell|seller|verkäufer|total|price|preis)", name, re.I):
+                items.append(Item(name=name, sku=m.group(1)))
+    return tuple(items)
+
+
+def _item_from_subject(subject: str) -> tuple[Item, ...]:
+    _prefix, sep, title = (subject or "").partition(":")
+    title = title.strip().rstrip(".…").strip()
+    return (Item(name=title),) if sep and len(title) > 3 else ()

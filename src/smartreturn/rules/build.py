@@ -1,0 +1,212 @@
+"""``build_agenda()``: what the user should look at today, from the store, for the digest and the CLI.
+
+It recomputes the deadlines first (an idempotent upsert), so it writes Deadline rows; everything else
+is read. Item keys are stable while the situation is the same (notifications use them exactly once):
+a window closing gets one key per stage (``d3`` soon, ``d1`` urgent), a refund one key per due date.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from smartreturn.model import Direction, MessageStatus, Money
+from smartreturn.rules.agenda import Agenda, AgendaItem, AgendaKind, Urgency
+from smartreturn.rules.anomalies import (
+    Anomaly,
+    AnomalyKind,
+    MerchantRecord,
+    open_waiting_cases,
+    case_amount,
+    find_anomalies,
+    merchant_history,
+)
+from smartreturn.rules.deadlines import RuleContext, recompute_deadlines
+from smartreturn.rules.policies import DeadlineKind
+from smartreturn.rules.priority import PriorityInput, Weights, score
+from smartreturn.rules.return_window import days_left
+from smartreturn.store.tables import Deadline, Message, Order, ReturnCase, Shipment
+
+log = logging.getLogger(__name__)
+
+URGENT_DAYS = 1
+SOON_DAYS = 3
+RECENT = timedelta(days=1)
+URGENCY_ORDER = {Urgency.URGENT: 0, Urgency.SOON: 1, Urgency.INFO: 2}
+
+ANOMALY_AGENDA: dict[AnomalyKind, tuple[AgendaKind, Urgency]] = {
+    AnomalyKind.REFUND_OVERDUE: (AgendaKind.REFUND_OVERDUE, Urgency.URGENT),
+    AnomalyKind.RECEIVED_NO_REFUND: (AgendaKind.RECEIVED_NO_REFUND, Urgency.SOON),
+    AnomalyKind.RETURN_STUCK: (AgendaKind.RETURN_STUCK, Urgency.SOON),
+    AnomalyKind.PARCEL_STUCK: (AgendaKind.PARCEL_STUCK, Urgency.SOON),
+    AnomalyKind.MERCHANT_LATE: (AgendaKind.ANOMALY, Urgency.INFO),
+    AnomalyKind.UNUSUAL_FREQUENCY: (AgendaKind.ANOMALY, Urgency.SOON),
+    AnomalyKind.UNUSUAL_AMOUNT: (AgendaKind.ANOMALY, Urgency.SOON),
+}
+
+
+def _item_names(order: Order | None, case: ReturnCase | None = None) -> tuple[str, ...]:
+    if case is not None and case.items_text:
+        return tuple(name.strip() for name in case.items_text.split(", ") if name.strip())
+    return tuple(item.name for item in order.items) if order is not None else ()
+
+
+def _order_money(order: Order) -> Money | None:
+    return Money(order.total, order.currency) if order.total is not None and order.currency else None
+
+
+class _Builder:
+    def __init__(self, session: Session, now: datetime, ctx: RuleContext, weights: Weights,
+                 history: Mapping[int, MerchantRecord]) -> None:
+        self.session, self.now, self.ctx, self.weights, self.history = session, now, ctx, weights, history
+        self.items: list[AgendaItem] = []
+
+    def add(self, *, key: str, kind: AgendaKind, urgency: Urgency, title: str, detail: str = "",
+            order: Order | None = None, case: ReturnCase | None = None, shipment_id: int | None = None,
+            due_on: date | None = None, left: int | None = None, amount: Money | None = None) -> None:
+        merchant = order.merchant if order is not None else None
+        record = self.history.get(merchant.id) if merchant is not None else None
+        priority, factors = score(PriorityInput(
+            days_left=left, amount=amount, reason=case.reason_category if case is not None else None,
+            late_refunds=record.late if record else 0, refunds=record.refunds if record else 0,
+            merchant=merchant.name if merchant else None, platform=order.platform if order else None), self.weights)
+        self.items.append(AgendaItem(
+            key=key, kind=kind, urgency=urgency, title=title, detail=detail, priority=priority, factors=factors,
+            order_id=order.id if order else None, return_case_id=case.id if case else None, shipment_id=shipment_id,
+            platform=order.platform if order else None, merchant=merchant.name if merchant else None,
+            order_number=order.order_number if order else None, item_names=_item_names(order, case),
+            due_on=due_on, days_left=left, amount=amount))
+
+    def windows_closing(self) -> None:
+        today = self.now.astimezone(self.ctx.tz).date()
+        rows = self.session.execute(
+            select(Deadline, Order).join(Order, Deadline.order_id == Order.id)
+            .where(Deadline.kind == DeadlineKind.RETURN_WINDOW.value, Deadline.return_case_id.is_(None),
+                   Deadline.due_on >= today, Deadline.due_on <= today + timedelta(days=SOON_DAYS))
+            .options(selectinload(Order.items), selectinload(Order.merchant))
+        ).all()
+        with_case = set(self.session.scalars(select(ReturnCase.order_id).where(
+            ReturnCase.order_id.in_([order.id for _, order in rows])))) if rows else set()
+        for deadline, order in rows:
+            if order.id in with_case:
+                continue
+            left = days_left(deadline.due_on, self.now, self.ctx.tz)
+            stage = "d1" if left <= URGENT_DAYS else "d3"
+            when = {0: "today", 1: "tomorrow"}.get(left, f"in {left} days")
+            assumed = ", delivery date assumed" if deadline.confidence == "assumed" else ""
+            self.add(key=f"window_closing:order:{order.id}:{deadline.due_on.isoformat()}:{stage}",
+                     kind=AgendaKind.WINDOW_CLOSING,
+                     urgency=Urgency.URGENT if left <= URGENT_DAYS else Urgency.SOON,
+                     title=f"Return window closes {when}",
+                     detail=f"last day {deadline.due_on.isoformat()} (rule {deadline.rule_id}{assumed})",
+                     order=order, due_on=deadline.due_on, left=left, amount=_order_money(order))
+
+    def anomalies(self, anomalies: list[Anomaly]) -> None:
+        cases = {c.id: c for c in self.session.scalars(select(ReturnCase).where(
+            ReturnCase.id.in_([a.return_case_id for a in anomalies if a.return_case_id])))} if anomalies else {}
+        order_ids = {a.order_id for a in anomalies if a.order_id} | {c.order_id for c in cases.values()}
+        orders = {o.id: o for o in self.session.scalars(select(Order).where(Order.id.in_(order_ids)).options(
+            selectinload(Order.items), selectinload(Order.merchant)))} if order_ids else {}
+        for anomaly in anomalies:
+            kind, urgency = ANOMALY_AGENDA[anomaly.kind]
+            case = cases.get(anomaly.return_case_id) if anomaly.return_case_id else None
+            order = orders.get(anomaly.order_id or (case.order_id if case else -1))
+            left = -anomaly.days if anomaly.kind is AnomalyKind.REFUND_OVERDUE and anomaly.days is not None else None
+            self.add(key=anomaly.key, kind=kind, urgency=urgency, title=anomaly.title, detail=anomaly.detail,
+                     order=order, case=case, shipment_id=anomaly.shipment_id, due_on=anomaly.due_on, left=left,
+                     amount=anomaly.amount)
+
+    def arrived(self) -> None:
+        since = self.now - RECENT
+        orders = self.session.scalars(select(Order).where(Order.delivered_at > since, Order.delivered_at <= self.now)
+                                      .options(selectinload(Order.items), selectinload(Order.merchant))).all()
+        for order in orders:
+            self.add(key=f"arrived:order:{order.id}", kind=AgendaKind.ARRIVED, urgency=Urgency.INFO,
+                     title="Delivered", detail=f"delivered {order.delivered_at.isoformat()}",  # type: ignore[union-attr]
+                     order=order, amount=_order_money(order))
+        seen = {o.id for o in orders}
+        parcels = self.session.scalars(select(Shipment).where(
+            Shipment.delivered_at > since, Shipment.delivered_at <= self.now)).all()
+        for parcel in parcels:
+            is_return = parcel.direction == Direction.RETURN.value
+            if not is_return and parcel.order_id in seen:
+                continue
+            order = self.session.get(Order, parcel.order_id) if parcel.order_id else None
+            case = self.session.get(ReturnCase, parcel.return_case_id) if parcel.return_case_id else None
+            if order is not None:
+                seen.add(order.id)
+            self.add(key=f"arrived:shipment:{parcel.id}", kind=AgendaKind.ARRIVED, urgency=Urgency.INFO,
+                     title="Return delivered to the merchant" if is_return else "Delivered",
+                     detail=f"{parcel.carrier} {parcel.tracking_number}", order=order, case=case,
+                     shipment_id=parcel.id)
+
+    def refunded(self) -> None:
+        cases = self.session.scalars(select(ReturnCase).where(
+            ReturnCase.refunded_at > self.now - RECENT, ReturnCase.refunded_at <= self.now)
+            .options(selectinload(ReturnCase.order).selectinload(Order.items),
+                     selectinload(ReturnCase.order).selectinload(Order.merchant))).all()
+        for case in cases:
+            currency = case.currency or case.order.currency
+            amount = Money(case.refunded_amount, currency) if case.refunded_amount is not None and currency else None
+            self.add(key=f"refunded:case:{case.id}", kind=AgendaKind.REFUNDED, urgency=Urgency.INFO,
+                     title=f"Refunded {amount}" if amount else "Refunded", order=case.order, case=case, amount=amount)
+
+    def parser_health(self, days: int) -> tuple[tuple[str, int], ...]:
+        rows = self.session.execute(
+            select(Message.from_addr, func.count(Message.id), func.max(Message.received_at))
+            .where(Message.status == MessageStatus.UNMATCHED.value, Message.received_at >= self.now - timedelta(days=days))
+            .group_by(Message.from_addr)
+        ).all()
+        health = []
+        for sender, count, latest in rows:
+            if not self.ctx.rules.is_known_sender(sender):
+                continue
+            health.append((sender, count))
+            latest_day = latest.date().isoformat() if latest else ""
+            self.items.append(AgendaItem(
+                key=f"parser_health:{sender}:{latest_day}", kind=AgendaKind.PARSER_HEALTH, urgency=Urgency.INFO,
+                title=f"{count} mail{'s' if count != 1 else ''} from {sender} not understood",
+                detail=f"in the last {days} days; the template may have changed (smartreturn reparse after a fix)"))
+        return tuple(sorted(health, key=lambda pair: (-pair[1], pair[0])))
+
+
+def money_outstanding(session: Session) -> tuple[Money, ...]:
+    """Refunds expected but not received, per currency (sorted by currency)."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for case in open_waiting_cases(session):
+        money = case_amount(case, case.order)
+        if money is not None:
+            totals[money.currency] += money.amount
+    return tuple(Money(amount, currency) for currency, amount in sorted(totals.items()) if amount)
+
+
+def _sort_key(item: AgendaItem) -> tuple[int, float, int, str]:
+    return (URGENCY_ORDER[item.urgency], -item.priority, item.days_left if item.days_left is not None else 10**6, item.key)
+
+
+def build_agenda(session: Session, now: datetime, settings: Any, ctx: RuleContext | None = None) -> Agenda:
+    """The agenda for ``now`` (tz-aware). ``ctx`` defaults to the rules and time zone of ``settings``."""
+    ctx = ctx or RuleContext.from_settings(settings)
+    recompute_deadlines(session, now, ctx)
+    history = merchant_history(session, now, ctx)
+    builder = _Builder(session, now, ctx, Weights.from_settings(settings), history)
+    builder.windows_closing()
+    builder.anomalies(find_anomalies(
+        session, now, ctx, stuck_days=settings.tracking.stuck_days, received_days=settings.rules.received_no_refund_days,
+        min_history=settings.rules.anomaly_min_history, history=history))
+    builder.arrived()
+    builder.refunded()
+    health = builder.parser_health(settings.rules.parser_health_days)
+    items: dict[str, AgendaItem] = {}
+    for item in builder.items:
+        items.setdefault(item.key, item)  # one item per key, whatever found it first
+    ordered = tuple(sorted(items.values(), key=_sort_key))
+    log.info("agenda: %d items", len(ordered))
+    return Agenda(generated_at=now, items=ordered, money_outstanding=money_outstanding(session), parser_health=health)

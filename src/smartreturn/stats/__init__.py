@@ -1,0 +1,1 @@
+"""Return reasons, money and statistics (tables, CSV/JSON export, charts, an HTML report)."""

@@ -1,0 +1,59 @@
+"""Helpers for the daemon tests: a config file for a Dovecot mailbox, waiting on the database."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from smartreturn.config import Settings, load_settings
+from tests.daemon.mails import FORWARDER
+from tests.servers.dovecot import Mailbox
+
+T = TypeVar("T")
+
+
+def wait_for(condition: Callable[[], T], timeout: float, what: str, interval: float = 0.05) -> T:
+    """Poll ``condition`` until it returns something truthy; fail naming ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what} (last value {value!r})")
+        time.sleep(interval)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value))  # a JSON string is a valid TOML basic string
+
+
+def write_config(folder: Path, accounts: list[dict[str, Any]], **sections: dict[str, Any]) -> Path:
+    """A config.toml with a SQLite database in ``folder`` and these IMAP accounts."""
+    sections.setdefault("ingest", {"allowed_forwarders": [FORWARDER]})
+    sections.setdefault("database", {"url": f"sqlite:///{folder / 'smartreturn.db'}"})
+    sections.setdefault("general", {"state_dir": str(folder / "state")})
+    lines: list[str] = []
+    for name, values in sections.items():
+        lines.append(f"[{name}]")
+        lines += [f"{key} = {_toml_value(value)}" for key, value in values.items()]
+    for account in accounts:
+        lines.append("[[imap.accounts]]")
+        lines += [f"{key} = {_toml_value(value)}" for key, value in account.items()]
+    path = folder / "config.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def settings_for(folder: Path, mailbox: Mailbox, **account: Any) -> Settings:
+    """Settings watching ``mailbox`` (plain on loopback, IDLE) with a fresh SQLite file in ``folder``."""
+    return load_settings(write_config(folder, [mailbox.account_settings(**account)]), env={})

@@ -1,0 +1,86 @@
+"""Exactly-once under kill -9: a real `smartreturn run` process killed at random moments while ingesting."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from smartreturn.pipeline import content_hash
+from tests.daemon.conftest import wait_for, write_config
+from tests.daemon.mails import order_mail
+from tests.servers.dovecot import Mailbox
+
+pytestmark = [pytest.mark.imap, pytest.mark.slow]
+
+MAILS = 1000
+KILLS = 20
+SMARTRETURN = [sys.executable, "-c", "from smartreturn.cli import main; main()"]
+
+
+def start_daemon(config: Path, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    with open(log, "ab") as out:
+        return subprocess.Popen([*SMARTRETURN, "--config", str(config), "-v", "run"], stdout=out,
+                                stderr=subprocess.STDOUT, env=env or {**os.environ, "SMARTRETURN_CONFIG": ""})
+
+
+def db_count(path: Path, sql: str = "SELECT count(*) FROM messages") -> int:
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as connection:
+            return connection.execute(sql).fetchone()[0]
+    except sqlite3.OperationalError:  # the schema is not created yet
+        return 0
+
+
+def test_kill_9_at_random_moments_stores_every_mail_exactly_once(tmp_path: Path, imap_mailbox: Mailbox) -> None:
+    rng = random.Random(int(os.environ.get("SMARTRETURN_TEST_SEED", "0")) or None)
+    mails = [order_mail(n, tag="k") for n in range(MAILS)]
+    imap_mailbox.append(mails)
+    config = write_config(tmp_path, [imap_mailbox.account_settings(batch_size=25)])
+    db_path, log = tmp_path / "smartreturn.db", tmp_path / "daemon.log"
+    started = time.monotonic()
+
+    kills, seen = 0, 0
+    while kills < KILLS and seen < MAILS:
+        process = start_daemon(config, log)
+        try:
+            # wait until this run has stored at least one more mail, then kill it a moment later
+            wait_for(lambda: db_count(db_path) > seen or process.poll() is not None, 30, "progress")
+            assert process.poll() is None, f"the daemon exited by itself:\n{log.read_text()[-3000:]}"
+            time.sleep(rng.uniform(0, 0.08))
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        kills += 1
+        seen = db_count(db_path); print("kill", kills, seen)
+    assert kills >= KILLS, f"all {MAILS} mails were stored after only {kills} kills: ingestion is too fast to test"
+
+    process = start_daemon(config, log)  # the last run finishes the job and stops cleanly on SIGTERM
+    try:
+        wait_for(lambda: db_count(db_path) >= MAILS, 60, f"all {MAILS} mails")
+        keyworded = lambda: len(imap_mailbox.uids("INBOX", ["KEYWORD", "$SmartReturn"])) == MAILS  # noqa: E731
+        wait_for(keyworded, 10, "the after-action on every mail")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(15) == 0, log.read_text()[-3000:]
+
+    with sqlite3.connect(db_path) as connection:
+        rows = connection.execute("SELECT content_hash, source_uid, status FROM messages").fetchall()
+        orders = connection.execute("SELECT count(*), count(DISTINCT order_number) FROM orders").fetchone()
+        state = connection.execute("SELECT last_uid FROM imap_folder_state").fetchall()
+    assert len(rows) == MAILS
+    assert sorted(r[0] for r in rows) == sorted(content_hash(m) for m in mails)
+    assert sorted(r[1] for r in rows) == list(range(1, MAILS + 1))
+    parsed = sum(r[2] == "parsed" for r in rows)
+    assert orders == (parsed, parsed), "an order was created twice, or a parsed mail made no order"
+    assert state == [(MAILS,)]
+    assert time.monotonic() - started < 90

@@ -1,0 +1,165 @@
+"""parse_email: charsets, encodings, MIME structures and malformed input, on realistic mails."""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from datetime import UTC, datetime, timedelta, timezone
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from smartreturn.errors import ParseError
+from smartreturn.mail.decode import decode_bytes, decode_header_value, parse_email
+
+DATA = Path(__file__).parent / "data"
+CST = timezone(timedelta(hours=8))
+
+
+def load(name: str):
+    return parse_email((DATA / name).read_bytes())
+
+
+def test_multipart_alternative_quoted_printable_utf8() -> None:
+    mail = load("amazon_qp_alternative.eml")
+    assert mail.from_addr == "versandbestaetigung@amazon.de"
+    assert mail.from_name == "Amazon.de"
+    assert mail.subject == "Versandbestätigung: „Kindle Paperwhite (16 GB) – Schwarz…“"
+    assert mail.received == datetime(2026, 11, 3, 15, 39, 58, tzinfo=UTC)
+    assert mail.message_id == "<0102018f2a7b8c3d-5a1b2c3d-aaaa-bbbb-cccc-1234567890ab-000000@eu-west-1.amazonses.com>"
+    assert mail.to_addrs == ("anna.schmidt@example.net",)
+    # text/plain wins for text; soft line breaks of QP are joined; no CR left
+    assert "Kindle Paperwhite (16 GB) – Schwarz is on its way.\nOrder #304-1234567-7654321\n" in mail.text
+    assert "\r" not in mail.text
+    assert mail.html is not None and "Gesamtsumme:</td><td>149,99 &euro;" in mail.html
+    assert mail.forwarded_by is None and mail.user_note is None
+    assert mail.outer_from == "versandbestaetigung@amazon.de"
+    assert mail.header("Subject") == mail.subject
+
+
+def test_gbk_html_only_base64_with_gb2312_label() -> None:
+    mail = load("jd_gbk_html_only.eml")
+    assert mail.from_name == "京东"
+    assert mail.subject == "您的订单285934716021已出库"  # GB2312-labelled encoded word
+    assert mail.received == datetime(2026, 11, 3, 15, 12, 33, tzinfo=CST)
+    # text derived from the HTML: block lines, tab-separated cells
+    assert mail.text.splitlines()[:4] == [
+        "尊敬的用户：",
+        "您的订单 285934716021 已出库，由京东快递配送。",
+        "商品名称\t数量\t单价",
+        "小米手环8 NFC版 亮黑色\t1\t￥299.00",
+    ]
+    # characters outside GB2312 survive because gb2312/gbk are read as GB18030
+    assert "䶮" in mail.text and "镕" in mail.text
+
+
+def test_wrong_and_unknown_charset_labels_fall_back() -> None:
+    mail = load("wrong_charset.eml")
+    assert mail.text == "您的包裹已签收，签收人：本人。如有疑问请联系客服。"  # labelled utf-8, really GBK
+    assert mail.html is not None and "Grüße, Ihr DHL-Team" in mail.html  # unknown label, really UTF-8
+
+
+def test_truncated_mime_decodes_what_it_can() -> None:
+    mail = load("truncated.eml")
+    assert mail.subject == "Deine Rücksendung ist bei uns angekommen"
+    assert "Die Erstattung über 59,95 € folgt" in mail.text
+    assert "PDF" not in mail.text  # the cut attachment is not body text
+
+
+def test_zero_bytes_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="0 bytes"):
+        parse_email(b"")
+    with pytest.raises(ParseError, match="whitespace"):
+        parse_email(b"\r\n \n")
+
+
+def test_bytes_without_headers_are_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="no headers"):
+        parse_email(b"just some text that someone saved as .eml\nand a second line\n")
+    with pytest.raises(ParseError, match="no headers"):
+        parse_email(os.urandom(2048).replace(b":", b"."))
+
+
+def test_twenty_megabyte_attachment_is_not_decoded() -> None:
+    msg = EmailMessage()
+    msg["From"] = "Decathlon <noreply@decathlon.de>"
+    msg["Subject"] = "Deine Rechnung"
+    msg["Date"] = "Mon, 02 Nov 2026 10:00:00 +0100"
+    msg["Message-ID"] = "<big-1@decathlon.de>"
+    msg.set_content("Anbei deine Rechnung zur Bestellung 9988776655.")
+    msg.add_attachment(os.urandom(20 * 1024 * 1024), maintype="application", subtype="pdf", filename="Rechnung.pdf")
+    raw = msg.as_bytes()
+    del msg
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    started = time.perf_counter()
+    mail = parse_email(raw)
+    elapsed = time.perf_counter() - started
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert mail.text == "Anbei deine Rechnung zur Bestellung 9988776655."
+    assert mail.raw is raw
+    assert elapsed < 5, f"took {elapsed:.1f}s"
+    assert grown_mib < 8 * len(raw) / 2**20, f"peak memory grew by {grown_mib:.0f} MiB"
+
+
+def test_raw_8bit_headers_and_missing_message_id() -> None:
+    raw = (
+        "From: Jörg Müller <Joerg@Example.de>\r\nSubject: Rückgabe\r\nDate: Wed, 4 Nov 2026 10:00:00 +0100\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nHallo\r\n"
+    ).encode()
+    mail = parse_email(raw)
+    assert (mail.from_name, mail.from_addr, mail.subject) == ("Jörg Müller", "joerg@example.de", "Rückgabe")
+    # a stable synthetic id, so re-ingesting the same bytes is recognised
+    assert mail.message_id == parse_email(raw).message_id
+    assert mail.message_id.endswith("@smartreturn.invalid>")
+
+
+def test_missing_date_uses_the_newest_received_header() -> None:
+    raw = (
+        b"Received: from a by b; Tue, 03 Nov 2026 10:00:00 +0000\r\n"
+        b"Received: from c by d; Tue, 03 Nov 2026 10:00:05 +0000\r\n"
+        b"From: x@example.com\r\nSubject: no date\r\n\r\nbody\r\n"
+    )
+    assert parse_email(raw).received == datetime(2026, 11, 3, 10, 0, 5, tzinfo=UTC)
+
+
+def test_no_date_at_all_uses_now() -> None:
+    before = datetime.now(UTC)
+    mail = parse_email(b"From: x@example.com\r\nSubject: undated\r\n\r\nbody\r\n")
+    assert before <= mail.received <= datetime.now(UTC)
+
+
+def test_naive_date_header_is_utc() -> None:
+    mail = parse_email(b"From: x@example.com\r\nDate: Tue, 03 Nov 2026 10:00:00 -0000\r\n\r\nbody\r\n")
+    assert mail.received == datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=?gbk?B?xPq1xLaptaXS0bei1cs=?=", "您的订单已发账"),  # hand-made GBK bytes, read as they are
+        ("=?GB2312?Q?=B6=A9=B5=A5?=", "订单"),
+        ("=?utf-8?q?Ihre_R=C3=BCcksendung?= =?utf-8?q?_ist_da?=", "Ihre Rücksendung ist da"),
+        ("=?x-unknown?B?5L2g5aW9?=", "你好"),  # unknown charset: utf-8 fallback
+        ("=?utf-8?B?broken", "=?utf-8?B?broken"),
+        ("Plain\r\n folded", "Plain folded"),
+    ],
+)
+def test_rfc2047_headers(value: str, expected: str) -> None:
+    assert decode_header_value(value) == expected
+
+
+def test_decode_bytes_never_raises() -> None:
+    assert decode_bytes("你好".encode("gbk"), "utf-8") == "你好"
+    assert decode_bytes("Grüße".encode(), "no-such-charset") == "Grüße"
+    assert decode_bytes(b"\xff\xfe\x80\x81\xfe", "utf-8")  # something, with replacement at worst
+    assert decode_bytes("Grüße".encode("cp1252"), "iso-8859-1") == "Grüße"
+
+
+def test_parsing_is_fast() -> None:
+    raw = (DATA / "amazon_qp_alternative.eml").read_bytes()
+    started = time.perf_counter()
+    for _ in range(100):
+        parse_email(raw)
+    assert (time.perf_counter() - started) / 100 < 0.02

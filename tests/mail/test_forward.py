@@ -1,0 +1,160 @@
+"""Forward unwrapping: each client's wrapper (EN/ZH/DE), inline and as message/rfc822."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from smartreturn.mail.decode import parse_email
+from smartreturn.mail.forward import clean_note, parse_forward_date, split_text, strip_subject_prefix
+
+DATA = Path(__file__).parent / "data"
+CST = timezone(timedelta(hours=8))
+CET = timezone(timedelta(hours=1))
+
+# file, original sender, original subject, original date, forwarder, note, a line of the original body
+CASES = [
+    ("gmail_forward_en.eml", "shipment-tracking@amazon.com", "Your Amazon.com order #112-9876543-1234567 has shipped",
+     datetime(2026, 11, 2, 21, 14, tzinfo=UTC), "tom.baker@gmail.com", "Returning these, they are too small.\n\nTom",
+     "Carrier: UPS, tracking number 1Z999AA10123456784"),
+    ("gmail_forward_de_base64.eml", "info@service-mail.zalando.de", "Deine Bestellung ist unterwegs",
+     datetime(2026, 11, 3, 8, 15, tzinfo=UTC), "anna.schmidt@gmail.com", "Bitte Rücksendung anlegen: Schuhe drücken vorne.",
+     "deine Bestellung 10203040506 ist unterwegs. Sendungsnummer: 00340434161234567890 (DHL)."),
+    ("outlook_forward_en.eml", "ebay@ebay.com", "Order confirmed: Anker PowerCore 10000",
+     datetime(2026, 11, 2, 10, 3, tzinfo=UTC), "mike.jones@outlook.com", "Damaged on arrival, want a refund.",
+     "Order number: 12-10577-45678"),
+    ("outlook_forward_de.eml", "service@otto.de", "Ihre Bestellung 123456789 wurde versandt",
+     datetime(2026, 11, 2, 14, 20, tzinfo=UTC), "joerg.mueller@outlook.de", "Hallo, das Paket kam beschädigt an.\n\nGruß Jörg",
+     "Ihre Bestellung 123456789 wurde an Hermes übergeben."),
+    ("apple_forward_en.eml", "store+12345@t.shopifyemail.com", "Order #AB1045 confirmed",
+     datetime(2026, 11, 1, 18, 45, 12, tzinfo=timezone(timedelta(hours=-7))), "sarah.lee@icloud.com",
+     "Wrong colour, exchange please", "Wool Runners x 1  $110.00"),
+    ("apple_forward_de.eml", "info@service-mail.zalando.de", "Deine Bestellung ist da",
+     datetime(2026, 11, 3, 15, 12, tzinfo=CET), "anna.schmidt@icloud.com", "Umtausch gegen Größe 42 bitte.",
+     "Hallo Anna, deine Bestellung 10203040506 wurde zugestellt."),
+    ("qq_forward_zh_gbk.eml", "customer_service@jd.com", "您的订单285934716021已出库",
+     datetime(2026, 11, 3, 15, 12, tzinfo=CST), "zhangsan@qq.com", "退货原因：尺码偏小，想换大一号。",
+     "尊敬的用户：您的订单285934716021已出库，运单号JDX012345678901。"),
+    ("netease_forward_zh.eml", "service@mail.taobao.com", "您购买的宝贝已发货",
+     datetime(2026, 11, 3, 15, 12, 8, tzinfo=CST), "wangwu@163.com", "这个要退款，商家发错颜色了",
+     "亲爱的王五，您购买的宝贝（订单号：3876512345678901234）已发货，快递：中通快递 78912345678901。"),
+    ("rfc822_attachment_forward.eml", "noreply@mediamarkt.de", "Ihre Rücksendung wurde erfasst",
+     datetime(2026, 11, 3, 12, 34, 56, tzinfo=CET), "joerg@example.de", "Siehe Anhang. Rückgabegrund: defekt.",
+     "Ihre Rücksendung R-77812 wurde erfasst."),
+]
+
+
+@pytest.mark.parametrize(("name", "sender", "subject", "date", "forwarder", "note", "body_line"), CASES, ids=[c[0] for c in CASES])
+def test_forward_gives_the_original(name, sender, subject, date, forwarder, note, body_line) -> None:
+    raw = (DATA / name).read_bytes()
+    mail = parse_email(raw)
+    assert mail.from_addr == sender
+    assert mail.subject == subject
+    assert mail.received == date and mail.received.utcoffset() == date.utcoffset()
+    assert mail.forwarded_by == forwarder
+    assert mail.outer_from == forwarder
+    assert mail.user_note == note
+    assert body_line in mail.text.splitlines()
+    # nothing of the wrapper leaks into the original's text
+    for wrapper in ("Forwarded message", "Weitergeleitete", "Original Message", "原始邮件", "转发邮件信息", "Begin forwarded", note):
+        assert wrapper not in mail.text
+    assert mail.raw == raw
+
+
+def test_gmail_html_part_gives_the_original_html() -> None:
+    mail = parse_email((DATA / "gmail_forward_en.eml").read_bytes())
+    assert mail.html is not None
+    assert "<td>Tracking number</td><td>1Z999AA10123456784</td>" in mail.html
+    assert "gmail_attr" not in mail.html and "Returning these" not in mail.html
+    assert mail.from_name == "Amazon.com"
+    assert mail.header("to") == "<tom.baker@gmail.com>"
+
+
+@pytest.mark.parametrize("name", ["outlook_forward_de.eml", "qq_forward_zh_gbk.eml", "apple_forward_en.eml"])
+def test_html_forward_drops_note_and_header_block(name: str) -> None:
+    mail = parse_email((DATA / name).read_bytes())
+    assert mail.html is not None and mail.html.strip()
+    for leaked in ("Betreff", "主题", "Subject:", "beschädigt", "尺码偏小", "Wrong colour"):
+        assert leaked not in mail.html
+    assert "<table>" in mail.html
+
+
+def test_html_only_gmail_forward() -> None:
+    html = (
+        '<div dir="ltr">Bitte erstatten<br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">'
+        "---------- Weitergeleitete Nachricht ---------<br>Von: <b>Amazon.de</b> &lt;bestellbestaetigung@amazon.de&gt;<br>"
+        "Date: Mo., 2. Nov. 2026 um 10:15 Uhr<br>Subject: Ihre Amazon.de Bestellung<br>To: &lt;a@gmail.com&gt;<br></div>"
+        "<div><p>Bestellnummer 302-1111111-2222222</p></div></div></div>"
+    )
+    raw = (
+        "From: a@gmail.com\r\nTo: r@example.net\r\nSubject: Fwd: Ihre Amazon.de Bestellung\r\n"
+        "Date: Mon, 2 Nov 2026 12:00:00 +0100\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html
+    ).encode()
+    mail = parse_email(raw)
+    assert mail.from_addr == "bestellbestaetigung@amazon.de"
+    assert mail.subject == "Ihre Amazon.de Bestellung"
+    assert mail.user_note == "Bitte erstatten"
+    assert mail.text == "Bestellnummer 302-1111111-2222222"
+    assert mail.received == datetime(2026, 11, 2, 10, 15, tzinfo=UTC)
+
+
+def test_a_mail_that_is_not_a_forward_is_left_alone() -> None:
+    raw = (
+        b"From: Shop <shop@example.com>\r\nSubject: Fwd: your voucher\r\nDate: Mon, 2 Nov 2026 12:00:00 +0100\r\n\r\n"
+        b"From: our team\r\nThanks for shopping.\r\n"
+    )
+    mail = parse_email(raw)
+    assert mail.forwarded_by is None and mail.user_note is None
+    assert mail.subject == "Fwd: your voucher"  # prefixes only go when the mail really is a forward
+    assert mail.from_addr == "shop@example.com"
+
+
+def test_empty_note_is_none() -> None:
+    text = "\n-- \nSent from my phone\n\n---------- Forwarded message ---------\nFrom: a <a@b.c>\nDate: Mon, 2 Nov 2026 10:00:00 +0000\nSubject: s\n\nbody\n"
+    note, headers, body = split_text(text)
+    assert clean_note(note) is None
+    assert dict(headers) == {"from": "a <a@b.c>", "date": "Mon, 2 Nov 2026 10:00:00 +0000", "subject": "s"}
+    assert body == "body"
+
+
+def test_nested_forward_unwraps_to_the_innermost_original() -> None:
+    text = (
+        "please handle\n\n---------- Forwarded message ---------\nFrom: Bob <bob@example.com>\n"
+        "Date: Mon, 2 Nov 2026 10:00:00 +0000\nSubject: Fwd: order\n\n"
+        "---------- Forwarded message ---------\nFrom: Shop <orders@shop.example>\n"
+        "Date: Sun, 1 Nov 2026 09:00:00 +0000\nSubject: order\n\nOrder 42 confirmed\n"
+    )
+    raw = ("From: alice@example.com\r\nSubject: Fwd: Fwd: order\r\nDate: Mon, 2 Nov 2026 11:00:00 +0000\r\n\r\n" + text).encode()
+    mail = parse_email(raw)
+    assert (mail.from_addr, mail.subject, mail.text) == ("orders@shop.example", "order", "Order 42 confirmed")
+    assert mail.forwarded_by == "alice@example.com"
+    assert mail.user_note == "please handle"
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [("Fwd: Your order", "Your order"), ("FW: Fwd: WG: x", "x"), ("转发：您的订单", "您的订单"), ("AW[2]: y", "y"),
+     ("Re: WG: z", "z"), ("Forward planning", "Forward planning")],
+)
+def test_subject_prefixes(subject: str, expected: str) -> None:
+    assert strip_subject_prefix(subject) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Mon, Nov 2, 2026 at 9:14 PM", datetime(2026, 11, 2, 21, 14, tzinfo=UTC)),
+        ("Di., 3. Nov. 2026 um 08:15 Uhr", datetime(2026, 11, 3, 8, 15, tzinfo=UTC)),
+        ("Montag, 2. November 2026 14:20", datetime(2026, 11, 2, 14, 20, tzinfo=UTC)),
+        ("3. November 2026 um 15:12:00 MESZ", datetime(2026, 11, 3, 15, 12, tzinfo=timezone(timedelta(hours=2)))),
+        ("November 1, 2026 at 6:45:12 PM GMT+8", datetime(2026, 11, 1, 18, 45, 12, tzinfo=CST)),
+        ("2026年11月3日(星期二) 上午9:05", datetime(2026, 11, 3, 9, 5, tzinfo=CST)),
+        ("2026年11月3日 (周二) 晚上11:30", datetime(2026, 11, 3, 23, 30, tzinfo=CST)),
+        ("Tue, 03 Nov 2026 15:12:00 +0800", datetime(2026, 11, 3, 15, 12, tzinfo=CST)),
+        ("not a date at all", None),
+    ],
+)
+def test_forward_dates(value: str, expected: datetime | None) -> None:
+    assert parse_forward_date(value) == expected

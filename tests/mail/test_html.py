@@ -1,0 +1,37 @@
+"""html_to_text: what a parser's regex sees of an HTML mail."""
+
+from __future__ import annotations
+
+from smartreturn.mail.html import html_to_text
+
+
+def test_blocks_rows_and_cells() -> None:
+    html = """<html><head><title>Your order</title><style>.x{color:red}</style>
+    <script>document.write('tracking pixel')</script></head><body>
+    <h1>Order   confirmed</h1><p>Hello&nbsp;Anna &amp; Tom,<br>thanks!</p>
+    <table><tr><th>Item</th><th>Qty</th><th>Price</th></tr>
+    <tr><td> Kindle <b>Paperwhite</b> </td><td>1</td><td>&euro;149.99</td></tr></table>
+    <div>Order&#160;#<span>304-1234567-7654321</span></div><!-- a comment --></body></html>"""
+    assert html_to_text(html) == (
+        "Order confirmed\nHello Anna & Tom,\nthanks!\nItem\tQty\tPrice\nKindle Paperwhite\t1\t€149.99\n"
+        "Order #304-1234567-7654321"
+    )
+
+
+def test_nothing_hidden_leaks_in() -> None:
+    text = html_to_text("<style>p{}</style><noscript>enable JS</noscript><p>Visible</p><script>var a=1</script>")
+    assert text == "Visible"
+
+
+def test_images_give_their_alt_text_and_are_never_fetched() -> None:
+    assert html_to_text('<p>Shipped by <img src="http://127.0.0.1:9/track.gif" alt="UPS"></p>') == "Shipped by UPS"
+
+
+def test_zero_width_and_odd_spaces_go() -> None:
+    assert html_to_text("<p>JD\u200bX01\u00ad23\u3000快递\u00a0\u00a0 到了</p>") == "JDX0123 快递 到了"
+
+
+def test_empty_and_broken_html() -> None:
+    assert html_to_text("") == ""
+    assert html_to_text("   ") == ""
+    assert html_to_text("<table><tr><td>unclosed<td>cells") == "unclosed\tcells"
