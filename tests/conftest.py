@@ -11,6 +11,7 @@ from smartreturn.store.db import Database, open_database
 pytest_plugins: list[str] = [
     # "tests.servers.<name>" modules add real-server fixtures (Dovecot, PostgreSQL, SMTP/HTTP sinks)
     "tests.servers.postgres",
+    "tests.servers.sinks",        # real SMTP sink (aiosmtpd) and HTTP receiver for Apprise
     "tests.servers.dovecot",      # real Dovecot IMAP: `dovecot` (session), `imap_mailbox` (fresh user)
 ]
 

@@ -143,7 +143,6 @@ class NotifySettings(Section):
 
 class DraftSettings(Section):
     enabled: bool = True                # put follow-up drafts into the IMAP Drafts folder
-    auto_send: bool = False             # never sent automatically unless the user enables it
     account: str | None = None          # IMAP account for drafts; default: the first one
     from_address: str | None = None
 

@@ -61,7 +61,7 @@ def test_kill_9_at_random_moments_stores_every_mail_exactly_once(tmp_path: Path,
             process.send_signal(signal.SIGKILL)
             process.wait()
         kills += 1
-        seen = db_count(db_path); print("kill", kills, seen)
+        seen = db_count(db_path)
     assert kills >= KILLS, f"all {MAILS} mails were stored after only {kills} kills: ingestion is too fast to test"
 
     process = start_daemon(config, log)  # the last run finishes the job and stops cleanly on SIGTERM

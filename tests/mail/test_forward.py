@@ -158,3 +158,27 @@ def test_subject_prefixes(subject: str, expected: str) -> None:
 )
 def test_forward_dates(value: str, expected: datetime | None) -> None:
     assert parse_forward_date(value) == expected
+
+
+def test_marketplace_message_with_header_like_lines_is_not_a_forward() -> None:
+    text = "Sie haben eine neue Nachricht.\n\nVon: gadget_world_24\nAn: anna_s\nBetreff: Artikel 1234567890\n\nHallo, das Paket ist unterwegs.\n"
+    raw = ("From: eBay <ebay@ebay.de>\r\nSubject: Neue Nachricht\r\nDate: Mon, 2 Nov 2026 12:00:00 +0100\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\n" + text).encode()
+    mail = parse_email(raw)
+    assert (mail.from_addr, mail.subject, mail.forwarded_by) == ("ebay@ebay.de", "Neue Nachricht", None)
+    assert "Sie haben eine neue Nachricht." in mail.text
+
+
+def test_a_bounce_with_the_returned_mail_attached_is_not_a_forward() -> None:
+    raw = (
+        b"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\r\nTo: anna@example.net\r\n"
+        b"Subject: Undelivered Mail Returned to Sender\r\nDate: Wed, 4 Nov 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n\r\n'
+        b"--r\r\nContent-Type: text/plain\r\n\r\nThis is the mail system at host mx.example.net.\r\n"
+        b"--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n"
+        b"--r\r\nContent-Type: message/rfc822\r\n\r\nFrom: anna@example.net\r\nTo: shop@example.com\r\n"
+        b"Subject: Return request\r\n\r\nPlease refund.\r\n--r--\r\n"
+    )
+    mail = parse_email(raw)
+    assert mail.from_addr == "mailer-daemon@mx.example.net" and mail.forwarded_by is None
+    assert mail.text == "This is the mail system at host mx.example.net."

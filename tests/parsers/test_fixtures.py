@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from smartreturn.model import Direction, Event, EventKind, Item, Money, ShipmentStatus, TrackingRef
+from smartreturn.model import Event, EventKind, Item, Money, ShipmentStatus, TrackingRef
 from smartreturn.parsers import fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,3 +95,75 @@ def test_find_root_searches_upwards(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     (tmp_path / "src" / "deep").mkdir(parents=True)
     monkeypatch.chdir(tmp_path / "src" / "deep")
     assert fixtures.find_root() == tmp_path / "fixtures"
+
+
+# --- generate / check / CLI on a copy of real fixtures ---------------------------------------------
+
+SCHEMA = FIXTURES / "schema_org"
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "fixtures"
+    shutil.copytree(SCHEMA, root / "schema_org")
+    return root
+
+
+def test_check_passes_on_an_untouched_copy(tree: Path) -> None:
+    assert fixtures.check(tree) == []
+
+
+def test_check_shows_a_unified_diff_when_the_json_differs(tree: Path) -> None:
+    target = tree / "schema_org" / "order_confirmation_jsonld.eml.json"
+    target.write_text(target.read_text(encoding="utf-8").replace('"BF-48213377"', '"BF-00000000"'), encoding="utf-8")
+    [diff] = fixtures.check(tree)
+    assert diff.startswith(f"--- {target}\n+++ ")
+    assert '-      "order_number": "BF-00000000",\n+      "order_number": "BF-48213377",' in diff
+
+
+def test_check_reports_a_negative_case_that_yields_records(tree: Path) -> None:
+    (tree / "schema_org" / "parcel_delivery_microdata.eml.json").unlink()
+    [diff] = fixtures.check(tree)
+    assert diff.startswith("negative case ") and '"number": "1Z999AA10123456784"' in diff
+
+
+def test_check_reports_an_orphan_json(tree: Path) -> None:
+    (tree / "schema_org" / "newsletter_not_an_order.eml").rename(tree / "schema_org" / "newsletter.txt")
+    (tree / "schema_org" / "gone.eml.json").write_text("{}\n", encoding="utf-8")
+    assert fixtures.check(tree) == [f"orphan {tree / 'schema_org' / 'gone.eml.json'}: no .eml beside it\n"]
+
+
+def test_generate_refuses_to_overwrite_without_force(tree: Path) -> None:
+    target = tree / "schema_org" / "order_confirmation_jsonld.eml.json"
+    target.write_text("stale\n", encoding="utf-8")
+    [result] = fixtures.generate([target.with_suffix("")])
+    assert result.status == "exists" and target.read_text(encoding="utf-8") == "stale\n"
+    [result] = fixtures.generate([target.with_suffix("")], force=True)
+    assert result.status == "written" and result.parser == "schema_org"
+    assert target.read_bytes() == (SCHEMA / target.name).read_bytes()
+
+
+def test_generate_writes_nothing_for_a_negative_case(tree: Path) -> None:
+    results = {r.eml.name: r.status for r in fixtures.generate([tree], force=True)}
+    assert results["newsletter_not_an_order.eml"] == "negative"
+    assert not (tree / "schema_org" / "newsletter_not_an_order.eml.json").exists()
+    assert sorted(p.name for p in (tree / "schema_org").glob("*.json")) == sorted(p.name for p in SCHEMA.glob("*.json"))
+
+
+def test_cli_check_and_generate(tree: Path) -> None:
+    from typer.testing import CliRunner
+
+    from smartreturn.cli.fixtures import fixtures_app
+
+    runner = CliRunner()
+    ok = runner.invoke(fixtures_app, ["check", str(tree)])
+    assert ok.exit_code == 0, ok.output
+    target = tree / "schema_org" / "parcel_delivery_microdata.eml.json"
+    target.write_text(target.read_text(encoding="utf-8").replace('"ups"', '"fedex"'), encoding="utf-8")
+    bad = runner.invoke(fixtures_app, ["check", "--root", str(tree)])
+    assert bad.exit_code == 1
+    assert '-          "carrier": "fedex",\n+          "carrier": "ups",' in bad.output
+    refused = runner.invoke(fixtures_app, ["generate", str(target.with_suffix(""))])
+    assert refused.exit_code == 1 and "use --force" in refused.output
+    forced = runner.invoke(fixtures_app, ["generate", "--force", str(target.with_suffix(""))])
+    assert forced.exit_code == 0 and runner.invoke(fixtures_app, ["check", str(tree)]).exit_code == 0

@@ -138,3 +138,37 @@ def test_several_pasted_sms_give_one_event_each() -> None:
     )
     assert parser == "jd"
     assert [e.kind for e in events] == [EventKind.SHIPPED, EventKind.DELIVERED]
+
+
+def test_a_forward_the_decoder_could_not_unwrap_is_still_read() -> None:
+    """An odd client's wrapper: the original's sender only appears in a 发件人 line of the body."""
+    from datetime import UTC
+
+    from smartreturn.mail.message import Email
+    from smartreturn.parsers.jd import JdParser
+
+    text = (
+        "看一下这个\n>> 发件人: 京东 <customer_service@jd.com>\n>> 主题: 京东退款成功通知\n"
+        ">> 订单号：287654321098\n>> 服务单号：1687654321\n>> 退款金额：¥129.00\n>> 您的退款已完成，款项已原路退回。"
+    )
+    email = Email(message_id="<m@x>", from_addr="zhang.wei@example.com", from_name="", subject="转发: 京东退款成功通知",
+                  received=datetime(2026, 11, 25, 8, 0, tzinfo=UTC), text=text, html=None, raw=b"")
+    parser = JdParser()
+    assert parser.identify(email)
+    [event] = parser.extract(email)
+    assert (event.kind, event.refund_amount, event.return_case_number) == (
+        EventKind.REFUND_ISSUED, Money(Decimal("129.00"), "CNY"), "1687654321")
+    assert event.occurred_at == datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # no time in the mail: when it arrived
+
+
+@pytest.mark.parametrize("html", ["<table><tr><td>订单号", "<<<>>>" * 1000, "\x00\ufffd【京东】", ""])
+def test_identify_never_raises_on_broken_mail(html: str) -> None:
+    from datetime import UTC
+
+    from smartreturn.mail.message import Email
+    from smartreturn.parsers.jd import JdParser
+
+    email = Email(message_id="<m@x>", from_addr="customer_service@jd.com", from_name="", subject="\ufffd",
+                  received=datetime(2026, 11, 25, tzinfo=UTC), text=html, html=html or None, raw=b"")
+    assert JdParser().identify(email) is False
+    assert JdParser().extract(email) == []

@@ -4,6 +4,8 @@ Debian's ``dovecot-imapd`` (2.3) runs as a standalone instance whose config, soc
 all live in one temp folder; nothing from /etc/dovecot is read. Any user name logs in with the password
 ``testpass`` and gets its own fresh maildir (static passdb/userdb), so each test gets a new mailbox
 without restarting the server. INBOX, Drafts (``\\Drafts``), Archive and Trash always exist.
+XOAUTH2 works too: :meth:`Mailbox.issue_token` makes a token that the server's OAuth2 passdb accepts
+(Dovecot asks a small token introspection endpoint run by this module).
 
 The server also speaks TLS: IMAPS on ``tls_port`` and STARTTLS on ``port``, with a self-signed
 certificate (``cert_file``, to be trusted via the account's ``ca_file``).
@@ -18,6 +20,9 @@ from __future__ import annotations
 import argparse
 import grp
 import itertools
+import json
+import secrets
+import threading
 import os
 import pwd
 import shutil
@@ -28,7 +33,9 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from imapclient import IMAPClient
@@ -63,8 +70,11 @@ def _mail_ids_and_privileges() -> tuple[str, str]:
     return f"uid={os.geteuid()} gid={os.getegid()}", extra
 
 
-def render_config(root: Path, port: int, tls_port: int, idle: bool = True) -> str:
+def render_config(root: Path, port: int, tls_port: int, idle: bool = True, oauth_port: int = 0) -> str:
     ids, extra = _mail_ids_and_privileges()
+    (root / "oauth2.conf.ext").write_text(
+        f"introspection_mode = post\nintrospection_url = http://127.0.0.1:{oauth_port}/introspect\n"
+        "username_attribute = username\nactive_attribute = active\nactive_value = true\n")
     capability = "" if idle else f"protocol imap {{\n  imap_capability = {_NO_IDLE}\n}}\n"
     return f"""# Dovecot 2.3 standalone test instance; nothing from /etc/dovecot is read
 instance_name = smartreturn-test-{port}
@@ -77,12 +87,18 @@ ssl = yes
 ssl_cert = <{root}/tls.crt
 ssl_key = <{root}/tls.key
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 auth_failure_delay = 0
 first_valid_uid = 1
 mail_fsync = never
 passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/oauth2.conf.ext
+}}
+passdb {{
   driver = static
+  mechanisms = plain login
   args = password={PASSWORD}
 }}
 userdb {{
@@ -119,6 +135,48 @@ service imap-login {{
 {capability}{extra}"""
 
 
+class TokenIntrospection:
+    """The OAuth2 provider's token introspection endpoint (RFC 7662) that Dovecot asks about XOAUTH2 tokens."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, str] = {}  # valid access token -> user name
+        introspection = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive: Dovecot's HTTP client reuses its connection
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                token = parse_qs(body).get("token", [""])[0]
+                user = introspection.tokens.get(token)
+                answer = {"active": True, "username": user} if user else {"active": False}
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.http.server_address[1]
+        threading.Thread(target=self.http.serve_forever, name="oauth2-introspection", daemon=True).start()
+
+    def issue(self, user: str) -> str:
+        token = "ya29." + secrets.token_urlsafe(24)
+        self.tokens[token] = user
+        return token
+
+    def revoke(self, token: str) -> None:
+        self.tokens.pop(token, None)
+
+    def close(self) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+
+
 @dataclass(frozen=True, slots=True)
 class Mailbox:
     """One fresh user on the server; any IMAP client may log in with these credentials."""
@@ -134,6 +192,10 @@ class Mailbox:
     @property
     def port(self) -> int:
         return self.server.port
+
+    def issue_token(self) -> str:
+        """A new OAuth2 access token the server accepts for this user over XOAUTH2 (until revoked)."""
+        return self.server.oauth.issue(self.user)
 
     def client(self) -> IMAPClient:
         client = IMAPClient(self.host, port=self.port, ssl=False, timeout=30)
@@ -206,6 +268,7 @@ class DovecotServer:
         self.port = port or free_port()
         self.tls_port = tls_port or free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self.oauth = TokenIntrospection()
         self._prepare(idle)
 
     @property
@@ -230,7 +293,7 @@ class DovecotServer:
                  "-keyout", str(self.root / "tls.key"), "-out", str(self.cert_file)],
                 check=True, capture_output=True,
             )
-        self.config_file.write_text(render_config(self.root, self.port, self.tls_port, idle))
+        self.config_file.write_text(render_config(self.root, self.port, self.tls_port, idle, self.oauth.port))
 
     @property
     def running(self) -> bool:
@@ -281,6 +344,7 @@ class DovecotServer:
 
     def cleanup(self) -> None:
         self.stop()
+        self.oauth.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
 

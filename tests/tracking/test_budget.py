@@ -106,3 +106,11 @@ def test_a_refused_request_does_not_consume_the_per_second_window(clock, sqlite_
     assert budget.try_acquire()
     assert not budget.try_acquire()  # month used up
     assert budget.used() == (1, 1)
+
+
+def test_margin_widens_the_window(clock):
+    budget = QuotaBudget("17track", QuotaLimits(per_second=1), clock=clock, margin=0.05)
+    assert budget.try_acquire()
+    clock.advance(1.0)
+    assert not budget.try_acquire()
+    assert budget.wait_time() == pytest.approx(0.05)

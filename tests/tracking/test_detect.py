@@ -38,6 +38,7 @@ def test_check_digit_helpers_agree_with_known_examples() -> None:
         ("dhl", DHL_EXPRESS),
         ("dhl_paket", DHL_SSCC),
         ("royal_mail", ROYAL_MAIL),
+        ("royal_mail", cd.s10("TT", "58213390", "GB")),  # domestic Tracked 48 service letters
         ("ems", EMS_CN),
         ("china_post", CHINA_POST),
         ("sf", "SF1403251234567"),
@@ -101,6 +102,8 @@ def _found(text: str, **kw: object) -> list[tuple[str, str | None]]:
         (f"DHL Express Waybill: {DHL_EXPRESS}", [(DHL_EXPRESS, "dhl")]),
         (f"Royal Mail Tracked 48: {ROYAL_MAIL}", [(ROYAL_MAIL, "royal_mail")]),
         (f"Item {ROYAL_MAIL[:2]} {ROYAL_MAIL[2:5]} {ROYAL_MAIL[5:8]} {ROYAL_MAIL[8:11]} GB has been delivered",
+         [(ROYAL_MAIL, "royal_mail")]),
+        (f"Tracking number: {ROYAL_MAIL[:2]} {ROYAL_MAIL[2:6]} {ROYAL_MAIL[6:10]} {ROYAL_MAIL[10:]}",
          [(ROYAL_MAIL, "royal_mail")]),
         (f"EMS单号：{EMS_CN}", [(EMS_CN, "ems")]),
         ("【顺丰速运】您的快件SF1403251234567已签收", [("SF1403251234567", "sf")]),

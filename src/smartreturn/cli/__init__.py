@@ -24,8 +24,12 @@ app = typer.Typer(
 COMMAND_MODULES: tuple[str, ...] = (
     "smartreturn.cli.core",       # init, ingest, parse, reparse, list, show, return add/update
     "smartreturn.cli.stats",      # stats (tables, --json, --csv, --chart, --html)
+    "smartreturn.cli.notify",     # digest --preview/--send, draft CASE
     "smartreturn.cli.fixtures",   # fixtures generate / check
+    "smartreturn.cli.add_text",   # add-text (pasted SMS)
+    "smartreturn.cli.agenda",     # agenda [--by-priority] [--json] (also list --by-priority)
     "smartreturn.cli.daemon",     # run (the IMAP daemon), doctor
+    "smartreturn.cli.tracking",   # track [--all] [--json], track add, shipments
 )
 
 

@@ -28,9 +28,18 @@ def agenda(
     ctx: typer.Context,
     by_priority: bool = typer.Option(False, "--by-priority", help="One list by priority (not grouped by urgency), with the factors."),
     json_out: bool = typer.Option(False, "--json", help="The agenda as JSON."),
+    at: str = typer.Option(None, "--at", help="As it will look at this time (ISO date or date-time; default: now)."),
 ) -> None:
     """What needs doing today: closing windows, late refunds, stuck parcels, news."""
-    show_agenda(ctx, by_priority=by_priority, json_out=json_out)
+    show_agenda(ctx, by_priority=by_priority, json_out=json_out, now=_parse_at(at, settings_of(ctx)) if at else None)
+
+
+def _parse_at(value: str, settings: Any) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"not an ISO date or date-time: {value!r}", param_hint="--at") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=settings.general.tz)
 
 
 def agenda_json(agenda: Agenda) -> dict[str, Any]:

@@ -76,7 +76,7 @@ def check_account(account: ImapAccount, want_drafts: bool) -> list[Finding]:
                 if folder in folders:
                     findings.append(Finding("ok", subject, f"watched folder {folder!r} exists"))
                 else:
-                    findings.append(Finding("error", subject, f"watched folder {folder!r} does not exist (folders = ...)"))
+                    findings.append(Finding("error", subject, f"watched folder {folder!r} does not exist; check the spelling against the folder list"))
             if account.after == "move" and account.after_target not in folders:
                 findings.append(Finding("warn", subject, f"move target {account.after_target!r} does not exist; "
                                         "the daemon will create it"))

@@ -144,7 +144,10 @@ class Scheduler:
             with self.db.session() as session:
                 state = session.get(JobState, job.name) or JobState(name=job.name)
                 session.add(state)
-                due = job.schedule.next_run(state.last_run_at, now, self.tz)
+                if state.last_run_at is None and state.next_run_at is not None:
+                    due = state.next_run_at  # never ran: keep the first due time once chosen
+                else:
+                    due = job.schedule.next_run(state.last_run_at, now, self.tz)
                 if due > now:
                     state.next_run_at = due
                     upcoming.append(due)

@@ -224,6 +224,8 @@ def _decode_message(msg: Message, raw_for_id: bytes) -> _Decoded:
     html: list[str] = []
     attached: list[Message] = []
     _walk_bodies(msg, plain, html, attached)
+    if msg.get_content_type() == "multipart/report":
+        attached = []  # a bounce or read receipt quotes the user's own mail: not a forward
     raw_headers = _raw_headers(msg)
 
     def first(*names: str) -> str | None:
@@ -256,6 +258,44 @@ def _decode_message(msg: Message, raw_for_id: bytes) -> _Decoded:
     )
 
 
+_BODY_START = re.compile(rb"\n\r?\n(?=[A-Za-z0-9+/]{40,100}\r?\n)")
+_PART_TYPE = re.compile(rb"(?im)^content-type:[ \t]*([a-z0-9.+-]+/[a-z0-9.+-]+)")
+LARGE_BODY = 256 * 1024
+
+
+def _without_large_attachments(raw: bytes) -> bytes:
+    """Cut the bodies of large base64 non-text parts before MIME parsing.
+
+    The stdlib parser keeps every line of every part as a string: a 20 MB attachment costs about
+    100 MB and half a second, only to be thrown away (attachments are never read). A base64 body
+    cannot contain a line starting with ``--``, so it ends at the next boundary line; the part's
+    own Content-Type (after the last boundary line above it) decides. Text, message and multipart
+    parts are always kept, and ``Email.raw`` keeps the original bytes.
+    """
+    if len(raw) < 4 * LARGE_BODY:
+        return raw
+    pieces: list[bytes] = []
+    last = pos = 0
+    while (match := _BODY_START.search(raw, pos)) is not None:
+        start = match.end()
+        end = raw.find(b"\n--", start)
+        end = len(raw) if end < 0 else end + 1
+        pos = end
+        if end - start < LARGE_BODY:
+            continue
+        head = raw[max(0, match.start() - 4096) : match.start()]
+        head = head[head.rfind(b"\n--") + 1 :]
+        ctype = _PART_TYPE.search(head)
+        if ctype is None or ctype.group(1).lower().startswith((b"text/", b"message/", b"multipart/")):
+            continue
+        pieces.append(raw[last:start])
+        last = end
+    if not pieces:
+        return raw
+    pieces.append(raw[last:])
+    return b"".join(pieces)
+
+
 def _parse_mime(raw: bytes) -> Message:
     try:
         parsed = mailparser.parse_from_bytes(raw)
@@ -273,7 +313,7 @@ def parse_email(raw: bytes) -> Email:
         raise ParseError("empty mail: 0 bytes")
     if not raw.strip():
         raise ParseError(f"empty mail: {len(raw)} bytes of whitespace only")
-    msg = _parse_mime(raw)
+    msg = _parse_mime(_without_large_attachments(raw))
     if len(msg.keys()) == 0 or not any(msg.get(h) for h in ("From", "Date", "Subject", "Message-ID", "Received", "To", "Sender")):
         raise ParseError("not a mail: no headers (From/Date/Subject/Message-ID) found at the start")
     outer = _decode_message(msg, raw)

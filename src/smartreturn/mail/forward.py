@@ -54,6 +54,11 @@ _SENT_FROM = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_HTML_HINT = re.compile(
+    r"gmail_quote|type=.?cite|divRplyFwdMsg|forwarded|weitergeleitet|original message|urspr|原始邮件|转发|"
+    r"from:|von:|发件人",
+    re.IGNORECASE,
+)
 _RULE_LINE = re.compile(r"^[ \t]*[_=*-]{8,}[ \t]*$", re.MULTILINE)
 
 
@@ -140,10 +145,14 @@ def split_text(text: str) -> tuple[str, list[tuple[str, str]], str] | None:
             headers, body_start = block
             note = "\n".join(lines[:marker_line])
             return note, headers, "\n".join(_dequote(lines[body_start:])).strip("\n")
-    # Outlook without a separator: a bare "From: / Sent: / To: / Subject:" block.
+    # Outlook without a separator: a bare "From: / Sent: / To: / Subject:" block after a blank or
+    # a rule line, whose From names an address (so that "Von: seller123" in a marketplace message
+    # is not taken for a forward).
     for i, line in enumerate(lines):
         match = _HEADER_LINE.match(line)
-        if match and _KEYS[match.group(1).lower()] == "from":
+        if match and _KEYS[match.group(1).lower()] == "from" and "@" in match.group(2):
+            if i > 0 and lines[i - 1].strip() and not _RULE_LINE.match(lines[i - 1]):
+                continue
             block = _header_block(lines, i)
             if block and len(block[0]) >= 3:
                 headers, body_start = block
@@ -152,15 +161,21 @@ def split_text(text: str) -> tuple[str, list[tuple[str, str]], str] | None:
 
 
 def find_forward(text: str, html: str | None) -> Forward | None:
-    """Find an inline forward in the text part, else in the HTML part."""
-    soup = parse_html(html) if html else None
-    found = split_text(text) if text else None
-    if found is None and soup is not None:
-        found = split_text(soup_to_text(_copy(soup)))
+    """Find an inline forward in the text part; in the HTML part only when there is no text part.
+
+    The HTML is parsed only when a forward was found in the text (to cut out the original's HTML)
+    or when it is all there is and it looks like a forward: most mails cost a regex or two.
+    """
+    if text.strip():
+        found = split_text(text)
+    elif html and _HTML_HINT.search(html):
+        found = split_text(soup_to_text(parse_html(html)))
+    else:
+        return None
     if found is None:
         return None
     note, headers, body = found
-    original_html = _original_html(soup) if soup is not None else None
+    original_html = _original_html(parse_html(html)) if html else None
     if not body.strip() and original_html:
         body = soup_to_text(parse_html(original_html))
     chinese = ("x-chinese-client", "1") in headers
@@ -180,10 +195,6 @@ def parse_forward_date(value: str | None, default_tz: timezone | None = None) ->
     except (TypeError, ValueError, IndexError):
         return parse_localised_date(value, default_tz)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=default_tz or timezone.utc)
-
-
-def _copy(soup: BeautifulSoup) -> BeautifulSoup:
-    return BeautifulSoup(str(soup), "lxml")
 
 
 def _original_html(soup: BeautifulSoup) -> str | None:

@@ -77,9 +77,9 @@ _SUBJECT_RULES: tuple[tuple[str, str], ...] = (
     (EventKind.CANCELLED, r"cancel|storniert|stornierung|annul"),
     (EventKind.DELIVERY_EXCEPTION, r"delivery attempt|attempted delivery|zustellversuch|delayed|running late|"
                                    r"verspätet|verzögert|could not be delivered|nicht zugestellt"),
-    (EventKind.DELIVERED, r"\bdelivered\b|zugestellt|geliefert|livré|consegnato|entregado"),
     (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|zustellung heute|heute zugestellt|"
                                  r"wird heute geliefert|en cours de livraison|in consegna"),
+    (EventKind.DELIVERED, r"\bdelivered\b|zugestellt|geliefert|livré|consegnato|entregado"),
     (_EARLY, r"arriving early|arrive early|arriving earlier|arrives early|früher als|kommt früher|früher an"),
     (EventKind.SHIPPED, r"shipped|dispatched|versandt|verschickt|on (?:its|the) way|unterwegs|expédié|"
                         r"spedito|enviado"),
@@ -95,8 +95,8 @@ _BODY_RULES: tuple[tuple[str, str], ...] = (
     (EventKind.RETURN_RECEIVED, r"(?:we(?:'ve| have)? received|wir haben) (?:your |ihre )?(?:return|rücksendung)"),
     (EventKind.RETURN_REQUESTED, r"your return (?:request|is|has)|return reason|rücksendegrund|ihre rücksendung"),
     (EventKind.CANCELLED, r"(?:has|have) been cancell?ed|wurde storniert"),
-    (EventKind.DELIVERED, r"(?:was|been|has been) delivered|wurde zugestellt"),
     (EventKind.OUT_FOR_DELIVERY, r"is out for delivery|ist in zustellung"),
+    (EventKind.DELIVERED, r"(?:was|been|has been) delivered|wurde zugestellt"),
     (_EARLY, r"arriving early|früher als erwartet"),
     (EventKind.SHIPPED, r"(?:has|have) (?:been )?(?:shipped|dispatched)|wurde(?:n)? versandt"),
     (EventKind.ORDER_PLACED, r"thanks? (?:you )?for your order|vielen dank für ihre bestellung|"
@@ -263,7 +263,7 @@ class _Extractor:
         numbers = find_tracking(block)
         if not numbers:
             return ()
-        hint = label_value(block, _CARRIER_LABELS, r"[A-Za-z][\w .&-]{1,30}")
+        hint = label_value(block, _CARRIER_LABELS, r"[A-Za-z][\w .&-]{1,30}", anywhere=True)
         if carrier_code(hint) is None:
             hint = block if carrier_code(block) else ("DHL" if self.domain == "amazon.de" else None)
         return tuple(TrackingRef(n, guess_carrier(n, hint), direction) for n in numbers)

@@ -251,7 +251,7 @@ class CarrierMailParser:
             events.append(Event(
                 kind=kind,
                 platform=number.carrier or default_carrier,
-                merchant=self.merchant(text),
+                merchant=self.merchant_for(text, number),
                 occurred_at=occurred,
                 tracking=(TrackingRef(number.number, number.carrier or default_carrier, direction),),
                 expected_delivery=expected,
@@ -266,6 +266,10 @@ class CarrierMailParser:
 
     def merchant(self, text: str) -> str | None:
         return _label_value(text, self.merchant_labels)
+
+    def merchant_for(self, text: str, number: Detected) -> str | None:
+        """Shipper of one parcel; by default the mail's one shipper."""
+        return self.merchant(text)
 
     def detail(self, text: str) -> str | None:
         value = _label_value(text, self.detail_labels)

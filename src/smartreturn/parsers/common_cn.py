@@ -17,6 +17,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar
@@ -56,15 +57,30 @@ def normalise(text: str) -> str:
 
 def body_text(email: Email) -> str:
     """The mail's readable text, normalised. HTML wins: platform text parts are often stubs."""
+    return _body_text(email.html or "", email.text or "")
+
+
+@lru_cache(maxsize=16)
+def _body_text(html: str, plain: str) -> str:
+    # cached: every platform parser's identify() and the winner's extract() read the same mail
     text = ""
-    if email.html:
+    if html:
         try:
-            text = html_to_text(email.html)
+            text = html_to_text(html)
         except Exception:  # lxml on hostile markup; the plain text is still there
-            log.debug("HTML of %s could not be rendered", email.message_id, exc_info=True)
+            log.debug("an HTML body could not be rendered", exc_info=True)
     if len(text.strip()) < 20:
-        text = email.text or text
+        text = plain or text
     return normalise(text)
+
+
+_CJK = r"[\u3400-\u9fff]"
+_WIDE = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？"}
+
+
+def cjk_punctuation(text: str) -> str:
+    """Undo NFKC's ASCII punctuation between Chinese characters, for text shown as written."""
+    return re.sub(rf"(?<={_CJK})([,:;!?])(?={_CJK})", lambda m: _WIDE[m.group(1)], text)
 
 
 # --------------------------------------------------------------------------- dates
@@ -127,9 +143,9 @@ def parse_money(text: str) -> Money | None:
 
 def labelled_money(text: str, labels: str, span: int = 12) -> Money | None:
     """Amount that follows one of ``labels`` (a regex alternation) within ``span`` characters."""
-    for match in re.finditer(rf"(?:{labels})[^\n\d¥]{{0,{span}}}", text):
-        rest = text[match.end(): match.end() + 30]
-        money = MONEY_RE.match(rest) or MONEY_RE.match(rest.lstrip(":：\t "))
+    after_label = re.compile(rf"[^\n\d¥]{{0,{span}}}?(?:{MONEY_RE.pattern})")
+    for match in re.finditer(rf"(?:{labels})", text):
+        money = after_label.match(text, match.end())
         if money:
             return Money(Decimal((money.group(1) or money.group(2)).replace(",", "")), CNY)
     return None
@@ -154,7 +170,8 @@ CARRIER_NAMES: tuple[tuple[str, str], ...] = (
 _CARRIER_ALT = "|".join(re.escape(name) for name, _ in CARRIER_NAMES)
 _NUMBER = r"[A-Z]{0,4}\d{8,20}[A-Z]{0,2}"
 _TRACK_LABEL = (
-    r"(?:退货|退回|寄回|取件|换货|快递|物流|包裹|配送|运)(?:运单|物流单|快递单)?(?:单号|编号|号码)"
+    r"(?:退货|退回|寄回|取件|换货)(?:运单|物流单|快递单)?(?:单号|号码)"
+    r"|(?:快递|物流|包裹|配送|运)(?:运单|物流单|快递单)?(?:单号|编号|号码)"
     r"|运单号|快递单号|物流单号|包裹号|运单编号|物流编号|快递号"
 )
 _RETURN_LABEL = re.compile(r"退货|退回|寄回|取件")
@@ -179,8 +196,11 @@ def carrier_code(name_or_number: str) -> str | None:
     return None
 
 
-def _carrier_near(text: str, pos: int) -> str | None:
-    """Carrier named shortly before a number, or on a 快递公司/物流公司 line above it."""
+def _carrier_near(text: str, pos: int, end: int) -> str | None:
+    """Carrier named right after a number ("…（中通快递）"), shortly before it, or on a 快递公司 line."""
+    after = re.match(rf"\s*[(（]?\s*({_CARRIER_ALT})", text[end: end + 16])
+    if after:
+        return carrier_code(after.group(1))
     window = text[max(0, pos - 40): pos]
     found = None
     for match in re.finditer(_CARRIER_ALT, window):
@@ -204,11 +224,12 @@ def find_tracking(text: str, exclude: Iterable[str] = (), direction: Direction =
     for match in _PREFIXED_TRACKING.finditer(text):
         hits.append((match.start("num"), match["num"], None, direction))
     for pos, number, carrier, hit_dir in sorted(hits, key=lambda h: h[0]):
+        end = pos + len(number)
         if number in excluded:
             continue
         if re.fullmatch(r"1[3-9]\d{9}", number):  # a mobile phone number, not a parcel
             continue
-        carrier = carrier or carrier_code(number) or _carrier_near(text, pos)
+        carrier = carrier or carrier_code(number) or _carrier_near(text, pos, end)
         previous = found.get(number)
         if previous is None:
             found[number] = TrackingRef(number, carrier, hit_dir)
@@ -284,7 +305,7 @@ def _labelled_items(text: str) -> tuple[Item, ...]:
             q = _QTY.search(after.split("商品")[0])
             if q:
                 qty = int(next(g for g in q.groups() if g))
-        price = labelled_money(after.split("商品")[0], "单价|价格|售价|金额")
+        price = labelled_money(after.split("商品")[0], "单价|价格|售价")
         items.append(Item(name, qty, price))
     return tuple(items)
 
@@ -304,6 +325,7 @@ _STATUS_OF = {
     EventKind.DELIVERY_EXCEPTION: ShipmentStatus.EXCEPTION,
     EventKind.EXCHANGE_SHIPPED: ShipmentStatus.IN_TRANSIT,
     EventKind.RETURN_SHIPPED: ShipmentStatus.IN_TRANSIT,
+    EventKind.RETURN_RECEIVED: ShipmentStatus.DELIVERED,
 }
 
 Rule = tuple[EventKind, re.Pattern[str]]
@@ -320,7 +342,7 @@ COMMON_RULES: tuple[Rule, ...] = (
           r"退款成功(?!后)|退款已到账|退款完成|已完成退款|已为您(办理)?退款|已退款|钱款已.{0,6}退"
           r"|退款.{0,30}已(经)?(原路)?(退回|退还|退至|退到|返还|到账)|已(原路)?(退回|退还|返还)(至|到)?(您的)?(支付宝|微信|银行卡|账户|余额|原支付|京东|零钱)"),
     rule(EventKind.RETURN_REJECTED,
-          r"拒绝(了)?(您的)?(退款|退货|售后|换货)|(审核|申请)(未通过|不通过|被驳回|被拒绝|已驳回)|驳回(了)?(您的)?(退款|退货|售后|申请)"),
+          r"拒绝(了)?(您的)?(退款|退货|售后|换货)|(卖家|商家|京东|平台)(已)?拒绝|(已)?被拒绝|(审核|申请)(未通过|不通过|被驳回|被拒绝|已驳回)|驳回(了)?(您的)?(退款|退货|售后|申请)"),
     rule(EventKind.RETURN_RECEIVED,
           r"(商家|卖家|京东|仓库)(已)?(确认)?(收到|签收)(了)?(您)?(的)?(退货|退回|寄回)|退货(已)?(被)?(签收|入库)|退回的商品(已)?(签收|收到)|(已)?收到(您)?(寄回|退回)的商品"),
     rule(EventKind.EXCHANGE_SHIPPED,
@@ -331,9 +353,10 @@ COMMON_RULES: tuple[Rule, ...] = (
           r"已(为您)?(预约|安排)(了)?.{0,12}上门取件|上门取件.{0,6}(预约|安排)成功|预约(上门)?取件成功|取件(运)?单号"
           r"|(上门)?取件(通知|提醒|信息)|退货(面单|运单)(已)?生成"),
     rule(EventKind.RETURN_APPROVED,
-          r"(同意|通过)(了)?(您的)?(退货|退款|售后|换货|服务单)?(申请)|审核(已)?通过|(商家|卖家)(已)?同意|请.{0,12}(寄回|退回|退货)|(将|会).{0,16}上门取件"),
+          r"(同意|通过)(了)?(您的)?(退货|退款|售后|换货|服务单)(的)?(申请)?|(同意|通过)了您的申请|已(同意|通过)(您的)?申请|审核(已)?通过"
+          r"|(商家|卖家)(已)?同意|请(您)?(在.{0,8}内|尽快|及时)?(将)?(商品|宝贝)?(寄回|退回)|(将|会).{0,16}上门取件"),
     rule(EventKind.RETURN_REQUESTED,
-          r"(退款|退货|售后|换货|服务单)(申请)?(已)?(提交|创建|生成)(成功)?|(申请|发起)(了)?(退款|退货|售后|换货)|服务单.{0,8}(已)?(提交|受理)"
+          r"(退款|退货|售后|换货|服务单)(申请)?(已)?(提交|创建|生成)(成功)?|(?<![可以需请])(申请|发起)(了)?(退款|退货|售后|换货)|服务单.{0,8}(已)?(提交|受理)"
           r"|(售后|服务单|退货|退款|换货)(服务单)?申请(已)?(成功|受理)"),
     rule(EventKind.CANCELLED,
           r"订单(已)?取消|取消(订单)?成功|交易(已)?关闭|订单(已)?关闭|已取消(您的)?订单"),
@@ -346,7 +369,7 @@ COMMON_RULES: tuple[Rule, ...] = (
     rule(EventKind.OUT_FOR_DELIVERY,
           r"派送中|派件中|正在(为您)?(派送|配送|派件)|(开始|安排)(派送|配送)|(快递员|配送员|小哥).{0,16}(派送|配送|送货)|即将送达|今日送达"),
     rule(EventKind.SHIPPED,
-          r"已发货|已经发货|发货了|已出库|出库成功|已(经)?发出|已揽收|已揽件|发货通知|已交(付|给)?.{0,6}(快递|物流|承运)|运输中"),
+          r"已发货|已经发货|发货了|已出库|出库成功|已(经)?发出|已揽收|已揽件|(已|被)由?.{0,12}揽收|揽收成功|发货通知|已交(付|给)?.{0,6}(快递|物流|承运)|运输中"),
     rule(EventKind.ORDER_PLACED,
           r"订单(已)?提交成功|(已|成功)提交订单|下单成功|已下单|成功下单|(付款|支付)成功|成功(付款|支付)|已(付款|支付)|拼单成功|(已|成功)拍下|订单(已)?确认|订单(已)?创建|交易创建|订单提交"),
 )
@@ -359,7 +382,7 @@ NEGATIVE_SUBJECT = re.compile(
     r"账单|对账"
 )
 NEGATIVE_SMS = re.compile(
-    r"验证码|校验码|动态码|动态密码|"
+    r"验证码|校验码|动态码|动态密码|密码|登录|登陆|账号安全|账户安全|"
     r"回T退订|退订回T|回TD退订|回复T退订|回N退订|拒收请回复R|回复TD|退订请回|"
     r"(快来|去|邀请您|邀您|记得|别忘了|来)[^。，,]{0,8}(评价|晒单)|评价一下|评价有礼|晒单"
 )
@@ -407,7 +430,7 @@ _REASON = re.compile(r"(?:退货原因|退款原因|换货原因|售后原因|�
 
 
 def _clip_reason(raw: str) -> str:
-    reason = re.split(r"\s{2,}|[，,。;；](?=[^，,。;；]{0,6}(?:金额|单号|编号|时间|数量)|$)", raw.strip())[0]
+    reason = re.split(r"\s{2,}|[。;；!！]|[，,](?=[^，,。;；]{0,6}(?:金额|单号|编号|时间|数量|订单)|$)", raw.strip())[0]
     return reason.strip(" 。;；,，")
 
 
@@ -422,7 +445,7 @@ def find_reason(text: str) -> str | None:
         extra = _clip_reason(description["d"])
         if extra and extra not in reason:
             reason = f"{reason}：{extra}" if reason else extra
-    return reason or None
+    return cjk_punctuation(reason) if reason else None
 
 
 def note_reason(note: str | None) -> str | None:
@@ -467,7 +490,7 @@ class ChinesePlatformParser:
     def _mentions_sender(self, text: str) -> bool:
         """A forward the decoder could not unwrap still names the original sender in its header block."""
         for line in text[:1500].split("\n"):
-            if re.match(r"\s*(?:发件人|From|寄件人|发信人)\s*[:：]", line, re.IGNORECASE):
+            if re.match(r"[\s>]*(?:发件人|From|寄件人|发信人)\s*[:：]", line, re.IGNORECASE):
                 addresses = re.findall(r"[\w.+-]+@[\w.-]+", line)
                 if any(self.is_sender(a) for a in addresses):
                     return True
@@ -565,6 +588,10 @@ class ChinesePlatformParser:
             EventKind.REFUND_ISSUED: "退款时间|退款成功时间|到账时间|处理时间",
             EventKind.RETURN_REQUESTED: "申请时间|提交时间|创建时间",
             EventKind.CANCELLED: "取消时间|关闭时间",
+            EventKind.RETURN_RECEIVED: "签收时间|收货时间|入库时间|确认收货时间",
+            EventKind.RETURN_SHIPPED: "寄出时间|揽收时间|取件时间|填写时间",
+            EventKind.EXCHANGE_SHIPPED: "发货时间|出库时间",
+            EventKind.OUT_FOR_DELIVERY: "派送时间|配送时间",
         }
         return by_kind.get(kind, "处理时间|审核时间|更新时间|通知时间")
 

@@ -58,7 +58,7 @@ def label_value(text: str, labels: str, value: str = r"[^\n\t]+", *, anywhere: b
     if anywhere:
         pattern = rf"(?<!\w)(?:{labels})\s*[:#：]?[ \t]*\n?[ \t]*({value})"
     else:
-        pattern = rf"(?:^|\t)[ \t]*(?:{labels})[ \t]*(?:[:#：][ \t]*\n?|\t|\n|[ \t]+(?=\S))[ \t]*({value})"
+        pattern = rf"(?:^|\t)[ \t]*(?:{labels})[ \t]*(?:[:#：][ \t]*\n?|\t|\n)[ \t]*({value})"
     m = re.search(pattern, text, re.IGNORECASE | re.MULTILINE)
     return m.group(1).strip() if m else None
 
@@ -304,7 +304,8 @@ _TRACK_VALUE = r"(?=[A-Z0-9 ]*\d{4})[A-Z]{0,5}\d[A-Z0-9]*(?: \d{2,6}(?![A-Za-z])
 def find_tracking(text: str, labels: str = _TRACKING_LABELS) -> list[str]:
     """Tracking numbers written after a tracking label, in order, without duplicates."""
     found: list[str] = []
-    for m in re.finditer(rf"(?<!\w)(?:{labels})\s*[:#：]?[ \t]*\n?[ \t]*({_TRACK_VALUE})\b", text, re.IGNORECASE):
+    for m in re.finditer(rf"(?<!\w)(?:{labels})(?:\s+(?:is|ist|lautet|est|es|è))?\s*[:#：]?[ \t]*\n?[ \t]*({_TRACK_VALUE})\b",
+                         text, re.IGNORECASE):
         number = m.group(1).replace(" ", "").upper()
         if 8 <= len(number) <= 35 and number not in found:
             found.append(number)

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
@@ -41,24 +42,29 @@ class Courier:
     numbers: re.Pattern[str] | None = None  # its tracking numbers, recognised without context words
 
 
+def _own(pattern: str) -> str:
+    """A number pattern bounded by anything but letters and digits (Chinese text has no spaces)."""
+    return rf"(?<![A-Za-z0-9])(?:{pattern})(?![A-Za-z0-9])"
+
+
 COURIERS: tuple[Courier, ...] = (
     Courier("sf_express", "sf", "sf", ("顺丰速运", "顺丰快递", "顺丰", "顺丰控股", "SF Express"),
-            ("sf-express.com", "sf-express.com.cn"), re.compile(r"\bSF\d{12,13}\b")),
+            ("sf-express.com", "sf-express.com.cn"), re.compile(_own(r"SF\d{12,13}"))),
     Courier("jd_logistics", "jd", "jd", ("京东物流", "京东快递"),
-            ("jdl.com", "jdl.cn"), re.compile(r"\bJD(?:V[A-F]|X|[A-Z])?\d{11,15}\b")),
+            ("jdl.com", "jdl.cn"), re.compile(_own(r"JD(?:V[A-F]|X|[A-Z])?\d{11,15}"))),
     Courier("cainiao", "cainiao", None, ("菜鸟驿站", "菜鸟", "菜鸟裹裹", "菜鸟速递", "菜鸟乡村"),
-            ("cainiao.com",), re.compile(r"\b(?:LP\d{14}|CN\d{13,16}|CNG\d{12,15})\b")),
+            ("cainiao.com",), re.compile(_own(r"LP\d{14}|CN\d{13,16}|CNG\d{12,15}"))),
     Courier("cainiao", "fcbox", None, ("丰巢", "丰巢智能柜", "丰巢快递柜")),
     Courier("cainiao", "pickup_station", None, ("兔喜生活", "兔喜快递超市", "妈妈驿站", "中邮驿站", "快递超市",
                                                "熊猫快收", "近邻宝", "速递易", "递管家", "云柜")),
     Courier("zto", "zto", "zto", ("中通快递", "中通"), ("zto.com",)),
-    Courier("yto", "yto", "yto", ("圆通速递", "圆通快递", "圆通"), ("yto.net.cn",), re.compile(r"\bYT\d{13,16}\b")),
+    Courier("yto", "yto", "yto", ("圆通速递", "圆通快递", "圆通"), ("yto.net.cn",), re.compile(_own(r"YT\d{13,16}"))),
     Courier("sto", "sto", "sto", ("申通快递", "申通"), ("sto.cn",)),
     Courier("yunda", "yunda", "yunda", ("韵达快递", "韵达速递", "韵达"), ("yundaex.com",)),
     Courier("ems", "ems", "ems", ("EMS", "中国邮政EMS", "邮政EMS", "EMS中国邮政速递物流", "中国邮政速递物流"),
-            ("ems.com.cn", "11183.com.cn"), re.compile(r"\b[A-Z]{2}\d{9}CN\b")),
+            ("ems.com.cn", "11183.com.cn"), re.compile(_own(r"[A-Z]{2}\d{9}CN"))),
     Courier("ems", "china_post", "china_post", ("中国邮政", "邮政", "邮政快递", "邮政包裹", "中国邮政集团"),
-            ("chinapost.com.cn",), re.compile(r"\b[A-Z]{2}\d{9}CN\b")),
+            ("chinapost.com.cn",), re.compile(_own(r"[A-Z]{2}\d{9}CN"))),
 )
 
 _BY_SIGNATURE: dict[str, Courier] = {sig.lower(): c for c in COURIERS for sig in c.signatures}
@@ -104,7 +110,7 @@ _TIME_LINE = re.compile(
     r"^\s*(?:时间[:：]\s*)?((?:\d{4}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)\s*$"
 )
 
-_PROMO = re.compile(r"退订|回T|回复T|拒收请回复|回复R|优惠券|领券|抽奖|红包|限时|折扣|会员日|立减")
+_PROMO = re.compile(r"退订|回T|回复T|拒收请回复|回复R|优惠券|领券|抽奖|红包|限时|折扣|会员日|立减|评价|满意度|问卷")
 _OTP = re.compile(r"验证码|校验码|动态码|动态密码|verification code|\bOTP\b", re.I)
 
 
@@ -174,6 +180,16 @@ PLATFORM_SIGNATURES = frozenset(
 )
 
 
+# Shops' own mail domains: an order mail that quotes a 【京东快递】 line is still the shop parser's.
+PLATFORM_DOMAINS = ("jd.com", "jd.hk", "taobao.com", "tmall.com", "alibaba-inc.com", "aliexpress.com",
+                    "pinduoduo.com", "yangkeduo.com", "douyin.com", "vip.com", "suning.com", "amazon.cn")
+
+
+def _from_shop(email: Email) -> bool:
+    domain = email.sender_domain
+    return any(domain == d or domain.endswith("." + d) for d in PLATFORM_DOMAINS)
+
+
 def lead_courier(email: Email) -> Courier | None:
     """The courier of the first notice in the mail: by 【signature】, else by sender domain.
 
@@ -181,25 +197,32 @@ def lead_courier(email: Email) -> Courier | None:
     SMS belongs to the platform parser even if a courier SMS follows. Never raises.
     """
     try:
-        for sms in mail_sms(email):
-            courier = courier_for_signature(sms.signature)
-            if courier is None and sms.signature not in PLATFORM_SIGNATURES:
-                continue
-            if is_notice(sms.body):
-                return courier
-        courier = courier_for_domain(email.sender_domain)
-        if courier is not None and _mail_is_notice(email, courier):
-            return courier
+        if _from_shop(email):
+            return None
+        return _lead(email.text, email.subject, email.sender_domain)
     except Exception:  # identify() must never raise on hostile text
         return None
+
+
+@lru_cache(maxsize=16)  # the eight courier parsers ask about the same mail in a row
+def _lead(text: str, subject: str, domain: str) -> Courier | None:
+    for sms in split_sms(text) or split_sms(subject):
+        courier = courier_for_signature(sms.signature)
+        if courier is None and sms.signature not in PLATFORM_SIGNATURES:
+            continue
+        if is_notice(sms.body):
+            return courier
+    courier = courier_for_domain(domain)
+    if courier is not None and _mail_is_notice(subject, text, courier):
+        return courier
     return None
 
 
-def _mail_is_notice(email: Email, courier: Courier) -> bool:
+def _mail_is_notice(subject: str, body: str, courier: Courier) -> bool:
     """A courier's own mail: a status and a tracking number; mails whose subject sells are not."""
-    if _PROMO.search(email.subject) or _OTP.search(email.subject):
+    if _PROMO.search(subject) or _OTP.search(subject):
         return False
-    text = f"{email.subject}\n{email.text}"
+    text = f"{subject}\n{body}"
     return classify(text) is not None and bool(tracking_numbers(text, courier))
 
 
@@ -440,7 +463,7 @@ def notice_event(text: str, courier: Courier, email: Email, when: str | None = N
     carrier = courier.carrier or carrier_in_text(text)
     note = email.user_note or ""
     reason = note_reason(note)
-    is_return = bool(_RETURN_WORDS.search(text) or reason or re.search(r"退货|退回|退换", note))
+    is_return = bool(_RETURN_WORDS.search(text[:400]) or reason or re.search(r"退货|退回|退换", note))
     direction = Direction.RETURN if is_return else Direction.OUTBOUND
     number_courier = courier if courier.carrier else next((c for c in COURIERS if c.carrier == carrier), None)
     tracking = tuple(
@@ -497,7 +520,7 @@ def sms_events(email: Email) -> list[Event]:
 
 def mail_events(email: Email, courier: Courier) -> list[Event]:
     """The event of a courier's own mail (no SMS in it): one notice, with at least one number."""
-    if not _mail_is_notice(email, courier):
+    if not _mail_is_notice(email.subject, email.text, courier):
         return []
     event = notice_event(f"{email.subject}\n{email.text}", courier, email)
     return [event] if event is not None and event.tracking else []

@@ -18,8 +18,10 @@ from smartreturn.parsers.carrier_intl import COMMON_RULES, CarrierMailParser, Ru
 _PAKET_DOMAINS = ("dhl.de", "deutschepost.de")
 _GERMAN = re.compile(r"\b(?:Ihre?|Sendung|Paket|zugestellt|heute|Zustellung)\b")
 _EXPRESS = re.compile(r"DHL Express|On Demand Delivery|Waybill", re.IGNORECASE)
-_FROM_MERCHANT = re.compile(r"(?:Sendung|Paket|Lieferung) von ([^\n\t]{2,60}?)(?: kommt| ist| wurde| liegt|[.!]|$)",
-                            re.MULTILINE)
+_FROM_MERCHANT = re.compile(
+    r"(?:(?:Sendung|Paket|Lieferung) von|(?:Retoure|Rücksendung) an) ([^\n\t]{2,60}?)(?: kommt| ist| wurde| liegt|[.!]|$)",
+    re.MULTILINE,
+)
 
 
 class DhlParser(CarrierMailParser):

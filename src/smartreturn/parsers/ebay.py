@@ -45,7 +45,7 @@ _NEGATIVE = re.compile(
     re.IGNORECASE,
 )
 _RULES: tuple[tuple[EventKind, str], ...] = (
-    (EventKind.RETURN_REQUESTED, r"refund request|return request(?:ed)?\b(?! (?:was |has been )?(?:approved|accepted|declined))|"
+    (EventKind.RETURN_REQUESTED, r"refund request|return request(?:ed)?\b(?!.{0,40}\b(?:approved|accepted|declined|rejected))|"
                                  r"you(?:'ve| have)? (?:requested|started|opened) a return|return (?:started|opened)|"
                                  r"rückgabe (?:angefordert|beantragt|gestartet)|rücksendung (?:angefordert|beantragt)"),
     (EventKind.REFUND_ISSUED, r"refund|refunded|rückerstattung|erstattung|remboursement|rimborso|reembolso"),
@@ -54,14 +54,14 @@ _RULES: tuple[tuple[EventKind, str], ...] = (
     (EventKind.RETURN_SHIPPED, r"(?:you )?shipped your return|return (?:is on its way|was shipped|has shipped|in transit)|"
                                r"rücksendung (?:ist )?unterwegs"),
     (EventKind.RETURN_LABEL, r"return (?:shipping )?label|rücksendeetikett|etiquette de retour"),
-    (EventKind.RETURN_REJECTED, r"return (?:request )?(?:was |has been )?declined|rückgabe abgelehnt"),
-    (EventKind.RETURN_APPROVED, r"return (?:request )?(?:was |has been )?(?:approved|accepted)|accepted your return|"
+    (EventKind.RETURN_REJECTED, r"return\b.{0,40}\b(?:declined|rejected)|rückgabe abgelehnt"),
+    (EventKind.RETURN_APPROVED, r"return\b.{0,40}\b(?:approved|accepted)|accepted your return|"
                                 r"rückgabe (?:wurde )?(?:genehmigt|akzeptiert)"),
     (EventKind.RETURN_REQUESTED, r"\breturn|rückgabe|rücksendung|retour|reso\b|devoluci"),
     (EventKind.CANCELLED, r"cancel|storniert|stornierung|annul"),
     (EventKind.DELIVERY_EXCEPTION, r"delayed|delivery attempt|attempted delivery|verspätet|verzögert|zustellversuch"),
-    (EventKind.DELIVERED, r"\bdelivered\b|zugestellt|geliefert|livré|consegnato|entregado"),
     (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|zustellung heute|arriving today"),
+    (EventKind.DELIVERED, r"\bdelivered\b|zugestellt|geliefert|livré|consegnato|entregado"),
     (EventKind.SHIPPED, r"shipped|on (?:its|the) way|dispatched|posted|versandt|verschickt|unterwegs|expédié|spedito|enviado"),
     (EventKind.ORDER_PLACED, r"order (?:is )?confirmed|order confirmation|you(?:'ve| have)? (?:just )?(?:bought|purchased|paid)|"
                              r"thanks for your (?:order|purchase)|bestellung (?:ist )?bestätigt|bestellbestätigung|"

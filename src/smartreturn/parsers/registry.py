@@ -30,7 +30,11 @@ BUILTIN_PARSERS: tuple[str, ...] = (
     "smartreturn.parsers.taobao:TaobaoParser",
     "smartreturn.parsers.jd:JdParser",
     "smartreturn.parsers.pinduoduo:PinduoduoParser",
+    "smartreturn.parsers.douyin:DouyinParser",
     "smartreturn.parsers.amazon:AmazonParser",
+    "smartreturn.parsers.ebay:EbayParser",
+    "smartreturn.parsers.shopify:ShopifyParser",
+    "smartreturn.parsers.aliexpress:AliExpressParser",
     # carriers
     "smartreturn.parsers.sf_express:SfExpressParser",
     "smartreturn.parsers.jd_logistics:JdLogisticsParser",
@@ -40,8 +44,14 @@ BUILTIN_PARSERS: tuple[str, ...] = (
     "smartreturn.parsers.sto:StoParser",
     "smartreturn.parsers.yunda:YundaParser",
     "smartreturn.parsers.ems:EmsParser",
+    "smartreturn.parsers.ups:UpsParser",
+    "smartreturn.parsers.fedex:FedexParser",
+    "smartreturn.parsers.usps:UspsParser",
+    "smartreturn.parsers.dhl:DhlParser",
+    "smartreturn.parsers.royal_mail:RoyalMailParser",
     # generic fallbacks, most precise first
     "smartreturn.parsers.schema_org:SchemaOrgParser",
+    "smartreturn.parsers.tracking_numbers:TrackingNumberParser",
 )
 
 

@@ -7,10 +7,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from smartreturn.model import EventKind, ShipmentStatus
 from smartreturn.parsers.carrier_intl import COMMON_RULES, CarrierMailParser, Rule, rule
+from smartreturn.tracking.detect import Detected, normalise_text
+
+# Informed Delivery rows: "From:<tab>WAYFAIR<tab>Tracking Number:<tab>9405…"
+_DIGEST_ROW = re.compile(r"^From:\t([^\t\n]+)\t[^\n]*$", re.MULTILINE)
 
 
 class UspsParser(CarrierMailParser):
@@ -24,3 +29,10 @@ class UspsParser(CarrierMailParser):
         *COMMON_RULES,
         rule(EventKind.SHIPPED, ShipmentStatus.IN_TRANSIT, r"arriving (?:soon|tomorrow)|expected (?:on|by)"),
     )
+
+    def merchant_for(self, text: str, number: Detected) -> str | None:
+        text = normalise_text(text)
+        for m in _DIGEST_ROW.finditer(text):
+            if m.start() <= number.start < m.end():
+                return m.group(1).strip()
+        return self.merchant(text)

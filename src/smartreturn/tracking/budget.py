@@ -61,9 +61,12 @@ class QuotaBudget:
     how many seconds until it would. A cost is requests (or, for a registration quota, numbers)."""
 
     def __init__(self, provider: str, limits: QuotaLimits, *, clock: Clock = utc_clock,
-                 db: Database | None = None) -> None:
+                 db: Database | None = None, margin: float = 0.0) -> None:
         self.provider = provider
         self.limits = limits
+        # The per-second window is ``1 s + margin``: requests leave at once but arrive with network
+        # jitter, and the provider counts arrivals.
+        self._second = timedelta(seconds=1 + margin)
         self._clock = clock
         self._db = db
         self._window: deque[datetime] = deque()
@@ -91,7 +94,7 @@ class QuotaBudget:
         wait = 0.0
         if limits.per_second is not None and len(self._window) + cost > limits.per_second:
             oldest_needed = self._window[len(self._window) + cost - limits.per_second - 1]
-            wait = max(wait, (oldest_needed + timedelta(seconds=1) - now).total_seconds())
+            wait = max(wait, (oldest_needed + self._second - now).total_seconds())
         month, hour = self.used(now)
         if limits.per_hour is not None and hour + cost > limits.per_hour:
             wait = max(wait, (_next_hour(now) - now).total_seconds())
@@ -119,7 +122,7 @@ class QuotaBudget:
 
     # --- internals ---------------------------------------------------------------------------------
     def _trim(self, now: datetime) -> None:
-        horizon = now - timedelta(seconds=1)
+        horizon = now - self._second
         while self._window and self._window[0] <= horizon:
             self._window.popleft()
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from smartreturn.errors import TrackingError
-from smartreturn.tracking.checkdigits import Check, library, sscc_with_ai
+from smartreturn.tracking.checkdigits import Check, library, s10_digit, sscc_with_ai
 
 __all__ = ["Carrier", "NumberFormat", "UnknownCarrier", "all_carriers", "by_name", "get", "normalise_number"]
 
@@ -133,7 +133,7 @@ _CARRIERS: tuple[Carrier, ...] = (
     Carrier(
         "royal_mail", "Royal Mail", "英国皇家邮政", "https://www.royalmail.com/track-your-item#/tracking-results/{number}",
         {"17track": "11031", "aftership": "royal-mail"},
-        (_s10("GB"),),
+        (_fmt(r"[A-Z]{2}\d{9}GB", s10_digit, confidence=0.9),),
         ("royalmail.com",),
     ),
     Carrier(

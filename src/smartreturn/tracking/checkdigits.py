@@ -57,3 +57,16 @@ def sscc_with_ai(number: str) -> bool:
     """A 20-digit "00" + SSCC-18 number (DHL Paket's 00340434… Sendungsnummer)."""
     return len(number) == 20 and number.startswith("00") and gs1_mod10(number[2:])
 
+
+
+def s10_digit(number: str) -> bool:
+    """Only the UPU S10 mod-11 check digit of "XX12345678CYY", whatever the service letters.
+
+    Royal Mail's domestic Tracked 24/48 numbers use the S10 layout with service letters outside the
+    UPU list that the package checks ("TT…GB"); the check digit still holds.
+    """
+    if len(number) != 13 or not number[2:11].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(number[2:10], (8, 6, 4, 2, 3, 5, 9, 7), strict=True))
+    rest = 11 - total % 11
+    return {10: 0, 11: 5}.get(rest, rest) == int(number[10])

@@ -56,7 +56,7 @@ _EDGE_BEFORE = r"(?<![A-Za-z0-9])(?<![0-9][.,\-])(?<!\+)"
 _EDGE_AFTER = r"(?![A-Za-z0-9])(?![.,\-][0-9])"
 _SPACED = re.compile(
     _EDGE_BEFORE + r"(?:1Z(?: ?[0-9A-Z]){16}"
-    r"|[A-Z]{2} ?\d{3} ?\d{3} ?\d{3} ?[A-Z]{2}"
+    r"|[A-Z]{2} ?(?:\d ?){8}\d ?[A-Z]{2}"
     r"|\d{4}(?: \d{4}){2,6}(?: \d{1,4})?)" + _EDGE_AFTER,
     re.IGNORECASE,
 )

@@ -40,6 +40,9 @@ AUTO_DETECTS = frozenset({"17track"})
 # Built-in "stuck" thresholds for slow cross-border services; tracking.stuck_days overrides them.
 DEFAULT_STUCK_DAYS = {"cainiao": 10, "4px": 10, "yunexpress": 10, "china_post": 10, "ems": 7}
 
+MAX_DEFER = timedelta(days=31)
+JITTER_MARGIN = 0.025  # seconds added to the per-second window (see QuotaBudget)
+
 Sleep = Callable[[float], None]
 Progress = Callable[[int, int], None]
 
@@ -65,7 +68,7 @@ def build_budgets(settings: Settings, db: Database | None, clock: Clock = utc_cl
         per_second = int(conf.per_second) if conf.per_second is not None else DEFAULT_PER_SECOND[name]
         budgets[name] = ProviderBudget(
             requests=QuotaBudget(name, QuotaLimits(per_second=max(1, per_second), per_hour=conf.per_hour),
-                                 clock=clock, db=db),
+                                 clock=clock, db=db, margin=JITTER_MARGIN),
             quota=QuotaBudget(f"{name}:quota", QuotaLimits(per_month=conf.per_month), clock=clock, db=db),
         )
     return budgets
@@ -208,7 +211,7 @@ def poll_due_shipments(db: Database, settings: Settings, now: datetime, provider
                        *, budgets: Mapping[str, ProviderBudget] | None = None, sleep: Sleep = time.sleep,
                        progress: Progress | None = None, force: bool = False) -> PollReport:
     """Poll every active shipment whose ``next_poll_at`` has come (all active ones with ``force``)."""
-    budgets = budgets if budgets is not None else build_budgets(settings, db)
+    budgets = budgets if budgets is not None else build_budgets(settings, db, clock=_job_clock(now))
     tally = _Tally()
     plan, to_stop = _plan(db, settings, now, providers, tally, force)
     total = sum(len(items) for items in plan.values())
@@ -227,6 +230,12 @@ def poll_due_shipments(db: Database, settings: Settings, now: datetime, provider
     log.info("tracking run: %d due, %d polled, %d updated, %d delivered, %d deferred, requests %s",
              report.due, report.polled, report.updated, report.delivered, report.deferred, dict(report.requests))
     return report
+
+
+def _job_clock(now: datetime) -> Clock:
+    """The run's ``now``, advancing with the monotonic clock: budgets and schedule agree on time."""
+    start = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - start)
 
 
 def run_tracking_job(db: Database, settings: Settings, now: datetime) -> None:
@@ -312,10 +321,15 @@ class _ProviderRun:
     # --- steps -------------------------------------------------------------------------------------
     def _register(self, items: list[_Item]) -> list[_Item]:
         ready = [i for i in items if i.registered]
-        for chunk in chunks([i for i in items if not i.registered], self.provider.batch_size):
-            if not self.budget.quota.try_acquire(len(chunk)):
+        todo = [i for i in items if not i.registered]
+        while todo:
+            remaining = self.budget.quota.remaining_this_month()
+            size = self.provider.batch_size if remaining is None else min(self.provider.batch_size, remaining)
+            chunk, todo = todo[:size], todo[size:]
+            if not chunk or not self.budget.quota.try_acquire(len(chunk)):
                 self.tally.problem(f"{self.name}: monthly quota used up; new parcels wait for next month")
-                raise _ProviderStopped(f"{self.name}: monthly quota", self.budget.quota.wait_time(len(chunk)))
+                self._defer([i for i in items if i not in ready], "monthly quota", self.budget.quota.wait_time())
+                return ready
             result = self._request(lambda: self.provider.register([i.query for i in chunk]), chunk)
             if result is None:
                 continue
@@ -431,7 +445,7 @@ class _ProviderRun:
         items = [i for i in items if i.shipment_id not in self.settled]
         if not items:
             return
-        delay = timedelta(seconds=retry_after) if retry_after else timedelta(
+        delay = timedelta(seconds=min(retry_after, MAX_DEFER.total_seconds())) if retry_after else timedelta(
             minutes=self.settings.tracking.error_backoff_minutes)
         with self.db.session() as session:
             for item in items:

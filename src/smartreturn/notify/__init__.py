@@ -1,0 +1,1 @@
+"""Notifications: Jinja rendering (sandboxed), Apprise sending, exactly-once outbox, follow-up drafts."""

@@ -1,0 +1,164 @@
+"""Polite, factual follow-up mails to a late merchant, in the merchant's language, as IMAP drafts.
+
+Nothing is ever sent: the draft lands in the user's Drafts folder (APPEND with ``\\Draft``), once per
+case and escalation level (level 1 when the refund is overdue, level 2 after a week more).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartreturn.config import Settings
+from smartreturn.errors import NotifyError
+from smartreturn.notify.render import render, template_exists
+from smartreturn.store.tables import Deadline, Merchant, Order, ReturnCase, Shipment
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("en", "zh", "de")
+CHINESE_PLATFORMS = {"jd", "taobao", "tmall", "pinduoduo", "vipshop", "douyin"}
+SECOND_LEVEL_AFTER_DAYS = 7
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    case_id: int
+    level: int
+    language: str
+    to: str | None
+    subject: str
+    body: str
+
+    @property
+    def key(self) -> str:
+        return f"draft:case:{self.case_id}:level:{self.level}"
+
+
+def escalation_level(days_overdue: int) -> int:
+    return 2 if days_overdue >= SECOND_LEVEL_AFTER_DAYS else 1
+
+
+def merchant_language(order: Order, merchant: Merchant | None, default: str) -> str:
+    if merchant and merchant.language in LANGUAGES:
+        return merchant.language
+    name = merchant.name if merchant else ""
+    if order.platform in CHINESE_PLATFORMS or _CJK.search(name):
+        return "zh"
+    if name.lower().endswith(".de") or order.platform in {"amazon_de", "otto", "zalando"} or order.currency == "EUR" and default == "de":
+        return "de"
+    return default if default in LANGUAGES else "en"
+
+
+def _day(value: datetime | None, tz) -> str | None:
+    return value.astimezone(tz).date().isoformat() if value else None
+
+
+def followup_context(session: Session, case_id: int, now: datetime, settings: Settings) -> dict[str, Any]:
+    case = session.get(ReturnCase, case_id)
+    if case is None:
+        raise NotifyError(f"no return case r{case_id}")
+    order = session.get(Order, case.order_id)
+    merchant = session.get(Merchant, order.merchant_id) if order.merchant_id else None
+    tz = settings.general.tz
+    parcel = session.scalars(select(Shipment).where(Shipment.return_case_id == case.id)
+                             .order_by(Shipment.delivered_at.desc().nulls_last())).first()
+    deadline = _refund_deadline(session, case.id, now, settings)
+    today = now.astimezone(tz).date()
+    days_overdue = (today - deadline.due_on).days if deadline else 0
+    expected = f"{case.expected_refund} {case.currency or order.currency or ''}".strip() if case.expected_refund else None
+    return {
+        "order": {"order_number": order.order_number, "order_date": _day(order.order_date, tz), "platform": order.platform},
+        "case": {"case_number": case.case_number, "requested_at": _day(case.requested_at, tz),
+                 "received_at": _day(case.received_at, tz)},
+        "merchant_name": merchant.name if merchant else None,
+        "merchant_email": merchant.support_email if merchant else None,
+        "items": [name.strip() for name in (case.items_text or "").split(",") if name.strip()]
+                 or [i.name for i in order.items],
+        "parcel": {"carrier": parcel.carrier.upper() if len(parcel.carrier) <= 4 else parcel.carrier,
+                   "tracking_number": parcel.tracking_number, "delivered_at": _day(parcel.delivered_at, tz)} if parcel else None,
+        "expected": expected,
+        "deadline": {"due_on": deadline.due_on.isoformat(), "explanation": _explain(deadline)} if deadline else None,
+        "days_overdue": max(0, days_overdue),
+        "level": escalation_level(days_overdue),
+        "language": merchant_language(order, merchant, settings.general.language),
+        "sender_name": settings.drafts.from_address or "",
+    }
+
+
+def _refund_deadline(session: Session, case_id: int, now: datetime, settings: Settings) -> Deadline | None:
+    query = select(Deadline).where(Deadline.return_case_id == case_id, Deadline.kind == "refund_due")
+    deadline = session.scalars(query).first()
+    if deadline is None:  # not computed yet (e.g. `smartreturn draft` before the daemon ran)
+        from smartreturn.rules.deadlines import RuleContext, recompute_deadlines
+
+        recompute_deadlines(session, now, RuleContext.from_settings(settings))
+        deadline = session.scalars(query).first()
+    return deadline
+
+
+def _explain(deadline: Deadline) -> str:
+    return f"rule {deadline.rule_id}, counted from {deadline.anchor.replace('_', ' ')}" + (
+        "" if deadline.confidence == "known" else ", assumed date")
+
+
+def render_followup(session: Session, case_id: int, now: datetime, settings: Settings, *,
+                    language: str | None = None, level: int | None = None) -> FollowUp:
+    context = followup_context(session, case_id, now, settings)
+    if language:
+        context["language"] = language
+    if level:
+        context["level"] = level
+    lang = context["language"]
+    user_dir = settings.notify.template_dir
+    if not template_exists(f"followup/{lang}/body.txt.j2", user_dir=user_dir):
+        raise NotifyError(f"no follow-up template for language {lang!r}")
+    subject = render(f"followup/{lang}/subject.txt.j2", context, user_dir=user_dir).strip()
+    body = render(f"followup/{lang}/body.txt.j2", context, user_dir=user_dir)
+    return FollowUp(case_id, context["level"], lang, context["merchant_email"], subject, body)
+
+
+def to_mime(followup: FollowUp, *, from_address: str | None, now: datetime) -> bytes:
+    message = EmailMessage()
+    if from_address:
+        message["From"] = from_address
+    if followup.to:
+        message["To"] = followup.to
+    message["Subject"] = followup.subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(domain="smartreturn.invalid")
+    message["X-SmartReturn-Case"] = f"r{followup.case_id}; level {followup.level}"
+    message.set_content(followup.body)
+    return message.as_bytes()
+
+
+def append_draft(settings: Settings, raw: bytes, now: datetime) -> str:
+    """APPEND one draft to the Drafts folder of the drafts account; returns the folder name."""
+    from smartreturn.daemon.imap import ImapConnection  # IMAP only when drafts are really written
+
+    accounts = settings.imap.accounts
+    if not accounts:
+        raise NotifyError("drafts need an IMAP account ([[imap.accounts]])")
+    account = next((a for a in accounts if a.name == settings.drafts.account), accounts[0]) if settings.drafts.account else accounts[0]
+    try:
+        with ImapConnection(account) as connection:
+            folder = connection.drafts_folder()
+            if folder is None:
+                raise NotifyError(f"account {account.name} has no Drafts folder (set drafts_folder)")
+            connection.client.append(folder, raw, flags=[b"\\Draft"], msg_time=now)
+    except NotifyError:
+        raise
+    except Exception as exc:
+        raise NotifyError(f"could not save the draft on {account.name}: {exc}") from exc
+    return folder
+
+

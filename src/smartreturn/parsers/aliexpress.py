@@ -1,0 +1,169 @@
+"""AliExpress: order placed / payment successful, shipped, out for delivery, ready for pickup,
+delivered, dispute / return, refund and cancellation mails (international site, EN and DE).
+
+Order numbers are 15-19 digits; parcels travel with Cainiao, 4PX, YunExpress, Yanwen or a postal
+operator and usually hand over to a local carrier, so the carrier comes from the logistics line or
+from the number itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from typing import ClassVar
+
+from smartreturn.mail.message import Email
+from smartreturn.model import Direction, Event, EventKind, ReturnKind, ShipmentStatus, TrackingRef
+from smartreturn.parsers.common_intl import (
+    body_text,
+    date_after,
+    datetime_after,
+    find_items,
+    find_money,
+    find_tracking,
+    guess_carrier,
+    label_value,
+    note_reason,
+    parse_money,
+)
+
+log = logging.getLogger(__name__)
+
+_HOSTS = ("aliexpress.com", "aliexpress.us", "aliexpress.ru", "notice.aliexpress.com", "aliexpress.es", "aliexpress.fr")
+_NEVER_LOCALS = frozenset(("newsletter", "promotion", "promotions", "marketing", "edm", "no-reply-marketing",
+                           "aliexpress-promotion", "feedback", "survey"))
+_NEGATIVE = re.compile(
+    r"coupon|deals?\b|% off|sale\b|flash|super ?deals|gift|newsletter|price drop|wish ?list|recommend|"
+    r"verification|verify|security code|sign[- ]?in|login|password|feedback|review|rate your|bewert|"
+    r"gutschein|rabatt|angebot|confirm (?:receipt|delivery)|empfang bestätigen",
+    re.IGNORECASE,
+)
+_RULES: tuple[tuple[EventKind, str], ...] = (
+    (EventKind.REFUND_ISSUED, r"refund (?:has been |was |is )?(?:processed|issued|successful|completed|sent|on its way)|"
+                              r"refunded|(?:your|a) refund|refund for order|rückerstattung|erstattung"),
+    (EventKind.RETURN_REQUESTED, r"dispute|refund request|return request|return (?:opened|started)|streitfall|"
+                                 r"rücksendung|rückgabe|\breturn\b"),
+    (EventKind.CANCELLED, r"cancel+ed|closed|storniert|geschlossen|annulée"),
+    (EventKind.PICKUP_READY, r"ready for (?:pickup|pick-up|collection)|awaiting (?:pickup|collection)|pick ?up your|abholbereit|abholung"),
+    (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|arriving today"),
+    (EventKind.DELIVERED, r"\bdelivered\b|has arrived|zugestellt|geliefert|livrée?"),
+    (EventKind.SHIPPED, r"shipped|has been sent|on (?:its|the) way|dispatched|in transit|versandt|verschickt|unterwegs|expédiée?"),
+    (EventKind.ORDER_PLACED, r"payment (?:was )?(?:successful|confirmed|received)|order (?:has been )?(?:placed|confirmed|received)|"
+                             r"order confirmation|thank(?:s| you) for your (?:order|purchase)|zahlung (?:erfolgreich|bestätigt)|"
+                             r"bestellung (?:aufgegeben|bestätigt)|bestellbestätigung"),
+)
+_RULE_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _RULES)
+_STATUS = {
+    EventKind.SHIPPED: ShipmentStatus.IN_TRANSIT, EventKind.OUT_FOR_DELIVERY: ShipmentStatus.OUT_FOR_DELIVERY,
+    EventKind.DELIVERED: ShipmentStatus.DELIVERED, EventKind.PICKUP_READY: ShipmentStatus.PICKUP_READY,
+}
+_ORDER_NO = re.compile(r"(?<!\d)(\d{15,19})(?!\d)")
+_ORDER_LABELS = r"order (?:number|no\.?|id|#)|bestellnummer|bestell-nr\.?|numéro de commande|número de pedido"
+_STORE_LABELS = r"store|seller|shop|verkäufer|händler|boutique|tienda"
+_CARRIER_LABELS = (r"logistics (?:service|company|provider)|shipping (?:method|company|service|carrier)|carrier|"
+                   r"delivery (?:company|service)|versanddienstleister|versandart|versandunternehmen|logistik(?:dienst)?")
+_TOTAL_LABELS = (r"order total|total (?:amount|paid)|payment amount|amount paid|you paid|order amount|"
+                 r"gesamtbetrag|gesamtsumme|zahlungsbetrag|bestellwert|total")
+_REFUND_LABELS = (r"refund amount|amount refunded|refunded amount|refund of|refunded|erstattungsbetrag|"
+                  r"rückerstattungsbetrag|erstattet|refund")
+_DELIVERY_LABELS = (r"estimated delivery(?: date| time)?|expected delivery|delivery (?:estimate|by)|arrives? by|"
+                    r"voraussichtliche (?:lieferung|zustellung)|lieferung bis")
+_DELIVERED_AT = r"delivered(?: on| at)?|zugestellt(?: am)?|delivery time"
+_REASON = re.compile(
+    r"^(?:(?:dispute|refund|return) reason|reason for (?:the )?(?:dispute|refund|return)|reason|grund)\s*[:：]?[ \t]*\n?[ \t]*(.+)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_PICKUP = r"pick-?up code|collection code|abholcode|取件码"
+
+
+class AliExpressParser:
+    name: ClassVar[str] = "aliexpress"
+    version: ClassVar[int] = 1
+    fallback: ClassVar[bool] = False
+    senders: ClassVar[tuple[str, ...]] = ("transaction@notice.aliexpress.com", "@notice.aliexpress.com",
+                                          "service@notice.aliexpress.com")
+
+    def identify(self, email: Email) -> bool:
+        try:
+            return _is_aliexpress(email) and _classify(email) is not None
+        except Exception:
+            log.exception("aliexpress identify failed")
+            return False
+
+    def extract(self, email: Email) -> list[Event]:
+        kind = _classify(email) if _is_aliexpress(email) else None
+        return _extract(email, kind) if kind is not None else []
+
+
+def _is_aliexpress(email: Email) -> bool:
+    local, _, host = email.from_addr.partition("@")
+    if local in _NEVER_LOCALS or host.startswith(("mail.", "edm.", "promotion.", "marketing.")):
+        return False
+    return any(host == h or host.endswith("." + h) for h in _HOSTS)
+
+
+def _classify(email: Email) -> EventKind | None:
+    subject = re.sub(r"^\s*(?:(?:fwd?|wg|aw|re)\s*:\s*)+", "", email.subject or "", flags=re.IGNORECASE)
+    if _NEGATIVE.search(subject):
+        return None
+    for kind, pattern in _RULE_RES:
+        if pattern.search(subject):
+            return kind
+    head = body_text(email)[:500]
+    if _NEGATIVE.search(head):
+        return None
+    for kind, pattern in _RULE_RES:
+        if pattern.search(head):
+            return kind
+    return None
+
+
+def _extract(email: Email, kind: EventKind) -> list[Event]:
+    text = body_text(email)
+    default = _default_currency(text)
+    number = label_value(text, _ORDER_LABELS, r"\d{15,19}")
+    if number is None:
+        m = _ORDER_NO.search(email.subject or "") or _ORDER_NO.search(text)
+        number = m.group(1) if m else None
+    store = label_value(text, _STORE_LABELS, r"[^\n\t]{2,60}")
+    base = Event(kind=kind, platform="aliexpress", order_number=number, merchant=store or "AliExpress",
+                 occurred_at=email.received, items=find_items(text, default))
+    if kind == EventKind.ORDER_PLACED:
+        return [replace(base, total=find_money(text, _TOTAL_LABELS, default, window=40),
+                        expected_delivery=date_after(text, _DELIVERY_LABELS, email.received))]
+    if kind in _STATUS:
+        hint = label_value(text, _CARRIER_LABELS, r"[^\n\t]{2,50}")
+        refs = tuple(TrackingRef(n, guess_carrier(n, hint), Direction.OUTBOUND) for n in find_tracking(text))
+        when = datetime_after(text, _DELIVERED_AT, email.received) if kind == EventKind.DELIVERED else None
+        event = replace(
+            base, shipment_status=_STATUS[kind], tracking=refs, occurred_at=when or email.received,
+            expected_delivery=None if kind == EventKind.DELIVERED else date_after(text, _DELIVERY_LABELS, email.received),
+            pickup_code=label_value(text, _PICKUP, r"[A-Z0-9-]{4,12}") if kind == EventKind.PICKUP_READY else None,
+            detail=label_value(text, r"pick-?up (?:point|location|station)|abholstation|packstation", r"[^\n\t]{3,80}")
+            if kind == EventKind.PICKUP_READY else None,
+        )
+        if len(refs) > 1:
+            return [replace(event, tracking=(ref,), items=base.items if i == 0 else ()) for i, ref in enumerate(refs)]
+        return [event]
+    refund = find_money(text, _REFUND_LABELS, default, window=40)
+    if kind == EventKind.CANCELLED:
+        return [replace(base, refund_amount=refund)]
+    reason = note_reason(email)
+    if reason is None:
+        m = _REASON.search(text)
+        reason = m.group(1).split("\t")[0].strip() if m else None
+    returning = re.search(r"\breturn|rücksend|rückgabe", text, re.IGNORECASE)
+    hint = label_value(text, _CARRIER_LABELS, r"[^\n\t]{2,50}")
+    refs = tuple(TrackingRef(n, guess_carrier(n, hint), Direction.RETURN) for n in find_tracking(text))
+    return [replace(
+        base, refund_amount=refund, return_reason=reason,
+        return_kind=ReturnKind.RETURN if returning else ReturnKind.REFUND_ONLY,
+        return_case_number=label_value(text, r"dispute (?:id|number)|case (?:id|number)|return (?:id|number)", r"\d{6,20}"),
+        tracking=refs if kind != EventKind.REFUND_ISSUED else (),
+    )]
+
+
+def _default_currency(text: str) -> str:
+    found = parse_money(text)
+    return found.currency if found else "USD"

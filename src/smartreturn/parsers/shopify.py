@@ -1,0 +1,253 @@
+"""Shopify stores: the shared Shopify notification templates (order confirmation, shipping
+confirmation and update, out for delivery, delivered, ready for pickup, order canceled, refund,
+return request / approval / label / declined), in English and German.
+
+Each store sends from its own address, so a mail is recognised by Shopify's fingerprints (CDN
+images, order-status links ``/<shop id>/orders/<token>``, the template's CSS classes, shopifyemail
+relays) together with a transactional subject or opening sentence.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from decimal import Decimal
+from typing import ClassVar
+
+from smartreturn.mail.html import parse_html
+from smartreturn.mail.message import Email
+from smartreturn.model import Direction, Event, EventKind, Item, Money, ReturnKind, ShipmentStatus, TrackingRef
+from smartreturn.parsers.common_intl import (
+    body_text,
+    carrier_code,
+    date_after,
+    find_items,
+    find_money,
+    find_tracking,
+    guess_carrier,
+    label_value,
+    note_reason,
+    parse_money,
+)
+
+log = logging.getLogger(__name__)
+
+_FINGERPRINT = re.compile(
+    r"cdn\.shopify\.com|shopifycdn|\.myshopify\.com|shopifyemail\.com|//(?:www\.)?shopify\.com/|"
+    r"/\d{5,}/orders/[0-9a-f]{24,}|order-list__item|shop-name__text|customer-info__item|"
+    r"subtotal-line__value|notification-template",
+    re.IGNORECASE,
+)
+# Mail of the big platforms that merely mentions Shopify must not be claimed here.
+_OTHER_PLATFORMS = re.compile(r"(?:^|\.)(?:amazon|ebay|aliexpress|etsy|temu|paypal)\.[a-z.]+$")
+_NEGATIVE = re.compile(
+    r"% off|\bsale\b|discount code|newsletter|new arrivals|back in stock|restock|abandoned|left (?:something|items) in your cart|"
+    r"complete your (?:purchase|order)|review|rate your|feedback|how did we do|verification code|login code|"
+    r"sign in|password|account (?:invite|activation|confirmation)|activate your account|welcome|gift card|"
+    r"rabatt|gutschein|warenkorb|bewert|anmelde|passwort|willkommen",
+    re.IGNORECASE,
+)
+_RULES: tuple[tuple[EventKind, str], ...] = (
+    (EventKind.RETURN_REJECTED, r"return\b.{0,40}\b(?:declined|rejected)|rücksendung abgelehnt|retour refusé"),
+    (EventKind.RETURN_LABEL, r"return (?:shipping )?label|return instructions|rücksendeetikett|rücksendeanweisungen"),
+    (EventKind.RETURN_APPROVED, r"return\b.{0,40}\b(?:approved|accepted)|rücksendung (?:wurde )?(?:genehmigt|akzeptiert)"),
+    (EventKind.RETURN_RECEIVED, r"(?:received|erhalten).{0,20}return|return (?:was )?received|rücksendung (?:erhalten|eingegangen)"),
+    (EventKind.RETURN_REQUESTED, r"return request|return (?:started|submitted|requested)|rücksendeanfrage|rücksendung"),
+    (EventKind.REFUND_ISSUED, r"refund|rückerstattung|erstattung|remboursement|reembolso|rimborso"),
+    (EventKind.CANCELLED, r"cancel+ed|canceled|storniert|annulée|cancelado|annullato"),
+    (EventKind.PICKUP_READY, r"ready for (?:pickup|pick-up|collection)|abholbereit|zur abholung bereit"),
+    (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|wird heute zugestellt|en cours de livraison"),
+    (EventKind.DELIVERED, r"has been delivered|was delivered|is delivered|\bdelivered\b|zugestellt|geliefert|livrée?"),
+    (EventKind.SHIPPED, r"shipment from order|is on (?:the|its) way|shipping update|has shipped|shipped|dispatched|"
+                        r"versandt|unterwegs|versandbestätigung|sendung aus bestellung|expédiée?|enviado"),
+    (EventKind.ORDER_PLACED, r"order .{0,25}confirmed|order confirmation|thank you for your (?:purchase|order)|"
+                             r"bestellung .{0,25}bestätigt|bestellbestätigung|vielen dank für ihren? (?:einkauf|bestellung)|"
+                             r"commande .{0,20}confirmée|pedido .{0,20}confirmado"),
+)
+_RULE_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _RULES)
+_STATUS = {
+    EventKind.SHIPPED: ShipmentStatus.IN_TRANSIT, EventKind.OUT_FOR_DELIVERY: ShipmentStatus.OUT_FOR_DELIVERY,
+    EventKind.DELIVERED: ShipmentStatus.DELIVERED, EventKind.PICKUP_READY: ShipmentStatus.PICKUP_READY,
+}
+_ORDER_NO = re.compile(
+    r"(?:order|bestellung|commande|pedido|ordine|bestelling)\s*(?:number|nr\.?|no\.?|nummer)?\s*[:]?\s*#\s?([A-Z0-9][A-Z0-9-]{1,20})\b",
+    re.IGNORECASE,
+)
+_TOTAL_LABELS = r"total|gesamtsumme|gesamt|summe|totale|importe total"
+_REFUND_SPECIFIC = r"total refund(?:ed)?|refund(?:ed)? total|amount refunded|refunded|erstattungsbetrag|erstattet|rückerstattet"
+_REFUND_GENERIC = r"refund(?: amount)?|rückerstattung|erstattung|remboursement|reembolso|rimborso"
+_DELIVERY_LABELS = r"estimated delivery(?: date)?|expected delivery|arriving|voraussichtliche (?:lieferung|zustellung)|lieferdatum"
+_REASON = re.compile(
+    r"^(?:return reason|reason for (?:the )?return|reason|rücksendegrund|grund)\s*[:：]?[ \t]*\n?[ \t]*(.+)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CONTACT = re.compile(r"(?:contact us at|reply to this email or contact us at|kontaktieren sie uns unter|"
+                      r"schreiben sie uns an)\s*:?\s*([\w.+-]+@[\w-]+(?:\.[\w-]+)+)", re.IGNORECASE)
+_LABEL_SIGNS = re.compile(r"return label|print (?:the |your )?label|rücksendeetikett|etikett drucken", re.IGNORECASE)
+_PLATFORM_HOSTS = ("shopify.com", "shopifyemail.com")
+
+
+class ShopifyParser:
+    name: ClassVar[str] = "shopify"
+    version: ClassVar[int] = 1
+    fallback: ClassVar[bool] = False
+    # Stores send from their own domains; only the relays are fixed.
+    senders: ClassVar[tuple[str, ...]] = ("@shopify.com", "@shopifyemail.com", "@t.shopifyemail.com")
+
+    def identify(self, email: Email) -> bool:
+        try:
+            return _is_shopify(email) and _classify(email) is not None
+        except Exception:
+            log.exception("shopify identify failed")
+            return False
+
+    def extract(self, email: Email) -> list[Event]:
+        kind = _classify(email) if _is_shopify(email) else None
+        return _extract(email, kind) if kind is not None else []
+
+
+def _is_shopify(email: Email) -> bool:
+    host = email.sender_domain
+    if _OTHER_PLATFORMS.search(host):
+        return False
+    if host.endswith(_PLATFORM_HOSTS):
+        return True
+    if any("shopify" in value.lower() for key, value in email.headers
+           if key.lower() in ("received", "return-path", "x-mailer", "list-unsubscribe", "feedback-id", "sender")
+           or key.lower().startswith("x-shopify")):
+        return True
+    return bool(_FINGERPRINT.search(email.html or "") or _FINGERPRINT.search(email.text or ""))
+
+
+def _classify(email: Email) -> EventKind | None:
+    subject = re.sub(r"^\s*(?:(?:fwd?|wg|aw|re)\s*:\s*)+", "", email.subject or "", flags=re.IGNORECASE)
+    if _NEGATIVE.search(subject):
+        return None
+    for kind, pattern in _RULE_RES:
+        if pattern.search(subject):
+            return kind
+    # custom subjects ("Your Allbirds order"): the template's heading decides
+    head = body_text(email)[:600]
+    if _NEGATIVE.search(head):
+        return None
+    for kind, pattern in _RULE_RES:
+        if pattern.search(head):
+            return kind
+    return None
+
+
+def _extract(email: Email, kind: EventKind) -> list[Event]:
+    text = body_text(email)
+    currency = _currency(text)
+    order = _ORDER_NO.search(email.subject or "") or _ORDER_NO.search(text)
+    items = _html_items(email.html, currency) or find_items(text, currency)
+    base = Event(
+        kind=kind, platform="shopify", order_number=order.group(1) if order else None,
+        merchant=_shop_name(email), occurred_at=email.received, items=items, merchant_email=_merchant_email(email, text),
+    )
+    if kind == EventKind.ORDER_PLACED:
+        return [replace(base, total=_total(email.html, text, currency),
+                        expected_delivery=date_after(text, _DELIVERY_LABELS, email.received))]
+    if kind in _STATUS:
+        refs = _tracking(text, Direction.OUTBOUND)
+        event = replace(base, shipment_status=_STATUS[kind], tracking=refs,
+                        expected_delivery=None if kind == EventKind.DELIVERED
+                        else date_after(text, _DELIVERY_LABELS, email.received))
+        if len(refs) > 1:
+            return [replace(event, tracking=(ref,), items=items if i == 0 else ()) for i, ref in enumerate(refs)]
+        return [event]
+    refund = find_money(text, _REFUND_SPECIFIC, currency, window=40) or find_money(text, _REFUND_GENERIC, currency, window=60)
+    if kind == EventKind.CANCELLED:
+        return [replace(base, refund_amount=refund)]
+    reason = note_reason(email)
+    if reason is None:
+        m = _REASON.search(text)
+        reason = m.group(1).split("\t")[0].strip() if m else None
+    refs = _tracking(text, Direction.RETURN) if kind != EventKind.REFUND_ISSUED else ()
+    event = replace(
+        base, return_kind=ReturnKind.RETURN if kind != EventKind.REFUND_ISSUED or re.search(r"return|rücksend", text, re.I)
+        else ReturnKind.REFUND_ONLY,
+        return_reason=reason, refund_amount=refund, tracking=refs,
+    )
+    if kind in (EventKind.RETURN_REQUESTED, EventKind.RETURN_APPROVED) and (refs or _LABEL_SIGNS.search(text)):
+        # the approval that already carries the label: the label is its own fact
+        return [replace(event, tracking=()), replace(event, kind=EventKind.RETURN_LABEL)]
+    return [event]
+
+
+def _currency(text: str) -> str:
+    m = re.search(r"\b(USD|EUR|GBP|CAD|AUD|NZD|CHF|SEK|DKK|NOK|PLN|JPY)\b", text)
+    if m:
+        return m.group(1)
+    found = parse_money(text)
+    return found.currency if found else "USD"
+
+
+def _shop_name(email: Email) -> str | None:
+    if email.html:
+        tag = parse_html(email.html).select_one(".shop-name__text")
+        if tag and tag.get_text(strip=True):
+            return tag.get_text(" ", strip=True)
+    return email.from_name or None
+
+
+def _merchant_email(email: Email, text: str) -> str | None:
+    reply_to = email.header("Reply-To")
+    if reply_to:
+        m = re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", reply_to)
+        if m:
+            return m.group(0).lower()
+    m = _CONTACT.search(text)
+    if m:
+        return m.group(1).lower()
+    if not email.sender_domain.endswith(_PLATFORM_HOSTS) and email.from_addr:
+        return email.from_addr
+    return None
+
+
+def _html_items(html: str | None, currency: str) -> tuple[Item, ...]:
+    """The template's ``order-list__item`` rows: "Title × 2", variant, line price."""
+    if not html or "order-list__item" not in html:
+        return ()
+    items = []
+    for row in parse_html(html).select(".order-list__item"):
+        title_tag = row.select_one(".order-list__item-title")
+        if title_tag is None:
+            continue
+        title = title_tag.get_text(" ", strip=True)
+        m = re.match(r"(.+?)\s*[×x]\s*(\d{1,3})$", title)
+        name, qty = (m.group(1), int(m.group(2))) if m else (title, 1)
+        variant = row.select_one(".order-list__item-variant")
+        if variant and variant.get_text(strip=True):
+            name = f"{name} ({variant.get_text(' ', strip=True)})"
+        price_tag = row.select_one(".order-list__item-price")
+        line_price = parse_money(price_tag.get_text(" ", strip=True), currency) if price_tag else None
+        unit = Money((line_price.amount / qty).quantize(Decimal("0.01")), line_price.currency) if line_price else None
+        items.append(Item(name=name, quantity=qty, price=unit))
+    return tuple(items)
+
+
+def _total(html: str | None, text: str, currency: str) -> Money | None:
+    if html and "subtotal-line__value--total" in html:
+        tag = parse_html(html).select_one(".subtotal-line__value--total")
+        if tag:
+            found = parse_money(tag.get_text(" ", strip=True), currency)
+            if found:
+                return found
+    m = re.search(r"(?:^|\n)[ \t]*(?:total|gesamtsumme|gesamt|summe)[ \t:]*([^\n]*)", text, re.IGNORECASE)
+    if m:
+        found = parse_money(m.group(1), currency)
+        if found:
+            return found
+    return find_money(text, _TOTAL_LABELS, currency, window=40)
+
+
+def _tracking(text: str, direction: Direction) -> tuple[TrackingRef, ...]:
+    refs = []
+    for number in find_tracking(text):
+        line = next((ln for ln in text.split("\n") if number in ln.replace(" ", "").upper()), "")
+        hint = line if carrier_code(line) else label_value(text, r"carrier|shipping carrier|versanddienstleister|"
+                                                                  r"versandunternehmen|versand mit")
+        refs.append(TrackingRef(number, guess_carrier(number, hint), direction))
+    return tuple(refs)

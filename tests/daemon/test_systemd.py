@@ -1,0 +1,133 @@
+"""systemd integration: sd_notify on a real datagram socket, the daemon's signals, the unit file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from smartreturn.daemon.sdnotify import SdNotifier
+from tests.daemon.conftest import wait_for, write_config
+from tests.daemon.mails import order_mail
+from tests.daemon.test_kill9 import SMARTRETURN, db_count
+from tests.servers.dovecot import Mailbox
+
+ROOT = Path(__file__).resolve().parents[2]
+UNIT = ROOT / "systemd" / "smartreturn.service"
+
+
+class NotifyListener:
+    """What systemd does: a bound AF_UNIX datagram socket that collects the daemon's messages."""
+
+    def __init__(self, address: str) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(("\0" + address[1:]) if address.startswith("@") else address)
+        self.sock.settimeout(0.1)
+        self.messages: list[str] = []
+
+    def drain(self) -> list[str]:
+        while True:
+            try:
+                self.messages.append(self.sock.recv(4096).decode())
+            except (TimeoutError, BlockingIOError):
+                return self.messages
+
+    def lines(self) -> list[str]:
+        return [line for message in self.drain() for line in message.splitlines()]
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.mark.parametrize("kind", ["path", "abstract"])
+def test_notifier_sends_datagrams_to_notify_socket(tmp_path: Path, kind: str) -> None:
+    address = str(tmp_path / "notify.sock") if kind == "path" else f"@smartreturn-test-{uuid.uuid4().hex}"
+    listener = NotifyListener(address)
+    try:
+        notifier = SdNotifier({"NOTIFY_SOCKET": address})
+        assert notifier.ready("watching 1 folder")
+        assert notifier.watchdog()
+        assert notifier.status("2 mails ingested")
+        assert listener.drain() == ["READY=1\nSTATUS=watching 1 folder", "WATCHDOG=1", "STATUS=2 mails ingested"]
+        notifier.close()
+    finally:
+        listener.close()
+
+
+def test_notifier_without_systemd_is_a_no_op_and_watchdog_follows_the_environment() -> None:
+    assert not SdNotifier({}).ready()
+    assert SdNotifier({"WATCHDOG_USEC": "10000000"}).watchdog_interval == 5.0
+    assert SdNotifier({"WATCHDOG_USEC": "10000000", "WATCHDOG_PID": "1"}).watchdog_interval is None  # not us
+    assert SdNotifier({"WATCHDOG_USEC": "10000000", "WATCHDOG_PID": str(os.getpid())}).watchdog_interval == 5.0
+
+
+def test_notifier_survives_a_vanished_socket(tmp_path: Path) -> None:
+    assert not SdNotifier({"NOTIFY_SOCKET": str(tmp_path / "gone.sock")}).watchdog()
+
+
+@pytest.mark.imap
+def test_daemon_notifies_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path, imap_mailbox: Mailbox) -> None:
+    imap_mailbox.create_folder("Shop")
+    config = write_config(tmp_path, [imap_mailbox.account_settings()])
+    listener = NotifyListener(str(tmp_path / "notify.sock"))
+    log = tmp_path / "daemon.log"
+    env = {**os.environ, "NOTIFY_SOCKET": str(tmp_path / "notify.sock"), "WATCHDOG_USEC": "1000000",
+           "SMARTRETURN_CONFIG": ""}
+    with open(log, "ab") as out:
+        process = subprocess.Popen([*SMARTRETURN, "--config", str(config), "-v", "run"], stdout=out,
+                                   stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_for(lambda: "READY=1" in listener.lines(), 15, "READY=1")
+        wait_for(lambda: any(line == "STATUS=1/1 folders connected; 0 mails ingested" for line in listener.lines()),
+                 10, "a STATUS line saying the folder is connected")
+        wait_for(lambda: listener.lines().count("WATCHDOG=1") >= 2, 5, "two watchdog pings (every 0.5 s)")
+
+        # SIGHUP: the new config (a second folder) is picked up without a restart
+        write_config(tmp_path, [imap_mailbox.account_settings(folders=["INBOX", "Shop"])])
+        process.send_signal(signal.SIGHUP)
+        wait_for(lambda: "RELOADING=1" in listener.lines(), 10, "RELOADING=1")
+        wait_for(lambda: "STATUS=2/2 folders connected; 0 mails ingested" in listener.lines(), 10,
+                 "both folders connected after the reload")
+        imap_mailbox.append(order_mail(1), folder="Shop")
+        wait_for(lambda: db_count(tmp_path / "smartreturn.db") == 1, 10, "the mail in the new folder")
+
+        # a broken config on SIGHUP keeps the running one
+        config.write_text("this is not toml = = =\n")
+        process.send_signal(signal.SIGHUP)
+        imap_mailbox.append(order_mail(2))
+        wait_for(lambda: db_count(tmp_path / "smartreturn.db") == 2, 10, "mail after a failed reload")
+        assert process.poll() is None
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(15)
+        listener.drain()
+        listener.close()
+    assert code == 0, log.read_text()[-3000:]
+    assert "STOPPING=1" in [line for m in listener.messages for line in m.splitlines()]
+    assert "reload failed, keeping the running configuration" in log.read_text()
+
+
+def test_unit_file_passes_systemd_analyze_verify(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed on this machine (the unit file is checked where it is)")
+    # verify checks that ExecStart exists: point it at this checkout's entry point
+    entry = shutil.which("smartreturn") or str(Path(sys.executable).with_name("smartreturn"))
+    assert Path(entry).exists(), "the smartreturn entry point is not installed in this environment"
+    unit = tmp_path / "smartreturn.service"
+    unit.write_text(UNIT.read_text().replace("/usr/local/bin/smartreturn", entry))
+    result = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "", result.stderr
+    text = UNIT.read_text()
+    for directive in ("Type=notify", "WatchdogSec=", "Restart=on-failure", "DynamicUser=yes",
+                      "StateDirectory=smartreturn", "LoadCredential=imap-password:/etc/smartreturn/imap-password",
+                      "ProtectSystem=strict", "NoNewPrivileges=yes", "PrivateTmp=yes", "ProtectHome=yes"):
+        assert directive in text, directive

@@ -1,0 +1,151 @@
+"""Digest, pushes and drafts through real receivers: aiosmtpd, an HTTP receiver, Dovecot."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from smartreturn.config import Settings, load_settings
+from smartreturn.model import Money
+from smartreturn.notify.digest import render_digest
+from smartreturn.notify.followup import render_followup
+from smartreturn.notify.jobs import run_digest_job, run_reminders_job, send_digest
+from smartreturn.notify.outbox import Delivery
+from smartreturn.notify.render import render
+from smartreturn.rules.agenda import Agenda, AgendaItem, AgendaKind, Urgency
+from smartreturn.store.tables import Notification
+
+from tests.notify.scenario import NOW, late_refund
+
+
+def settings_for(**sections) -> Settings:
+    return Settings.model_validate({"general": {"timezone": "Europe/Berlin"}, **sections})
+
+
+def hostile_agenda() -> Agenda:
+    item = AgendaItem(key="window_closing:order:1:2026-11-26:d1", kind=AgendaKind.WINDOW_CLOSING, urgency=Urgency.URGENT,
+                      title="Return window closes tomorrow", detail="<script>alert('x')</script>", platform="shopify",
+                      merchant="Evil <img src=x onerror=alert(1)>", order_number="#1001",
+                      item_names=("<script>steal()</script> T-shirt",), due_on=date(2026, 11, 26), days_left=1,
+                      amount=Money(Decimal("19.99"), "USD"))
+    news = AgendaItem(key="refunded:case:2", kind=AgendaKind.REFUNDED, urgency=Urgency.INFO, title="Refund received")
+    return Agenda(generated_at=NOW, items=(item, news), money_outstanding=(Money(Decimal("19.99"), "USD"),),
+                  parser_health=(("shipment-tracking@amazon.com", 2),))
+
+
+def test_digest_html_escapes_mail_text_and_text_part_keeps_it():
+    digest = render_digest(hostile_agenda(), local_date=date(2026, 11, 25), language="en")
+    assert "<script>" not in digest.html and "onerror=alert(1)>" not in digest.html
+    assert "&lt;script&gt;steal()&lt;/script&gt; T-shirt" in digest.html
+    assert "<script>steal()</script> T-shirt" in digest.text
+    assert "Act now" in digest.text and "News" in digest.text and "19.99 USD" in digest.text
+    assert digest.text.index("Act now") < digest.text.index("News")
+    assert "shipment-tracking@amazon.com: 2" in digest.text
+    assert digest.subject == "SmartReturn: 1 urgent, 0 this week"
+
+
+@pytest.mark.parametrize("language", ["en", "zh", "de"])
+def test_every_template_renders_with_a_sample_context(sqlite_db, language):
+    digest = render_digest(hostile_agenda(), local_date=date(2026, 11, 25), language=language)
+    assert digest.html.startswith("<!doctype html>") and digest.text.strip()
+    assert render("push.txt.j2", {"item": hostile_agenda().items[0]}).startswith("Return window closes tomorrow")
+    case_id = late_refund(sqlite_db)
+    for level in (1, 2):
+        with sqlite_db.session() as session:
+            followup = render_followup(session, case_id, NOW, settings_for(), language=language, level=level)
+        assert "302-1111111-2222222" in followup.subject and "302-1111111-2222222" in followup.body
+        assert "00340434161234567890" in followup.body and "2026-11-10" in followup.body
+        assert "59.90 EUR" in followup.body
+
+
+def test_followup_is_in_the_merchants_language_and_cites_the_evidence(sqlite_db):
+    case_id = late_refund(sqlite_db)
+    with sqlite_db.session() as session:
+        followup = render_followup(session, case_id, NOW, settings_for())
+    assert followup.language == "de" and followup.level == 2 and followup.to == "rueckgabe@amazon.example"
+    assert followup.subject.startswith("Zweite Erinnerung: Erstattung zu Bestellung 302-1111111-2222222")
+    assert "bei Ihnen zugestellt am 2026-11-05" in followup.body
+    assert "15 Tag(e) überfällig" in followup.body and "amazon.refund_3bd" in followup.body
+
+
+def test_digest_reaches_a_real_smtp_server_with_both_parts_once_a_day(sqlite_db, smtp_sink):
+    late_refund(sqlite_db)
+    settings = settings_for(notify={"digest_urls": [smtp_sink.url()]})
+    assert send_digest(sqlite_db, settings, NOW) == Delivery.SENT
+    assert send_digest(sqlite_db, settings, NOW + timedelta(hours=3)) == Delivery.ALREADY_SENT
+    run_digest_job(sqlite_db, settings, NOW + timedelta(hours=5))
+    assert len(smtp_sink.messages) == 1
+    message = smtp_sink.messages[0]
+    assert message["To"] == "owner@example.test" and "1 urgent" in message["Subject"]
+    types = [part.get_content_type() for part in message.walk()]
+    assert "text/plain" in types and "text/html" in types
+    html = next(p for p in message.walk() if p.get_content_type() == "text/html").get_content()
+    assert "Refund overdue by 15 days" in html and "&lt;b&gt;Gr. 44&lt;/b&gt;" in html
+    next_day = NOW + timedelta(days=1)
+    assert send_digest(sqlite_db, settings, next_day) == Delivery.SENT
+    assert len(smtp_sink.messages) == 2
+
+
+def test_push_to_a_receiver_that_is_down_arrives_once_it_is_back(sqlite_db, http_receiver):
+    late_refund(sqlite_db)
+    settings = settings_for(notify={"urls": [http_receiver.url()], "digest_time": "23:59"})
+    http_receiver.stop()
+    run_reminders_job(sqlite_db, settings, NOW)
+    with sqlite_db.session() as session:
+        row = session.scalars(select(Notification).where(Notification.channel == "push")).one()
+        assert row.status == "failed" and row.attempts == 1 and "Apprise" in row.last_error
+        assert http_receiver.url() not in row.last_error  # URLs carry tokens: never stored or logged
+    http_receiver.start()
+    run_reminders_job(sqlite_db, settings, NOW + timedelta(minutes=1))  # retry time not reached yet
+    assert http_receiver.requests == []
+    run_reminders_job(sqlite_db, settings, NOW + timedelta(minutes=10))
+    run_reminders_job(sqlite_db, settings, NOW + timedelta(minutes=70))
+    assert len(http_receiver.requests) == 1
+    push = http_receiver.requests[0]["json"]
+    assert push["title"].startswith("SmartReturn: Refund overdue") and "2026-11-10" in push["message"]
+
+
+def test_overdue_refund_drafts_land_in_the_real_drafts_folder_once(sqlite_db, imap_mailbox):
+    late_refund(sqlite_db)
+    settings = settings_for(imap={"accounts": [imap_mailbox.account_settings()]},
+                            drafts={"from_address": "Alex Buyer <alex@example.test>"})
+    run_reminders_job(sqlite_db, settings, NOW)
+    run_reminders_job(sqlite_db, settings, NOW + timedelta(hours=1))
+    assert len(imap_mailbox.uids("Drafts")) == 1
+    flags = imap_mailbox.flags("Drafts")
+    assert all(b"\\Draft" in f for f in flags.values())
+    with imap_mailbox.client() as client:
+        client.select_folder("Drafts", readonly=True)
+        raw = next(iter(client.fetch(client.search("ALL"), ["BODY.PEEK[]"]).values()))[b"BODY[]"]
+    assert b"To: rueckgabe@amazon.example" in raw and b"From: Alex Buyer <alex@example.test>" in raw
+    assert imap_mailbox.uids("INBOX") == []  # a draft, never sent
+
+
+def test_cli_digest_preview_and_draft(sqlite_db, tmp_path):
+    from typer.testing import CliRunner
+
+    from smartreturn.cli import app
+
+    late_refund(sqlite_db, item_name="<script>x()</script> shoes")
+    env = {"SMARTRETURN_CONFIG": "", "SMARTRETURN_DATABASE__URL": str(sqlite_db.engine.url)}
+    target = tmp_path / "digest.html"
+    result = CliRunner().invoke(app, ["digest", "--preview", "--html", str(target)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Refund overdue" in result.stdout
+    assert "<script>x()</script>" not in target.read_text() and "&lt;script&gt;x()&lt;/script&gt; shoes" in target.read_text()
+    result = CliRunner().invoke(app, ["draft", "r1", "--lang", "zh"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "订单 302-1111111-2222222 退款" in result.stdout and "To: rueckgabe@amazon.example" in result.stdout
+
+
+def test_a_long_section_shows_the_most_urgent_and_counts_the_rest():
+    base = hostile_agenda().items[0]
+    from dataclasses import replace
+
+    many = tuple(replace(base, key=f"k{i}", title=f"Window {i}") for i in range(250))
+    digest = render_digest(Agenda(generated_at=NOW, items=many), local_date=date(2026, 11, 25), limit=200)
+    assert "Act now (250)" in digest.text and "Window 199" in digest.text and "Window 200" not in digest.text
+    assert "… and 50 more: smartreturn list --by-priority" in digest.text and "and 50 more" in digest.html

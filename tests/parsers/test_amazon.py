@@ -1,0 +1,154 @@
+"""Amazon: what a user checks in each fixture, plus template variants the fixtures do not show."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from smartreturn.model import Direction, EventKind, Money, ReturnKind, ShipmentStatus
+from tests.parsers.intl import fixture, mail, run
+
+
+def events(relative: str):
+    parser, found = fixture(relative)
+    assert parser == "amazon"
+    return found
+
+
+def test_order_confirmation_com_gives_order_items_total_and_arrival() -> None:
+    [event] = events("amazon/order_confirmation_com.eml")
+    assert event.kind is EventKind.ORDER_PLACED
+    assert event.order_number == "112-4839201-7730621"
+    assert event.merchant == "Amazon.com"
+    assert event.total == Money(Decimal("58.17"), "USD")
+    assert [(i.quantity, i.price) for i in event.items] == [
+        (1, Money(Decimal("25.99"), "USD")), (2, Money(Decimal("14.49"), "USD"))]
+    assert event.items[0].name.startswith("Anker USB C Charger 40W")
+    assert event.expected_delivery == date(2026, 11, 27)
+
+
+def test_order_confirmation_de_reads_german_date_and_euro_amounts() -> None:
+    [event] = events("amazon/order_confirmation_de.eml")
+    assert event.order_number == "303-1152087-4460319"
+    assert event.total == Money(Decimal("89.99"), "EUR")
+    assert event.expected_delivery == date(2026, 11, 26)
+    assert event.merchant == "Amazon.de"
+
+
+def test_multi_parcel_mail_gives_one_shipment_per_parcel_with_its_own_items() -> None:
+    found = events("amazon/shipped_multi_parcel_com.eml")
+    assert [e.kind for e in found] == [EventKind.SHIPPED, EventKind.SHIPPED]
+    assert [[(t.number, t.carrier) for t in e.tracking] for e in found] == [
+        [("1Z2X593R0319445826", "ups")], [("TBA318274650000", "amazon_logistics")]]
+    assert [len(e.items) for e in found] == [1, 2]
+    assert sum(i.quantity for e in found for i in e.items) == 4  # nothing counted twice
+    assert [e.expected_delivery for e in found] == [date(2026, 11, 27), date(2026, 11, 28)]
+    assert {e.order_number for e in found} == {"114-2201958-6604237"}
+
+
+def test_delivered_couk() -> None:
+    [event] = events("amazon/delivered_couk.eml")
+    assert event.kind is EventKind.DELIVERED
+    assert event.shipment_status is ShipmentStatus.DELIVERED
+    assert event.order_number == "204-5518842-3317141"
+    assert event.merchant == "Amazon.co.uk"
+
+
+def test_arriving_early_updates_the_expected_day() -> None:
+    [event] = events("amazon/arriving_early_com.eml")
+    assert event.kind is EventKind.SHIPPED
+    assert event.detail == "Arriving early"
+    assert event.expected_delivery == date(2026, 12, 1)  # "Now arriving tomorrow", not the old date
+
+
+def test_return_started_de_gives_request_with_reason_and_a_dhl_return_label() -> None:
+    request, label = events("amazon/return_started_label_de.eml")
+    assert request.kind is EventKind.RETURN_REQUESTED
+    assert request.return_reason == "Artikel ist zu klein"
+    assert request.order_number == "302-7741093-5526718"
+    assert request.return_case_number == "D4kRzQw8Rrma"
+    assert request.refund_amount == Money(Decimal("89.95"), "EUR")
+    assert dict(request.extra)["return_by"] == "2026-12-31"
+    assert label.kind is EventKind.RETURN_LABEL
+    assert [(t.number, t.carrier, t.direction) for t in label.tracking] == [
+        ("00340434161094042557", "dhl_paket", Direction.RETURN)]
+
+
+def test_refund_issued_de() -> None:
+    [event] = events("amazon/refund_issued_de.eml")
+    assert event.kind is EventKind.REFUND_ISSUED
+    assert event.refund_amount == Money(Decimal("89.95"), "EUR")
+    assert event.order_number == "302-7741093-5526718"
+
+
+def test_forwarded_return_takes_the_users_note_as_reason() -> None:
+    request, label = events("amazon/forwarded_gmail_return_com.eml")
+    assert request.return_reason == "too small in the shoulders, fits like a medium"
+    assert request.order_number == "111-6207713-2284619"
+    assert request.refund_amount == Money(Decimal("19.99"), "USD")
+    assert [(t.number, t.carrier) for t in label.tracking] == [("1ZA7W1190393758810", "ups")]
+
+
+def test_cancelled_couk() -> None:
+    [event] = events("amazon/cancelled_couk.eml")
+    assert event.kind is EventKind.CANCELLED
+    assert event.order_number == "205-3087719-9941158"
+    assert event.items[0].price == Money(Decimal("39.99"), "GBP")
+
+
+@pytest.mark.parametrize("relative", ["amazon/promo_black_friday.eml", "amazon/otp_signin_couk.eml"])
+def test_negative_fixtures_are_claimed_by_nobody(relative: str) -> None:
+    assert fixture(relative) == (None, [])
+
+
+# --- variants the fixtures do not show -------------------------------------------------------
+
+def test_older_text_template_with_carrier_sentence() -> None:
+    email = mail("\"Amazon.com\" <ship-confirm@amazon.com>",
+                 'Your Amazon.com order of "Instant Pot Duo 7-in-1..." has shipped!',
+                 "Hello Alex,\nYour package is being shipped by UPS and the tracking number is 1Z999AA10123456784.\n"
+                 "Order #113-1234567-7654321\nEstimated delivery: Friday, November 27, 2026\n")
+    parser, [event] = run(email)
+    assert parser == "amazon"
+    assert event.kind is EventKind.SHIPPED
+    assert event.order_number == "113-1234567-7654321"
+    assert [(t.number, t.carrier) for t in event.tracking] == [("1Z999AA10123456784", "ups")]
+    assert event.expected_delivery == date(2026, 11, 27)
+
+
+def test_german_delivered_and_out_for_delivery_subjects() -> None:
+    _, [delivered] = run(mail("versandbestaetigung@amazon.de", "Zugestellt: „Tchibo Kaffeebohnen…“",
+                              "Ihr Paket wurde zugestellt.\nBestellnr. 028-1234567-1234567\n"))
+    assert delivered.kind is EventKind.DELIVERED and delivered.order_number == "028-1234567-1234567"
+    _, [out] = run(mail("shipment-tracking@amazon.de", "Wird heute zugestellt: „Tchibo Kaffeebohnen…“",
+                        "Ihr Paket ist in Zustellung.\nBestellnr. 028-1234567-1234567\n"))
+    assert out.kind is EventKind.OUT_FOR_DELIVERY
+
+
+def test_item_titles_in_the_subject_do_not_decide_the_kind() -> None:
+    _, [event] = run(mail("auto-confirm@amazon.com", 'Ordered: "Return Air Filter Grille 14x20..."',
+                          "Thanks for your order, Alex!\nOrder # 112-1111111-2222222\n"))
+    assert event.kind is EventKind.ORDER_PLACED
+
+
+def test_english_refund_without_a_return_is_refund_only() -> None:
+    _, [event] = run(mail("payments-messages@amazon.co.uk", "Your refund for Sony WH-1000XM5",
+                          "We've issued your refund.\nOrder # 026-7654321-1234567\nRefund total: £279.00\n"))
+    assert event.kind is EventKind.REFUND_ISSUED
+    assert event.refund_amount == Money(Decimal("279.00"), "GBP")
+    assert event.return_kind is ReturnKind.REFUND_ONLY
+
+
+@pytest.mark.parametrize(("sender", "subject"), [
+    ("customer-reviews-messages@amazon.com", "Alex, how would you rate your recent purchase?"),
+    ("no-reply@amazon.com", "Rate your experience with Instant Pot Duo"),
+    ("account-update@amazon.com", "Your Amazon password has been changed"),
+    ("store-news@amazon.de", "Angebote des Tages für Sie"),
+    ("shipment-tracking@amazon.de", "Bewerten Sie Ihre Lieferung"),
+    ("auto-confirm@amazon.com", "Amazon.com: Sign-in attempt"),
+])
+def test_review_otp_and_promo_mail_from_amazon_is_not_identified(sender: str, subject: str) -> None:
+    email = mail(sender, subject, "Your order # 112-1234567-1234567 has been delivered. Tell us how it went.\n")
+    assert run(email) == (None, [])

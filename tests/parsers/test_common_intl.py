@@ -1,0 +1,73 @@
+"""Money, dates, carriers and tracking numbers as international shop mails write them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from smartreturn.model import Money
+from smartreturn.parsers.common_intl import find_tracking, guess_carrier, parse_date, parse_money
+
+RECEIVED = datetime(2026, 11, 25, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+@pytest.mark.parametrize(("raw", "amount", "currency"), [
+    ("$1,234.56", "1234.56", "USD"), ("29,99 €", "29.99", "EUR"), ("EUR 12,99", "12.99", "EUR"),
+    ("1.234,56 €", "1234.56", "EUR"), ("£7.49", "7.49", "GBP"), ("US $12.34", "12.34", "USD"),
+    ("$25.00 USD", "25.00", "USD"), ("C$ 19.99", "19.99", "CAD"), ("€ 1.299", "1299", "EUR"),
+    ("Total: 45.98 USD", "45.98", "USD"), ("18,47\u00a0€", "18.47", "EUR"),
+])
+def test_parse_money(raw: str, amount: str, currency: str) -> None:
+    assert parse_money(raw) == Money(Decimal(amount), currency)
+
+
+def test_a_bare_dollar_takes_the_sites_currency() -> None:
+    assert parse_money("$19.99", "CAD") == Money(Decimal("19.99"), "CAD")
+    assert parse_money("no amount here, order 112-1234567-1234567") is None
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Thursday, November 27", date(2026, 11, 27)),
+    ("25. November 2026", date(2026, 11, 25)),
+    ("Donnerstag, 27. November", date(2026, 11, 27)),
+    ("Mittwoch, 3. Dez.", date(2026, 12, 3)),
+    ("tomorrow", date(2026, 11, 26)),
+    ("morgen", date(2026, 11, 26)),
+    ("Friday", date(2026, 11, 27)),
+    ("Fri, Nov 28 - Tue, Dec 2", date(2026, 12, 2)),
+    ("Dec 30 - Jan 3", date(2027, 1, 3)),       # a range over the new year
+    ("November 28 - 30", date(2026, 11, 30)),
+    ("Jan 5", date(2027, 1, 5)),               # no year: the one nearest the mail
+])
+def test_parse_date(raw: str, expected: date) -> None:
+    assert parse_date(raw, RECEIVED) == expected
+
+
+def test_numeric_dates_follow_the_sites_day_order() -> None:
+    assert parse_date("03/12/2026", RECEIVED, dayfirst=True) == date(2026, 12, 3)
+    assert parse_date("03/12/2026", RECEIVED) == date(2026, 3, 12)
+
+
+def test_find_tracking_reads_labels_in_english_and_german_and_spaced_numbers() -> None:
+    text = ("UPS tracking number: 1Z999AA10123456784\nTracking number\n9400 1118 9922 3197 4284 90 Track\n"
+            "Sendungsnummer: 00340434161094042557\nOrder number: 112-1234567-1234567\n"
+            "the tracking number is TBA123456789000.")
+    assert find_tracking(text) == ["1Z999AA10123456784", "9400111899223197428490", "00340434161094042557",
+                                   "TBA123456789000"]
+
+
+def test_phone_numbers_and_prices_after_other_labels_are_not_tracking_numbers() -> None:
+    assert find_tracking("Phone: +1 206 555 0134\nTotal: $1,234.00\nOrder # 112-1234567-1234567") == []
+
+
+@pytest.mark.parametrize(("number", "hint", "carrier"), [
+    ("1Z999AA10123456784", None, "ups"), ("TBA318274650000", None, "amazon_logistics"),
+    ("RB123456785CN", None, "china_post"), ("TT482751936GB", None, "royal_mail"),
+    ("LP00692741083355", None, "cainiao"), ("00340434161094042557", "DHL", "dhl_paket"),
+    ("1234567890", "DHL Express", "dhl"), ("9400111899223197428490", "USPS", "usps"),
+    ("H01234567890123456789", "Evri", "evri"),
+])
+def test_guess_carrier(number: str, hint: str | None, carrier: str) -> None:
+    assert guess_carrier(number, hint) == carrier

@@ -1,0 +1,98 @@
+"""eBay: what a user checks in each fixture, plus template variants the fixtures do not show."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from smartreturn.model import Direction, EventKind, Money, ReturnKind
+from tests.parsers.intl import fixture, mail, run
+
+
+def events(relative: str):
+    parser, found = fixture(relative)
+    assert parser == "ebay"
+    return found
+
+
+def test_order_confirmed_gives_order_number_item_id_seller_and_total() -> None:
+    [event] = events("ebay/order_confirmed_com.eml")
+    assert event.kind is EventKind.ORDER_PLACED
+    assert event.order_number == "21-13827-40591"
+    assert event.merchant == "techdeals_outlet"
+    assert event.total == Money(Decimal("203.29"), "USD")
+    [item] = event.items
+    assert item.sku == "296318524417" and item.quantity == 1
+    assert event.expected_delivery == date(2026, 12, 8)  # the late end of "Fri, Dec 4 - Tue, Dec 8"
+
+
+def test_shipped_couk_gives_royal_mail_tracking() -> None:
+    [event] = events("ebay/shipped_couk.eml")
+    assert event.kind is EventKind.SHIPPED
+    assert [(t.number, t.carrier, t.direction) for t in event.tracking] == [
+        ("TT482751936GB", "royal_mail", Direction.OUTBOUND)]
+    assert event.order_number == "07-13904-55821"
+    assert event.expected_delivery == date(2026, 12, 4)
+
+
+def test_delivered_uses_the_delivery_time_written_in_the_mail() -> None:
+    [event] = events("ebay/delivered_com.eml")
+    assert event.kind is EventKind.DELIVERED
+    assert event.occurred_at == datetime(2026, 12, 4, 15, 41, tzinfo=timezone(timedelta(hours=-8)))
+    assert [t.number for t in event.tracking] == ["1Z4F20V80347561283"]
+
+
+def test_return_started_gives_reason_return_id_refund_and_usps_label() -> None:
+    request, label = events("ebay/return_started_label_com.eml")
+    assert request.kind is EventKind.RETURN_REQUESTED
+    assert request.return_reason == "Doesn't fit"
+    assert request.return_case_number == "5301846672"
+    assert request.refund_amount == Money(Decimal("64.50"), "USD")
+    assert dict(request.extra)["return_by"] == "2026-12-10"
+    assert label.kind is EventKind.RETURN_LABEL
+    assert [(t.number, t.carrier, t.direction) for t in label.tracking] == [
+        ("9202090166448821003457", "usps", Direction.RETURN)]
+
+
+def test_refund_de() -> None:
+    [event] = events("ebay/refund_issued_de.eml")
+    assert event.kind is EventKind.REFUND_ISSUED
+    assert event.refund_amount == Money(Decimal("45.90"), "EUR")
+    assert event.order_number == "05-11229-44563"
+    assert event.merchant == "werkzeug-profi-24"
+    assert event.return_kind is ReturnKind.RETURN
+
+
+@pytest.mark.parametrize("relative", ["ebay/feedback_request_com.eml", "ebay/promo_deals_com.eml"])
+def test_negative_fixtures_are_claimed_by_nobody(relative: str) -> None:
+    assert fixture(relative) == (None, [])
+
+
+def test_item_title_after_the_colon_does_not_decide_the_kind() -> None:
+    _, [event] = run(mail("ebay@ebay.com", "Order confirmed: Refurbished Return-to-Home Drone Delivered Fast",
+                          "Your order is confirmed\nOrder number: 11-22222-33333\nTotal: $99.00\n"))
+    assert event.kind is EventKind.ORDER_PLACED
+    assert event.total == Money(Decimal("99.00"), "USD")
+
+
+def test_cancellation_and_return_approval_variants() -> None:
+    _, [cancelled] = run(mail("ebay@ebay.co.uk", "Your order was cancelled: Bose QC45",
+                              "The seller cancelled your order.\nOrder number: 12-34567-89012\n"
+                              "Refund amount: £149.99\n"))
+    assert cancelled.kind is EventKind.CANCELLED
+    assert cancelled.refund_amount == Money(Decimal("149.99"), "GBP")
+    _, [approved] = run(mail("ebay@ebay.com", "Your return request was approved",
+                             "Return ID: 5309998887\nOrder number: 12-34567-89012\n"))
+    assert approved.kind is EventKind.RETURN_APPROVED
+    assert approved.return_case_number == "5309998887"
+
+
+@pytest.mark.parametrize("subject", [
+    "Your eBay security code", "You've been outbid on Canon EOS R6", "Leave feedback for your purchase",
+    "Deals we picked for you, Alex", "Neue Nachricht von werkzeug-profi-24", "Watched item ending soon: Lego 10311",
+])
+def test_account_promo_and_message_mail_from_ebay_is_not_identified(subject: str) -> None:
+    email = mail("ebay@ebay.com", subject, "Order number: 12-34567-89012\nYour item has shipped.\n")
+    assert run(email) == (None, [])
