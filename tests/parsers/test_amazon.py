@@ -152,3 +152,36 @@ def test_english_refund_without_a_return_is_refund_only() -> None:
 def test_review_otp_and_promo_mail_from_amazon_is_not_identified(sender: str, subject: str) -> None:
     email = mail(sender, subject, "Your order # 112-1234567-1234567 has been delivered. Tell us how it went.\n")
     assert run(email) == (None, [])
+
+
+def test_german_latin1_shipment_with_dhl_sendungsnummer() -> None:
+    [event] = events("amazon/shipped_de_dhl_latin1.eml")
+    assert event.kind is EventKind.SHIPPED
+    assert [(t.number, t.carrier) for t in event.tracking] == [("00340434161094015902", "dhl_paket")]
+    assert event.expected_delivery == date(2026, 11, 27)
+    assert event.items[0].price == Money(Decimal("54.99"), "EUR")
+    assert event.items[0].name.startswith("Tefal Ingenio")  # umlauts and € sign survive latin-1
+
+
+def test_hub_locker_pickup_gives_code_place_and_deadline() -> None:
+    [event] = events("amazon/hub_locker_pickup_com.eml")
+    assert event.kind is EventKind.PICKUP_READY
+    assert event.pickup_code == "581034"
+    assert event.detail and event.detail.startswith("Amazon Hub Locker - Lavender")
+    assert dict(event.extra)["pickup_by"] == "2026-12-03"
+    assert [t.number for t in event.tracking] == ["TBA319882710000"]
+
+
+def test_delivery_update_running_late_is_an_exception_with_the_new_date() -> None:
+    [event] = events("amazon/delivery_update_late_com.eml")
+    assert event.kind is EventKind.DELIVERY_EXCEPTION
+    assert event.expected_delivery == date(2026, 11, 30)
+    assert event.order_number == "114-0087736-2649851"
+
+
+def test_delivered_subject_that_also_asks_for_a_rating_is_still_a_delivery() -> None:
+    _, [event] = run(mail("shipment-tracking@amazon.com",
+                          "Your Amazon.com order #112-1234567-1234567 has been delivered, now rate your experience",
+                          "Your package was delivered.\n"))
+    assert event.kind is EventKind.DELIVERED
+    assert event.order_number == "112-1234567-1234567"

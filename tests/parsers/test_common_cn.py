@@ -84,3 +84,31 @@ def test_user_note_keeps_the_users_words() -> None:
     assert note_reason("Reason: too small") == "too small"
     assert note_reason("  颜色和图片不一样\n\n谢谢") == "颜色和图片不一样"
     assert note_reason(None) is None
+
+
+def test_afternoon_times() -> None:
+    assert parse_cn_datetime("2026年11月22日 下午2:03", 2026) == datetime(2026, 11, 22, 14, 3, tzinfo=SHANGHAI)
+    assert parse_cn_datetime("2026年11月22日 上午9:10", 2026) == datetime(2026, 11, 22, 9, 10, tzinfo=SHANGHAI)
+
+
+def test_drift_alarm_senders_are_transactional_but_identify_knows_the_whole_domain() -> None:
+    from smartreturn.parsers.jd import JdParser
+
+    parser = JdParser()
+    assert parser.is_sender("customer_service@jd.com")
+    assert parser.is_sender("notice@order.jd.com")
+    assert not parser.is_sender("customer_service@jd.com.evil.example")
+    assert not any(s in ("@jd.com", "newsletter@jd.com") for s in parser.senders)  # promos would drown the alarm
+
+
+def test_weekday_between_date_and_time() -> None:
+    assert parse_cn_datetime("2026年11月22日(星期天) 晚上9:10") == datetime(2026, 11, 22, 21, 10, tzinfo=SHANGHAI)
+    assert parse_cn_datetime("11月20日 [周五] 09:00", 2026) == datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI)
+
+
+def test_platform_signatures_never_include_the_couriers() -> None:
+    from smartreturn.parsers.common_cn import platform_signatures
+
+    signatures = platform_signatures()
+    assert {"淘宝", "天猫", "京东", "拼多多", "抖音商城"} <= signatures
+    assert not signatures & {"京东物流", "京东快递", "菜鸟驿站", "顺丰速运", "中通快递"}

@@ -140,3 +140,15 @@ def test_rejection_reason_and_approved_amount_are_read() -> None:
     _, [event] = from_sms("【淘宝】亲，您的包裹已由【中通快递】揽收，运单号 75312345678901，点击 m.tb.cn/x 查看")
     assert [(t.number, t.carrier) for t in event.tracking] == [("75312345678901", "zto")]
     assert event.merchant is None  # 【中通快递】 is the carrier, not a shop
+
+
+@pytest.mark.parametrize(
+    "sms",
+    [
+        "【淘宝】您的宝贝已发货，中通快递75312345678901，如不满意请申请退货。",
+        "【淘宝】您的宝贝已发货，如需退货请在7天内寄回。",
+    ],
+)
+def test_return_advice_in_a_shipping_sms_does_not_make_it_a_return(sms: str) -> None:
+    _, events = from_sms(sms)
+    assert [e.kind for e in events] == [EventKind.SHIPPED]

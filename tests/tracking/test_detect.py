@@ -159,9 +159,20 @@ def test_nearest_carrier_name_decides_an_ambiguous_number() -> None:
 
 def test_confidence_orders_strong_over_ambiguous() -> None:
     strong = detect(f"Tracking number: {UPS}")[0]
-    weak = detect("DHL Paket, Nummer 123456789012")[0]
+    weak = detect("DHL Paket, Sendungsnummer 123456789012")[0]
     assert weak.carrier == "dhl_paket"
     assert strong.confidence > weak.confidence >= 0.5
+
+
+def test_unchecked_all_digit_numbers_need_a_tracking_keyword_as_well_as_the_name() -> None:
+    assert detect("Wir liefern mit DHL Paket. Kundenkonto 340434161094") == []
+    assert detect("Wir liefern mit DHL Paket. Ihre Auswahl 340434161094") == []
+    assert _found("DHL Paket Sendungsnummer 340434161094") == [("340434161094", "dhl_paket")]
+
+
+def test_ids_in_links_are_not_tracking_numbers_unless_the_link_says_so() -> None:
+    assert detect("DHL Paket newsletter: https://www.dhl.de/nl?id=993311884477") == []
+    assert _found(f"FedEx https://www.fedex.com/fedextrack/?trknbr={FEDEX}") == [(FEDEX, "fedex")]
 
 
 def test_positions_point_into_the_text() -> None:

@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "smartreturn.cli.core",       # init, ingest, parse, reparse, list, show, return add/update
     "smartreturn.cli.stats",      # stats (tables, --json, --csv, --chart, --html)
     "smartreturn.cli.notify",     # digest --preview/--send, draft CASE
+    "smartreturn.cli.parsers",    # parsers list / health (drift alarm)
     "smartreturn.cli.fixtures",   # fixtures generate / check
     "smartreturn.cli.add_text",   # add-text (pasted SMS)
     "smartreturn.cli.agenda",     # agenda [--by-priority] [--json] (also list --by-priority)

@@ -131,12 +131,12 @@ def reparse_command(
     console.print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no messages")
 
 
-LISTINGS = ("orders", "returns", "shipments", "messages")
+LISTINGS = ("orders", "returns", "shipments", "pickups", "messages")
 
 
 def list_command(
     ctx: typer.Context,
-    what: str = typer.Argument("orders", help="orders, returns, shipments or messages."),
+    what: str = typer.Argument("orders", help="orders, returns, shipments, pickups (取件码) or messages."),
     platform: str = typer.Option(None, "--platform", help="Only this platform (amazon, jd, ...)."),
     status: str = typer.Option(None, "--status", help="Only this status."),
     since: str = typer.Option(None, "--since", help="Only since this date (YYYY-MM-DD)."),

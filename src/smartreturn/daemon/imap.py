@@ -176,6 +176,7 @@ class ImapConnection:
     def select(self, folder: str) -> FolderStatus:
         with wrap_errors(f"SELECT {folder!r} on {self.label}"):
             info = self._client().select_folder(folder)
+        self._announced_new_mail()  # SELECT's own EXISTS is not news
         self.folder = folder
         uidnext = info.get(b"UIDNEXT")
         return FolderStatus(int(info[b"UIDVALIDITY"]), int(uidnext) if uidnext is not None else None,
@@ -263,6 +264,8 @@ class ImapConnection:
     def wait_for_mail(self, timeout: float, stop: threading.Event, tick: Callable[[], None] | None = None) -> bool:
         """IDLE until the server reports new mail, timeout passes or stop is set. True if new mail."""
         client = self._client()
+        if self._announced_new_mail():
+            return True  # mail arrived while we were busy: its EXISTS came with another command
         deadline = time.monotonic() + min(timeout, IDLE_MAX)
         with wrap_errors(f"IDLE in {self.folder!r} on {self.label}"):
             client.idle()
@@ -280,6 +283,17 @@ class ImapConnection:
             finally:
                 if not _socket_closed(client):
                     client.idle_done()
+
+    def _announced_new_mail(self) -> bool:
+        """Pop EXISTS/RECENT responses that arrived with earlier commands (imaplib keeps them).
+
+        Without this, a mail delivered during the sync's FETCH/STORE is announced in that command's
+        response, IDLE starts afterwards with nothing new to report, and the mail waits for the poll.
+        """
+        pending = self._client()._imap.untagged_responses
+        exists = pending.pop("EXISTS", None)
+        recent = pending.pop("RECENT", None)
+        return bool(exists or recent)
 
     def noop(self) -> None:
         with wrap_errors(f"NOOP on {self.label}"):

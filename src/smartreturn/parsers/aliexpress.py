@@ -17,6 +17,7 @@ from smartreturn.mail.message import Email
 from smartreturn.model import Direction, Event, EventKind, ReturnKind, ShipmentStatus, TrackingRef
 from smartreturn.parsers.common_intl import (
     body_text,
+    classify,
     date_after,
     datetime_after,
     find_items,
@@ -35,7 +36,7 @@ _NEVER_LOCALS = frozenset(("newsletter", "promotion", "promotions", "marketing",
                            "aliexpress-promotion", "feedback", "survey"))
 _NEGATIVE = re.compile(
     r"coupon|deals?\b|% off|sale\b|flash|super ?deals|gift|newsletter|price drop|wish ?list|recommend|"
-    r"verification|verify|security code|sign[- ]?in|login|password|feedback|review|rate your|bewert|"
+    r"verification|verify|security code|sign[- ]?in|login|password|"
     r"gutschein|rabatt|angebot|confirm (?:receipt|delivery)|empfang bestätigen",
     re.IGNORECASE,
 )
@@ -104,19 +105,7 @@ def _is_aliexpress(email: Email) -> bool:
 
 
 def _classify(email: Email) -> EventKind | None:
-    subject = re.sub(r"^\s*(?:(?:fwd?|wg|aw|re)\s*:\s*)+", "", email.subject or "", flags=re.IGNORECASE)
-    if _NEGATIVE.search(subject):
-        return None
-    for kind, pattern in _RULE_RES:
-        if pattern.search(subject):
-            return kind
-    head = body_text(email)[:500]
-    if _NEGATIVE.search(head):
-        return None
-    for kind, pattern in _RULE_RES:
-        if pattern.search(head):
-            return kind
-    return None
+    return classify(email.subject, _RULE_RES, _NEGATIVE, head=lambda: body_text(email)[:500])
 
 
 def _extract(email: Email, kind: EventKind) -> list[Event]:

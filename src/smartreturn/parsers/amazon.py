@@ -27,6 +27,7 @@ from smartreturn.model import (
     TrackingRef,
 )
 from smartreturn.parsers.common_intl import (
+    SOFT_NEGATIVE,
     body_text,
     carrier_code,
     find_money,
@@ -57,35 +58,44 @@ _NEVER_LOCALS = frozenset(("store-news", "deals", "vfe-campaign-response", "cust
                            "gc-orders", "prime", "alexa", "kindle-deals", "ebooks-deals"))
 
 _QUOTED = re.compile(r"\"[^\"]*\"|„[^“”\"]*[“”\"]|“[^”]*”|«[^»]*»|'[^']{6,}'")
+# Mail that is never about one order: account, security, marketing.
 _NEGATIVE = re.compile(
-    r"verification code|sign-?in|password|one-time|\botp\b|security alert|unusual activity|"
-    r"anmelde|passwort|bestätigungscode|sicherheitscode|rate your|review|how (?:was|did)|feedback|"
-    r"bewerten|bewertung|rezension|deals?\b|% off|prime day|black friday|recommend|empfehl|angebot|"
-    r"newsletter|wish ?list|wunschzettel|wunschliste|price drop|preissenkung|subscribe|abonn|survey|umfrage",
+    r"verification code|sign-?in|password|one-time|\botp\b|security alert|unusual activity|delivery code|"
+    r"anmelde|passwort|bestätigungscode|sicherheitscode|einmalpasswort|deals?\b|% off|prime day|black friday|"
+    r"cyber monday|recommend|empfehl|angebot|newsletter|wish ?list|wunschzettel|wunschliste|price drop|"
+    r"preissenkung|subscribe|abonn|survey|umfrage|gift guide",
     re.IGNORECASE,
 )
-
 _EARLY = "arriving_early"
+_UPDATE = "delivery_update"
 # Order matters: the first rule that matches the (quote-free) subject wins.
 _SUBJECT_RULES: tuple[tuple[str, str], ...] = (
-    (EventKind.REFUND_ISSUED, r"refund|erstattung|remboursement|rimborso|reembolso"),
+    (EventKind.REFUND_ISSUED, r"refund|erstattung|remboursement|rimborso|reembolso|zwrot"),
     (EventKind.RETURN_RECEIVED, r"(?:received|erhalten|eingegangen).{0,40}(?:return|rücksendung|rückgabe)|"
                                 r"(?:return|rücksendung|rückgabe).{0,40}(?:received|erhalten|eingegangen)"),
-    (EventKind.RETURN_SHIPPED, r"drop-?off|dropped off|(?:rücksendung|rückgabe).{0,30}abgegeben"),
-    (EventKind.RETURN_LABEL, r"return (?:shipping )?label|rücksendeetikett|etiquette de retour"),
-    (EventKind.RETURN_REQUESTED, r"\breturn|rücksendung|rückgabe|retour|reso\b|devoluci"),
+    (EventKind.RETURN_SHIPPED, r"drop-?off|dropped off|return (?:is )?(?:in transit|on its way)|"
+                               r"(?:rücksendung|rückgabe).{0,30}(?:abgegeben|unterwegs)"),
+    (EventKind.RETURN_LABEL, r"return (?:shipping )?label|rücksendeetikett|etiquette de retour|etichetta di reso"),
+    (EventKind.RETURN_REQUESTED, r"\breturn|rücksendung|rückgabe|retour|\breso\b|devoluci|zwrot"),
     (EventKind.CANCELLED, r"cancel|storniert|stornierung|annul"),
+    (EventKind.PICKUP_READY, r"ready for (?:pick-?up|collection)|package to pick up|abholbereit|zur abholung|"
+                             r"hub locker|amazon counter|abholstation"),
     (EventKind.DELIVERY_EXCEPTION, r"delivery attempt|attempted delivery|zustellversuch|delayed|running late|"
-                                   r"verspätet|verzögert|could not be delivered|nicht zugestellt"),
+                                   r"verspätet|verzögert|could not be delivered|nicht zugestellt|problem with (?:your )?delivery|"
+                                   r"may be lost|lieferproblem"),
+    (_UPDATE, r"delivery update|lieferupdate|aktualisierung (?:zur|ihrer) lieferung"),
     (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|zustellung heute|heute zugestellt|"
-                                 r"wird heute geliefert|en cours de livraison|in consegna"),
-    (EventKind.DELIVERED, r"\bdelivered\b|zugestellt|geliefert|livré|consegnato|entregado"),
-    (_EARLY, r"arriving early|arrive early|arriving earlier|arrives early|früher als|kommt früher|früher an"),
+                                 r"wird heute (?:geliefert|zugestellt)|arriving today|kommt heute|"
+                                 r"en cours de livraison|in consegna|en reparto|w doręczeniu"),
+    (EventKind.DELIVERED, r"\bdelivered\b|zugestellt|geliefert|livré|consegna effettuata|consegnato|entregado|"
+                          r"dostarczono"),
+    (_EARLY, r"arriving early|arrive early|arriving earlier|arrives early|früher als|kommt früher|früher an|"
+             r"now arriving"),
     (EventKind.SHIPPED, r"shipped|dispatched|versandt|verschickt|on (?:its|the) way|unterwegs|expédié|"
-                        r"spedito|enviado"),
-    (EventKind.ORDER_PLACED, r"ordered\b|order confirm|your amazon\.\S+ order|thanks for your order|"
-                             r"bestellt\b|bestellbestätigung|ihre bestellung|deine bestellung|"
-                             r"confirmation de commande|conferma d'ordine"),
+                        r"spedito|enviado|wysłano"),
+    (EventKind.ORDER_PLACED, r"ordered\b|order confirm|your amazon\S* (?:fresh )?order|thanks? (?:you )?for (?:your order|shopping)|"
+                             r"bestellt\b|bestellbestätigung|ihre (?:amazon\S* )?bestellung|deine bestellung|"
+                             r"commandé|confirmation de commande|ordinato|conferma d'ordine|pedido realizado|zamówiono"),
 )
 _SUBJECT_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _SUBJECT_RULES)
 # Sentences that only a transactional body opens with (for mails whose subject was lost or rewritten).
@@ -94,15 +104,17 @@ _BODY_RULES: tuple[tuple[str, str], ...] = (
                               r"erstattung (?:in höhe|von|veranlasst)|erstattungsbetrag"),
     (EventKind.RETURN_RECEIVED, r"(?:we(?:'ve| have)? received|wir haben) (?:your |ihre )?(?:return|rücksendung)"),
     (EventKind.RETURN_REQUESTED, r"your return (?:request|is|has)|return reason|rücksendegrund|ihre rücksendung"),
-    (EventKind.CANCELLED, r"(?:has|have) been cancell?ed|wurde storniert"),
+    (EventKind.CANCELLED, r"(?:has|have) been (?:successfully )?cancell?ed|wurde storniert"),
+    (EventKind.PICKUP_READY, r"ready for pick-?up|pickup code is|abholcode"),
     (EventKind.OUT_FOR_DELIVERY, r"is out for delivery|ist in zustellung"),
     (EventKind.DELIVERED, r"(?:was|been|has been) delivered|wurde zugestellt"),
     (_EARLY, r"arriving early|früher als erwartet"),
-    (EventKind.SHIPPED, r"(?:has|have) (?:been )?(?:shipped|dispatched)|wurde(?:n)? versandt"),
-    (EventKind.ORDER_PLACED, r"thanks? (?:you )?for your order|vielen dank für ihre bestellung|"
+    (EventKind.SHIPPED, r"(?:has|have) (?:been )?(?:shipped|dispatched)|we(?:'ve| have) shipped|wurde(?:n)? versandt"),
+    (EventKind.ORDER_PLACED, r"thanks? (?:you )?for (?:your order|shopping with us)|vielen dank für ihre bestellung|"
                              r"danke für deine bestellung|order confirmation|bestellbestätigung"),
 )
 _BODY_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _BODY_RULES)
+_LATE = re.compile(r"running late|delayed|delay|verspät|verzöger|new delivery date|neues lieferdatum", re.IGNORECASE)
 
 _ORDER_NO = re.compile(r"\b((?:\d{3}|D\d{2})-\d{7}-\d{7})\b")
 _SHIPMENT_MARK = re.compile(
@@ -124,6 +136,8 @@ _REASON = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _DELIVERED_AT = r"delivered(?: on)?|zugestellt(?: am)?|geliefert(?: am)?|livré le|consegnato il|entregado el"
+_PICKUP_LABELS = r"pick-?up code(?: is)?|abholcode(?: lautet)?|code"
+_SHIPMENT_ID = re.compile(r"[?&;]shipmentId=([A-Za-z0-9]{5,})")
 _CASE_LABELS = r"return id|return number|rma(?: number| #)?|return authori[sz]ation(?: number)?|rücksendenummer|rma-nummer"
 _REFUND_LABELS = (r"refund total|total refund|refund amount|refund of|refund subtotal|estimated refund|"
                   r"amount refunded|refunded|erstattungsbetrag|erstattung in höhe von|gesamterstattung|"
@@ -174,14 +188,16 @@ def _classify(email: Email) -> str | None:
     subject = re.sub(r"^\s*(?:(?:fwd?|wg|aw|re)\s*:\s*)+", "", subject, flags=re.IGNORECASE)
     if _NEGATIVE.search(subject):
         return None
-    for kind, pattern in _SUBJECT_RES:
-        if pattern.search(subject):
-            return kind
-    head = body_text(email)[:1500]
-    for kind, pattern in _BODY_RES:
-        if pattern.search(head):
-            return kind
-    return None
+    soft = SOFT_NEGATIVE.search(subject)
+    if soft:
+        subject = subject[: soft.start()]
+    kind = next((k for k, pattern in _SUBJECT_RES if pattern.search(subject)), None)
+    if kind is None and not soft:
+        head = body_text(email)[:1500]
+        kind = next((k for k, pattern in _BODY_RES if pattern.search(head)), None)
+    if kind == _UPDATE:
+        kind = EventKind.DELIVERY_EXCEPTION if _LATE.search(body_text(email)[:3000]) else EventKind.SHIPPED
+    return kind
 
 
 class _Extractor:
@@ -209,7 +225,7 @@ class _Extractor:
             return [replace(self.base, kind=kind, items=self.items(self.text), total=self.total(),
                             expected_delivery=self.expected(self.text))]
         if kind in (EventKind.SHIPPED, _EARLY, EventKind.OUT_FOR_DELIVERY, EventKind.DELIVERED,
-                    EventKind.DELIVERY_EXCEPTION):
+                    EventKind.DELIVERY_EXCEPTION, EventKind.PICKUP_READY):
             return self.shipments()
         if kind == EventKind.CANCELLED:
             return [replace(self.base, kind=kind, items=self.items(self.text),
@@ -224,6 +240,7 @@ class _Extractor:
             EventKind.OUT_FOR_DELIVERY: (EventKind.OUT_FOR_DELIVERY, ShipmentStatus.OUT_FOR_DELIVERY, None),
             EventKind.DELIVERED: (EventKind.DELIVERED, ShipmentStatus.DELIVERED, None),
             EventKind.DELIVERY_EXCEPTION: (EventKind.DELIVERY_EXCEPTION, ShipmentStatus.EXCEPTION, None),
+            EventKind.PICKUP_READY: (EventKind.PICKUP_READY, ShipmentStatus.PICKUP_READY, None),
         }[self.kind]
         blocks = self.blocks()
         events: list[Event] = []
@@ -238,6 +255,16 @@ class _Extractor:
                 occurred_at=(datetime_after(block, _DELIVERED_AT, self.email.received, dayfirst=self.dayfirst)
                              if kind == EventKind.DELIVERED else None) or self.email.received,
             ))
+        if kind == EventKind.PICKUP_READY:
+            code = label_value(self.text, _PICKUP_LABELS, r"\d{4,8}", anywhere=True)
+            place = label_value(self.text, r"pick ?up (?:location|point)|locker|abholort|abholstation", r"[^\n\t]{3,80}")
+            until = self.date_after(self.text, r"pick ?up by|collect by|abholen bis|abholbar bis")
+            extra = (("pickup_by", until.isoformat()),) if until else ()
+            events = [replace(e, pickup_code=code, detail=place, extra=extra) for e in events]
+        ids = _shipment_ids(self.email.html or self.email.text)
+        if len(ids) == len(events):  # Amazon's own parcel ids: they tell two parcels apart without tracking
+            events = [replace(e, extra=tuple(sorted((*e.extra, ("amazon_shipment_id", i)))))
+                      for e, i in zip(events, ids, strict=True)]
         if len(blocks) == 1 and len(events[0].tracking) > 1:
             # one mail, several tracking numbers but no per-parcel sections: one event per parcel,
             # items stay on the first so nothing is counted twice
@@ -315,3 +342,11 @@ class _Extractor:
         if titled and block is self.text:
             return (Item(name=titled.group(1).strip().rstrip(".…").strip()),)
         return ()
+
+
+def _shipment_ids(body: str) -> list[str]:
+    ids: list[str] = []
+    for m in _SHIPMENT_ID.finditer(body or ""):
+        if m.group(1) not in ids:
+            ids.append(m.group(1))
+    return ids

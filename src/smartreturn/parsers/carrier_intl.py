@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import ClassVar
 
 from dateutil import parser as dateparser
@@ -38,7 +39,8 @@ def rule(kind: EventKind, status: ShipmentStatus, pattern: str) -> Rule:
 # Phrases every carrier shares, most specific first. Carrier parsers put their own before these.
 COMMON_RULES: tuple[Rule, ...] = (
     rule(EventKind.DELIVERY_EXCEPTION, ShipmentStatus.RETURNED_TO_SENDER,
-         r"returned to (?:the )?sender|an den Absender zurückgesendet|zurück an den Absender gegangen"),
+         r"(?<!being )(?<!be )returned to (?:the )?sender|wurde an den Absender zurück(?:gesendet|geschickt)|"
+         r"zurück an den Absender gegangen"),
     rule(EventKind.DELIVERY_EXCEPTION, ShipmentStatus.RETURNING,
          r"return(?:ing)? to (?:the )?sender|being returned to|Rücksendung an den Absender|"
          r"wird an den Absender zurückgesendet"),
@@ -101,12 +103,17 @@ _TODAY = re.compile(r"\btoday\b|\bheute\b", re.IGNORECASE)
 _TOMORROW = re.compile(r"\btomorrow\b|\bmorgen\b", re.IGNORECASE)
 
 
-def body_text(email: Email) -> str:
-    """Subject and readable body (the HTML part as lines when there is one)."""
-    body = html_to_text(email.html) if email.html else ""
+@lru_cache(maxsize=16)
+def _readable(subject: str, html: str | None, text: str) -> str:
+    body = html_to_text(html) if html else ""
     if not body.strip():
-        body = email.text or ""
-    return f"{email.subject}\n{body}"
+        body = text or ""
+    return f"{subject}\n{body}"
+
+
+def body_text(email: Email) -> str:
+    """Subject and readable body (the HTML part as lines when there is one); cached for identify+extract."""
+    return _readable(email.subject, email.html, email.text)
 
 
 def parse_date(raw: str, received: datetime, *, dayfirst: bool) -> date | None:
@@ -165,12 +172,20 @@ def labelled_datetime(text: str, labels: str, received: datetime, *, dayfirst: b
 
 
 def classify(subject: str, body: str, rules: Sequence[Rule]) -> Rule | None:
-    """The status the mail announces: the subject decides when it says, else the body's first rule."""
-    for text in (subject, body):
-        for r in rules:
-            if r.pattern.search(text):
-                return r
-    return None
+    """The status the mail announces.
+
+    The subject decides when it names one (rules in order of precedence). Otherwise the body's
+    earliest status phrase: the headline comes before history tables and footers ("Simply delivered").
+    """
+    for r in rules:
+        if r.pattern.search(subject):
+            return r
+    best: tuple[int, int, Rule] | None = None
+    for order, r in enumerate(rules):
+        m = r.pattern.search(body)
+        if m and (best is None or (m.start(), order) < best[:2]):
+            best = (m.start(), order, r)
+    return best[2] if best else None
 
 
 def is_return(text: str) -> bool:

@@ -87,11 +87,13 @@ def cjk_punctuation(text: str) -> str:
 
 _DT_FULL = re.compile(
     r"(?P<y>20\d{2})\s*[年/.-]\s*(?P<m>\d{1,2})\s*[月/.-]\s*(?P<d>\d{1,2})\s*[日号]?"
-    r"(?:\s*(?:[T ]|\s)?\s*(?:上午|下午|晚上)?\s*(?P<H>\d{1,2})\s*[:时点]\s*(?P<M>\d{1,2})(?:\s*[:分]\s*(?P<S>\d{1,2}))?)?"
+    r"(?:\s*[(\[]?\s*(?:星期|周)[一二三四五六日天]\s*[)\]]?)?"
+    r"(?:\s*(?:[T ]|\s)?\s*(?:上午|(?P<pm>下午|晚上))?\s*(?P<H>\d{1,2})\s*[:时点]\s*(?P<M>\d{1,2})(?:\s*[:分]\s*(?P<S>\d{1,2}))?)?"
 )
 _DT_MONTH_DAY = re.compile(
     r"(?<!\d)(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]"
-    r"(?:\s*(?:上午|下午|晚上)?\s*(?P<H>\d{1,2})\s*[:时点]\s*(?P<M>\d{1,2})(?:\s*[:分]\s*(?P<S>\d{1,2}))?)?"
+    r"(?:\s*[(\[]?\s*(?:星期|周)[一二三四五六日天]\s*[)\]]?)?"
+    r"(?:\s*(?:上午|(?P<pm>下午|晚上))?\s*(?P<H>\d{1,2})\s*[:时点]\s*(?P<M>\d{1,2})(?:\s*[:分]\s*(?P<S>\d{1,2}))?)?"
 )
 
 
@@ -110,11 +112,11 @@ def parse_cn_datetime(text: str, default_year: int | None = None, tz: tzinfo = S
         if not match or default_year is None:
             return None
         year = default_year
+    hour = int(match["H"] or 0)
+    if match["pm"] and hour < 12:
+        hour += 12
     try:
-        return datetime(
-            year, int(match["m"]), int(match["d"]),
-            int(match["H"] or 0), int(match["M"] or 0), int(match["S"] or 0), tzinfo=tz,
-        )
+        return datetime(year, int(match["m"]), int(match["d"]), hour, int(match["M"] or 0), int(match["S"] or 0), tzinfo=tz)
     except ValueError:
         return None
 
@@ -354,9 +356,9 @@ COMMON_RULES: tuple[Rule, ...] = (
           r"|(上门)?取件(通知|提醒|信息)|退货(面单|运单)(已)?生成"),
     rule(EventKind.RETURN_APPROVED,
           r"(同意|通过)(了)?(您的)?(退货|退款|售后|换货|服务单)(的)?(申请)?|(同意|通过)了您的申请|已(同意|通过)(您的)?申请|审核(已)?通过"
-          r"|(商家|卖家)(已)?同意|请(您)?(在.{0,8}内|尽快|及时)?(将)?(商品|宝贝)?(寄回|退回)|(将|会).{0,16}上门取件"),
+          r"|(商家|卖家)(已)?同意|(将|会).{0,16}上门取件"),
     rule(EventKind.RETURN_REQUESTED,
-          r"(退款|退货|售后|换货|服务单)(申请)?(已)?(提交|创建|生成)(成功)?|(?<![可以需请])(申请|发起)(了)?(退款|退货|售后|换货)|服务单.{0,8}(已)?(提交|受理)"
+          r"(退款|退货|售后|换货|服务单)(申请)?(已)?(提交|创建|生成)(成功)?|(?<![可以需请过])(申请|发起)(了)?(退款|退货|售后|换货)|服务单.{0,8}(已)?(提交|受理)"
           r"|(售后|服务单|退货|退款|换货)(服务单)?申请(已)?(成功|受理)"),
     rule(EventKind.CANCELLED,
           r"订单(已)?取消|取消(订单)?成功|交易(已)?关闭|订单(已)?关闭|已取消(您的)?订单"),
@@ -370,6 +372,8 @@ COMMON_RULES: tuple[Rule, ...] = (
           r"派送中|派件中|正在(为您)?(派送|配送|派件)|(开始|安排)(派送|配送)|(快递员|配送员|小哥).{0,16}(派送|配送|送货)|即将送达|今日送达"),
     rule(EventKind.SHIPPED,
           r"已发货|已经发货|发货了|已出库|出库成功|已(经)?发出|已揽收|已揽件|(已|被)由?.{0,12}揽收|揽收成功|发货通知|已交(付|给)?.{0,6}(快递|物流|承运)|运输中"),
+    # weak: "请在7天内将商品寄回" means an approved return only when nothing above matched
+    rule(EventKind.RETURN_APPROVED, r"请(您)?(在.{0,8}内|尽快|及时)?(将)?(商品|宝贝)?(寄回|退回)"),
     rule(EventKind.ORDER_PLACED,
           r"订单(已)?提交成功|(已|成功)提交订单|下单成功|已下单|成功下单|(付款|支付)成功|成功(付款|支付)|已(付款|支付)|拼单成功|(已|成功)拍下|订单(已)?确认|订单(已)?创建|交易创建|订单提交"),
 )
@@ -382,7 +386,7 @@ NEGATIVE_SUBJECT = re.compile(
     r"账单|对账"
 )
 NEGATIVE_SMS = re.compile(
-    r"验证码|校验码|动态码|动态密码|密码|登录|登陆|账号安全|账户安全|"
+    r"验证码|校验码|动态码|动态密码|(登录|支付|账户|账号)密码|(修改|重置|找回)密码|登录|登陆|账号安全|账户安全|"
     r"回T退订|退订回T|回TD退订|回复T退订|回N退订|拒收请回复R|回复TD|退订请回|"
     r"(快来|去|邀请您|邀您|记得|别忘了|来)[^。，,]{0,8}(评价|晒单)|评价一下|评价有礼|晒单"
 )
@@ -468,7 +472,8 @@ class ChinesePlatformParser:
     name: ClassVar[str]
     version: ClassVar[int] = 1
     fallback: ClassVar[bool] = False
-    senders: ClassVar[tuple[str, ...]] = ()
+    senders: ClassVar[tuple[str, ...]] = ()   # transactional senders only: the drift alarm counts their misses
+    domains: ClassVar[tuple[str, ...]] = ()   # any address here may be ours (subdomains too); identify decides
     signatures: ClassVar[frozenset[str]] = frozenset()   # 【…】 contents that are this platform's own
     order_number: ClassVar[re.Pattern[str]]               # group "num"
     case_number: ClassVar[re.Pattern[str]] = re.compile(
@@ -484,8 +489,12 @@ class ChinesePlatformParser:
     # ----- identify
 
     def is_sender(self, address: str) -> bool:
+        """Mail from the platform: a listed sender or any address at one of its domains."""
         address = (address or "").lower()
-        return any(address == s or (s.startswith("@") and address.endswith(s)) for s in self.senders)
+        if any(address == s or (s.startswith("@") and address.endswith(s)) for s in self.senders):
+            return True
+        domain = address.rpartition("@")[2]
+        return bool(domain) and any(domain == d or domain.endswith("." + d) for d in self.domains)
 
     def _mentions_sender(self, text: str) -> bool:
         """A forward the decoder could not unwrap still names the original sender in its header block."""
@@ -526,9 +535,10 @@ class ChinesePlatformParser:
         sms_text = normalise(email.subject + "\n" + text) if self.is_sms(normalise(email.subject)) else text
         if not self.is_sms(sms_text):
             return False
-        if NEGATIVE_SMS.search(sms_text):
-            return False
-        return classify(self._sms_body(sms_text), self.rules) is not None
+        return any(
+            not NEGATIVE_SMS.search(message) and classify(message, self.rules) is not None
+            for message in self._split_sms(self._sms_body(sms_text))
+        )
 
     def _sms_body(self, text: str) -> str:
         """The SMS itself: from our signature to the next line signed by someone else (pasted batches)."""
@@ -671,3 +681,13 @@ class ChinesePlatformParser:
     def pickup_code(self, text: str) -> str | None:
         match = re.search(r"(?:取件码|取货码|提货码)\s*[:：]?\s*(?:为)?\s*(?P<c>[A-Z0-9][A-Z0-9-]{2,15})", text)
         return match["c"] if match else None
+
+
+def platform_signatures() -> frozenset[str]:
+    """Every 【…】 signature the Chinese platform parsers own (for the courier parsers' "first notice decides")."""
+    from smartreturn.parsers.douyin import DouyinParser
+    from smartreturn.parsers.jd import JdParser
+    from smartreturn.parsers.pinduoduo import PinduoduoParser
+    from smartreturn.parsers.taobao import TaobaoParser
+
+    return frozenset().union(*(p.signatures for p in (TaobaoParser, JdParser, PinduoduoParser, DouyinParser)))

@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any, Callable
 
 import tracking_numbers
 from dateutil import parser as dateparser
@@ -20,6 +21,7 @@ from smartreturn.model import Item, Money
 
 __all__ = [
     "body_text",
+    "classify",
     "date_after",
     "datetime_after",
     "find_items",
@@ -61,6 +63,47 @@ def label_value(text: str, labels: str, value: str = r"[^\n\t]+", *, anywhere: b
         pattern = rf"(?:^|\t)[ \t]*(?:{labels})[ \t]*(?:[:#：][ \t]*\n?|\t|\n)[ \t]*({value})"
     m = re.search(pattern, text, re.IGNORECASE | re.MULTILINE)
     return m.group(1).strip() if m else None
+
+
+_FWD_PREFIX = re.compile(r"^\s*(?:(?:fwd?|fw|wg|aw|re|tr)\s*:\s*)+", re.IGNORECASE)
+SOFT_NEGATIVE = re.compile(
+    r"rate your|rate (?:the|this|our)|review|how (?:was|did|would)|feedback|bewerten|bewertung|rezension|"
+    r"wie (?:war|hat|gefällt)|évaluez|valuta|valora|tell us",
+    re.IGNORECASE,
+)
+
+
+def classify(
+    subject: str,
+    rules: tuple[tuple[Any, re.Pattern[str]], ...],
+    negative: re.Pattern[str],
+    *,
+    head: Callable[[], str] | None = None,
+    body_rules: tuple[tuple[Any, re.Pattern[str]], ...] = (),
+) -> Any:
+    """The kind of a mail from its subject, else from the opening of its body.
+
+    ``negative`` (account, security, marketing) rejects the mail; a review or rating request only
+    cuts the subject ("Delivered, now rate your experience" is still a delivery, "Rate your
+    purchase" is nothing). The body is only consulted when the subject says nothing at all."""
+    subject = _FWD_PREFIX.sub("", subject or "")
+    if negative.search(subject):
+        return None
+    soft = SOFT_NEGATIVE.search(subject)
+    if soft:
+        subject = subject[: soft.start()]
+    for kind, pattern in rules:
+        if pattern.search(subject):
+            return kind
+    if soft or head is None:
+        return None
+    opening = head()
+    if negative.search(opening[:300]):
+        return None
+    for kind, pattern in body_rules or rules:
+        if pattern.search(opening):
+            return kind
+    return None
 
 
 # --------------------------------------------------------------------------- money
@@ -125,12 +168,33 @@ def parse_money(raw: str, default_currency: str = "USD") -> Money | None:
 
 
 def find_money(text: str, labels: str, default_currency: str = "USD", window: int = 80) -> Money | None:
-    """The amount that follows one of ``labels`` within ``window`` characters."""
-    for lm in re.finditer(rf"(?<!\w)(?:{labels})", text, re.IGNORECASE):
-        money = parse_money(text[lm.end(): lm.end() + window], default_currency)
-        if money is not None:
-            return money
+    """The amount that follows a label within ``window`` characters. The alternatives of ``labels``
+    are tried in the order written, so "order total|total" prefers "Order total" over "Item total"."""
+    for label in _alternatives(labels):
+        for lm in re.finditer(rf"(?<!\w)(?:{label})(?!\w)", text, re.IGNORECASE):
+            money = parse_money(text[lm.end(): lm.end() + window], default_currency)
+            if money is not None:
+                return money
     return None
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """Top-level alternatives of a regex ("a|(?:b|c)|d" -> ["a", "(?:b|c)", "d"])."""
+    parts, depth, start, escaped = [], 0, 0, False
+    for i, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    parts.append(pattern[start:])
+    return parts
 
 
 # --------------------------------------------------------------------------- dates
@@ -156,6 +220,7 @@ _WEEKDAY_RE = re.compile(r"\b(" + "|".join(sorted(_WEEKDAYS, key=len, reverse=Tr
 _RELATIVE = {"today": 0, "heute": 0, "tonight": 0, "tomorrow": 1, "morgen": 1, "übermorgen": 2}
 _RANGE_SPLIT = re.compile(r"\s+(?:-|–|—|to|bis|and|und)\s+|\s*[–—]\s*")
 _HAS_DIGIT = re.compile(r"\d")
+_DAY_RANGE = re.compile(r"(?<![\d/.:-])(\d{1,2})\.?\s*[-–]\s*(\d{1,2})(?!\d|[/:-]|\.\d)")  # "Dec 2-8", "2.–4. Dezember"
 
 
 def _naive_default(received: datetime) -> datetime:
@@ -168,7 +233,8 @@ def parse_date(raw: str, received: datetime, *, dayfirst: bool = False, latest: 
     A date without a year is placed in the year that makes it closest to ``received``."""
     if not raw:
         return None
-    parts = [p for p in _RANGE_SPLIT.split(raw.strip()) if p.strip()]
+    raw = _DAY_RANGE.sub(lambda m: m.group(2) if latest else m.group(1), raw.strip(), count=1)
+    parts = [p for p in _RANGE_SPLIT.split(raw) if p.strip()]
     if not parts:
         return None
     part = parts[-1] if latest else parts[0]
@@ -435,10 +501,12 @@ def _price_near(cells: list[str], following: list[str], currency: str) -> Money 
         if _QTY.match(cell):
             break
         money = parse_money(cell, currency)
-        if money is not None and len(_LETTERS.findall(_MONEY_TEXT.sub("", cell))) <= 3:
+        bare = _PRICE_LABEL.sub("", _MONEY_TEXT.sub("", cell))
+        if money is not None and len(_LETTERS.findall(bare)) <= 3:
             return money
     return None
 
 
 _LETTERS = re.compile(r"[^\W\d_]")
+_PRICE_LABEL = re.compile(r"^\s*(?:unit price|item price|price|preis|stückpreis|prix|prezzo|precio)\s*:?", re.IGNORECASE)
 _MONEY_TEXT = re.compile(r"\b(?:USD|EUR|GBP|CAD|AUD|CHF|SEK|PLN|US|AU|CA)\b|[$€£¥]")

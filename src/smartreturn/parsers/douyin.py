@@ -19,7 +19,8 @@ class DouyinParser(ChinesePlatformParser):
     name: ClassVar[str] = "douyin"
     version: ClassVar[int] = 1
     fallback: ClassVar[bool] = False
-    senders: ClassVar[tuple[str, ...]] = ("@service.douyin.com", "@mail.douyin.com", "@douyin.com", "@jinritemai.com")
+    senders: ClassVar[tuple[str, ...]] = ("@service.douyin.com", "@mail.douyin.com")
+    domains: ClassVar[tuple[str, ...]] = ("douyin.com", "jinritemai.com")
     signatures: ClassVar[frozenset[str]] = frozenset({"抖音商城", "抖音电商", "抖音", "抖音小店", "抖音超市"})
     order_number: ClassVar[re.Pattern[str]] = re.compile(
         r"(?:订单(?:号|编号)?)\s*[:：]?\s*(?P<num>\d{16,20})(?!\d)"

@@ -16,6 +16,7 @@ from smartreturn.mail.message import Email
 from smartreturn.model import Direction, Event, EventKind, Item, ReturnKind, ShipmentStatus, TrackingRef
 from smartreturn.parsers.common_intl import (
     body_text,
+    classify,
     carrier_code,
     date_after,
     datetime_after,
@@ -38,7 +39,7 @@ _NEVER_LOCALS = frozenset(("newsletter", "newsletter_en", "newsletter_de", "prom
                            "members", "member", "survey", "feedback"))
 _NEGATIVE = re.compile(
     r"security code|verification|verify|sign[- ]?in|password|passwort|sicherheitscode|bestätigungscode|"
-    r"feedback|bewertung|bewerten|rate (?:your|the)|review|\bdeals?\b|% off|coupon|gutschein|rabatt|"
+    r"\bdeals?\b|% off|coupon|gutschein|rabatt|"
     r"watch(?:ed|list)|beobacht|saved search|gespeicherte suche|\bbid\b|gebot|outbid|überboten|"
     r"ending soon|endet bald|recommend|empfehl|price drop|newsletter|new message|neue nachricht|"
     r"sent (?:you )?a message|hat ihnen eine nachricht|question about|frage zu",
@@ -68,6 +69,17 @@ _RULES: tuple[tuple[EventKind, str], ...] = (
                              r"sie haben .{0,60} gekauft|vielen dank für ihren kauf|commande confirmée|ordine confermato"),
 )
 _RULE_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _RULES)
+_FWD = re.compile(r"^\s*(?:(?:fwd?|fw|wg|aw|re)\s*:\s*)+", re.IGNORECASE)
+# Opening sentences of transactional mail whose subject says nothing ("Update on your order").
+_BODY_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in (
+    (EventKind.REFUND_ISSUED, r"(?:we(?:'ve| have)?|has) (?:issued|sent) (?:you )?(?:a |your )?refund|refund (?:has been|was) issued"),
+    (EventKind.RETURN_REQUESTED, r"you(?:'ve| have) (?:started|requested|opened) a return"),
+    (EventKind.CANCELLED, r"(?:order|purchase) (?:was|has been) cancell?ed"),
+    (EventKind.OUT_FOR_DELIVERY, r"is out for delivery"),
+    (EventKind.DELIVERED, r"(?:was|has been) delivered|wurde zugestellt"),
+    (EventKind.SHIPPED, r"(?:has|have) (?:shipped|posted|dispatched)|is on its way|wurde versandt"),
+    (EventKind.ORDER_PLACED, r"your order is confirmed|thanks for your purchase|bestellung ist bestätigt"),
+))
 _STATUS = {
     EventKind.SHIPPED: ShipmentStatus.IN_TRANSIT, EventKind.OUT_FOR_DELIVERY: ShipmentStatus.OUT_FOR_DELIVERY,
     EventKind.DELIVERED: ShipmentStatus.DELIVERED, EventKind.DELIVERY_EXCEPTION: ShipmentStatus.EXCEPTION,
@@ -130,16 +142,16 @@ def _site(email: Email) -> str | None:
 
 
 def _classify(email: Email) -> EventKind | None:
-    subject = re.sub(r"^\s*(?:(?:fwd?|wg|aw|re)\s*:\s*)+", "", email.subject or "", flags=re.IGNORECASE)
+    subject = _FWD.sub("", email.subject or "")
     prefix, sep, _title = subject.partition(":")
-    candidates = [prefix, subject] if sep else [subject]
-    if _NEGATIVE.search(prefix if sep else subject):
+    if sep and not _NEGATIVE.search(prefix):
+        # "Order confirmed: <title>": the words before the colon decide, the title cannot
+        kind = classify(prefix, _RULE_RES, _NEGATIVE)
+        if kind is not None:
+            return kind
+    if sep and _NEGATIVE.search(prefix):
         return None
-    for candidate in candidates:
-        for kind, pattern in _RULE_RES:
-            if pattern.search(candidate):
-                return kind
-    return None
+    return classify(subject, _RULE_RES, _NEGATIVE, head=lambda: body_text(email)[:800], body_rules=_BODY_RES)
 
 
 def _extract(email: Email, site: str, kind: EventKind) -> list[Event]:

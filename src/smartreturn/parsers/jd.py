@@ -27,9 +27,8 @@ class JdParser(ChinesePlatformParser):
     name: ClassVar[str] = "jd"
     version: ClassVar[int] = 1
     fallback: ClassVar[bool] = False
-    senders: ClassVar[tuple[str, ...]] = (
-        "customer_service@jd.com", "@jd.com", "@mail.jd.com", "@service.jd.com", "@jd.hk",
-    )
+    senders: ClassVar[tuple[str, ...]] = ("customer_service@jd.com", "@service.jd.com", "@order.jd.com")
+    domains: ClassVar[tuple[str, ...]] = ("jd.com", "jd.hk")
     # Not 京东物流 / 京东快递: those are JD Logistics, the carrier parser's.
     signatures: ClassVar[frozenset[str]] = frozenset({"京东", "京东商城", "京东JD.COM", "京东JD", "京东国际", "京东自营"})
     order_number: ClassVar[re.Pattern[str]] = re.compile(

@@ -18,9 +18,8 @@ class PinduoduoParser(ChinesePlatformParser):
     name: ClassVar[str] = "pinduoduo"
     version: ClassVar[int] = 1
     fallback: ClassVar[bool] = False
-    senders: ClassVar[tuple[str, ...]] = (
-        "@pinduoduo.com", "@mail.pinduoduo.com", "@service.pinduoduo.com", "@yangkeduo.com", "@pddglobalhk.com",
-    )
+    senders: ClassVar[tuple[str, ...]] = ("@service.pinduoduo.com", "@mail.pinduoduo.com")
+    domains: ClassVar[tuple[str, ...]] = ("pinduoduo.com", "yangkeduo.com", "pddglobalhk.com")
     signatures: ClassVar[frozenset[str]] = frozenset({"拼多多", "拼多多商城", "拼多多平台", "多多买菜", "Pinduoduo"})
     order_number: ClassVar[re.Pattern[str]] = re.compile(r"(?<![\d-])(?P<num>\d{6}-\d{12,16})(?![\d-])")
     case_number: ClassVar[re.Pattern[str]] = re.compile(

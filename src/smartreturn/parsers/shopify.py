@@ -20,6 +20,7 @@ from smartreturn.mail.message import Email
 from smartreturn.model import Direction, Event, EventKind, Item, Money, ReturnKind, ShipmentStatus, TrackingRef
 from smartreturn.parsers.common_intl import (
     body_text,
+    classify,
     carrier_code,
     date_after,
     find_items,
@@ -43,7 +44,7 @@ _FINGERPRINT = re.compile(
 _OTHER_PLATFORMS = re.compile(r"(?:^|\.)(?:amazon|ebay|aliexpress|etsy|temu|paypal)\.[a-z.]+$")
 _NEGATIVE = re.compile(
     r"% off|\bsale\b|discount code|newsletter|new arrivals|back in stock|restock|abandoned|left (?:something|items) in your cart|"
-    r"complete your (?:purchase|order)|review|rate your|feedback|how did we do|verification code|login code|"
+    r"complete your (?:purchase|order)|verification code|login code|"
     r"sign in|password|account (?:invite|activation|confirmation)|activate your account|welcome|gift card|"
     r"rabatt|gutschein|warenkorb|bewert|anmelde|passwort|willkommen",
     re.IGNORECASE,
@@ -121,20 +122,8 @@ def _is_shopify(email: Email) -> bool:
 
 
 def _classify(email: Email) -> EventKind | None:
-    subject = re.sub(r"^\s*(?:(?:fwd?|wg|aw|re)\s*:\s*)+", "", email.subject or "", flags=re.IGNORECASE)
-    if _NEGATIVE.search(subject):
-        return None
-    for kind, pattern in _RULE_RES:
-        if pattern.search(subject):
-            return kind
     # custom subjects ("Your Allbirds order"): the template's heading decides
-    head = body_text(email)[:600]
-    if _NEGATIVE.search(head):
-        return None
-    for kind, pattern in _RULE_RES:
-        if pattern.search(head):
-            return kind
-    return None
+    return classify(email.subject, _RULE_RES, _NEGATIVE, head=lambda: body_text(email)[:600])
 
 
 def _extract(email: Email, kind: EventKind) -> list[Event]:

@@ -20,9 +20,9 @@ class TaobaoParser(ChinesePlatformParser):
     version: ClassVar[int] = 1
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = (
-        "@mail.taobao.com", "@service.taobao.com", "@notice.taobao.com", "@taobao.com",
-        "@mail.tmall.com", "@service.tmall.com", "@tmall.com",
+        "@mail.taobao.com", "@service.taobao.com", "@notice.taobao.com", "@mail.tmall.com", "@service.tmall.com",
     )
+    domains: ClassVar[tuple[str, ...]] = ("taobao.com", "tmall.com")
     signatures: ClassVar[frozenset[str]] = frozenset(
         {"淘宝", "淘宝网", "手机淘宝", "天猫", "天猫超市", "天猫国际", "天猫商城", "淘特", "Taobao", "TAOBAO"}
     )

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from smartreturn.store.tables import CaseEvent, Merchant, Message, Order, OrderItem, ReturnCase, Shipment, TrackingEvent
@@ -42,7 +42,8 @@ def list_returns(session: Session, *, platform=None, status=None, since=None, li
         query = query.where(ReturnCase.requested_at >= since)
     query = query.order_by(ReturnCase.requested_at.desc().nulls_last(), ReturnCase.id.desc()).limit(limit)
     return [{"id": f"r{c.id}", "platform": o.platform, "order_number": o.order_number, "kind": c.kind,
-             "status": c.status, "reason": c.reason_category or c.reason_text, "requested_at": _iso(c.requested_at),
+             "status": c.status, "reason": c.reason_category, "reason_text": c.reason_text,
+             "requested_at": _iso(c.requested_at),
              "expected_refund": c.expected_refund, "refunded": c.refunded_amount, "currency": c.currency}
             for c, o in session.execute(query)]
 
@@ -77,8 +78,29 @@ def list_messages(session: Session, *, platform=None, status=None, since=None, l
             for r in session.execute(query)]
 
 
+def list_pickups(session: Session, *, platform=None, status=None, since=None, limit=200) -> list[Row]:
+    """Parcels waiting at a station or locker (取件码), newest first: also notices without a tracking number."""
+    query = (select(CaseEvent, Shipment.carrier, Shipment.tracking_number, Shipment.status, Message.from_addr)
+             .outerjoin(Shipment, CaseEvent.shipment_id == Shipment.id)
+             .outerjoin(Message, CaseEvent.message_id == Message.id)
+             .where(CaseEvent.kind == "pickup_ready"))
+    if since:
+        query = query.where(CaseEvent.occurred_at >= since)
+    if platform:
+        query = query.where(Shipment.carrier == platform)
+    query = query.order_by(CaseEvent.occurred_at.desc()).limit(limit)
+    rows = []
+    for event, carrier, number, shipment_status, sender in session.execute(query):
+        if status == "waiting" and shipment_status not in (None, "pickup_ready"):
+            continue
+        rows.append({"when": _iso(event.occurred_at), "carrier": carrier, "tracking_number": number,
+                     "parcel_status": shipment_status, "detail": event.detail, "message": f"m{event.message_id}"})
+    return rows
+
+
 LISTERS: dict[str, Callable[..., list[Row]]] = {
     "orders": list_orders, "returns": list_returns, "shipments": list_shipments, "messages": list_messages,
+    "pickups": list_pickups,
 }
 
 
@@ -109,13 +131,14 @@ def case_detail(session: Session, ref: str) -> Row | None:
     timeline: list[Row] = []
     steps = session.execute(select(CaseEvent, Message.subject, Message.from_addr)
                             .outerjoin(Message, CaseEvent.message_id == Message.id)
-                            .where(CaseEvent.order_id == order.id)).all()
+                            .where(CaseEvent.order_id == order.id).order_by(CaseEvent.occurred_at, CaseEvent.id)).all()
     for step, subject, sender in steps:
         evidence = f"mail m{step.message_id} from {sender}: {subject}" if step.message_id else step.source
         timeline.append({"when": _iso(step.occurred_at), "what": step.kind, "detail": step.detail, "evidence": evidence})
     if shipments:
         events = session.scalars(select(TrackingEvent).where(
-            TrackingEvent.shipment_id.in_([s.id for s in shipments]), TrackingEvent.source != "mail")).all()
+            TrackingEvent.shipment_id.in_([s.id for s in shipments]),
+            TrackingEvent.source.not_in(("mail", "cli")))).all()  # those are already case events
         for event in events:
             timeline.append({"when": _iso(event.occurred_at), "what": f"parcel {event.status}",
                              "detail": " ".join(filter(None, [event.description, event.location])),
@@ -139,3 +162,13 @@ def case_detail(session: Session, ref: str) -> Row | None:
                       for s in shipments],
         "timeline": timeline,
     }
+
+
+def parser_health(session: Session, since: datetime) -> list[Row]:
+    """Drift alarm: mail from a known platform/carrier sender that yielded no record, per sender."""
+    query = (select(Message.from_addr, func.count(Message.id), func.max(Message.received_at), func.max(Message.subject),
+                    func.max(Message.status_reason))
+             .where(Message.status == "unmatched", Message.received_at >= since)
+             .group_by(Message.from_addr).order_by(func.count(Message.id).desc()))
+    return [{"sender": sender, "unmatched": count, "last_seen": _iso(last), "example_subject": subject,
+             "reason": reason} for sender, count, last, subject, reason in session.execute(query)]

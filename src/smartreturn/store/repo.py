@@ -194,6 +194,10 @@ def apply_events(session: Session, message: Message | None, events: list[Event],
 
 def _detail(event: Event) -> str | None:
     parts = [event.detail] if event.detail else []
+    if event.pickup_code:
+        extra = dict(event.extra)
+        where = extra.get("pickup_location")
+        parts.append(f"pickup code {event.pickup_code}" + (f" at {where}" if where else ""))
     if event.tracking:
         parts.append(", ".join(f"{t.carrier or '?'} {t.number}" for t in event.tracking))
     if event.refund_amount:

@@ -268,7 +268,7 @@ def get(code: str) -> Carrier:
     try:
         return _BY_CODE[code]
     except KeyError:
-        raise UnknownCarrier(f"unknown carrier code {code!r}") from None
+        raise UnknownCarrier(f"unknown carrier code {code!r} (known: {', '.join(_BY_CODE)})") from None
 
 
 def all_carriers() -> tuple[Carrier, ...]:
@@ -286,24 +286,27 @@ def _alias_regex(alias: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def _alias_table() -> tuple[tuple[re.Pattern[str], int, Carrier], ...]:
+def _alias_table() -> tuple[tuple[re.Pattern[str], Carrier], ...]:
     rows = []
     for carrier in _CARRIERS:
         for name in dict.fromkeys(carrier.names):  # dedupe, keep order
-            rows.append((_alias_regex(name), len(name), carrier))
+            rows.append((_alias_regex(name), carrier))
     return tuple(rows)
 
 
 def find_names(text: str) -> list[tuple[int, int, Carrier]]:
-    """Every carrier name in ``text`` as ``(start, end, carrier)``; overlaps resolved longest first."""
+    """Every carrier name in ``text`` as ``(start, end, carrier)``, left to right.
+
+    Where names overlap the longest wins ("DHL Paket" over the "DHL" inside it).
+    """
     hits: list[tuple[int, int, Carrier]] = []
-    for regex, _length, carrier in _alias_table():
+    for regex, carrier in _alias_table():
         for m in regex.finditer(text):
             hits.append((m.start(), m.end(), carrier))
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
     kept: list[tuple[int, int, Carrier]] = []
     for hit in hits:
-        if kept and hit[0] < kept[-1][1]:  # inside a longer name already kept ("DHL" in "DHL Paket")
+        if kept and hit[0] < kept[-1][1]:
             continue
         kept.append(hit)
     return kept

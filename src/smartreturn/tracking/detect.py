@@ -13,7 +13,6 @@ become ASCII), which :func:`normalise_text` returns.
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,8 +21,6 @@ from smartreturn.tracking.carriers import Carrier, NumberFormat, all_carriers, f
 from smartreturn.tracking.checkdigits import library
 
 __all__ = ["Detected", "candidates", "detect", "normalise_text", "validate"]
-
-log = logging.getLogger(__name__)
 
 MIN_CONFIDENCE = 0.5
 _BEFORE = 150          # characters before a number searched for carrier names and keywords
@@ -43,7 +40,8 @@ _LABELS = re.compile(
     r"(?P<track>tracking[\s\-]*(?:number|no\.?|id|#|code)?|track(?:ing)?(?:num|nums|number)?|trace"
     r"|sendungsnummer|sendungs-?nr|sendungsverfolgung|sendung|paketnummer|paket-?nr|trackingnummer"
     r"|tracking-?nummer|waybill|awb|consignment|parcel\s*(?:number|no|id)|shipment\s*(?:number|no|id)"
-    r"|label\s*number|运单编号|快递编号|包裹编号|运单号码|运单号|运单|快递单号|物流单号|包裹号|追踪号|跟踪号|单号)"
+    r"|label\s*number|运单编号|快递编号|包裹编号|运单号码|运单号|运单|快递单号|物流单号|包裹号|追踪号|跟踪号|单号"
+    r"|快递|快件|包裹)"
     r"|(?P<other>order|bestell\w*|auftrag\w*|订单|invoice|rechnung\w*|发票|customer|kunden\w*|account"
     r"|konto|phone|tel\b|telefon|mobile|handy|电话|手机|联系方式|reference|referenz|ref\b|iban|bic\b"
     r"|sku|asin|artikel\w*|item\s*(?:number|no)|商品编号|编号|promo|coupon|voucher|gutschein|验证码"
@@ -107,8 +105,10 @@ def detect(text: str, *, hint: str | None = None, min_confidence: float = MIN_CO
     text = normalise_text(text)
     hint_carrier = get(hint) if hint else None
     best: dict[str, Detected] = {}
-    for start, end, raw in _scan(text):
-        found = _judge(text, start, end, normalise_number(raw), hint_carrier)
+    spans = _scan(text)
+    names = find_names(text) if spans else []
+    for start, end, raw in spans:
+        found = _judge(text, start, end, normalise_number(raw), hint_carrier, names)
         if found is None or found.confidence < min_confidence:
             continue
         previous = best.get(found.number)
@@ -135,7 +135,9 @@ def _scan(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _judge(text: str, start: int, end: int, number: str, hint: Carrier | None) -> Detected | None:
+def _judge(
+    text: str, start: int, end: int, number: str, hint: Carrier | None, names: list[tuple[int, int, Carrier]]
+) -> Detected | None:
     matches = candidates(number)
     if not matches and _S10_ANY.pattern.fullmatch(number) and _S10_ANY.check and _S10_ANY.check(number):
         return Detected(number, None, _S10_ANY.confidence, start, end)
@@ -145,7 +147,7 @@ def _judge(text: str, start: int, end: int, number: str, hint: Carrier | None) -
         return None
 
     label_kind, label_immediate = _label(text, start)
-    named = _named(text, start, end, hint)
+    named = _named(names, start, end, hint)
     keyword = label_kind == "track" or _has_track_keyword(text, start, end)
 
     free = [(c, f) for c, f in matches if not f.needs_context]
@@ -159,7 +161,10 @@ def _judge(text: str, start: int, end: int, number: str, hint: Carrier | None) -
     # Only ambiguous formats: a carrier must be named nearby, and no order/phone label may be closer.
     if label_kind == "other" or (number.isdigit() and _DATE_LIKE.fullmatch(number)):
         return None
-    near = [(c, f) for c, f in matches if c.code in named]
+    if text[start - 1:start] in ("=", "/") and label_kind != "track":
+        return None  # an id in a link ("?id=993311884477") unless the link itself says tracking
+    # A format without a check digit also needs a tracking keyword: the name alone is not enough.
+    near = [(c, f) for c, f in matches if c.code in named and (f.check is not None or keyword)]
     if not near:
         return None
     carrier, fmt = min(near, key=lambda cf: named[cf[0].code])
@@ -189,9 +194,8 @@ def _has_track_keyword(text: str, start: int, end: int) -> bool:
     return any(m.group("track") for m in _LABELS.finditer(window))
 
 
-def _named(text: str, start: int, end: int, hint: Carrier | None) -> dict[str, int]:
+def _named(names: list[tuple[int, int, Carrier]], start: int, end: int, hint: Carrier | None) -> dict[str, int]:
     """Carrier codes named near the number -> distance in characters (family members included)."""
-    lo = max(0, start - _BEFORE)
     distances: dict[str, int] = {}
 
     def note(code: str, distance: int) -> None:
@@ -201,12 +205,14 @@ def _named(text: str, start: int, end: int, hint: Carrier | None) -> dict[str, i
             if d < distances.get(c, 1 << 30):
                 distances[c] = d
 
-    for s, e, carrier in find_names(text[lo:end + _AFTER]):
-        s, e = s + lo, e + lo
-        if s >= start and e <= end:  # a name inside the number itself
-            continue
-        # a name after the number counts a little farther than one before it ("中通快递 运单号 …")
-        note(carrier.code, start - e if e <= start else s - end + 10)
+    for s, e, carrier in names:
+        if e <= start:
+            if start - e <= _BEFORE:
+                note(carrier.code, start - e)
+        elif s >= end:
+            if s - end <= _AFTER:
+                # a name after the number counts a little farther than one before it ("中通快递 运单号 …")
+                note(carrier.code, s - end + 10)
     if hint is not None:
         note(hint.code, 10_000)
     return distances

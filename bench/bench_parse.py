@@ -1,0 +1,63 @@
+"""Benchmark: parse the whole fixture corpus 20 times (decode + forward unwrap + all parsers).
+
+Floor, measured in the same run on the same mails: the stdlib alone (`email.message_from_bytes` with
+the default policy, then the decoded text of the preferred body part), nothing else.
+
+    .venv/bin/python bench/bench_parse.py [--rounds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import email.policy
+import time
+from pathlib import Path
+
+from smartreturn.mail.decode import parse_email
+from smartreturn.parsers.registry import extract, load_parsers
+
+ROOT = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def stdlib_floor(raws: list[bytes]) -> None:
+    for raw in raws:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        body = message.get_body(preferencelist=("plain", "html"))
+        if body is not None:
+            try:
+                body.get_content()
+            except (LookupError, ValueError):
+                pass
+
+
+def full(raws: list[bytes]) -> int:
+    records = 0
+    for raw in raws:
+        records += len(extract(parse_email(raw)).events)
+    return records
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    raws = [p.read_bytes() for p in sorted(ROOT.rglob("*.eml"))]
+    load_parsers()
+    full(raws[:5])  # warm-up: imports, regex compilation
+    t0 = time.perf_counter()
+    for _ in range(args.rounds):
+        stdlib_floor(raws)
+    floor = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for _ in range(args.rounds):
+        records = full(raws)
+    elapsed = time.perf_counter() - t0
+    n = len(raws) * args.rounds
+    print(f"{len(raws)} fixture mails x {args.rounds} rounds, {len(load_parsers())} parsers, {records} records per round")
+    print(f"smartreturn parse: {n / elapsed:,.0f} mails/s ({elapsed:.2f} s); "
+          f"stdlib-only floor: {n / floor:,.0f} mails/s ({floor:.2f} s); ratio {elapsed / floor:.1f}x the floor's time")
+
+
+if __name__ == "__main__":
+    main()
