@@ -86,7 +86,7 @@ def main() -> None:
                     if session.scalar(select(func.count(Message.id))) >= n:
                         break
                 time.sleep(0.002)
-            daemon_ms.append((time.monotonic() - sent) * 1000); print(n, int(daemon_ms[-1]))
+            daemon_ms.append((time.monotonic() - sent) * 1000)
             while n not in raw.seen:
                 time.sleep(0.002)
             raw_ms.append((raw.seen[n] - sent) * 1000)

@@ -71,3 +71,36 @@ def test_dispute_opened_with_users_reason() -> None:
 def test_non_transactional_mail_from_the_notice_sender_is_not_identified(subject: str) -> None:
     email = mail("transaction@notice.aliexpress.com", subject, "Order number: 8181234567890123\n")
     assert run(email) == (None, [])
+
+
+@pytest.mark.parametrize(("subject", "kind", "detail"), [
+    ("Order 8181234567890123: order shipped", EventKind.SHIPPED, None),
+    ("Order 8181234567890123: cleared customs", EventKind.SHIPPED, "Cleared customs"),
+    ("Order 8181234567890123: in your country", EventKind.SHIPPED, "In your country"),
+    ("Order 8181234567890123: at delivery center", EventKind.SHIPPED, "At delivery center"),
+    ("Order 8181234567890123: out for delivery", EventKind.OUT_FOR_DELIVERY, "Out for delivery"),
+    ("Order 8181234567890123: delivered", EventKind.DELIVERED, None),
+    ("Order 8181234567890123 is closed", EventKind.CANCELLED, None),
+])
+def test_the_order_stage_subjects(subject: str, kind: EventKind, detail: str | None) -> None:
+    _, [event] = run(mail("transaction@notice.aliexpress.com", subject,
+                          "Order number: 8181234567890123\nTracking number: LP00692741083355\n"))
+    assert event.kind is kind
+    assert event.order_number == "8181234567890123"
+    if kind is not EventKind.CANCELLED:
+        assert event.detail == detail
+
+
+@pytest.mark.parametrize("subject", [
+    "Order 8181234567890123: awaiting confirmation", "Order 8181234567890123: how did it go?",
+    "Order 8181234567890123: delayed delivery coupon",
+])
+def test_confirmation_feedback_and_coupon_mail_is_not_identified(subject: str) -> None:
+    assert run(mail("transaction@notice.aliexpress.com", subject, "Order number: 8181234567890123\n")) == (None, [])
+
+
+def test_delivery_update_that_says_delayed_is_an_exception() -> None:
+    _, [event] = run(mail("transaction@notice.aliexpress.com", "Order 8181234567890123: delivery update",
+                          "Your package is delayed. New estimated delivery: 15/12/2026\n"))
+    assert event.kind is EventKind.DELIVERY_EXCEPTION
+    assert event.expected_delivery == date(2026, 12, 15)

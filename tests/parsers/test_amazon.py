@@ -185,3 +185,53 @@ def test_delivered_subject_that_also_asks_for_a_rating_is_still_a_delivery() -> 
                           "Your package was delivered.\n"))
     assert event.kind is EventKind.DELIVERED
     assert event.order_number == "112-1234567-1234567"
+
+
+@pytest.mark.parametrize(("subject", "kind"), [
+    ('Your return request for "Carhartt T-Shirt" has been received', EventKind.RETURN_REQUESTED),
+    ("We've received your return", EventKind.RETURN_RECEIVED),
+    ("Wir haben Ihre Rücksendung erhalten", EventKind.RETURN_RECEIVED),
+    ("Your return drop-off is confirmed", EventKind.RETURN_SHIPPED),
+    ("Your Amazon.com order #112-1234567-1234567 has been canceled", EventKind.CANCELLED),
+    ("Ihre Bestellung bei Amazon.de", EventKind.ORDER_PLACED),
+])
+def test_return_and_order_subjects(subject: str, kind: EventKind) -> None:
+    _, found = run(mail("return@amazon.com", subject, "Order # 112-1234567-1234567\n"))
+    assert found and found[0].kind is kind
+
+
+def test_replacement_shipped_is_an_exchange() -> None:
+    _, [event] = run(mail("shipment-tracking@amazon.com", 'Your replacement for "Kindle Paperwhite" has shipped',
+                          "Order # 112-9999999-1111111\nShipped with UPS\nTracking ID: 1Z999AA10123456784\n"))
+    assert event.kind is EventKind.EXCHANGE_SHIPPED
+    assert event.return_kind is ReturnKind.EXCHANGE
+    assert [(t.number, t.carrier) for t in event.tracking] == [("1Z999AA10123456784", "ups")]
+
+
+def test_amazon_de_hermes_or_dpd_numbers_are_not_taken_for_dhl() -> None:
+    _, [event] = run(mail("versandbestaetigung@amazon.de", "Versandt: „Buch“",
+                          "Bestellnr. 028-1234567-1234567\nSendungsnummer: 01234567890123\n"))
+    assert [t.carrier for t in event.tracking] != ["dhl"]
+    _, [dhl] = run(mail("versandbestaetigung@amazon.de", "Versandt: „Buch“",
+                        "Bestellnr. 028-1234567-1234567\nSendungsnummer: 00340434161094015902\n"))
+    assert [t.carrier for t in dhl.tracking] == ["dhl_paket"]
+
+
+def test_one_confirmation_for_two_orders_gives_two_orders_with_their_own_items() -> None:
+    text = ("Thanks for your order, Alex!\n"
+            "Order # 112-1111111-1111111\nArriving Friday, November 27\n"
+            "Anker Charger\nQuantity: 1\n$25.99\nOrder Total: $27.80\n"
+            "Order # 112-2222222-2222222\nArriving Tuesday, December 1\n"
+            "Sold by: GadgetWorld\nUSB Cable 2-Pack\nQuantity: 2\n$9.99\nOrder Total: $21.37\n")
+    _, found = run(mail("auto-confirm@amazon.com", 'Ordered: "Anker Charger" and 1 more item', text))
+    assert [(e.order_number, e.total, [i.name for i in e.items], e.expected_delivery) for e in found] == [
+        ("112-1111111-1111111", Money(Decimal("27.80"), "USD"), ["Anker Charger"], date(2026, 11, 27)),
+        ("112-2222222-2222222", Money(Decimal("21.37"), "USD"), ["USB Cable 2-Pack"], date(2026, 12, 1)),
+    ]
+
+
+def test_the_return_window_on_a_delivery_mail_is_kept() -> None:
+    _, [event] = run(mail("shipment-tracking@amazon.com", 'Delivered: "Instant Pot Duo"',
+                          "Your package was delivered.\nOrder # 112-1234567-1234567\n"
+                          "Return or replace items: Eligible through January 30, 2027\n"))
+    assert dict(event.extra)["return_by"] == "2027-01-30"

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from smartreturn.mail.message import Email
 from smartreturn.model import Money
 from smartreturn.parsers.common_intl import find_tracking, guess_carrier, parse_date, parse_money
 
@@ -71,3 +72,32 @@ def test_phone_numbers_and_prices_after_other_labels_are_not_tracking_numbers() 
 ])
 def test_guess_carrier(number: str, hint: str | None, carrier: str) -> None:
     assert guess_carrier(number, hint) == carrier
+
+
+def test_tracking_from_links_reads_carrier_links_only() -> None:
+    from smartreturn.parsers.common_intl import tracking_from_links
+
+    html = ('<a href="https://www.ups.com/track?loc=en_US&amp;tracknum=1Z9R5W900342170195">Track</a>'
+            '<a href="https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode=00340434161094042557">DHL</a>'
+            '<a href="https://shop.example.com/account?id=12345678">Account</a>'
+            '<a href="https://www.ups.com/track?tracknum=1Z9R5W900342170195">again</a>')
+    assert tracking_from_links(html) == [("1Z9R5W900342170195", "ups"), ("00340434161094042557", "dhl_paket")]
+    assert tracking_from_links(None) == []
+
+
+@pytest.mark.parametrize(("note", "reason"), [
+    ("reason: too small", "too small"),
+    ("Return reason - arrived scratched.\nthanks", "arrived scratched"),
+    ("Grund: Farbe gefällt nicht", "Farbe gefällt nicht"),
+    ("returning this because the zip broke after a day", "the zip broke after a day"),
+    ("Geht zurück, weil es zu klein ist.", "es zu klein ist"),
+    ("退货原因：尺码偏小", "尺码偏小"),
+    ("fyi, for the records", None),
+    (None, None),
+])
+def test_note_reason(note: str | None, reason: str | None) -> None:
+    from smartreturn.parsers.common_intl import note_reason
+
+    email = Email(message_id="<n@x>", from_addr="return@amazon.com", from_name="", subject="s",
+                  received=RECEIVED, text="", html=None, raw=b"", user_note=note)
+    assert note_reason(email) == reason

@@ -77,3 +77,30 @@ def test_footer_slogan_does_not_decide_the_status() -> None:
     (event,) = DhlParser().extract(email)
     assert event.shipment_status is ShipmentStatus.IN_TRANSIT
     assert event.tracking == (TrackingRef("3864712095", "dhl", Direction.OUTBOUND),)
+
+
+def test_kommt_morgen_is_in_transit_until_tomorrow() -> None:
+    number = "00" + cd.mod10_31("34043416109404255")
+    email = mail("DHL Paket <noreply@dhl.de>", "Ihr Paket kommt morgen",
+                 f"Ihre Sendung von Thalia kommt morgen.\nSendungsnummer: {number}",
+                 date="Wed, 25 Nov 2026 18:00:00 +0100")
+    (event,) = DhlParser().extract(email)
+    assert event.shipment_status is ShipmentStatus.IN_TRANSIT
+    assert event.expected_delivery == date(2026, 11, 26)
+    assert event.merchant == "Thalia"
+
+
+def test_voraussichtliche_zustellung_with_german_date() -> None:
+    number = "00" + cd.mod10_31("34043416109404255")
+    email = mail("DHL Paket <noreply@dhl.de>", "Ihre DHL Sendung ist unterwegs",
+                 f"Voraussichtliche Zustellung: Freitag, 27. November\nSendungsnummer: {number}")
+    (event,) = DhlParser().extract(email)
+    assert event.expected_delivery == date(2026, 11, 27)
+
+
+def test_handed_to_the_neighbour_is_delivered() -> None:
+    number = "00" + cd.mod10_31("34043416109404255")
+    email = mail("DHL Paket <noreply@dhl.de>", "Neuigkeiten zu Ihrer Sendung",
+                 f"Ihre Sendung wurde an Ihren Nachbarn übergeben.\nSendungsnummer: {number}")
+    (event,) = DhlParser().extract(email)
+    assert event.kind is EventKind.DELIVERED

@@ -96,3 +96,38 @@ def test_cancellation_and_return_approval_variants() -> None:
 def test_account_promo_and_message_mail_from_ebay_is_not_identified(subject: str) -> None:
     email = mail("ebay@ebay.com", subject, "Order number: 12-34567-89012\nYour item has shipped.\n")
     assert run(email) == (None, [])
+
+
+def test_forwarded_german_return_takes_the_users_note_as_reason() -> None:
+    [event] = events("ebay/forwarded_apple_mail_return_de.eml")
+    assert event.kind is EventKind.RETURN_REQUESTED
+    assert event.return_reason == "Farbe gefällt nicht, Ohrpolster drücken"  # the note, not the mail's own reason
+    assert event.return_case_number == "5298817735"
+    assert event.order_number == "09-13911-27465"
+    assert event.refund_amount == Money(Decimal("279.00"), "EUR")
+    assert event.occurred_at == datetime(2026, 12, 3, 20, 31, 7, tzinfo=timezone(timedelta(hours=1)))
+
+
+def test_one_checkout_with_two_sellers_gives_two_orders() -> None:
+    text = ("Your order is confirmed\n"
+            "Order number: 11-11111-11111\nUSB-C Hub 7-in-1\nItem ID: 123456789012\nQuantity: 1\nPrice: $29.99\n"
+            "Seller: hubstore\nOrder total: $32.09\n"
+            "Order number: 22-22222-22222\nLeather Watch Strap 20mm\nItem ID: 210987654321\nQuantity: 2\n"
+            "Price: $12.50\nSeller: strapking\nOrder total: $26.75\n")
+    _, found = run(mail("ebay@ebay.com", "Order confirmed: USB-C Hub 7-in-1 and 1 more", text))
+    assert [(e.order_number, e.merchant, e.total, [(i.sku, i.quantity) for i in e.items]) for e in found] == [
+        ("11-11111-11111", "hubstore", Money(Decimal("32.09"), "USD"), [("123456789012", 1)]),
+        ("22-22222-22222", "strapking", Money(Decimal("26.75"), "USD"), [("210987654321", 2)]),
+    ]
+
+
+def test_uk_text_confirmation_with_item_name_lines() -> None:
+    text = ("Confirmation of your order\nSeller: vintage_vinyl_uk\n"
+            "Item name    Pink Floyd - The Wall 2LP 1979 UK first press\nPrice: £45.00\nP&P price: £4.50\n"
+            "Quantity: 1\nItem total: £49.50\n-------------\nOrder number: 14-11122-33344\n")
+    _, [event] = run(mail("eBay <ebay@ebay.co.uk>", "Confirmation of your order", text))
+    assert event.kind is EventKind.ORDER_PLACED
+    assert [(i.name, i.quantity, i.price) for i in event.items] == [
+        ("Pink Floyd - The Wall 2LP 1979 UK first press", 1, Money(Decimal("45.00"), "GBP"))]
+    assert event.merchant == "vintage_vinyl_uk"
+    assert event.order_number == "14-11122-33344"

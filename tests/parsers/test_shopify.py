@@ -97,3 +97,12 @@ def test_refund_notification_without_return_is_refund_only() -> None:
     assert event.kind is EventKind.REFUND_ISSUED
     assert event.refund_amount == Money(Decimal("36.00"), "USD")
     assert event.return_kind is ReturnKind.REFUND_ONLY
+
+
+def test_tracking_number_only_in_the_track_button_link() -> None:
+    html = (f'<table><tr><td class="shop-name__cell"><h1 class="shop-name__text">Northwind</h1></td></tr>'
+            f'<tr><td><h2>Your order is on the way</h2><p>Order #1047</p>'
+            f'<a href="https://www.ups.com/track?loc=en_US&amp;tracknum=1Z9R5W900342170195">Track your shipment</a>'
+            f' <a href="{STATUS_LINK}">View your order</a></td></tr></table>')
+    _, [event] = run(mail("Northwind <help@northwind.example>", "A shipment from order #1047 is on the way", html=html))
+    assert [(t.number, t.carrier) for t in event.tracking] == [("1Z9R5W900342170195", "ups")]

@@ -43,3 +43,22 @@ def test_available_for_pickup() -> None:
                  "Your item is available for pickup at the BROOKLYN post office.", date="Wed, 25 Nov 2026 09:00:00 -0500")
     (event,) = UspsParser().extract(email)
     assert event.kind is EventKind.PICKUP_READY
+
+
+def test_digest_sections_give_each_package_its_own_status() -> None:
+    today, soon = "9405511899223977125809", "9400111899223859241877"
+    html = (
+        "<table><tr><td>Informed Delivery Daily Digest</td></tr>"
+        "<tr><td><b>Arriving Today</b></td></tr>"
+        f"<tr><td>From:</td><td>WAYFAIR</td><td>Tracking Number:</td><td>{today}</td></tr>"
+        "<tr><td><b>Arriving Soon</b></td></tr>"
+        f"<tr><td>From:</td><td>CHEWY INC</td><td>Tracking Number:</td><td>{soon}</td></tr></table>"
+    )
+    email = mail("USPS Informed Delivery <USPSInformeddelivery@email.informeddelivery.usps.com>",
+                 "Your Daily Digest for Wed, 11/25 is ready to view", html=html)
+    events = UspsParser().extract(email)
+    assert [(e.tracking[0].number, e.shipment_status, e.merchant) for e in events] == [
+        (today, ShipmentStatus.OUT_FOR_DELIVERY, "WAYFAIR"),
+        (soon, ShipmentStatus.IN_TRANSIT, "CHEWY INC"),
+    ]
+    assert events[0].expected_delivery == date(2026, 11, 25)

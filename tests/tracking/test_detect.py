@@ -179,3 +179,9 @@ def test_positions_point_into_the_text() -> None:
     text = f"xx {UPS} yy"
     found = detect(text)[0]
     assert text[found.start:found.end] == UPS
+
+
+def test_s10_of_a_post_outside_the_registry_has_no_carrier() -> None:
+    swiss = cd.s10("RR", "47110815", "CH")
+    assert _found(f"Sendungsnummer {swiss}") == [(swiss, None)]
+    assert detect(f"Sendungsnummer {cd.wrong_digit(swiss, 5)}") == []

@@ -6,7 +6,6 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
 
 from smartreturn.config import Settings
 from smartreturn.model import ShipmentStatus as S

@@ -176,7 +176,7 @@ def show(
     """The timeline of an order or return case, with the mail each step came from."""
     db = database_of(ctx)
     with db.session() as session:
-        detail = queries.case_detail(session, ref)
+        detail = queries.case_detail(session, ref, now=datetime.now(timezone.utc), tz=settings_of(ctx).general.tz)
     if detail is None:
         err_console.print(f"nothing found for {ref!r}")
         raise typer.Exit(1)
@@ -194,8 +194,9 @@ def show(
                       f"{case['reason_text'] or ''}  refunded {case['refunded_amount'] or 0} of {case['expected_refund'] or '?'} "
                       f"{case['currency'] or ''}", highlight=False, markup=False)
     for shipment in detail["shipments"]:
+        predicted = f"  expected {shipment['prediction']['text']}" if shipment["prediction"] else ""
         console.print(f"  parcel {shipment['carrier']} {shipment['tracking_number']} ({shipment['direction']}) "
-                      f"{shipment['status']}", highlight=False, markup=False)
+                      f"{shipment['status']}{predicted}", highlight=False, markup=False)
     table = Table("when", "what", "detail", "evidence", title="timeline")
     for step in detail["timeline"]:
         table.add_row(step["when"], step["what"], step["detail"] or "", step["evidence"] or "")

@@ -8,6 +8,7 @@ boundary. Bodies are always fetched with ``BODY.PEEK[]`` (never marks mail seen)
 from __future__ import annotations
 
 import imaplib
+import itertools
 import logging
 import socket
 import ssl
@@ -26,7 +27,7 @@ from smartreturn.errors import MailError
 
 log = logging.getLogger(__name__)
 
-IDLE_MAX = 25 * 60.0   # re-issue IDLE well before the 29-minute server limit (RFC 2177)
+IDLE_SLICES = (2.0, 4.0, 8.0, 16.0, 30.0, 60.0)  # IDLE lengths after a sync; then 60 s each (limit: 29 min)
 IDLE_TICK = 1.0        # how often IDLE looks at the stop flag
 TIMEOUT = 60.0         # socket timeout for every command
 
@@ -262,27 +263,41 @@ class ImapConnection:
     # --- waiting for mail ---------------------------------------------------------------------
 
     def wait_for_mail(self, timeout: float, stop: threading.Event, tick: Callable[[], None] | None = None) -> bool:
-        """IDLE until the server reports new mail, timeout passes or stop is set. True if new mail."""
-        client = self._client()
+        """IDLE until the server reports new mail, ``timeout`` passes or stop is set. True if new mail.
+
+        IDLE is re-issued in slices of 2, 4, 8 ... up to 60 s (far below the 29-minute limit). Ending a
+        slice makes the server report anything its IDLE notification missed: Dovecot misses a mail
+        delivered in the instant between its pre-IDLE sync and setting up its watch (seen in tests),
+        and would only report it minutes later.
+        """
         if self._announced_new_mail():
             return True  # mail arrived while we were busy: its EXISTS came with another command
-        deadline = time.monotonic() + min(timeout, IDLE_MAX)
+        deadline = time.monotonic() + timeout
+        for length in itertools.chain(IDLE_SLICES, itertools.repeat(IDLE_SLICES[-1])):
+            left = deadline - time.monotonic()
+            if stop.is_set() or left <= 0:
+                return False
+            if self._idle_slice(min(length, left), stop, tick):
+                return True
+        return False  # unreachable: the slices repeat forever
+
+    def _idle_slice(self, seconds: float, stop: threading.Event, tick: Callable[[], None] | None) -> bool:
+        client = self._client()
+        deadline = time.monotonic() + seconds
         with wrap_errors(f"IDLE in {self.folder!r} on {self.label}"):
             client.idle()
+            responses: list = []
             try:
-                while not stop.is_set():
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        return False
+                while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
                     responses = client.idle_check(timeout=min(IDLE_TICK, left))
                     if tick is not None:
                         tick()
-                    if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
+                    if _new_mail(responses):
                         return True
-                return False
             finally:
                 if not _socket_closed(client):
-                    client.idle_done()
+                    _text, responses = client.idle_done()
+            return _new_mail(responses)
 
     def _announced_new_mail(self) -> bool:
         """Pop EXISTS/RECENT responses that arrived with earlier commands (imaplib keeps them).
@@ -298,6 +313,10 @@ class ImapConnection:
     def noop(self) -> None:
         with wrap_errors(f"NOOP on {self.label}"):
             self._client().noop()
+
+
+def _new_mail(responses: list) -> bool:
+    return any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
 
 
 def _socket_closed(client: IMAPClient) -> bool:

@@ -27,6 +27,7 @@ from smartreturn.parsers.common_intl import (
     label_value,
     note_reason,
     parse_money,
+    tracking_from_links,
 )
 
 log = logging.getLogger(__name__)
@@ -37,25 +38,35 @@ _NEVER_LOCALS = frozenset(("newsletter", "promotion", "promotions", "marketing",
 _NEGATIVE = re.compile(
     r"coupon|deals?\b|% off|sale\b|flash|super ?deals|gift|newsletter|price drop|wish ?list|recommend|"
     r"verification|verify|security code|sign[- ]?in|login|password|"
-    r"gutschein|rabatt|angebot|confirm (?:receipt|delivery)|empfang bestätigen",
+    r"gutschein|rabatt|angebot|confirm (?:receipt|delivery)|empfang bestätigen|awaiting payment|pay now|"
+    r"complete (?:your )?payment|unpaid|zahlung ausstehend|jetzt bezahlen|awaiting (?:your )?confirmation",
     re.IGNORECASE,
 )
-_RULES: tuple[tuple[EventKind, str], ...] = (
+_UPDATE = "delivery_update"
+# Real subjects read "Order 8181234567890123: order shipped", ": package in transit", ": cleared customs",
+# ": in your country", ": at delivery center", ": out for delivery", ": delivered", ": is closed" ...
+_RULES: tuple[tuple[EventKind | str, str], ...] = (
     (EventKind.REFUND_ISSUED, r"refund (?:has been |was |is )?(?:processed|issued|successful|completed|sent|on its way)|"
                               r"refunded|(?:your|a) refund|refund for order|rückerstattung|erstattung"),
     (EventKind.RETURN_REQUESTED, r"dispute|refund request|return request|return (?:opened|started)|streitfall|"
                                  r"rücksendung|rückgabe|\breturn\b"),
     (EventKind.CANCELLED, r"cancel+ed|closed|storniert|geschlossen|annulée"),
-    (EventKind.PICKUP_READY, r"ready for (?:pickup|pick-up|collection)|awaiting (?:pickup|collection)|pick ?up your|abholbereit|abholung"),
+    (EventKind.PICKUP_READY, r"ready for (?:pickup|pick-up|collection)|awaiting (?:pickup|collection)|pick ?up your|"
+                             r"abholbereit|abholung"),
     (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|arriving today"),
     (EventKind.DELIVERED, r"\bdelivered\b|has arrived|zugestellt|geliefert|livrée?"),
-    (EventKind.SHIPPED, r"shipped|has been sent|on (?:its|the) way|dispatched|in transit|versandt|verschickt|unterwegs|expédiée?"),
+    (_UPDATE, r"delivery update|lieferupdate"),
+    (EventKind.SHIPPED, r"shipped|has been sent|on (?:its|the) way|dispatched|in transit|awaiting delivery|"
+                        r"cleared customs|in your country|at (?:the )?delivery cent(?:er|re)|arrived at|"
+                        r"versandt|versendet|verschickt|unterwegs|zoll|expédiée?"),
     (EventKind.ORDER_PLACED, r"payment (?:was )?(?:successful|confirmed|received)|order (?:has been )?(?:placed|confirmed|received)|"
-                             r"order confirmation|thank(?:s| you) for your (?:order|purchase)|zahlung (?:erfolgreich|bestätigt)|"
-                             r"bestellung (?:aufgegeben|bestätigt)|bestellbestätigung"),
+                             r"ready to ship|order confirmation|thank(?:s| you) for your (?:order|purchase)|"
+                             r"zahlung (?:erfolgreich|bestätigt)|bestellung (?:aufgegeben|bestätigt)|bestellbestätigung"),
 )
+_LATE = re.compile(r"delay|late|verspät|verzöger", re.IGNORECASE)
 _RULE_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _RULES)
 _STATUS = {
+    EventKind.DELIVERY_EXCEPTION: ShipmentStatus.EXCEPTION,
     EventKind.SHIPPED: ShipmentStatus.IN_TRANSIT, EventKind.OUT_FOR_DELIVERY: ShipmentStatus.OUT_FOR_DELIVERY,
     EventKind.DELIVERED: ShipmentStatus.DELIVERED, EventKind.PICKUP_READY: ShipmentStatus.PICKUP_READY,
 }
@@ -75,6 +86,9 @@ _REASON = re.compile(
     r"^(?:(?:dispute|refund|return) reason|reason for (?:the )?(?:dispute|refund|return)|reason|grund)\s*[:：]?[ \t]*\n?[ \t]*(.+)$",
     re.IGNORECASE | re.MULTILINE,
 )
+# "Order 8181234567890123: cleared customs" -> "Cleared customs" (the stage a tracking page would show)
+_STAGE = re.compile(r"order\s+\d{15,19}\s*:\s*((?:package in transit|cleared customs|in your country|"
+                    r"at (?:the )?delivery cent(?:er|re)|delivery update|out for delivery)[^\n]{0,40})", re.IGNORECASE)
 _PICKUP = r"pick-?up code|collection code|abholcode|取件码"
 
 
@@ -82,8 +96,7 @@ class AliExpressParser:
     name: ClassVar[str] = "aliexpress"
     version: ClassVar[int] = 1
     fallback: ClassVar[bool] = False
-    senders: ClassVar[tuple[str, ...]] = ("transaction@notice.aliexpress.com", "@notice.aliexpress.com",
-                                          "service@notice.aliexpress.com")
+    senders: ClassVar[tuple[str, ...]] = ("transaction@notice.aliexpress.com",)
 
     def identify(self, email: Email) -> bool:
         try:
@@ -105,7 +118,10 @@ def _is_aliexpress(email: Email) -> bool:
 
 
 def _classify(email: Email) -> EventKind | None:
-    return classify(email.subject, _RULE_RES, _NEGATIVE, head=lambda: body_text(email)[:500])
+    kind = classify(email.subject, _RULE_RES, _NEGATIVE, head=lambda: body_text(email)[:500])
+    if kind == _UPDATE:
+        return EventKind.DELIVERY_EXCEPTION if _LATE.search(body_text(email)[:2000]) else EventKind.SHIPPED
+    return kind
 
 
 def _extract(email: Email, kind: EventKind) -> list[Event]:
@@ -120,17 +136,19 @@ def _extract(email: Email, kind: EventKind) -> list[Event]:
                  occurred_at=email.received, items=find_items(text, default))
     if kind == EventKind.ORDER_PLACED:
         return [replace(base, total=find_money(text, _TOTAL_LABELS, default, window=40),
-                        expected_delivery=date_after(text, _DELIVERY_LABELS, email.received))]
+                        expected_delivery=date_after(text, _DELIVERY_LABELS, email.received, dayfirst=True))]
     if kind in _STATUS:
         hint = label_value(text, _CARRIER_LABELS, r"[^\n\t]{2,50}")
-        refs = tuple(TrackingRef(n, guess_carrier(n, hint), Direction.OUTBOUND) for n in find_tracking(text))
-        when = datetime_after(text, _DELIVERED_AT, email.received) if kind == EventKind.DELIVERED else None
+        refs = tuple(TrackingRef(n, guess_carrier(n, hint), Direction.OUTBOUND) for n in find_tracking(text)) or tuple(
+            TrackingRef(n, c, Direction.OUTBOUND) for n, c in tracking_from_links(email.html))
+        when = datetime_after(text, _DELIVERED_AT, email.received, dayfirst=True) if kind == EventKind.DELIVERED else None
+        stage = _STAGE.search(email.subject or "")
         event = replace(
             base, shipment_status=_STATUS[kind], tracking=refs, occurred_at=when or email.received,
-            expected_delivery=None if kind == EventKind.DELIVERED else date_after(text, _DELIVERY_LABELS, email.received),
+            expected_delivery=None if kind == EventKind.DELIVERED else date_after(text, _DELIVERY_LABELS, email.received, dayfirst=True),
             pickup_code=label_value(text, _PICKUP, r"[A-Z0-9-]{4,12}") if kind == EventKind.PICKUP_READY else None,
             detail=label_value(text, r"pick-?up (?:point|location|station)|abholstation|packstation", r"[^\n\t]{3,80}")
-            if kind == EventKind.PICKUP_READY else None,
+            if kind == EventKind.PICKUP_READY else (stage.group(1).strip().capitalize() if stage else None),
         )
         if len(refs) > 1:
             return [replace(event, tracking=(ref,), items=base.items if i == 0 else ()) for i, ref in enumerate(refs)]

@@ -30,14 +30,16 @@ from smartreturn.parsers.common_intl import (
     SOFT_NEGATIVE,
     body_text,
     carrier_code,
-    find_money,
-    find_tracking,
-    guess_carrier,
     date_after,
     datetime_after,
     find_items,
+    find_money,
+    find_tracking,
+    guess_carrier,
     label_value,
     note_reason,
+    split_by_key,
+    tracking_from_links,
 )
 
 log = logging.getLogger(__name__)
@@ -49,9 +51,11 @@ _MARKETS: dict[str, str] = {  # domain -> currency
     "amazon.com.br": "BRL", "amazon.co.jp": "JPY", "amazon.in": "INR", "amazon.sg": "SGD", "amazon.ae": "AED",
     "amazon.sa": "SAR", "amazon.com.tr": "TRY",
 }
+# Transactional senders for the drift alarm. identify() accepts any Amazon sender except _NEVER_LOCALS;
+# no-reply@ is left out here because it also sends sign-in and account notices.
 _LOCALS = ("auto-confirm", "shipment-tracking", "order-update", "return", "returns", "rueckgabe",
-           "retours", "payments-messages", "cs-reply", "no-reply", "conferma-ordine", "bestellbestaetigung",
-           "versandbestaetigung", "confirmar-envio", "confirmation-commande", "digital-no-reply")
+           "retours", "payments-messages", "conferma-ordine", "conferma-spedizione", "bestellbestaetigung",
+           "versandbestaetigung", "confirmar-envio", "confirmation-commande", "thehub")
 # Senders that only send marketing, reviews or account mail.
 _NEVER_LOCALS = frozenset(("store-news", "deals", "vfe-campaign-response", "customer-reviews-messages",
                            "account-update", "marketplace-messages", "newsletter", "recommendations",
@@ -63,7 +67,8 @@ _NEGATIVE = re.compile(
     r"verification code|sign-?in|password|one-time|\botp\b|security alert|unusual activity|delivery code|"
     r"anmelde|passwort|bestätigungscode|sicherheitscode|einmalpasswort|deals?\b|% off|prime day|black friday|"
     r"cyber monday|recommend|empfehl|angebot|newsletter|wish ?list|wunschzettel|wunschliste|price drop|"
-    r"preissenkung|subscribe|abonn|survey|umfrage|gift guide",
+    r"preissenkung|subscribe|abonn|survey|umfrage|gift guide|"
+    r"return (?:request )?(?:has been |was )?(?:cancell?ed|closed)|rücksendung (?:wurde )?storniert",
     re.IGNORECASE,
 )
 _EARLY = "arriving_early"
@@ -71,8 +76,8 @@ _UPDATE = "delivery_update"
 # Order matters: the first rule that matches the (quote-free) subject wins.
 _SUBJECT_RULES: tuple[tuple[str, str], ...] = (
     (EventKind.REFUND_ISSUED, r"refund|erstattung|remboursement|rimborso|reembolso|zwrot"),
-    (EventKind.RETURN_RECEIVED, r"(?:received|erhalten|eingegangen).{0,40}(?:return|rücksendung|rückgabe)|"
-                                r"(?:return|rücksendung|rückgabe).{0,40}(?:received|erhalten|eingegangen)"),
+    (EventKind.RETURN_RECEIVED, r"(?:received|erhalten|eingegangen).{0,40}(?:return|rücksendung|rückgabe)(?!\s*(?:request|label))|"
+                                r"(?:return|rücksendung|rückgabe)(?!\s*(?:request|label))\b.{0,40}(?:received|erhalten|eingegangen)"),
     (EventKind.RETURN_SHIPPED, r"drop-?off|dropped off|return (?:is )?(?:in transit|on its way)|"
                                r"(?:rücksendung|rückgabe).{0,30}(?:abgegeben|unterwegs)"),
     (EventKind.RETURN_LABEL, r"return (?:shipping )?label|rücksendeetikett|etiquette de retour|etichetta di reso"),
@@ -83,6 +88,8 @@ _SUBJECT_RULES: tuple[tuple[str, str], ...] = (
     (EventKind.DELIVERY_EXCEPTION, r"delivery attempt|attempted delivery|zustellversuch|delayed|running late|"
                                    r"verspätet|verzögert|could not be delivered|nicht zugestellt|problem with (?:your )?delivery|"
                                    r"may be lost|lieferproblem"),
+    (EventKind.EXCHANGE_SHIPPED, r"replacement.{0,40}(?:shipped|dispatched|on (?:its|the) way)|"
+                                 r"(?:ersatz|umtausch).{0,40}(?:versandt|verschickt|unterwegs)"),
     (_UPDATE, r"delivery update|lieferupdate|aktualisierung (?:zur|ihrer) lieferung"),
     (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|zustellung heute|heute zugestellt|"
                                  r"wird heute (?:geliefert|zugestellt)|arriving today|kommt heute|"
@@ -91,7 +98,7 @@ _SUBJECT_RULES: tuple[tuple[str, str], ...] = (
                           r"dostarczono"),
     (_EARLY, r"arriving early|arrive early|arriving earlier|arrives early|früher als|kommt früher|früher an|"
              r"now arriving"),
-    (EventKind.SHIPPED, r"shipped|dispatched|versandt|verschickt|on (?:its|the) way|unterwegs|expédié|"
+    (EventKind.SHIPPED, r"shipped|dispatched|versandt|versendet|verschickt|on (?:its|the) way|unterwegs|expédié|"
                         r"spedito|enviado|wysłano"),
     (EventKind.ORDER_PLACED, r"ordered\b|order confirm|your amazon\S* (?:fresh )?order|thanks? (?:you )?for (?:your order|shopping)|"
                              r"bestellt\b|bestellbestätigung|ihre (?:amazon\S* )?bestellung|deine bestellung|"
@@ -136,14 +143,20 @@ _REASON = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _DELIVERED_AT = r"delivered(?: on)?|zugestellt(?: am)?|geliefert(?: am)?|livré le|consegnato il|entregado el"
-_PICKUP_LABELS = r"pick-?up code(?: is)?|abholcode(?: lautet)?|code"
+_PICKUP_LABELS = r"pick-?up code(?: is)?|collection code(?: is)?|abholcode(?: lautet)?|abholnummer"
+_DHL_PAKET = re.compile(r"\d{12}|\d{20}|JJD\d{10,20}|JVGL\d{10,20}")
 _SHIPMENT_ID = re.compile(r"[?&;]shipmentId=([A-Za-z0-9]{5,})")
 _CASE_LABELS = r"return id|return number|rma(?: number| #)?|return authori[sz]ation(?: number)?|rücksendenummer|rma-nummer"
 _REFUND_LABELS = (r"refund total|total refund|refund amount|refund of|refund subtotal|estimated refund|"
                   r"amount refunded|refunded|erstattungsbetrag|erstattung in höhe von|gesamterstattung|"
-                  r"voraussichtliche erstattung|erstattung von|erstattung|rückerstattung|remboursement|rimborso|reembolso")
+                  r"voraussichtliche erstattung|erstattung von|erstattung|rückerstattung|remboursement|rimborso|reembolso|"
+                  r"refund")
+# The return window Amazon states on order and delivery mails ("Return eligible through Jan 30, 2027").
+_WINDOW = (r"(?:return )?eligible through|return window closes(?: on)?|returnable until|return by|"
+           r"rückgabe (?:möglich )?bis(?: zum)?|rücksendung (?:möglich )?bis(?: zum)?|retournable jusqu'au")
 _RETURN_BY = (r"return by|return deadline|please return (?:it |your item |them )?by|ship (?:it|your return) by|"
               r"drop (?:it )?off by|rücksendung bis|zurücksenden bis|bis spätestens|bis zum")
+_EXCHANGE = re.compile(r"replacement|exchange|umtausch|ersatzlieferung|ersatzartikel", re.IGNORECASE)
 _LABEL_SIGNS = re.compile(
     r"return label|print (?:your |the )?label|qr code|rücksendeetikett|etikett|qr-code|label drucken", re.IGNORECASE
 )
@@ -208,7 +221,6 @@ class _Extractor:
         self.currency = _MARKETS[domain]
         self.dayfirst = domain != "amazon.com"
         self.text = body_text(email)
-        self.lines = [ln for ln in self.text.split("\n") if ln.strip()]
         order = _ORDER_NO.search(self.text) or _ORDER_NO.search(email.subject)
         self.base = Event(
             kind=EventKind.ORDER_PLACED,
@@ -220,17 +232,37 @@ class _Extractor:
 
     # ----------------------------------------------------------------- dispatch
     def events(self) -> list[Event]:
+        found = self.dispatch()
+        if self.kind in (EventKind.ORDER_PLACED, EventKind.DELIVERED, EventKind.SHIPPED, _EARLY):
+            window = self.date_after(self.text, _WINDOW)
+            if window is not None:
+                found = [replace(e, extra=tuple(sorted((*e.extra, ("return_by", window.isoformat())))))
+                         for e in found]
+        return found
+
+    def dispatch(self) -> list[Event]:
         kind = self.kind
         if kind == EventKind.ORDER_PLACED:
-            return [replace(self.base, kind=kind, items=self.items(self.text), total=self.total(),
-                            expected_delivery=self.expected(self.text))]
+            return self.orders()
         if kind in (EventKind.SHIPPED, _EARLY, EventKind.OUT_FOR_DELIVERY, EventKind.DELIVERED,
-                    EventKind.DELIVERY_EXCEPTION, EventKind.PICKUP_READY):
+                    EventKind.DELIVERY_EXCEPTION, EventKind.PICKUP_READY, EventKind.EXCHANGE_SHIPPED):
             return self.shipments()
         if kind == EventKind.CANCELLED:
             return [replace(self.base, kind=kind, items=self.items(self.text),
                             refund_amount=find_money(self.text, _REFUND_LABELS, self.currency))]
         return self.returns()
+
+    def orders(self) -> list[Event]:
+        """One ORDER_PLACED per order number: a checkout split over several sellers or dates
+        confirms several orders in one mail, each with its own items and total."""
+        sections = split_by_key(self.text, _ORDER_NO)
+        if len(sections) == 1:
+            return [replace(self.base, kind=EventKind.ORDER_PLACED, items=self.items(self.text),
+                            total=self.total(self.text), expected_delivery=self.expected(self.text))]
+        return [replace(self.base, kind=EventKind.ORDER_PLACED, order_number=number, items=self.items(section),
+                        total=self.total(section),
+                        expected_delivery=self.expected(section) or self.expected(self.text))
+                for number, section in sections]
 
     # ----------------------------------------------------------------- shipments
     def shipments(self) -> list[Event]:
@@ -241,11 +273,14 @@ class _Extractor:
             EventKind.DELIVERED: (EventKind.DELIVERED, ShipmentStatus.DELIVERED, None),
             EventKind.DELIVERY_EXCEPTION: (EventKind.DELIVERY_EXCEPTION, ShipmentStatus.EXCEPTION, None),
             EventKind.PICKUP_READY: (EventKind.PICKUP_READY, ShipmentStatus.PICKUP_READY, None),
+            EventKind.EXCHANGE_SHIPPED: (EventKind.EXCHANGE_SHIPPED, ShipmentStatus.IN_TRANSIT, "Replacement"),
         }[self.kind]
         blocks = self.blocks()
         events: list[Event] = []
         for block in blocks:
             refs = self.tracking(block, Direction.OUTBOUND)
+            if not refs and len(blocks) == 1:  # only a carrier's "Track package" link carries the number
+                refs = tuple(TrackingRef(n, c, Direction.OUTBOUND) for n, c in tracking_from_links(self.email.html))
             items = self.items(block) if len(blocks) > 1 or events == [] else ()
             order = _ORDER_NO.search(block)
             events.append(replace(
@@ -255,6 +290,8 @@ class _Extractor:
                 occurred_at=(datetime_after(block, _DELIVERED_AT, self.email.received, dayfirst=self.dayfirst)
                              if kind == EventKind.DELIVERED else None) or self.email.received,
             ))
+        if kind == EventKind.EXCHANGE_SHIPPED:
+            events = [replace(e, return_kind=ReturnKind.EXCHANGE) for e in events]
         if kind == EventKind.PICKUP_READY:
             code = label_value(self.text, _PICKUP_LABELS, r"\d{4,8}", anywhere=True)
             place = label_value(self.text, r"pick ?up (?:location|point)|locker|abholort|abholstation", r"[^\n\t]{3,80}")
@@ -277,14 +314,9 @@ class _Extractor:
         marks = list(_SHIPMENT_MARK.finditer(self.text))
         if len(marks) < 2:
             return [self.text]
-        head = self.text[: marks[0].start()]
-        blocks = []
-        for i, m in enumerate(marks):
-            end = marks[i + 1].start() if i + 1 < len(marks) else len(self.text)
-            blocks.append(self.text[m.start(): end])
-        if not _ORDER_NO.search(blocks[0]) and _ORDER_NO.search(head):
-            pass  # the order number in the head applies to every block through self.base
-        return blocks
+        # the head (order number, greeting) applies to every parcel through self.base
+        ends = [m.start() for m in marks[1:]] + [len(self.text)]
+        return [self.text[m.start(): end] for m, end in zip(marks, ends, strict=True)]
 
     def tracking(self, block: str, direction: Direction) -> tuple[TrackingRef, ...]:
         numbers = find_tracking(block)
@@ -292,8 +324,14 @@ class _Extractor:
             return ()
         hint = label_value(block, _CARRIER_LABELS, r"[A-Za-z][\w .&-]{1,30}", anywhere=True)
         if carrier_code(hint) is None:
-            hint = block if carrier_code(block) else ("DHL" if self.domain == "amazon.de" else None)
-        return tuple(TrackingRef(n, guess_carrier(n, hint), direction) for n in numbers)
+            hint = block if carrier_code(block) else None
+        return tuple(TrackingRef(n, self.carrier(n, hint), direction) for n in numbers)
+
+    def carrier(self, number: str, hint: str | None) -> str | None:
+        found = guess_carrier(number, hint)
+        if found is None and self.domain in ("amazon.de", "amazon.at") and _DHL_PAKET.fullmatch(number):
+            return "dhl_paket"  # Amazon.de's default carrier; its numbers carry no carrier name
+        return found
 
     # ----------------------------------------------------------------- returns and refunds
     def returns(self) -> list[Event]:
@@ -307,9 +345,10 @@ class _Extractor:
         fee = find_money(text, r"return shipping (?:fee|cost)|rücksendekosten|label fee", self.currency)
         return_by = self.date_after(text, _RETURN_BY)
         extra = (("return_by", return_by.isoformat()),) if return_by else ()
+        exchange = _EXCHANGE.search(self.email.subject or "") or _EXCHANGE.search(text[:600])
         common = replace(self.base, items=self.items(text), return_reason=reason, return_case_number=case,
-                         refund_amount=refund, return_shipping_cost=fee, return_kind=ReturnKind.RETURN,
-                         extra=extra)
+                         refund_amount=refund, return_shipping_cost=fee,
+                         return_kind=ReturnKind.EXCHANGE if exchange else ReturnKind.RETURN, extra=extra)
         refs = self.tracking(text, Direction.RETURN)
         if self.kind == EventKind.REFUND_ISSUED:
             return [replace(common, kind=EventKind.REFUND_ISSUED,
@@ -325,8 +364,8 @@ class _Extractor:
         return events
 
     # ----------------------------------------------------------------- fields
-    def total(self) -> Money | None:
-        return find_money(self.text, _TOTAL_LABELS, self.currency, window=40)
+    def total(self, block: str) -> Money | None:
+        return find_money(block, _TOTAL_LABELS, self.currency, window=40)
 
     def expected(self, block: str) -> date | None:
         return self.date_after(block, _DELIVERY_LABELS)

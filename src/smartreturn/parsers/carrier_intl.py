@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import ClassVar
 
@@ -51,7 +51,8 @@ COMMON_RULES: tuple[Rule, ...] = (
          r"delivery exception|exception|delivery (?:is )?delayed|Verzögerung|Zustellhindernis"),
     rule(EventKind.DELIVERED, ShipmentStatus.DELIVERED,
          r"(?:was|has been|were|have been) delivered|(?<!be )\bdelivered\b|wurde(?:n)? zugestellt|"
-         r"ist zugestellt|erfolgreich zugestellt|Zustellung erfolgt"),
+         r"ist zugestellt|erfolgreich zugestellt|Zustellung erfolgt|an (?:Ihre[nr]? )?Nachbar\w* übergeben|"
+         r"(?:beim|bei Ihrem) Nachbarn abgegeben|am (?:Wunsch)?ablageort abgelegt"),
     rule(EventKind.PICKUP_READY, ShipmentStatus.PICKUP_READY,
          r"ready (?:for|to) (?:pick[\s-]?up|collect(?:ion)?)|available for pick[\s-]?up|"
          r"held at (?:the )?(?:post office|access point)|waiting for you at|zur Abholung bereit|"
@@ -65,8 +66,10 @@ COMMON_RULES: tuple[Rule, ...] = (
          r"label (?:has been )?created|shipment information received|ship notification|"
          r"elektronisch angekündigt|Sendungsdaten (?:wurden )?übermittelt"),
     rule(EventKind.SHIPPED, ShipmentStatus.IN_TRANSIT,
-         r"on (?:its|the) way|in transit|scheduled for delivery|expected delivery|has shipped|"
-         r"is coming|ist unterwegs|kommt bald|wurde verschickt|versandt|auf dem Weg"),
+         r"on (?:its|the) way|in transit|scheduled (?:for )?delivery|expected delivery|has shipped|"
+         r"new delivery date|delivery date (?:has )?(?:changed|been updated)|rescheduled|picked up|"
+         r"is coming|ist unterwegs|kommt (?:bald|morgen|am)|wurde verschickt|versandt|auf dem Weg|"
+         r"an DHL übergeben|neuer Zustelltermin"),
 )
 
 # A customer's own return parcel (not a parcel the carrier sends back to the shipper).
@@ -139,6 +142,8 @@ def labelled_date(text: str, labels: str, received: datetime, *, dayfirst: bool)
     m = re.search(rf"(?:{labels})[^\n]{{0,40}}", text, re.IGNORECASE)
     if m and _TODAY.search(m.group()):
         return received.date()
+    if m and _TOMORROW.search(m.group()):
+        return received.date() + timedelta(days=1)
     return None
 
 
@@ -247,33 +252,45 @@ class CarrierMailParser:
         numbers = self.numbers(email, text)
         if found is None or not numbers or not self.is_transactional(email, text):
             return []
-        kind, status = found.kind, found.status
-        customer_return = kind is EventKind.RETURN_LABEL or is_return(text)
-        if customer_return:
-            kind = _RETURN_KIND.get(kind, kind)
+        customer_return = found.kind is EventKind.RETURN_LABEL or is_return(text)
         direction = Direction.RETURN if customer_return else Direction.OUTBOUND
-        occurred = email.received
-        if status is ShipmentStatus.DELIVERED:
-            occurred = labelled_datetime(text, self.occurred_labels, email.received, dayfirst=self.dayfirst) or occurred
-        expected = None
-        if status in (ShipmentStatus.IN_TRANSIT, ShipmentStatus.INFO_RECEIVED, ShipmentStatus.OUT_FOR_DELIVERY):
-            expected = labelled_date(text, self.expected_labels, email.received, dayfirst=self.dayfirst)
-            if expected is None and status is ShipmentStatus.OUT_FOR_DELIVERY:
-                expected = email.received.date()
         default_carrier = self.carrier_for(email, text)
         events = []
         for number in numbers:
+            status_rule = self.rule_for(text, number, found)
+            kind, status = status_rule.kind, status_rule.status
+            if customer_return:
+                kind = _RETURN_KIND.get(kind, kind)
+            carrier = number.carrier or default_carrier
             events.append(Event(
                 kind=kind,
-                platform=number.carrier or default_carrier,
+                platform=carrier,
                 merchant=self.merchant_for(text, number),
-                occurred_at=occurred,
-                tracking=(TrackingRef(number.number, number.carrier or default_carrier, direction),),
-                expected_delivery=expected,
+                occurred_at=self._occurred(email, text, status),
+                tracking=(TrackingRef(number.number, carrier, direction),),
+                expected_delivery=self._expected(email, text, status),
                 shipment_status=status,
                 detail=self.detail(text),
             ))
         return events
+
+    def rule_for(self, text: str, number: Detected, mail_rule: Rule) -> Rule:
+        """Status of one parcel; by default what the mail as a whole announces."""
+        return mail_rule
+
+    def _occurred(self, email: Email, text: str, status: ShipmentStatus) -> datetime:
+        if status is ShipmentStatus.DELIVERED:
+            stated = labelled_datetime(text, self.occurred_labels, email.received, dayfirst=self.dayfirst)
+            if stated is not None:
+                return stated
+        return email.received
+
+    def _expected(self, email: Email, text: str, status: ShipmentStatus) -> date | None:
+        if status is ShipmentStatus.OUT_FOR_DELIVERY:
+            return labelled_date(text, self.expected_labels, email.received, dayfirst=self.dayfirst) or email.received.date()
+        if status in (ShipmentStatus.IN_TRANSIT, ShipmentStatus.INFO_RECEIVED):
+            return labelled_date(text, self.expected_labels, email.received, dayfirst=self.dayfirst)
+        return None
 
     # --- optional facts ----------------------------------------------------------------------
     merchant_labels: ClassVar[str] = r"shipper|shipped from|shipped by|sender|absender|from the sender"

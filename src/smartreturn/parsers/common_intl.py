@@ -1,16 +1,20 @@
-"""Helpers shared by the international platform parsers (Amazon, eBay, Shopify, AliExpress).
+"""Helpers shared by the international platform parsers (Amazon, eBay, Shopify, AliExpress, Etsy).
 
-Everything here is pure text work: the readable body of a mail, money with currency, dates in
-English and German, carrier names and tracking numbers, and the user's note above a forward.
+Everything here is pure text work: the readable body of a mail, the kind of mail from its subject,
+money with currency, dates in English, German, French, Italian and Spanish, carrier names and
+tracking numbers (labelled in the text or in carrier links, never fetched), order items, and the
+user's note above a forward.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import tracking_numbers
 from dateutil import parser as dateparser
@@ -20,12 +24,14 @@ from smartreturn.mail.message import Email
 from smartreturn.model import Item, Money
 
 __all__ = [
+    "SOFT_NEGATIVE",
     "body_text",
+    "carrier_code",
+    "carrier_name",
     "classify",
     "date_after",
     "datetime_after",
     "find_items",
-    "carrier_code",
     "find_money",
     "find_tracking",
     "guess_carrier",
@@ -33,6 +39,8 @@ __all__ = [
     "note_reason",
     "parse_date",
     "parse_money",
+    "split_by_key",
+    "tracking_from_links",
 ]
 
 # --------------------------------------------------------------------------- body text
@@ -205,6 +213,15 @@ _DE_MONTHS = {
     "mai": "May", "juni": "June", "jun.": "Jun", "juli": "July", "jul.": "Jul", "august": "August",
     "aug.": "Aug", "september": "September", "sept.": "Sep", "sep.": "Sep", "oktober": "October",
     "okt.": "Oct", "november": "November", "nov.": "Nov", "dezember": "December", "dez.": "Dec",
+    # French, Italian, Spanish (Amazon.fr/.it/.es, AliExpress, Shopify stores)
+    "janvier": "January", "février": "February", "fevrier": "February", "mars": "March", "avril": "April",
+    "juin": "June", "juillet": "July", "août": "August", "aout": "August", "septembre": "September",
+    "octobre": "October", "novembre": "November", "décembre": "December", "decembre": "December",
+    "gennaio": "January", "febbraio": "February", "marzo": "March", "aprile": "April", "maggio": "May",
+    "giugno": "June", "luglio": "July", "agosto": "August", "settembre": "September", "ottobre": "October",
+    "dicembre": "December", "enero": "January", "febrero": "February", "abril": "April", "mayo": "May",
+    "junio": "June", "julio": "July", "septiembre": "September", "setiembre": "September", "octubre": "October",
+    "noviembre": "November", "diciembre": "December",
 }
 _DE_MONTH_RE = re.compile(
     r"(?<![a-zäöü])(" + "|".join(re.escape(k) for k in sorted(_DE_MONTHS, key=len, reverse=True)) + r")(?![a-zäöü])",
@@ -215,9 +232,13 @@ _WEEKDAYS = {
     "wednesday": 2, "wed": 2, "mittwoch": 2, "thursday": 3, "thu": 3, "thur": 3, "thurs": 3,
     "donnerstag": 3, "friday": 4, "fri": 4, "freitag": 4, "saturday": 5, "sat": 5, "samstag": 5,
     "sonnabend": 5, "sunday": 6, "sun": 6, "sonntag": 6,
+    "lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4, "samedi": 5, "dimanche": 6,
+    "lunedì": 0, "martedì": 1, "mercoledì": 2, "giovedì": 3, "venerdì": 4, "sabato": 5, "domenica": 6,
+    "lunes": 0, "martes": 1, "miércoles": 2, "jueves": 3, "viernes": 4, "sábado": 5, "domingo": 6,
 }
 _WEEKDAY_RE = re.compile(r"\b(" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")\b\.?,?", re.IGNORECASE)
-_RELATIVE = {"today": 0, "heute": 0, "tonight": 0, "tomorrow": 1, "morgen": 1, "übermorgen": 2}
+_RELATIVE = {"today": 0, "heute": 0, "tonight": 0, "aujourd'hui": 0, "oggi": 0, "hoy": 0,
+             "tomorrow": 1, "morgen": 1, "demain": 1, "domani": 1, "mañana": 1, "übermorgen": 2}
 _RANGE_SPLIT = re.compile(r"\s+(?:-|–|—|to|bis|and|und)\s+|\s*[–—]\s*")
 _HAS_DIGIT = re.compile(r"\d")
 _DAY_RANGE = re.compile(r"(?<![\d/.:-])(\d{1,2})\.?\s*[-–]\s*(\d{1,2})(?!\d|[/:-]|\.\d)")  # "Dec 2-8", "2.–4. Dezember"
@@ -253,6 +274,7 @@ def _one_date(part: str, received: datetime, dayfirst: bool) -> date | None:
     if german != part:
         dayfirst = True
         german = re.sub(r"(\d{1,2})\.(?=\s*[A-Za-z])", r"\1", german)  # "25. November" -> "25 November"
+        german = re.sub(r"\b(?:de|del|di)\b", " ", german, flags=re.IGNORECASE)  # "27 de noviembre"
     weekday = _WEEKDAY_RE.search(german)
     stripped = _WEEKDAY_RE.sub(" ", german).strip(" ,.")
     if not _HAS_DIGIT.search(stripped):
@@ -278,10 +300,6 @@ def _valid(d: date, year: int) -> bool:
     except ValueError:
         return False
     return True
-
-
-def aware(dt: datetime, fallback_tz: timezone | None = None) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=fallback_tz or timezone.utc)
 
 
 # --------------------------------------------------------------------------- carriers
@@ -378,10 +396,52 @@ def find_tracking(text: str, labels: str = _TRACKING_LABELS) -> list[str]:
     return found
 
 
+_LINK_HOSTS: tuple[tuple[str, str], ...] = (
+    ("ups.com", "ups"), ("fedex.com", "fedex"), ("usps.com", "usps"), ("dhl.de", "dhl_paket"),
+    ("dhl.com", "dhl"), ("royalmail.com", "royal_mail"), ("evri.com", "evri"), ("myhermes", "hermes"),
+    ("dpd.", "dpd"), ("gls-", "gls"), ("canadapost", "canada_post"), ("auspost.com.au", "australia_post"),
+    ("ontrac.com", "ontrac"), ("parcelforce", "parcelforce"), ("postnl", "postnl"), ("laposte.fr", "colissimo"),
+    ("cainiao.com", "cainiao"), ("17track", None), ("parcelsapp", None), ("aftership", None),
+)
+_LINK_PARAMS = frozenset(("tracknum", "tracknums", "tracknumbers", "trackingnumber", "tracking_number", "trackingid",
+                          "tracking", "tlabels", "piececode", "idc", "trackingnumbers", "trknbr", "labels",
+                          "parcelnumber", "parcel", "pknr", "match", "barcode", "id", "nums", "number", "mailno"))
+_HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+
+
+def tracking_from_links(html: str | None) -> list[tuple[str, str | None]]:
+    """(number, carrier) from carrier tracking links ("https://www.ups.com/track?tracknum=1Z..."),
+    for mails that show only a "Track your shipment" button. The links are read, never fetched."""
+    found: list[tuple[str, str | None]] = []
+    for m in _HREF.finditer(html or ""):
+        url = urlsplit(m.group(1).replace("&amp;", "&"))
+        host = (url.hostname or "").lower()
+        carrier = next((code for needle, code in _LINK_HOSTS if needle in host), "")
+        if carrier == "":
+            continue
+        for key, values in parse_qs(url.query).items():
+            if key.lower() not in _LINK_PARAMS:
+                continue
+            for value in ",".join(values).split(","):
+                number = value.strip().replace(" ", "").upper()
+                if 8 <= len(number) <= 35 and re.fullmatch(r"[A-Z0-9]*\d{4}[A-Z0-9]*", number) and \
+                        number not in [n for n, _ in found]:
+                    found.append((number, guess_carrier(number, carrier_name(carrier)) if carrier else guess_carrier(number)))
+    return found
+
+
+def carrier_name(code: str) -> str:
+    """A carrier name that :func:`carrier_code` maps back onto ``code``."""
+    return {"dhl_paket": "DHL Paket", "royal_mail": "Royal Mail", "canada_post": "Canada Post",
+            "australia_post": "Australia Post", "amazon_logistics": "Amazon Logistics"}.get(code, code)
+
+
 # --------------------------------------------------------------------------- the user's note
 
 _NOTE_REASON = re.compile(
-    r"(?:(?:return\s*)?reason|grund|rücksendegrund|rückgabegrund|motif|motivo|退货原因|退款原因|原因)\s*[:：=-]\s*(.+)",
+    r"(?:(?:return\s*)?reason|grund|rücksendegrund|rückgabegrund|motif|motivo|退货原因|退款原因|原因)\s*[:：=-]\s*(.+)"
+    r"|(?:return(?:ing|ed)?|sending (?:it|them) back|send(?:ing)? back)\b[^.\n]{0,30}?\bbecause\s+(.+)"
+    r"|(?:zurück(?:geschickt|gesendet)?|rücksendung|retourniert?)\b[^.\n]{0,30}?,?\s*weil\s+(.+)",
     re.IGNORECASE,
 )
 
@@ -393,7 +453,8 @@ def note_reason(email: Email) -> str | None:
     m = _NOTE_REASON.search(email.user_note)
     if not m:
         return None
-    reason = m.group(1).strip().splitlines()[0].strip(" .;,")
+    raw = next(g for g in m.groups() if g)
+    reason = raw.strip().splitlines()[0].strip(" .;,")
     return reason or None
 
 
@@ -434,6 +495,19 @@ def datetime_after(text: str, labels: str, received: datetime, *, dayfirst: bool
     return datetime.combine(day, t.time(), tzinfo=received.tzinfo or timezone.utc)
 
 
+def split_by_key(text: str, pattern: re.Pattern[str]) -> list[tuple[str, str]]:
+    """(key, section) per distinct key (an order number) in ``text``: each section runs from the
+    key's first mention to the next key's. One key (or none) gives one section, the whole text."""
+    starts: dict[str, int] = {}
+    for m in pattern.finditer(text):
+        starts.setdefault(m.group(1), m.start())
+    if len(starts) < 2:
+        return [(next(iter(starts), ""), text)]
+    cuts = sorted(starts.items(), key=lambda kv: kv[1])
+    ends = [pos for _, pos in cuts[1:]] + [len(text)]
+    return [(key, text[pos:end]) for (key, pos), end in zip(cuts, ends, strict=True)]
+
+
 # --------------------------------------------------------------------------- items
 
 def find_items(block: str, currency: str) -> tuple[Item, ...]:
@@ -446,8 +520,10 @@ def find_items(block: str, currency: str) -> tuple[Item, ...]:
             q = _QTY.match(cell)
             if q:
                 name = _name_before(cells[:j], lines[:i])
-                price = _price_near(cells[j + 1:], lines[i + 1: i + 3], currency)
+                price = _price_near(cells[j + 1:], lines[i + 1: i + 3], currency) or _labelled_price(
+                    lines[max(0, i - 2): i], currency)
                 if name:
+                    name = _ITEM_NAME_LABEL.sub("", name).strip() or name
                     sku = _sku_near(cells[:j], lines[max(0, i - 3): i + 1])
                     items.append(Item(name=name, quantity=int(q.group(1)), price=price, sku=sku))
                 break
@@ -465,9 +541,11 @@ _NOT_A_NAME = re.compile(
     r"item id|item number|item #|artikelnummer|artikel-nr|asin|sku|"
     r"style|stil|seller|verkäufer|quantity|qty|menge|anzahl|price|preis|item subtotal|order #|bestellnr|"
     r"arriving|ship to|lieferung an|track|view|buy again|return|your orders|order total|total|summe|"
-    r"gesamt|subtotal|zwischensumme|shipping|versand|tax|mwst|ust|\$|£|€|eur\b|usd\b|gbp\b)",
+    r"gesamt|subtotal|zwischensumme|shipping|versand|tax|mwst|ust|p&p|postage|porto|delivery|item total|"
+    r"estimated|\$|£|€|eur\b|usd\b|gbp\b)",
     re.IGNORECASE,
 )
+_ITEM_NAME_LABEL = re.compile(r"^(?:item name|item|artikelname|artikel|product|produkt)\s*:?\s+", re.IGNORECASE)
 _SKU = re.compile(r"(?:item id|item number|item #|artikelnummer|artikel-nr\.?|asin|sku)\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{5,})",
                   re.IGNORECASE)
 _TIMES = re.compile(r"^(\d{1,3})\s*[x×]\s+(.{3,})$|^(.{3,}?)\s+[x×]\s*(\d{1,3})$")
@@ -491,6 +569,14 @@ def _sku_near(cells: list[str], lines: list[str]) -> str | None:
         m = _SKU.search(chunk)
         if m:
             return m.group(1)
+    return None
+
+
+def _labelled_price(lines: list[str], currency: str) -> Money | None:
+    """"Price: £45.00" written between the item name and its quantity."""
+    for line in reversed(lines):
+        if _PRICE_LABEL.match(line):
+            return parse_money(line, currency)
     return None
 
 

@@ -41,7 +41,7 @@ class DhlParser(CarrierMailParser):
     )
     expected_labels: ClassVar[str] = (
         CarrierMailParser.expected_labels
-        + r"|voraussichtliche Zustellung|voraussichtlich am|voraussichtlich|Zustellung am|Zustelltag|kommt am"
+        + r"|voraussichtliche Zustellung|voraussichtlich am|voraussichtlich|Zustellung am|Zustelltag|kommt am|kommt"
         r"|erwartete Zustellung|Zustellzeitraum"
     )
     occurred_labels: ClassVar[str] = CarrierMailParser.occurred_labels + r"|zugestellt am|Zustellung erfolgt am|Zustellzeit"

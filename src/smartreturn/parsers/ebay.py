@@ -17,7 +17,6 @@ from smartreturn.model import Direction, Event, EventKind, Item, ReturnKind, Shi
 from smartreturn.parsers.common_intl import (
     body_text,
     classify,
-    carrier_code,
     date_after,
     datetime_after,
     find_items,
@@ -26,6 +25,8 @@ from smartreturn.parsers.common_intl import (
     guess_carrier,
     label_value,
     note_reason,
+    split_by_key,
+    tracking_from_links,
 )
 
 log = logging.getLogger(__name__)
@@ -42,11 +43,12 @@ _NEGATIVE = re.compile(
     r"\bdeals?\b|% off|coupon|gutschein|rabatt|"
     r"watch(?:ed|list)|beobacht|saved search|gespeicherte suche|\bbid\b|gebot|outbid|überboten|"
     r"ending soon|endet bald|recommend|empfehl|price drop|newsletter|new message|neue nachricht|"
-    r"sent (?:you )?a message|hat ihnen eine nachricht|question about|frage zu",
+    r"sent (?:you )?a message|hat ihnen eine nachricht|question about|frage zu|"
+    r"return (?:request )?(?:has been |was )?(?:closed|cancell?ed)|rückgabe (?:wurde )?(?:geschlossen|storniert)",
     re.IGNORECASE,
 )
 _RULES: tuple[tuple[EventKind, str], ...] = (
-    (EventKind.RETURN_REQUESTED, r"refund request|return request(?:ed)?\b(?!.{0,40}\b(?:approved|accepted|declined|rejected))|"
+    (EventKind.RETURN_REQUESTED, r"refund request|requested a refund|refund requested|return request(?:ed)?\b(?!.{0,40}\b(?:approved|accepted|declined|rejected))|"
                                  r"you(?:'ve| have)? (?:requested|started|opened) a return|return (?:started|opened)|"
                                  r"rückgabe (?:angefordert|beantragt|gestartet)|rücksendung (?:angefordert|beantragt)"),
     (EventKind.REFUND_ISSUED, r"refund|refunded|rückerstattung|erstattung|remboursement|rimborso|reembolso"),
@@ -63,8 +65,8 @@ _RULES: tuple[tuple[EventKind, str], ...] = (
     (EventKind.DELIVERY_EXCEPTION, r"delayed|delivery attempt|attempted delivery|verspätet|verzögert|zustellversuch"),
     (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|zustellung heute|arriving today"),
     (EventKind.DELIVERED, r"\bdelivered\b|zugestellt|geliefert|livré|consegnato|entregado"),
-    (EventKind.SHIPPED, r"shipped|on (?:its|the) way|dispatched|posted|versandt|verschickt|unterwegs|expédié|spedito|enviado"),
-    (EventKind.ORDER_PLACED, r"order (?:is )?confirmed|order confirmation|you(?:'ve| have)? (?:just )?(?:bought|purchased|paid)|"
+    (EventKind.SHIPPED, r"shipped|on (?:its|the) way|dispatched|posted|versandt|versendet|verschickt|unterwegs|expédié|spedito|enviado"),
+    (EventKind.ORDER_PLACED, r"order (?:is )?confirmed|order confirmation|confirmation of your order|we got your order|you(?:'ve| have)? (?:just )?(?:bought|purchased|paid)|"
                              r"thanks for your (?:order|purchase)|bestellung (?:ist )?bestätigt|bestellbestätigung|"
                              r"sie haben .{0,60} gekauft|vielen dank für ihren kauf|commande confirmée|ordine confermato"),
 )
@@ -169,12 +171,20 @@ def _extract(email: Email, site: str, kind: EventKind) -> list[Event]:
         items=items,
     )
     if kind == EventKind.ORDER_PLACED:
+        sections = split_by_key(text, _ORDER_NO)
+        if len(sections) > 1:  # one checkout, one order per seller: each with its items and seller
+            return [replace(base, order_number=number, items=find_items(section, currency),
+                            merchant=label_value(section, _SELLER_LABELS, r"[\w.*-]{2,64}") or seller,
+                            total=find_money(section, _TOTAL_LABELS, currency, window=40),
+                            expected_delivery=date_after(section, _DELIVERY_LABELS, email.received, dayfirst=dayfirst))
+                    for number, section in sections]
         return [replace(base, total=find_money(text, _TOTAL_LABELS, currency, window=40),
                         expected_delivery=date_after(text, _DELIVERY_LABELS, email.received, dayfirst=dayfirst))]
     if kind in _STATUS:
         numbers = find_tracking(text)
         hint = label_value(text, _CARRIER_LABELS, r"[A-Za-z][\w .&-]{1,30}") or text
-        refs = tuple(TrackingRef(n, guess_carrier(n, hint), Direction.OUTBOUND) for n in numbers)
+        refs = tuple(TrackingRef(n, guess_carrier(n, hint), Direction.OUTBOUND) for n in numbers) or tuple(
+            TrackingRef(n, c, Direction.OUTBOUND) for n, c in tracking_from_links(email.html))
         expected = None if kind == EventKind.DELIVERED else date_after(
             text, _DELIVERY_LABELS, email.received, dayfirst=dayfirst)
         when = datetime_after(text, _DELIVERED_AT, email.received, dayfirst=dayfirst) if kind == EventKind.DELIVERED else None

@@ -21,6 +21,7 @@ from smartreturn.parsers.common_intl import (
     label_value,
     note_reason,
     parse_money,
+    tracking_from_links,
 )
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,8 @@ def _extract(email: Email, kind: EventKind) -> list[Event]:
                         expected_delivery=date_after(text, _DELIVERY_LABELS, email.received))]
     if kind in _STATUS:
         hint = label_value(text, r"carrier|shipping carrier|shipped (?:with|via)|versanddienstleister") or text
-        refs = tuple(TrackingRef(n, guess_carrier(n, hint), Direction.OUTBOUND) for n in find_tracking(text))
+        refs = tuple(TrackingRef(n, guess_carrier(n, hint), Direction.OUTBOUND) for n in find_tracking(text)) or tuple(
+            TrackingRef(n, c, Direction.OUTBOUND) for n, c in tracking_from_links(email.html))
         event = replace(base, shipment_status=_STATUS[kind], tracking=refs,
                         expected_delivery=None if kind == EventKind.DELIVERED
                         else date_after(text, _DELIVERY_LABELS, email.received))

@@ -18,6 +18,7 @@ from smartreturn.errors import ParseError, ParserConflict
 from smartreturn.mail.message import Email
 from smartreturn.model import Event
 from smartreturn.parsers.base import Parser
+from smartreturn.parsers.noise import looks_like_noise
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ BUILTIN_PARSERS: tuple[str, ...] = (
     "smartreturn.parsers.ebay:EbayParser",
     "smartreturn.parsers.shopify:ShopifyParser",
     "smartreturn.parsers.aliexpress:AliExpressParser",
+    "smartreturn.parsers.etsy:EtsyParser",
     # carriers
     "smartreturn.parsers.sf_express:SfExpressParser",
     "smartreturn.parsers.jd_logistics:JdLogisticsParser",
@@ -121,7 +123,12 @@ def _run(parser: Parser, email: Email) -> list[Event]:
 
 
 def known_sender(email: Email, parsers: tuple[Parser, ...] | None = None) -> str | None:
-    """Name of the parser whose transactional senders include this mail's sender (drift alarm)."""
+    """Name of the parser whose transactional senders include this mail's sender (drift alarm).
+
+    Promotions, newsletters, review requests and one-time codes from those senders do not count.
+    """
+    if looks_like_noise(email):
+        return None
     parsers = load_parsers() if parsers is None else parsers
     for parser in parsers:
         for sender in getattr(parser, "senders", ()):

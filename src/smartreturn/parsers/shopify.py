@@ -13,7 +13,10 @@ import logging
 import re
 from dataclasses import replace
 from decimal import Decimal
+from functools import lru_cache
 from typing import ClassVar
+
+from bs4 import BeautifulSoup
 
 from smartreturn.mail.html import parse_html
 from smartreturn.mail.message import Email
@@ -30,6 +33,7 @@ from smartreturn.parsers.common_intl import (
     label_value,
     note_reason,
     parse_money,
+    tracking_from_links,
 )
 
 log = logging.getLogger(__name__)
@@ -53,16 +57,16 @@ _RULES: tuple[tuple[EventKind, str], ...] = (
     (EventKind.RETURN_REJECTED, r"return\b.{0,40}\b(?:declined|rejected)|rücksendung abgelehnt|retour refusé"),
     (EventKind.RETURN_LABEL, r"return (?:shipping )?label|return instructions|rücksendeetikett|rücksendeanweisungen"),
     (EventKind.RETURN_APPROVED, r"return\b.{0,40}\b(?:approved|accepted)|rücksendung (?:wurde )?(?:genehmigt|akzeptiert)"),
-    (EventKind.RETURN_RECEIVED, r"(?:received|erhalten).{0,20}return|return (?:was )?received|rücksendung (?:erhalten|eingegangen)"),
+    (EventKind.RETURN_RECEIVED, r"(?:received|erhalten).{0,20}return(?!\s*request)|return (?:was |has been )?received|rücksendung (?:erhalten|eingegangen)"),
     (EventKind.RETURN_REQUESTED, r"return request|return (?:started|submitted|requested)|rücksendeanfrage|rücksendung"),
     (EventKind.REFUND_ISSUED, r"refund|rückerstattung|erstattung|remboursement|reembolso|rimborso"),
     (EventKind.CANCELLED, r"cancel+ed|canceled|storniert|annulée|cancelado|annullato"),
-    (EventKind.PICKUP_READY, r"ready for (?:pickup|pick-up|collection)|abholbereit|zur abholung bereit"),
+    (EventKind.PICKUP_READY, r"ready for (?:pickup|pick-up|collection)|abholbereit|zur abholung bereit|bereit zur abholung"),
     (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|wird heute zugestellt|en cours de livraison"),
     (EventKind.DELIVERED, r"has been delivered|was delivered|is delivered|\bdelivered\b|zugestellt|geliefert|livrée?"),
     (EventKind.SHIPPED, r"shipment from order|is on (?:the|its) way|shipping update|has shipped|shipped|dispatched|"
-                        r"versandt|unterwegs|versandbestätigung|sendung aus bestellung|expédiée?|enviado"),
-    (EventKind.ORDER_PLACED, r"order .{0,25}confirmed|order confirmation|thank you for your (?:purchase|order)|"
+                        r"versandt|versendet|unterwegs|versandbestätigung|sendung aus bestellung|expédiée?|enviado"),
+    (EventKind.ORDER_PLACED, r"order .{0,25}confirmed|order confirmation|(?:we(?:'ve| have) )?received your order|order received|thank you for your (?:purchase|order)|"
                              r"bestellung .{0,25}bestätigt|bestellbestätigung|vielen dank für ihren? (?:einkauf|bestellung)|"
                              r"commande .{0,20}confirmée|pedido .{0,20}confirmado"),
 )
@@ -75,6 +79,7 @@ _ORDER_NO = re.compile(
     r"(?:order|bestellung|commande|pedido|ordine|bestelling)\s*(?:number|nr\.?|no\.?|nummer)?\s*[:]?\s*#\s?([A-Z0-9][A-Z0-9-]{1,20})\b",
     re.IGNORECASE,
 )
+_BARE_ORDER_NO = re.compile(r"(?:order|bestellung|commande|pedido)\s+(?:no\.?\s*|nr\.?\s*)?([A-Z]{0,4}\d{3,}[A-Z0-9-]*)\b", re.IGNORECASE)
 _TOTAL_LABELS = r"total|gesamtsumme|gesamt|summe|totale|importe total"
 _REFUND_SPECIFIC = r"total refund(?:ed)?|refund(?:ed)? total|amount refunded|refunded|erstattungsbetrag|erstattet|rückerstattet"
 _REFUND_GENERIC = r"refund(?: amount)?|rückerstattung|erstattung|remboursement|reembolso|rimborso"
@@ -129,7 +134,7 @@ def _classify(email: Email) -> EventKind | None:
 def _extract(email: Email, kind: EventKind) -> list[Event]:
     text = body_text(email)
     currency = _currency(text)
-    order = _ORDER_NO.search(email.subject or "") or _ORDER_NO.search(text)
+    order = _ORDER_NO.search(email.subject or "") or _ORDER_NO.search(text) or _BARE_ORDER_NO.search(email.subject or "")
     items = _html_items(email.html, currency) or find_items(text, currency)
     base = Event(
         kind=kind, platform="shopify", order_number=order.group(1) if order else None,
@@ -139,7 +144,7 @@ def _extract(email: Email, kind: EventKind) -> list[Event]:
         return [replace(base, total=_total(email.html, text, currency),
                         expected_delivery=date_after(text, _DELIVERY_LABELS, email.received))]
     if kind in _STATUS:
-        refs = _tracking(text, Direction.OUTBOUND)
+        refs = _tracking(text, Direction.OUTBOUND, email.html)
         event = replace(base, shipment_status=_STATUS[kind], tracking=refs,
                         expected_delivery=None if kind == EventKind.DELIVERED
                         else date_after(text, _DELIVERY_LABELS, email.received))
@@ -153,7 +158,7 @@ def _extract(email: Email, kind: EventKind) -> list[Event]:
     if reason is None:
         m = _REASON.search(text)
         reason = m.group(1).split("\t")[0].strip() if m else None
-    refs = _tracking(text, Direction.RETURN) if kind != EventKind.REFUND_ISSUED else ()
+    refs = _tracking(text, Direction.RETURN, email.html) if kind != EventKind.REFUND_ISSUED else ()
     event = replace(
         base, return_kind=ReturnKind.RETURN if kind != EventKind.REFUND_ISSUED or re.search(r"return|rücksend", text, re.I)
         else ReturnKind.REFUND_ONLY,
@@ -163,6 +168,12 @@ def _extract(email: Email, kind: EventKind) -> list[Event]:
         # the approval that already carries the label: the label is its own fact
         return [replace(event, tracking=()), replace(event, kind=EventKind.RETURN_LABEL)]
     return [event]
+
+
+@lru_cache(maxsize=8)
+def _soup(html: str) -> BeautifulSoup:
+    """One parse per mail, shared by the read-only lookups below (never modified)."""
+    return parse_html(html)
 
 
 def _currency(text: str) -> str:
@@ -175,7 +186,7 @@ def _currency(text: str) -> str:
 
 def _shop_name(email: Email) -> str | None:
     if email.html:
-        tag = parse_html(email.html).select_one(".shop-name__text")
+        tag = _soup(email.html).select_one(".shop-name__text")
         if tag and tag.get_text(strip=True):
             return tag.get_text(" ", strip=True)
     return email.from_name or None
@@ -200,7 +211,7 @@ def _html_items(html: str | None, currency: str) -> tuple[Item, ...]:
     if not html or "order-list__item" not in html:
         return ()
     items = []
-    for row in parse_html(html).select(".order-list__item"):
+    for row in _soup(html).select(".order-list__item"):
         title_tag = row.select_one(".order-list__item-title")
         if title_tag is None:
             continue
@@ -219,7 +230,7 @@ def _html_items(html: str | None, currency: str) -> tuple[Item, ...]:
 
 def _total(html: str | None, text: str, currency: str) -> Money | None:
     if html and "subtotal-line__value--total" in html:
-        tag = parse_html(html).select_one(".subtotal-line__value--total")
+        tag = _soup(html).select_one(".subtotal-line__value--total")
         if tag:
             found = parse_money(tag.get_text(" ", strip=True), currency)
             if found:
@@ -232,7 +243,9 @@ def _total(html: str | None, text: str, currency: str) -> Money | None:
     return find_money(text, _TOTAL_LABELS, currency, window=40)
 
 
-def _tracking(text: str, direction: Direction) -> tuple[TrackingRef, ...]:
+def _tracking(text: str, direction: Direction, html: str | None) -> tuple[TrackingRef, ...]:
+    if not find_tracking(text):  # only a "Track your shipment" button: read the number from its link
+        return tuple(TrackingRef(n, c, direction) for n, c in tracking_from_links(html))
     refs = []
     for number in find_tracking(text):
         line = next((ln for ln in text.split("\n") if number in ln.replace(" ", "").upper()), "")

@@ -16,6 +16,16 @@ from smartreturn.tracking.detect import Detected, normalise_text
 
 # Informed Delivery rows: "From:<tab>WAYFAIR<tab>Tracking Number:<tab>9405…"
 _DIGEST_ROW = re.compile(r"^From:\t([^\t\n]+)\t[^\n]*$", re.MULTILINE)
+# Informed Delivery section headers: the packages below them share that status.
+_SECTION = re.compile(r"^(Arriving Today|Arriving Soon|Arriving Tomorrow|Delivered Today|Delivered)\s*$",
+                      re.MULTILINE | re.IGNORECASE)
+_SECTION_RULE = {
+    "arriving today": Rule(EventKind.OUT_FOR_DELIVERY, ShipmentStatus.OUT_FOR_DELIVERY, re.compile("arriving today")),
+    "arriving soon": Rule(EventKind.SHIPPED, ShipmentStatus.IN_TRANSIT, re.compile("arriving soon")),
+    "arriving tomorrow": Rule(EventKind.SHIPPED, ShipmentStatus.IN_TRANSIT, re.compile("arriving tomorrow")),
+    "delivered today": Rule(EventKind.DELIVERED, ShipmentStatus.DELIVERED, re.compile("delivered today")),
+    "delivered": Rule(EventKind.DELIVERED, ShipmentStatus.DELIVERED, re.compile("delivered")),
+}
 
 
 class UspsParser(CarrierMailParser):
@@ -29,6 +39,14 @@ class UspsParser(CarrierMailParser):
         *COMMON_RULES,
         rule(EventKind.SHIPPED, ShipmentStatus.IN_TRANSIT, r"arriving (?:soon|tomorrow)|expected (?:on|by)"),
     )
+
+    def rule_for(self, text: str, number: Detected, mail_rule: Rule) -> Rule:
+        """In a digest, the section header above the package ("Arriving Today") gives its status."""
+        section = None
+        for m in _SECTION.finditer(normalise_text(text)):
+            if m.start() < number.start:
+                section = m.group(1).lower()
+        return _SECTION_RULE[section] if section else mail_rule
 
     def merchant_for(self, text: str, number: Detected) -> str | None:
         text = normalise_text(text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import statistics
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,15 +19,15 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from smartreturn.model import Direction, Money, ShipmentStatus
 from smartreturn.rules import state_machine
-from smartreturn.rules.deadlines import RuleContext, case_facts, is_waiting_for_refund, shipments_by_order
-from smartreturn.rules.policies import DeadlineKind
-from smartreturn.rules.return_window import days_left, local_date, refund_due
-from smartreturn.store.tables import Deadline, Order, ReturnCase, Shipment
+from smartreturn.rules.deadlines import RuleContext, Snapshot, case_facts, load_snapshot
+from smartreturn.rules.policies import DeadlineKind, Subject
+from smartreturn.rules.return_window import Facts, days_left, local_date, refund_due
+from smartreturn.store.tables import Deadline, Merchant, Order, ReturnCase, Shipment
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ MERCHANT_LATE_SHARE = 0.5
 ROBUST_Z = 3.5                  # Iglewicz & Hoaglin's cut-off for the modified z-score
 FREQUENCY_WINDOW = timedelta(days=30)
 FREQUENCY_HISTORY_WINDOWS = 12  # one year of 30-day windows
+MERCHANT_HISTORY_FOR = timedelta(days=730)
 MOVING = frozenset({ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.FAILED_ATTEMPT,
                     ShipmentStatus.EXCEPTION, ShipmentStatus.RETURNING, ShipmentStatus.PICKUP_READY})
 
@@ -75,21 +77,37 @@ class MerchantRecord:
         return self.late / self.refunds if self.refunds else 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class RobustScale:
+    """Median and spread of a sample, for modified z-scores (Iglewicz & Hoaglin)."""
+
+    median: float
+    mad: float       # median absolute deviation
+    meanad: float    # mean absolute deviation from the median, the stand-in when MAD = 0
+
+    @classmethod
+    def of(cls, sample: Sequence[float]) -> "RobustScale | None":
+        if len(sample) < 2:
+            return None
+        median = statistics.median(sample)
+        deviations = [abs(x - median) for x in sample]
+        return cls(median, statistics.median(deviations), statistics.fmean(deviations))
+
+    def z(self, value: float) -> float | None:
+        if self.mad > 0:
+            return 0.6745 * (value - self.median) / self.mad
+        if self.meanad > 0:
+            return (value - self.median) / (1.253314 * self.meanad)
+        return None  # no spread at all
+
+
 def robust_z(value: float, sample: Sequence[float]) -> float | None:
     """Modified z-score of ``value`` against ``sample`` (0.6745·(x − median)/MAD); None if too few.
 
     When more than half the sample is equal (MAD = 0), the mean absolute deviation stands in
     (×1.253314, as in Iglewicz & Hoaglin); a sample without any spread gives None."""
-    if len(sample) < 2:
-        return None
-    median = statistics.median(sample)
-    mad = statistics.median(abs(x - median) for x in sample)
-    if mad > 0:
-        return 0.6745 * (value - median) / mad
-    meanad = statistics.fmean(abs(x - median) for x in sample)
-    if meanad > 0:
-        return (value - median) / (1.253314 * meanad)
-    return None
+    scale = RobustScale.of(sample)
+    return None if scale is None else scale.z(value)
 
 
 def case_amount(case: ReturnCase, order: Order) -> Money | None:
@@ -102,49 +120,48 @@ def case_amount(case: ReturnCase, order: Order) -> Money | None:
     return Money(amount, currency)
 
 
-def open_waiting_cases(session: Session) -> list[ReturnCase]:
-    open_statuses = [s.value for s in state_machine.OPEN_STATES]
-    cases = session.scalars(
-        select(ReturnCase).where(ReturnCase.status.in_(open_statuses))
-        .options(selectinload(ReturnCase.order).selectinload(Order.merchant),
-                 selectinload(ReturnCase.order).selectinload(Order.items))
-    ).all()
-    return [c for c in cases if is_waiting_for_refund(c)]
-
-
-def refund_overdue(session: Session, now: datetime, ctx: RuleContext) -> list[Anomaly]:
-    found = []
-    cases = {c.id: c for c in open_waiting_cases(session)}
+def refund_overdue(session: Session, now: datetime, ctx: RuleContext, snapshot: Snapshot | None = None) -> list[Anomaly]:
+    """Open cases waiting for money whose refund_due deadline (recomputed first) has passed."""
+    snap = snapshot or load_snapshot(session, now)
+    cases = {case.id: case for case in snap.waiting_for_refund()}
+    found: list[Anomaly] = []
     if not cases:
         return found
-    rows = session.scalars(select(Deadline).where(
-        Deadline.kind == DeadlineKind.REFUND_DUE.value, Deadline.return_case_id.in_(list(cases)))).all()
+    rows = session.scalars(
+        select(Deadline).join(ReturnCase, Deadline.return_case_id == ReturnCase.id)
+        .where(Deadline.kind == DeadlineKind.REFUND_DUE.value, Deadline.due_on < local_date(now, ctx.tz),
+               ReturnCase.status.in_([status.value for status in state_machine.OPEN_STATES]))
+        .order_by(Deadline.return_case_id)).all()
     for row in rows:
-        left = days_left(row.due_on, now, ctx.tz)
-        if left >= 0:
+        case = cases.get(row.return_case_id)  # type: ignore[arg-type]
+        if case is None:
             continue
-        case = cases[row.return_case_id]  # type: ignore[index]
+        late = -days_left(row.due_on, now, ctx.tz)
+        order = snap.orders[case.order_id]
         assumed = " (assumed: the merchant's receipt is estimated)" if row.confidence == "assumed" else ""
         found.append(Anomaly(
             AnomalyKind.REFUND_OVERDUE, f"refund_overdue:case:{case.id}:{row.due_on.isoformat()}",
-            f"Refund overdue by {-left} day{'s' if left != -1 else ''}",
+            f"Refund overdue by {late} day{'s' if late != 1 else ''}",
             f"refund was due on {row.due_on.isoformat()} by rule {row.rule_id}{assumed}",
-            order_id=case.order_id, return_case_id=case.id, merchant_id=case.order.merchant_id,
-            due_on=row.due_on, days=-left, amount=case_amount(case, case.order)))
+            order_id=case.order_id, return_case_id=case.id, merchant_id=order.merchant_id,
+            due_on=row.due_on, days=late, amount=case_amount(case, order)))
     return found
 
 
-def received_no_refund(session: Session, now: datetime, ctx: RuleContext, min_days: int = 3) -> list[Anomaly]:
-    """The merchant has had the return for ``min_days`` or more and no refund came (not yet overdue)."""
+def received_no_refund(session: Session, now: datetime, ctx: RuleContext, min_days: int = 3,
+                       snapshot: Snapshot | None = None, overdue: set[int] | None = None) -> list[Anomaly]:
+    """The merchant has had the return for ``min_days`` or more and no refund came (not yet overdue:
+    those are in :func:`refund_overdue`)."""
+    snap = snapshot or load_snapshot(session, now)
+    if overdue is None:
+        overdue = {a.return_case_id for a in refund_overdue(session, now, ctx, snap)}  # type: ignore[misc]
     found = []
-    cases = open_waiting_cases(session)
-    shipments = shipments_by_order(session, {c.order_id for c in cases})
-    overdue = {a.return_case_id for a in refund_overdue(session, now, ctx)}
     today = local_date(now, ctx.tz)
-    for case in cases:
+    for case in snap.waiting_for_refund():
         if case.id in overdue:
             continue
-        facts = case_facts(case.order, case, shipments.get(case.order_id, ()), ctx)
+        order = snap.orders[case.order_id]
+        facts = case_facts(order, case, snap.shipments_of(order.id), ctx)
         if facts.merchant_received_at is None:
             continue
         since = (today - local_date(facts.merchant_received_at, ctx.tz)).days
@@ -155,22 +172,24 @@ def received_no_refund(session: Session, now: datetime, ctx: RuleContext, min_da
             AnomalyKind.RECEIVED_NO_REFUND, f"received_no_refund:case:{case.id}",
             f"Merchant has had the return for {since} days, no refund yet",
             f"received {local_date(facts.merchant_received_at, ctx.tz).isoformat()} ({how})",
-            order_id=case.order_id, return_case_id=case.id, merchant_id=case.order.merchant_id,
-            days=since, amount=case_amount(case, case.order)))
+            order_id=case.order_id, return_case_id=case.id, merchant_id=order.merchant_id,
+            days=since, amount=case_amount(case, order)))
     return found
 
 
-def stuck_parcels(session: Session, now: datetime, stuck_days: Mapping[str, int] | None = None) -> list[Anomaly]:
+def stuck_parcels(session: Session, now: datetime, stuck_days: Mapping[str, int] | None = None,
+                  snapshot: Snapshot | None = None) -> list[Anomaly]:
     """Parcels on their way that have not moved for ``stuck_days[carrier]`` (else ``["default"]``) days,
     or that the tracking code marked as stuck. Return parcels of closed cases are left out."""
     stuck_days = stuck_days or {"default": 5}
+    snap = snapshot or load_snapshot(session, now)
+    open_case_ids = {case.id for case in snap.open_cases}
     found = []
     candidates = session.scalars(select(Shipment).where(
-        Shipment.status.not_in([s.value for s in ShipmentStatus if s.is_final]))).all()
-    closed_cases = {c for c, status in session.execute(select(ReturnCase.id, ReturnCase.status)) if not state_machine.is_open(status)}
+        Shipment.status.not_in([s.value for s in ShipmentStatus if s.is_final])).order_by(Shipment.id)).all()
     for shipment in candidates:
         status = ShipmentStatus(shipment.status)
-        if shipment.return_case_id in closed_cases:
+        if shipment.return_case_id is not None and shipment.return_case_id not in open_case_ids:
             continue
         last = shipment.last_event_at or shipment.shipped_at
         limit = stuck_days.get(shipment.carrier, stuck_days.get("default", 5))
@@ -190,34 +209,49 @@ def stuck_parcels(session: Session, now: datetime, stuck_days: Mapping[str, int]
 
 
 def merchant_history(session: Session, now: datetime, ctx: RuleContext) -> dict[int, MerchantRecord]:
-    """Per merchant id: refunded cases whose refund came after the rule's refund deadline."""
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    cases = session.scalars(
-        select(ReturnCase).join(Order).where(ReturnCase.refunded_at.is_not(None), Order.merchant_id.is_not(None))
-        .options(selectinload(ReturnCase.order).selectinload(Order.merchant),
-                 selectinload(ReturnCase.order).selectinload(Order.items))
+    """Per merchant id: refunds of the last two years that came after the rule's refund deadline.
+
+    Read as plain columns (no ORM objects): the history can be long. Item categories are not looked
+    at here (refund rules do not depend on them); the order's own category is."""
+    parcel = (
+        select(Shipment.return_case_id, func.min(Shipment.shipped_at).label("shipped"),
+               func.min(Shipment.delivered_at).label("delivered"))
+        .where(Shipment.direction == Direction.RETURN.value, Shipment.return_case_id.is_not(None))
+        .group_by(Shipment.return_case_id).subquery()
+    )
+    rows = session.execute(
+        select(Order.merchant_id, Order.platform, Order.region, Order.category, Merchant.name,
+               ReturnCase.shipped_at, ReturnCase.received_at, ReturnCase.refunded_at, parcel.c.shipped,
+               parcel.c.delivered)
+        .join(Order, ReturnCase.order_id == Order.id)
+        .join(Merchant, Order.merchant_id == Merchant.id)
+        .outerjoin(parcel, parcel.c.return_case_id == ReturnCase.id)
+        .where(ReturnCase.refunded_at.is_not(None), ReturnCase.refunded_at >= now - MERCHANT_HISTORY_FOR)
     ).all()
-    shipments = shipments_by_order(session, {c.order_id for c in cases})
-    for case in cases:
-        due = refund_due(case_facts(case.order, case, shipments.get(case.order_id, ()), ctx), ctx.rules, now, ctx.tz,
-                         ctx.holiday_country)
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for merchant_id, platform, region, category, name, shipped, received, refunded, p_shipped, p_delivered in rows:
+        subject = Subject(platform, region or ctx.default_region, name, (category,) if category else ())
+        facts = Facts(subject, return_shipped_at=shipped or p_shipped, merchant_received_at=received or p_delivered)
+        due = refund_due(facts, ctx.rules, now, ctx.tz, ctx.holiday_country)
         if due is None:
-            continue  # no receipt date: lateness cannot be told
-        record = counts[case.order.merchant_id]  # type: ignore[index]
+            continue  # no receipt or shipping date: lateness cannot be told
+        record = counts[merchant_id]
         record[1] += 1
-        if local_date(case.refunded_at, ctx.tz) > due.due_on:  # type: ignore[arg-type]
+        if local_date(refunded, ctx.tz) > due.due_on:
             record[0] += 1
     return {merchant: MerchantRecord(late, total) for merchant, (late, total) in counts.items()}
 
 
 def late_merchants(session: Session, now: datetime, ctx: RuleContext,
-                   history: Mapping[int, MerchantRecord] | None = None) -> list[Anomaly]:
+                   history: Mapping[int, MerchantRecord] | None = None,
+                   snapshot: Snapshot | None = None) -> list[Anomaly]:
     """Merchants with an open case whose refunds were late at least half the time (3+ refunds)."""
     history = merchant_history(session, now, ctx) if history is None else history
+    snap = snapshot or load_snapshot(session, now)
     found = []
     seen: set[int] = set()
-    for case in open_waiting_cases(session):
-        merchant = case.order.merchant
+    for case in snap.waiting_for_refund():
+        merchant = snap.orders[case.order_id].merchant
         if merchant is None or merchant.id in seen:
             continue
         record = history.get(merchant.id)
@@ -232,70 +266,88 @@ def late_merchants(session: Session, now: datetime, ctx: RuleContext,
     return found
 
 
-def _case_time(case: ReturnCase) -> datetime:
-    return case.requested_at or case.created_at
+AMOUNT_HISTORY = 1000  # the most recent closed cases per currency that make "usual"
 
 
 def unusual_returns(session: Session, now: datetime, ctx: RuleContext, min_history: int = 5) -> list[Anomaly]:
-    """More returns in the last 30 days than usual, or an open case with an unusually large amount."""
-    found = []
-    cases = session.scalars(select(ReturnCase).options(selectinload(ReturnCase.order))).all()
-    if not cases:
+    """More returns in the last 30 days than usual, or an open case with an unusually large amount
+    (against the user's closed cases in the same currency)."""
+    found: list[Anomaly] = []
+    rows = session.execute(
+        select(ReturnCase.id, ReturnCase.order_id, ReturnCase.status, ReturnCase.requested_at, ReturnCase.created_at,
+               ReturnCase.expected_refund, ReturnCase.currency, Order.total, Order.currency, Order.merchant_id)
+        .join(Order, ReturnCase.order_id == Order.id)
+    ).all()
+    if not rows:
         return found
     # frequency: returns per 30-day window, this window against up to a year of earlier ones
-    first = min(_case_time(c) for c in cases)
-    recent = sum(1 for c in cases if now - FREQUENCY_WINDOW < _case_time(c) <= now)
+    times = sorted(row[3] or row[4] for row in rows)
+
+    def between(start: datetime, end: datetime) -> int:
+        return bisect_right(times, end) - bisect_right(times, start)
+
+    recent = between(now - FREQUENCY_WINDOW, now)
     earlier = []
     for n in range(1, FREQUENCY_HISTORY_WINDOWS + 1):
         end = now - FREQUENCY_WINDOW * n
-        if end < first:
+        if end < times[0]:
             break
-        earlier.append(sum(1 for c in cases if end - FREQUENCY_WINDOW < _case_time(c) <= end))
+        earlier.append(between(end - FREQUENCY_WINDOW, end))
     if len(earlier) >= min_history:
-        z = robust_z(recent, earlier)
+        scale = RobustScale.of(earlier)
+        z = scale.z(recent) if scale else None
         median = statistics.median(earlier)
-        if (z is None and recent >= median + 3) or (z is not None and z > ROBUST_Z and recent >= median + 3):
+        if recent >= median + 3 and (z is None or z > ROBUST_Z):
             week = local_date(now, ctx.tz).isocalendar()
             found.append(Anomaly(
                 AnomalyKind.UNUSUAL_FREQUENCY, f"anomaly:unusual_frequency:{week.year}-W{week.week:02d}",
                 f"{recent} returns in the last 30 days (usually {median:g})",
                 f"median of the previous {len(earlier)} periods: {median:g}",
                 days=30, z=None if z is None else round(z, 2)))
-    # amount: each open case against the user's earlier cases in the same currency
-    by_currency: dict[str, list[tuple[ReturnCase, Decimal]]] = defaultdict(list)
-    for case in cases:
-        amount = case.expected_refund if case.expected_refund is not None else case.order.total
-        currency = case.currency or case.order.currency
-        if amount is not None and currency:
-            by_currency[currency].append((case, amount))
-    for currency, rows in by_currency.items():
-        for case, amount in rows:
-            if not state_machine.is_open(case.status):
-                continue
-            sample = [float(a) for other, a in rows if other.id != case.id and _case_time(other) < _case_time(case)]
-            if len(sample) < min_history:
-                continue
-            z = robust_z(float(amount), sample)
-            if z is None or z <= ROBUST_Z:
-                continue
-            median = statistics.median(sample)
-            found.append(Anomaly(
-                AnomalyKind.UNUSUAL_AMOUNT, f"anomaly:unusual_amount:case:{case.id}",
-                f"Unusually large return: {amount} {currency}",
-                f"your returns are usually about {median:g} {currency}",
-                order_id=case.order_id, return_case_id=case.id, merchant_id=case.order.merchant_id,
-                amount=Money(amount, currency), z=round(z, 2)))
+    # amount: each open case against the most recent closed cases in the same currency
+    history: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
+    open_rows = []
+    for case_id, order_id, status, requested, created, expected, currency, total, order_currency, merchant_id in rows:
+        amount = expected if expected is not None else total
+        currency = currency or order_currency
+        if amount is None or not currency:
+            continue
+        if state_machine.is_open(status):
+            open_rows.append((case_id, order_id, merchant_id, amount, currency))
+        else:
+            history[currency].append((requested or created, float(amount)))
+    scales = {}
+    for currency, sample in history.items():
+        recent_sample = [amount for _, amount in sorted(sample)[-AMOUNT_HISTORY:]]
+        if len(recent_sample) >= min_history:
+            scales[currency] = (RobustScale.of(recent_sample), len(recent_sample))
+    for case_id, order_id, merchant_id, amount, currency in open_rows:
+        if currency not in scales:
+            continue
+        scale, size = scales[currency]
+        z = scale.z(float(amount)) if scale else None
+        if z is None or z <= ROBUST_Z:
+            continue
+        found.append(Anomaly(
+            AnomalyKind.UNUSUAL_AMOUNT, f"anomaly:unusual_amount:case:{case_id}",
+            f"Unusually large return: {amount} {currency}",
+            f"your last {size} returns were usually about {scale.median:g} {currency}",
+            order_id=order_id, return_case_id=case_id, merchant_id=merchant_id,
+            amount=Money(amount, currency), z=round(z, 2)))
     return found
 
 
 def find_anomalies(session: Session, now: datetime, ctx: RuleContext, *, stuck_days: Mapping[str, int] | None = None,
                    received_days: int = 3, min_history: int = 5,
-                   history: Mapping[int, MerchantRecord] | None = None) -> list[Anomaly]:
+                   history: Mapping[int, MerchantRecord] | None = None,
+                   snapshot: Snapshot | None = None) -> list[Anomaly]:
     """All of the above (deadlines must be recomputed first: refund_overdue reads Deadline rows)."""
+    snap = snapshot or load_snapshot(session, now)
+    overdue = refund_overdue(session, now, ctx, snap)
     return [
-        *refund_overdue(session, now, ctx),
-        *received_no_refund(session, now, ctx, received_days),
-        *stuck_parcels(session, now, stuck_days),
-        *late_merchants(session, now, ctx, history),
+        *overdue,
+        *received_no_refund(session, now, ctx, received_days, snap, {a.return_case_id for a in overdue}),  # type: ignore[misc]
+        *stuck_parcels(session, now, stuck_days, snap),
+        *late_merchants(session, now, ctx, history, snap),
         *unusual_returns(session, now, ctx, min_history),
     ]

@@ -23,12 +23,11 @@ from smartreturn.rules.anomalies import (
     Anomaly,
     AnomalyKind,
     MerchantRecord,
-    open_waiting_cases,
     case_amount,
     find_anomalies,
     merchant_history,
 )
-from smartreturn.rules.deadlines import RuleContext, recompute_deadlines
+from smartreturn.rules.deadlines import RuleContext, Snapshot, load_snapshot, recompute_deadlines
 from smartreturn.rules.policies import DeadlineKind
 from smartreturn.rules.priority import PriorityInput, Weights, score
 from smartreturn.rules.return_window import days_left
@@ -64,8 +63,9 @@ def _order_money(order: Order) -> Money | None:
 
 class _Builder:
     def __init__(self, session: Session, now: datetime, ctx: RuleContext, weights: Weights,
-                 history: Mapping[int, MerchantRecord]) -> None:
+                 history: Mapping[int, MerchantRecord], snapshot: Snapshot) -> None:
         self.session, self.now, self.ctx, self.weights, self.history = session, now, ctx, weights, history
+        self.snap = snapshot
         self.items: list[AgendaItem] = []
 
     def add(self, *, key: str, kind: AgendaKind, urgency: Urgency, title: str, detail: str = "",
@@ -92,10 +92,8 @@ class _Builder:
                    Deadline.due_on >= today, Deadline.due_on <= today + timedelta(days=SOON_DAYS))
             .options(selectinload(Order.items), selectinload(Order.merchant))
         ).all()
-        with_case = set(self.session.scalars(select(ReturnCase.order_id).where(
-            ReturnCase.order_id.in_([order.id for _, order in rows])))) if rows else set()
         for deadline, order in rows:
-            if order.id in with_case:
+            if order.id in self.snap.orders_with_case:
                 continue
             left = days_left(deadline.due_on, self.now, self.ctx.tz)
             stage = "d1" if left <= URGENT_DAYS else "d3"
@@ -109,15 +107,14 @@ class _Builder:
                      order=order, due_on=deadline.due_on, left=left, amount=_order_money(order))
 
     def anomalies(self, anomalies: list[Anomaly]) -> None:
-        cases = {c.id: c for c in self.session.scalars(select(ReturnCase).where(
-            ReturnCase.id.in_([a.return_case_id for a in anomalies if a.return_case_id])))} if anomalies else {}
-        order_ids = {a.order_id for a in anomalies if a.order_id} | {c.order_id for c in cases.values()}
-        orders = {o.id: o for o in self.session.scalars(select(Order).where(Order.id.in_(order_ids)).options(
-            selectinload(Order.items), selectinload(Order.merchant)))} if order_ids else {}
+        cases = {case.id: case for case in self.snap.open_cases}
         for anomaly in anomalies:
             kind, urgency = ANOMALY_AGENDA[anomaly.kind]
             case = cases.get(anomaly.return_case_id) if anomaly.return_case_id else None
-            order = orders.get(anomaly.order_id or (case.order_id if case else -1))
+            order_id = anomaly.order_id or (case.order_id if case else None)
+            order = self.snap.orders.get(order_id) if order_id else None
+            if order is None and order_id is not None:  # an outbound parcel of an older order
+                order = self.session.get(Order, order_id)
             left = -anomaly.days if anomaly.kind is AnomalyKind.REFUND_OVERDUE and anomaly.days is not None else None
             self.add(key=anomaly.key, kind=kind, urgency=urgency, title=anomaly.title, detail=anomaly.detail,
                      order=order, case=case, shipment_id=anomaly.shipment_id, due_on=anomaly.due_on, left=left,
@@ -177,11 +174,11 @@ class _Builder:
         return tuple(sorted(health, key=lambda pair: (-pair[1], pair[0])))
 
 
-def money_outstanding(session: Session) -> tuple[Money, ...]:
+def money_outstanding(snapshot: Snapshot) -> tuple[Money, ...]:
     """Refunds expected but not received, per currency (sorted by currency)."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
-    for case in open_waiting_cases(session):
-        money = case_amount(case, case.order)
+    for case in snapshot.waiting_for_refund():
+        money = case_amount(case, snapshot.orders[case.order_id])
         if money is not None:
             totals[money.currency] += money.amount
     return tuple(Money(amount, currency) for currency, amount in sorted(totals.items()) if amount)
@@ -194,13 +191,14 @@ def _sort_key(item: AgendaItem) -> tuple[int, float, int, str]:
 def build_agenda(session: Session, now: datetime, settings: Any, ctx: RuleContext | None = None) -> Agenda:
     """The agenda for ``now`` (tz-aware). ``ctx`` defaults to the rules and time zone of ``settings``."""
     ctx = ctx or RuleContext.from_settings(settings)
-    recompute_deadlines(session, now, ctx)
+    snapshot = load_snapshot(session, now)
+    recompute_deadlines(session, now, ctx, snapshot)
     history = merchant_history(session, now, ctx)
-    builder = _Builder(session, now, ctx, Weights.from_settings(settings), history)
+    builder = _Builder(session, now, ctx, Weights.from_settings(settings), history, snapshot)
     builder.windows_closing()
     builder.anomalies(find_anomalies(
         session, now, ctx, stuck_days=settings.tracking.stuck_days, received_days=settings.rules.received_no_refund_days,
-        min_history=settings.rules.anomaly_min_history, history=history))
+        min_history=settings.rules.anomaly_min_history, history=history, snapshot=snapshot))
     builder.arrived()
     builder.refunded()
     health = builder.parser_health(settings.rules.parser_health_days)
@@ -209,4 +207,4 @@ def build_agenda(session: Session, now: datetime, settings: Any, ctx: RuleContex
         items.setdefault(item.key, item)  # one item per key, whatever found it first
     ordered = tuple(sorted(items.values(), key=_sort_key))
     log.info("agenda: %d items", len(ordered))
-    return Agenda(generated_at=now, items=ordered, money_outstanding=money_outstanding(session), parser_health=health)
+    return Agenda(generated_at=now, items=ordered, money_outstanding=money_outstanding(snapshot), parser_health=health)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -86,13 +86,58 @@ def case_facts(order: Order, case: ReturnCase, shipments: Sequence[Shipment], ct
                  return_shipped_at=shipped, merchant_received_at=received)
 
 
+CHUNK = 500  # ids per IN (...) list
+
+
+def chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start:start + CHUNK]
+
+
 def shipments_by_order(session: Session, order_ids: Iterable[int]) -> dict[int, list[Shipment]]:
-    ids = list(order_ids)
     grouped: dict[int, list[Shipment]] = defaultdict(list)
-    for start in range(0, len(ids), 500):
-        for shipment in session.scalars(select(Shipment).where(Shipment.order_id.in_(ids[start:start + 500]))):
+    for part in chunks(order_ids):
+        for shipment in session.scalars(select(Shipment).where(Shipment.order_id.in_(part))):
             grouped[shipment.order_id].append(shipment)  # type: ignore[index]
     return grouped
+
+
+def _watched(now: datetime):
+    return (Order.status != "cancelled",
+            or_(Order.order_date.is_(None), Order.order_date >= now - WATCH_ORDERS_FOR))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The rows the rules look at, loaded once per run: recent orders (return-window candidates),
+    open return cases, their orders, items, merchants and parcels."""
+
+    watched: tuple[Order, ...]
+    open_cases: tuple[ReturnCase, ...]
+    orders: Mapping[int, Order]
+    orders_with_case: frozenset[int]   # watched orders that have a return case, open or not
+    shipments: Mapping[int, list[Shipment]]
+
+    def shipments_of(self, order_id: int) -> list[Shipment]:
+        return self.shipments.get(order_id, [])
+
+    def waiting_for_refund(self) -> list[ReturnCase]:
+        return [case for case in self.open_cases if is_waiting_for_refund(case)]
+
+
+def load_snapshot(session: Session, now: datetime) -> Snapshot:
+    options = (selectinload(Order.items), selectinload(Order.merchant))
+    watched = session.scalars(select(Order).where(*_watched(now)).options(*options)).all()
+    open_statuses = [status.value for status in state_machine.OPEN_STATES]
+    open_cases = session.scalars(select(ReturnCase).where(ReturnCase.status.in_(open_statuses))
+                                 .order_by(ReturnCase.id)).all()
+    orders = {order.id: order for order in watched}
+    for part in chunks({case.order_id for case in open_cases} - orders.keys()):
+        orders.update((o.id, o) for o in session.scalars(select(Order).where(Order.id.in_(part)).options(*options)))
+    with_case = frozenset(session.scalars(select(ReturnCase.order_id).join(Order, ReturnCase.order_id == Order.id)
+                                          .where(*_watched(now))))
+    return Snapshot(tuple(watched), tuple(open_cases), orders, with_case, shipments_by_order(session, orders))
 
 
 def compute(kind: DeadlineKind, facts: Facts, now: datetime, ctx: RuleContext) -> ComputedDeadline | None:
@@ -121,39 +166,25 @@ def _upsert(session: Session, existing: dict[tuple[str, int, int | None], Deadli
     return 0
 
 
-def recompute_deadlines(session: Session, now: datetime, ctx: RuleContext | None = None) -> int:
+def recompute_deadlines(session: Session, now: datetime, ctx: RuleContext | None = None,
+                        snapshot: Snapshot | None = None) -> int:
     """Upsert the deadlines of open orders and open return cases; returns the rows changed."""
     ctx = ctx or RuleContext.default()
-    orders = session.scalars(
-        select(Order)
-        .where(Order.status != "cancelled", or_(Order.order_date.is_(None), Order.order_date >= now - WATCH_ORDERS_FOR))
-        .options(selectinload(Order.items), selectinload(Order.merchant))
-    ).all()
-    by_id = {o.id: o for o in orders}
-    cases = session.scalars(select(ReturnCase).where(ReturnCase.order_id.in_(list(by_id)))).all() if by_id else []
-    # cases of older orders still count while they are open
-    open_statuses = [s.value for s in state_machine.OPEN_STATES]
-    older = session.scalars(select(ReturnCase).where(ReturnCase.status.in_(open_statuses),
-                                                     ReturnCase.order_id.not_in(list(by_id)))).all()
-    for case in older:
-        by_id.setdefault(case.order_id, case.order)
-    cases = [*cases, *older]
-    shipments = shipments_by_order(session, by_id)
-    existing = {(d.kind, d.order_id, d.return_case_id): d
-                for d in session.scalars(select(Deadline).where(Deadline.order_id.in_(list(by_id))))} if by_id else {}
+    snap = snapshot or load_snapshot(session, now)
+    existing: dict[tuple[str, int, int | None], Deadline] = {}
+    for part in chunks(snap.orders):
+        existing.update(((d.kind, d.order_id, d.return_case_id), d)
+                        for d in session.scalars(select(Deadline).where(Deadline.order_id.in_(part))))
     changed = 0
-    with_case = {c.order_id for c in cases}
-    for order in orders:
-        if order.id in with_case:
+    for order in snap.watched:
+        if order.id in snap.orders_with_case:
             continue  # the return is under way: its window has done its job
-        facts = order_facts(order, shipments.get(order.id, ()), ctx)
+        facts = order_facts(order, snap.shipments_of(order.id), ctx)
         changed += _upsert(session, existing, DeadlineKind.RETURN_WINDOW, order.id, None,
                            compute(DeadlineKind.RETURN_WINDOW, facts, now, ctx), now)
-    for case in cases:
-        if not state_machine.is_open(case.status):
-            continue
-        order = by_id[case.order_id]
-        facts = case_facts(order, case, shipments.get(order.id, ()), ctx)
+    for case in snap.open_cases:
+        order = snap.orders[case.order_id]
+        facts = case_facts(order, case, snap.shipments_of(order.id), ctx)
         for kind in CASE_KINDS[ReturnKind(case.kind)]:
             changed += _upsert(session, existing, kind, order.id, case.id, compute(kind, facts, now, ctx), now)
     session.flush()

@@ -120,7 +120,10 @@ def find_order(session: Session, ref: str) -> Order | None:
     return order
 
 
-def case_detail(session: Session, ref: str) -> Row | None:
+def case_detail(session: Session, ref: str, *, now: datetime | None = None, tz=None) -> Row | None:
+    """Everything about one order: items, returns, parcels (with a delivery prediction), timeline."""
+    from smartreturn.tracking.prediction import predict_shipment
+
     order = find_order(session, ref)
     if order is None:
         return None
@@ -158,10 +161,18 @@ def case_detail(session: Session, ref: str) -> Row | None:
                      "currency": c.currency} for c in cases],
         "shipments": [{"id": s.id, "carrier": s.carrier, "tracking_number": s.tracking_number,
                        "direction": s.direction, "status": s.status, "delivered_at": _iso(s.delivered_at),
-                       "expected_delivery": s.expected_delivery.isoformat() if s.expected_delivery else None}
+                       "expected_delivery": s.expected_delivery.isoformat() if s.expected_delivery else None,
+                       "prediction": _prediction(predict_shipment(session, s, now, tz) if now else None)}
                       for s in shipments],
         "timeline": timeline,
     }
+
+
+def _prediction(prediction) -> Row | None:
+    if prediction is None:
+        return None
+    return {"expected_on": prediction.expected_on.isoformat(), "earliest": prediction.earliest.isoformat(),
+            "latest": prediction.latest.isoformat(), "late": prediction.late, "text": prediction.describe()}
 
 
 def parser_health(session: Session, since: datetime) -> list[Row]:

@@ -32,7 +32,7 @@ _FAMILY: dict[str, tuple[str, ...]] = {
     "dhl": ("dhl_paket",), "dhl_paket": ("dhl",), "ems": ("china_post",), "china_post": ("ems",),
 }
 
-# S10 items of posts not in the registry: valid, carrier unknown.
+# S10 items of posts not in the registry ("RR123456785CH"): valid, carrier unknown.
 _S10_ANY = NumberFormat(re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}"), library("s10"), False, 0.8)
 
 # Longer alternatives first: at one position the first alternative wins ("运单编号" before "编号").
@@ -139,14 +139,15 @@ def _judge(
     text: str, start: int, end: int, number: str, hint: Carrier | None, names: list[tuple[int, int, Carrier]]
 ) -> Detected | None:
     matches = candidates(number)
-    if not matches and _S10_ANY.pattern.fullmatch(number) and _S10_ANY.check and _S10_ANY.check(number):
-        return Detected(number, None, _S10_ANY.confidence, start, end)
-    if not matches:
+    unknown_s10 = not matches and _S10_ANY.pattern.fullmatch(number) is not None and _S10_ANY.check is not None and _S10_ANY.check(number)
+    if not matches and not unknown_s10:
         return None
     if number.isdigit() and (_CN_MOBILE.fullmatch(number) or _phone_prefix(text, start)):
         return None
 
     label_kind, label_immediate = _label(text, start)
+    if unknown_s10:  # a post outside the registry: valid, carrier unknown
+        return None if label_kind == "other" and label_immediate else Detected(number, None, 0.8, start, end)
     named = _named(names, start, end, hint)
     keyword = label_kind == "track" or _has_track_keyword(text, start, end)
 

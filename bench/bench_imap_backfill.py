@@ -1,0 +1,142 @@
+"""Benchmark: backfill of a 10,000-message folder from a local Dovecot (goal: >= half the floor's rate,
+peak RSS < 120 MB).
+
+The folder holds copies of the project's fixture mails (fixtures/**/*.eml, each copy made unique by
+an ``X-Bench-Seq`` header), so the real parsers run on real-looking mail. Each side runs in its own
+child process so that its peak RSS is its own:
+
+- daemon: ``smartreturn run --once`` does it (``loop.sync_once``): UID SEARCH, FETCH BODY.PEEK[] in
+  batches, decode, allow-list, parse, store in SQLite with the cursor in the same transaction, mark
+  each mail with the keyword. Fresh database.
+- floor, measured in the same run on the same folder: imapclient FETCH of the same messages in the
+  same batches + stdlib ``email`` parse (``message_from_bytes`` with the default policy, reading
+  From/Subject/Date/Message-ID), nothing else.
+
+    .venv/bin/python bench/bench_imap_backfill.py [--mails 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import email.policy
+import json
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the Dovecot fixture lives in tests/
+
+
+def fixture_mails() -> list[bytes]:
+    return [p.read_bytes() for p in sorted((ROOT / "fixtures").rglob("*.eml"))]
+
+
+def senders(mails: list[bytes]) -> list[str]:
+    """Every From address of the fixtures: the allow-list, so that every copy is parsed."""
+    found = set()
+    for raw in mails:
+        match = re.search(rb"^From:.*?([\w.+-]+@[\w.-]+)", raw, re.M | re.I)
+        if match:
+            found.add(match.group(1).decode().lower())
+    return sorted(found)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_floor(port: int, user: str, batch: int) -> dict[str, float]:
+    from imapclient import IMAPClient
+
+    started = time.perf_counter()
+    client = IMAPClient("127.0.0.1", port=port, ssl=False)
+    client.login(user, "testpass")
+    client.select_folder("INBOX", readonly=True)
+    uids = sorted(client.search("ALL"))
+    count = 0
+    for start in range(0, len(uids), batch):
+        for data in client.fetch(uids[start:start + batch], ["BODY.PEEK[]"]).values():
+            msg = email.message_from_bytes(data[b"BODY[]"], policy=email.policy.default)
+            _ = (msg["From"], msg["Subject"], msg["Date"], msg["Message-ID"])
+            count += 1
+    client.logout()
+    return {"count": count, "seconds": time.perf_counter() - started, "rss_mb": peak_rss_mb()}
+
+
+def child_daemon(config: str) -> dict[str, float]:
+    from smartreturn.config import load_settings
+    from smartreturn.daemon import loop
+    from smartreturn.store.db import open_database
+
+    settings = load_settings(config, env={})
+    db = open_database(settings.database_url)  # schema migration is not part of the timing
+    started = time.perf_counter()
+    [worker] = loop.sync_once(settings, db)
+    seconds = time.perf_counter() - started
+    if worker.error is not None:
+        raise SystemExit(f"backfill failed: {worker.error}")
+    with db.session() as session:
+        from sqlalchemy import func, select
+        from smartreturn.store.tables import Message
+        statuses = dict(session.execute(select(Message.status, func.count()).group_by(Message.status)).all())
+    return {"count": worker.health.ingested, "seconds": seconds, "rss_mb": peak_rss_mb(), "statuses": statuses}
+
+
+def run_child(*args: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mails", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        result = child_floor(int(rest[0]), rest[1], int(rest[2])) if kind == "floor" else child_daemon(rest[0])
+        print(json.dumps(result))
+        return
+
+    from tests.daemon.conftest import write_config
+    from tests.servers.dovecot import DovecotServer
+
+    base = fixture_mails()
+    server = DovecotServer()
+    server.start()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-backfill-"))
+    try:
+        mailbox = server.new_mailbox("bench")
+        copies = [b"X-Bench-Seq: %d\r\n" % n + base[n % len(base)] for n in range(args.mails)]
+        size_mb = sum(map(len, copies)) / 1e6
+        t0 = time.perf_counter()
+        mailbox.append(copies)
+        print(f"folder: {args.mails} mails ({size_mb:.1f} MB, copies of {len(base)} fixtures) "
+              f"appended in {time.perf_counter() - t0:.1f} s")
+        del copies
+        config = write_config(workdir, [mailbox.account_settings(batch_size=args.batch)],
+                              ingest={"allowed_forwarders": senders(base)})
+        floor = run_child("floor", str(server.port), mailbox.user, str(args.batch))
+        daemon = run_child("daemon", str(config))
+    finally:
+        server.cleanup()
+
+    floor_rate = floor["count"] / floor["seconds"]
+    daemon_rate = daemon["count"] / daemon["seconds"]
+    print(f"  daemon  : {daemon['count']} mails in {daemon['seconds']:.1f} s = {daemon_rate:,.0f} mails/s, "
+          f"peak RSS {daemon['rss_mb']:.0f} MB; statuses {daemon['statuses']}")
+    print(f"  floor   : {floor['count']} mails in {floor['seconds']:.1f} s = {floor_rate:,.0f} mails/s, "
+          f"peak RSS {floor['rss_mb']:.0f} MB (imapclient FETCH + stdlib email parse)")
+    print(f"  daemon / floor = {daemon_rate / floor_rate:.2f} (goal >= 0.50); RSS goal < 120 MB: "
+          f"{'met' if daemon['rss_mb'] < 120 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
