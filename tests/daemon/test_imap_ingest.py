@@ -210,3 +210,12 @@ def test_two_folders_are_watched_at_once(tmp_path: Path, imap_mailbox: Mailbox) 
 def _folders(db: Database) -> set[str]:
     with db.session() as session:
         return set(session.scalars(select(ImapFolderState.folder)))
+
+
+def test_mail_arriving_just_as_idle_restarts_is_not_left_waiting(tmp_path: Path, imap_mailbox: Mailbox) -> None:
+    """Dovecot does not announce a mail delivered while IDLE starts; re-issuing IDLE soon catches it."""
+    with running(settings_for(tmp_path, imap_mailbox, poll_interval=3600)) as db:
+        wait_for(lambda: _connected(db, imap_mailbox), 10, "the first sync")
+        for n in range(1, 11):  # each APPEND lands right when the daemon re-enters IDLE
+            imap_mailbox.append(order_mail(90 + n))
+            wait_for(lambda: count(db) == n, 4, f"mail {n} (appended as the daemon re-entered IDLE)")

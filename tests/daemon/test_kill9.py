@@ -84,3 +84,21 @@ def test_kill_9_at_random_moments_stores_every_mail_exactly_once(tmp_path: Path,
     assert orders == (parsed, parsed), "an order was created twice, or a parsed mail made no order"
     assert state == [(MAILS,)]
     assert time.monotonic() - started < 90
+
+
+def test_sigterm_during_a_backfill_stops_cleanly_with_the_cursor_on_the_last_stored_mail(
+        tmp_path: Path, imap_mailbox: Mailbox) -> None:
+    imap_mailbox.append([order_mail(n, tag="t") for n in range(300)])
+    config = write_config(tmp_path, [imap_mailbox.account_settings(batch_size=50)])
+    db_path, log = tmp_path / "smartreturn.db", tmp_path / "daemon.log"
+    process = start_daemon(config, log)
+    try:
+        wait_for(lambda: db_count(db_path) > 0, 30, "the first stored batch")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(15)
+    assert code == 0, log.read_text()[-3000:]
+    stored = db_count(db_path)
+    assert db_count(db_path, "SELECT last_uid FROM imap_folder_state") == stored
+    assert db_count(db_path, "SELECT max(source_uid) FROM messages") == stored
+    assert "stopping: finishing the current mail" in log.read_text()

@@ -182,3 +182,22 @@ def test_a_bounce_with_the_returned_mail_attached_is_not_a_forward() -> None:
     mail = parse_email(raw)
     assert mail.from_addr == "mailer-daemon@mx.example.net" and mail.forwarded_by is None
     assert mail.text == "This is the mail system at host mx.example.net."
+
+
+def test_html_only_outlook_forward_without_a_rule_and_a_long_original() -> None:
+    import time
+
+    rows = "<tr><td>Artikel</td><td>1</td></tr>" * 5_000
+    html = (
+        '<div>Bitte zurückschicken</div><div id="divRplyFwdMsg"><b>Von:</b> OTTO &lt;service@otto.de&gt;<br>'
+        "<b>Gesendet:</b> Montag, 2. November 2026 14:20<br><b>Betreff:</b> Ihre Bestellung 99</div>"
+        + "<div>" * 30 + f"<table>{rows}</table>" + "</div>" * 30
+    )
+    raw = ("From: j@example.de\r\nSubject: WG: Ihre Bestellung 99\r\nDate: Tue, 3 Nov 2026 10:11:12 +0100\r\n"
+           "Content-Type: text/html; charset=utf-8\r\n\r\n" + html).encode()
+    started = time.perf_counter()
+    mail = parse_email(raw)
+    assert time.perf_counter() - started < 3
+    assert (mail.from_addr, mail.subject, mail.user_note) == ("service@otto.de", "Ihre Bestellung 99", "Bitte zurückschicken")
+    assert mail.text.count("Artikel\t1") == 5_000 and "Betreff" not in mail.text
+    assert mail.html is not None and mail.html.count("<tr>") == 5_000 and "divRplyFwdMsg" not in mail.html

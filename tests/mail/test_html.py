@@ -35,3 +35,34 @@ def test_empty_and_broken_html() -> None:
     assert html_to_text("") == ""
     assert html_to_text("   ") == ""
     assert html_to_text("<table><tr><td>unclosed<td>cells") == "unclosed\tcells"
+
+
+def test_fast_and_soup_renderings_agree_on_real_mails() -> None:
+    from pathlib import Path
+
+    from smartreturn.mail.decode import _decode_message, _parse_mime
+    from smartreturn.mail.html import parse_html, soup_to_text
+
+    root = Path(__file__).resolve().parents[2]
+    mails = sorted((root / "tests" / "mail" / "data").glob("*.eml")) + sorted((root / "fixtures").rglob("*.eml"))
+    checked = 0
+    for path in mails:
+        html = _decode_message(_parse_mime(path.read_bytes()), b"").html
+        if html:
+            assert html_to_text(html) == soup_to_text(parse_html(html)), path
+            checked += 1
+    assert checked >= 10
+
+
+def test_many_siblings_and_deep_nesting_stay_linear() -> None:
+    import time
+
+    from smartreturn.mail.html import parse_html, soup_to_text
+
+    wide = "<p>Zeile</p>" * 60_000
+    deep = "<div>" * 5_000 + "tief" + "</div>" * 5_000
+    started = time.perf_counter()
+    assert html_to_text(wide).count("Zeile") == 60_000
+    assert soup_to_text(parse_html(wide)).count("Zeile") == 60_000
+    assert "tief" in html_to_text(deep) and "tief" in soup_to_text(parse_html(deep))
+    assert time.perf_counter() - started < 5

@@ -235,3 +235,23 @@ def test_the_return_window_on_a_delivery_mail_is_kept() -> None:
                           "Your package was delivered.\nOrder # 112-1234567-1234567\n"
                           "Return or replace items: Eligible through January 30, 2027\n"))
     assert dict(event.extra)["return_by"] == "2027-01-30"
+
+
+@pytest.mark.parametrize(("sender", "subject", "body", "kind", "expected", "currency"), [
+    ("confirmation-commande@amazon.fr", "Commandé : « Tefal Poêle 28 cm… »",
+     "Merci pour votre commande\nCommande n° 171-1234567-1234567\nLivraison prévue : jeudi 27 novembre\n"
+     "Montant total : 29,99 €\n", EventKind.ORDER_PLACED, date(2026, 11, 27), "EUR"),
+    ("conferma-spedizione@amazon.it", "Spedito: \"Moka Bialetti…\"",
+     "Il tuo pacco è stato spedito\nOrdine n. 405-1234567-1234567\nConsegna prevista: giovedì 27 novembre\n",
+     EventKind.SHIPPED, date(2026, 11, 27), None),
+    ("confirmar-envio@amazon.es", "Enviado: \"Auriculares…\"",
+     "Tu paquete ha sido enviado\nPedido n.º 402-1234567-1234567\nLlega: jueves, 27 de noviembre\n",
+     EventKind.SHIPPED, date(2026, 11, 27), None),
+])
+def test_french_italian_spanish_marketplaces(sender, subject, body, kind, expected, currency) -> None:
+    parser, [event] = run(mail(sender, subject, body))
+    assert parser == "amazon" and event.kind is kind
+    assert event.order_number and event.order_number.endswith("-1234567-1234567")
+    assert event.expected_delivery == expected
+    if currency:
+        assert event.total == Money(Decimal("29.99"), currency)

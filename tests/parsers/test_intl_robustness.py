@@ -12,9 +12,10 @@ from smartreturn.parsers.amazon import AmazonParser
 from smartreturn.parsers.ebay import EbayParser
 from smartreturn.parsers.etsy import EtsyParser
 from smartreturn.parsers.shopify import ShopifyParser
+from smartreturn.parsers.temu import TemuParser
 from smartreturn.parsers.registry import load_parsers
 
-PARSERS = (AmazonParser(), EbayParser(), ShopifyParser(), AliExpressParser(), EtsyParser())
+PARSERS = (AmazonParser(), EbayParser(), ShopifyParser(), AliExpressParser(), EtsyParser(), TemuParser())
 WHEN = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 
 
@@ -31,6 +32,7 @@ ODD = [
     email("help@shop.example", "Order #1 confirmed", "cdn.shopify.com " + "× 1\n" * 200, "<p class=x>" * 500),
     email("transaction@etsy.com", "Your Etsy Purchase from ()", "Order number: 99999999999999999999\n"),
     email("auto-confirm@amazon.de", "Bestellt", "Zustellung: 31. Februar\nGesamtsumme: 1.2.3,4,5 €\n"),
+    email("orders@order.temu.com", "Your package has shipped", "Package 1\nPackage 2\nTracking number: 1\n"),
 ]
 
 

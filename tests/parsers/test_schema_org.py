@@ -141,10 +141,10 @@ def test_no_markup_is_not_identified() -> None:
 
 
 def test_unknown_carrier_keeps_its_name() -> None:
-    delivery = {"@type": "ParcelDelivery", "trackingNumber": "H1234567890123", "carrier": {"name": "Hermes Germany"}}
+    delivery = {"@type": "ParcelDelivery", "trackingNumber": "H1234567890123", "carrier": {"name": "Kurierdienst Brandt & Söhne"}}
     [event] = PARSER.extract(mail(ld(delivery)))
     assert event.tracking == (TrackingRef("H1234567890123", None),)
-    assert event.extra == (("carrier_name", "Hermes Germany"),)
+    assert event.extra == (("carrier_name", "Kurierdienst Brandt & Söhne"),)
 
 
 def test_registry_picks_schema_org_as_fallback() -> None:

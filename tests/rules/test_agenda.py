@@ -50,6 +50,7 @@ def store(sqlite_db):
         for sender in ("auto-confirm@amazon.de", "auto-confirm@amazon.de", "shipment-tracking@amazon.de"):
             rows.message(s, sender=sender, received=utc(2026, 11, 24, 7))
         rows.message(s, sender="news@random.example", received=utc(2026, 11, 24, 7))  # not a known platform
+        rows.message(s, sender="newsletter@amazon.de", received=utc(2026, 11, 24, 7))  # advertising, no parser gap
         rows.message(s, sender="auto-confirm@amazon.de", received=utc(2026, 11, 1, 7))  # too old
     return sqlite_db, ids
 
@@ -77,6 +78,8 @@ def test_agenda_has_one_of_each_in_order(store) -> None:
         ids["overdue"], Urgency.URGENT, -6, Money(Decimal("89.90"), "EUR"))
     [received] = by_kind[AgendaKind.RECEIVED_NO_REFUND]
     assert received.return_case_id == ids["waiting"] and received.urgency is Urgency.SOON
+    # the refund deadline rides along: parcel delivered Nov 21 + 14 days (EU)
+    assert (received.due_on, received.days_left) == (date(2026, 12, 5), 10)
     [stuck] = by_kind[AgendaKind.RETURN_STUCK]
     assert stuck.shipment_id == ids["stuck_parcel"] and stuck.platform == "taobao"
     [refunded] = by_kind[AgendaKind.REFUNDED]

@@ -80,10 +80,13 @@ def test_stuck_parcels(sqlite_db) -> None:
         rows.parcel(session, for_case=closed_case, direction="return", last_event=utc(2026, 11, 1, 10))
         moving = rows.parcel(session, of=rows.order(session), last_event=utc(2026, 11, 21, 10))  # 4 days: fine
         flagged = rows.parcel(session, of=rows.order(session), last_event=utc(2026, 11, 24, 10), stuck=True)
+        at_locker = rows.parcel(session, of=rows.order(session), status="pickup_ready", last_event=utc(2026, 11, 18, 10))
         rows.parcel(session, of=rows.order(session), status="delivered", last_event=utc(2026, 10, 1, 10))
         rows.parcel(session, of=rows.order(session), status="info_received", last_event=utc(2026, 10, 1, 10))
         found = {a.shipment_id: a for a in stuck_parcels(session, NOW, {"default": 5})}
-        assert set(found) == {stuck_return.id, flagged.id}
+        assert set(found) == {stuck_return.id, flagged.id, at_locker.id}
+        assert found[at_locker.id].title.endswith("waiting for pickup for 6 days")  # 6 days 22 hours
+        assert found[stuck_return.id].title.endswith("not moving for 9 days")
         assert (found[stuck_return.id].kind, found[stuck_return.id].days) == (AnomalyKind.RETURN_STUCK, 9)
         assert found[stuck_return.id].key == f"return_stuck:shipment:{stuck_return.id}:2026-11-15"
         assert found[flagged.id].kind is AnomalyKind.PARCEL_STUCK

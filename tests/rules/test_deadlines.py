@@ -75,3 +75,24 @@ def test_old_and_cancelled_orders_are_not_watched(sqlite_db) -> None:
         rows.order(session, ordered=datetime(2025, 1, 1, tzinfo=timezone.utc), delivered=datetime(2025, 1, 3, tzinfo=timezone.utc))
         rows.order(session, status="cancelled", ordered=datetime(2026, 11, 20, tzinfo=timezone.utc))
         assert recompute_deadlines(session, NOW, CTX) == 0
+        # a pre-order: ordered long ago, delivered this week
+        late = rows.order(session, ordered=datetime(2026, 1, 5, tzinfo=timezone.utc),
+                          delivered=datetime(2026, 11, 23, 12, tzinfo=timezone.utc))
+        assert recompute_deadlines(session, NOW, CTX) == 1
+        assert deadlines(session)[("return_window", late.id, None)].due_on == date(2026, 12, 7)
+
+
+def test_without_an_order_date_the_first_mail_about_the_order_stands_in(sqlite_db) -> None:
+    from smartreturn.store.tables import CaseEvent
+
+    with sqlite_db.session() as session:
+        order = rows.order(session, ordered=None, delivered=None, status="shipped")
+        for when in (datetime(2026, 11, 12, 9, tzinfo=timezone.utc), datetime(2026, 11, 10, 9, tzinfo=timezone.utc)):
+            session.add(CaseEvent(kind="shipped", occurred_at=when, order_id=order.id, source="mail"))
+        undated = rows.order(session, ordered=None, delivered=None, status="shipped")
+        recompute_deadlines(session, NOW, CTX)
+        stored = deadlines(session)
+        window = stored[("return_window", order.id, None)]
+        # first mail Nov 10 + 3 assumed transit days in the EU = Nov 13, + 14 days = Fri Nov 27
+        assert (window.due_on, window.confidence) == (date(2026, 11, 27), "assumed")
+        assert ("return_window", undated.id, None) not in stored

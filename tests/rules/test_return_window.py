@@ -223,3 +223,32 @@ def test_bad_rules_fail_with_a_clear_error(tmp_path, text: str, message: str) ->
     with pytest.raises(ConfigError) as excinfo:
         load_rules([tmp_path])
     assert message in str(excinfo.value) and "bad.toml" in str(excinfo.value)
+
+
+def test_rules_from_the_config_file(tmp_path) -> None:
+    from smartreturn.config import load_settings
+    from smartreturn.rules.deadlines import RuleContext
+
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    (rules_dir / "shops.toml").write_text(
+        '[[return_window]]\nid = "laden"\nmerchant = "Kleiner Laden"\ndays = 30\nanchor = "delivery"\n', encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[general]\ntimezone = "Europe/Berlin"\n[rules]\nregion = "de"\nextra_rules_dir = "{rules_dir}"\n'
+        '[[rules.overrides.return_window]]\nid = "amazon.30day"\nplatform = "amazon"\ndays = 40\nanchor = "delivery"\n',
+        encoding="utf-8")
+    ctx = RuleContext.from_settings(load_settings(config, env={}))
+    assert ctx.tz == BERLIN and ctx.default_region == "de"
+    delivered = local(BERLIN, 2026, 6, 1, 12)
+    shop = return_window(Facts(Subject(platform="otto", region="de", merchant="Kleiner Laden"), delivered_at=delivered),
+                         ctx.rules, NOW, ctx.tz)
+    amazon = return_window(Facts(AMAZON_DE, delivered_at=delivered), ctx.rules, NOW, ctx.tz)
+    assert (shop.rule_id, shop.due_on) == ("laden", date(2026, 7, 1))
+    assert (amazon.rule_id, amazon.due_on) == ("amazon.30day", date(2026, 7, 11))
+
+
+def test_a_stored_rule_id_can_be_explained() -> None:
+    rule = RULES.by_id("refund_due", "cn.refund_7d")
+    assert rule is not None and "第二十五条" in rule.note and rule.days == 7
+    assert RULES.by_id("return_window", "cn.refund_7d") is None

@@ -101,3 +101,26 @@ def test_a_shuffled_mail_history_ends_where_the_ordered_one_does() -> None:
 def test_open_states() -> None:
     assert is_open("received") and is_open("disputed")
     assert not is_open("refunded") and not is_open("cancelled") and not is_open("rejected")
+
+
+def test_the_store_applies_mail_through_the_state_machine(sqlite_db) -> None:
+    from datetime import datetime, timezone
+
+    from sqlalchemy import select
+
+    from smartreturn.model import Event, ReturnKind
+    from smartreturn.store.repo import apply_events
+    from smartreturn.store.tables import ReturnCase
+
+    when = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+
+    def mail(kind: E) -> Event:
+        return Event(kind=kind, platform="jd", order_number="JD-1", return_case_number="SVC-9",
+                     return_kind=ReturnKind.EXCHANGE, occurred_at=when)
+
+    with sqlite_db.session() as session:
+        apply_events(session, None, [mail(E.RETURN_REQUESTED), mail(E.EXCHANGE_SHIPPED)], default_time=when)
+        # a stale rejection after the replacement left the warehouse, then a late request mail
+        apply_events(session, None, [mail(E.RETURN_REJECTED), mail(E.RETURN_REQUESTED)], default_time=when)
+        case = session.scalars(select(ReturnCase)).one()
+        assert (case.kind, case.status) == ("exchange", "exchange_shipped")

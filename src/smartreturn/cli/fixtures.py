@@ -45,7 +45,7 @@ def generate_cmd(
 
 @fixtures_app.command("check")
 def check_cmd(
-    root_arg: Path | None = typer.Argument(None, metavar="[ROOT]", help="Fixtures folder (default: ./fixtures, searched upwards)."),
+    root_arg: Path | None = typer.Argument(None, metavar="ROOT", help="Fixtures folder (default: ./fixtures, searched upwards)."),
     root_opt: Path | None = typer.Option(None, "--root", help="Same as ROOT."),
 ) -> None:
     """Compare every fixture with what the parsers extract now; print unified diffs, exit 1 on any."""

@@ -27,7 +27,7 @@ from smartreturn.errors import MailError
 
 log = logging.getLogger(__name__)
 
-IDLE_SLICES = (2.0, 4.0, 8.0, 16.0, 30.0, 60.0)  # IDLE lengths after a sync; then 60 s each (limit: 29 min)
+IDLE_SLICES = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 60.0)  # IDLE lengths after a sync; then 60 s each (limit: 29 min)
 IDLE_TICK = 1.0        # how often IDLE looks at the stop flag
 TIMEOUT = 60.0         # socket timeout for every command
 
@@ -265,7 +265,7 @@ class ImapConnection:
     def wait_for_mail(self, timeout: float, stop: threading.Event, tick: Callable[[], None] | None = None) -> bool:
         """IDLE until the server reports new mail, ``timeout`` passes or stop is set. True if new mail.
 
-        IDLE is re-issued in slices of 2, 4, 8 ... up to 60 s (far below the 29-minute limit). Ending a
+        IDLE is re-issued in slices of 1, 2, 4 ... up to 60 s (far below the 29-minute limit). Ending a
         slice makes the server report anything its IDLE notification missed: Dovecot misses a mail
         delivered in the instant between its pre-IDLE sync and setting up its watch (seen in tests),
         and would only report it minutes later.

@@ -1,8 +1,10 @@
 """The long-running loop: one worker thread per watched IMAP folder, the scheduler in the main thread.
 
-Exactly-once: each mail is stored by :func:`~smartreturn.pipeline.ingest_in_session` and the folder's
-``last_uid`` is advanced **in the same transaction**, so a kill -9 at any moment either loses the whole
-mail (fetched again after restart) or keeps it with the cursor past it. The after-processing action
+Exactly-once: each fetched batch (``batch_size`` mails) is stored by
+:func:`~smartreturn.pipeline.ingest_in_session` and the folder's ``last_uid`` is advanced **in the same
+transaction**, so a kill -9 at any moment either loses the whole batch (fetched again after restart) or
+keeps it with the cursor past it. If the database refuses a batch, its mails are stored one per
+transaction, so one mail cannot block the others. The after-processing action
 (seen / keyword / move) runs only after the commit; one missed by a crash is caught up on the next
 connect (mail at or below the cursor that still lacks it). Mail is never fetched twice on purpose: the
 cursor, not flags, decides what is new. On a UIDVALIDITY change the folder is rescanned from UID 1;
@@ -90,6 +92,7 @@ class FolderWorker(threading.Thread):
         self.backoff = Backoff()
         self.failures: dict[int, int] = {}
         self.error: BaseException | None = None
+        self.rescanning = False  # after a UIDVALIDITY change, until one full sync has finished
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -125,7 +128,7 @@ class FolderWorker(threading.Thread):
             status = conn.select(self.folder)
             self.health.connected, self.health.last_error, self.error = True, None, None
             self.backoff.reset()
-            last_uid, rescan = self._cursor(status)
+            last_uid = self._cursor(status)
             if self.account.after == "move":
                 conn.ensure_folder(self.account.after_target)
             missed = conn.pending_after(last_uid)
@@ -136,8 +139,8 @@ class FolderWorker(threading.Thread):
             if self.account.idle and not use_idle:
                 log.warning("%s: server has no IDLE; polling every %d s", self.health.label, self.account.poll_interval)
             while not self.stop.is_set():
-                last_uid = self.sync(conn, status.uidvalidity, last_uid, rescan)
-                rescan = False
+                last_uid = self.sync(conn, status.uidvalidity, last_uid, self.rescanning)
+                self.rescanning = self.rescanning and self.stop.is_set()
                 if self.once or self.stop.is_set():
                     return
                 if use_idle:
@@ -145,21 +148,21 @@ class FolderWorker(threading.Thread):
                 else:
                     self._sleep(self.account.poll_interval)
 
-    def _cursor(self, status: FolderStatus) -> tuple[int, bool]:
-        """(last_uid, rescan) for this folder; resets the cursor when UIDVALIDITY changed."""
+    def _cursor(self, status: FolderStatus) -> int:
+        """last_uid for this folder; resets it (and starts a rescan) when UIDVALIDITY changed."""
         with self.db.session() as session:
             state = session.scalar(select(ImapFolderState).where(
                 ImapFolderState.account == self.account.name, ImapFolderState.folder == self.folder))
             if state is None:
                 session.add(ImapFolderState(account=self.account.name, folder=self.folder,
                                             uidvalidity=status.uidvalidity, last_uid=0))
-                return 0, False
+                return 0
             if state.uidvalidity != status.uidvalidity:
                 log.warning("%s: UIDVALIDITY changed %d -> %d; rescanning (known mail is skipped)",
                             self.health.label, state.uidvalidity, status.uidvalidity)
                 state.uidvalidity, state.last_uid = status.uidvalidity, 0
-                return 0, True
-            return state.last_uid, False
+                self.rescanning = True
+            return state.last_uid
 
     # --- fetching and storing -----------------------------------------------------------------
 
@@ -173,23 +176,54 @@ class FolderWorker(threading.Thread):
             batch = uids[start:start + size]
             known = self._known_uids(conn, batch) if rescan else set()
             mails = {mail.uid: mail.raw for mail in conn.fetch([u for u in batch if u not in known])}
-            done: list[int] = []
-            for uid in batch:
-                if uid in mails:
-                    if self._ingest(uidvalidity, uid, mails.pop(uid)):
-                        done.append(uid)
-                else:  # already stored before the UIDVALIDITY change, or expunged meanwhile
-                    self._advance(uidvalidity, uid)
-                    if uid in known:
-                        done.append(uid)
-                last_uid = uid
-                self.health.tick()
-                if self.stop.is_set():
-                    break
+            try:
+                done, last_uid = self._store_batch(uidvalidity, batch, mails, known, last_uid)
+            except Exception as exc:  # noqa: BLE001 - the database refused the batch: one by one
+                log.warning("%s: storing %d mails in one transaction failed (%s); storing them one by one",
+                            self.health.label, len(mails), exc)
+                done, last_uid = self._store_each(uidvalidity, batch, mails, known, last_uid)
             conn.apply_after(done)
             if self.stop.is_set():
                 break
         return last_uid
+
+    def _store_batch(self, uidvalidity: int, batch: list[int], mails: dict[int, bytes], known: set[int],
+                     last_uid: int) -> tuple[list[int], int]:
+        """Store a fetched batch and move the cursor past it, all in ONE transaction (kill -9 safe)."""
+        done: list[int] = []
+        with self.db.session() as session:
+            for uid in batch:
+                if uid in mails:
+                    outcome = ingest_in_session(session, mails[uid], self._source(uidvalidity, uid), self.settings)
+                    log.debug("%s: UID %d -> message %d %s%s", self.health.label, uid, outcome.message_pk,
+                              outcome.status.value, " (duplicate)" if outcome.duplicate else "")
+                if uid in mails or uid in known:  # else expunged meanwhile: just skip its UID
+                    done.append(uid)
+                last_uid = uid
+                self.health.tick()
+                if self.stop.is_set():
+                    break  # SIGTERM: finish the current mail, commit, leave
+            session.execute(self._cursor_update(uidvalidity, last_uid))
+        self.health.ingested += sum(uid in mails for uid in done)
+        return done, last_uid
+
+    def _store_each(self, uidvalidity: int, batch: list[int], mails: dict[int, bytes], known: set[int],
+                    last_uid: int) -> tuple[list[int], int]:
+        """The fallback: one transaction per mail, so one mail the database refuses cannot block the rest."""
+        done: list[int] = []
+        for uid in batch:
+            if uid in mails:
+                if self._ingest(uidvalidity, uid, mails[uid]):
+                    done.append(uid)
+            else:
+                self._advance(uidvalidity, uid)
+                if uid in known:
+                    done.append(uid)
+            last_uid = uid
+            self.health.tick()
+            if self.stop.is_set():
+                break
+        return done, last_uid
 
     def _known_uids(self, conn: ImapConnection, batch: list[int]) -> set[int]:
         ids = {uid: mid for uid, mid in conn.message_ids(batch).items() if mid}
@@ -287,7 +321,7 @@ class Daemon:
             self.last_status = status
 
     def healthy(self, now: float) -> bool:
-        return all(now - w.health.beat < STALE_AFTER for w in self.workers if w.is_alive())
+        return all(w.is_alive() and now - w.health.beat < STALE_AFTER for w in self.workers)
 
     def status(self) -> str:
         if not self.workers:

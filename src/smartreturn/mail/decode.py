@@ -1,6 +1,8 @@
 """Raw bytes -> :class:`~smartreturn.mail.message.Email`.
 
-MIME structure comes from mail-parser (on the stdlib ``email`` package); bodies and headers are
+MIME structure comes from the stdlib ``email`` parser (compat32: the same ``Message`` that mail-parser
+builds first, without mail-parser's own pass over every header, address and part, which cost twice
+the stdlib parse and was never read); bodies and headers are
 decoded here so that every charset failure has the same, never-crashing fallback:
 declared charset -> UTF-8 -> GB18030 -> Latin-1 with replacement. GB2312/GBK labels are read as
 GB18030 (its superset; Chinese mailers often label GBK text as GB2312).
@@ -15,6 +17,7 @@ and a warning is logged: a mail without any date is rare and the time we saw it 
 
 from __future__ import annotations
 
+import email
 import email.errors
 import email.header
 import email.utils
@@ -25,7 +28,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.message import Message
 
-import mailparser
 from dateutil import parser as dateutil_parser
 
 from smartreturn.errors import ParseError
@@ -298,20 +300,16 @@ def _without_large_attachments(raw: bytes) -> bytes:
 
 def _parse_mime(raw: bytes) -> Message:
     try:
-        parsed = mailparser.parse_from_bytes(raw)
-    except Exception as exc:  # mail-parser raises its own and stdlib errors on hostile input
+        return email.message_from_bytes(raw)  # compat32: raw header strings, lazy payload decoding
+    except Exception as exc:  # RecursionError on hostile nesting, stdlib errors on hostile input
         raise ParseError(f"MIME structure could not be parsed: {exc}") from exc
-    msg = parsed.message
-    if msg is None:
-        raise ParseError("MIME structure could not be parsed: no message")
-    return msg
 
 
 def parse_email(raw: bytes) -> Email:
     """Decode one raw mail. Raises :class:`ParseError` for empty input or input without headers."""
     if not raw:
         raise ParseError("empty mail: 0 bytes")
-    if not raw.strip():
+    if raw.isspace():  # (not raw.strip(): that would copy a 20 MB mail)
         raise ParseError(f"empty mail: {len(raw)} bytes of whitespace only")
     msg = _parse_mime(_without_large_attachments(raw))
     if len(msg.keys()) == 0 or not any(msg.get(h) for h in ("From", "Date", "Subject", "Message-ID", "Received", "To", "Sender")):

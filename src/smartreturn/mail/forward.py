@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from bs4 import BeautifulSoup, Tag
 from dateutil import parser as dateutil_parser
 
-from smartreturn.mail.html import parse_html, soup_to_text
+from smartreturn.mail.html import html_to_text, parse_html
 
 __all__ = ["Forward", "clean_note", "find_forward", "parse_localised_date", "strip_subject_prefix"]
 
@@ -53,6 +53,7 @@ _SENT_FROM = re.compile(
     r"Get Outlook for \w+.*|Diese Nachricht wurde von meinem \w+ gesendet\.?)\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
+_CHINESE = "x-chinese-client"  # pseudo header key passed from _header_block to find_forward
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _HTML_HINT = re.compile(
     r"gmail_quote|type=.?cite|divRplyFwdMsg|forwarded|weitergeleitet|original message|urspr|原始邮件|转发|"
@@ -99,11 +100,11 @@ def _header_block(lines: list[str], start: int) -> tuple[list[tuple[str, str]], 
     while i < len(lines) and not lines[i].strip(" \t>"):
         i += 1
     headers: list[tuple[str, str]] = []
+    chinese = False
     while i < len(lines):
         match = _HEADER_LINE.match(lines[i])
         if match:
-            if _CJK.search(match.group(1)):
-                headers.append(("x-chinese-client", "1"))
+            chinese = chinese or bool(_CJK.search(match.group(1)))
             key = _KEYS[match.group(1).lower()]
             headers.append((key, match.group(2).strip().strip("*").strip()))
         elif headers and lines[i].startswith((" ", "\t")) and lines[i].strip() and not _is_blank(lines, i - 1):
@@ -112,10 +113,8 @@ def _header_block(lines: list[str], start: int) -> tuple[list[tuple[str, str]], 
         else:
             break
         i += 1
-    chinese = any(k == "x-chinese-client" for k, _ in headers)
-    headers = [(k, v) for k, v in headers if k != "x-chinese-client"]
-    if chinese:
-        headers.append(("x-chinese-client", "1"))
+    if chinese:  # a Chinese client: dates without a zone are China time (see find_forward)
+        headers.append((_CHINESE, "1"))
     keys = {k for k, _ in headers}
     if "from" not in keys or not ({"subject", "date"} & keys):
         return None
@@ -132,8 +131,11 @@ def _dequote(lines: list[str]) -> list[str]:
     return lines
 
 
-def split_text(text: str) -> tuple[str, list[tuple[str, str]], str] | None:
-    """(note, headers, body) of the first forward found in plain text, else None."""
+def split_text(text: str, from_html: bool = False) -> tuple[str, list[tuple[str, str]], str] | None:
+    """(note, headers, body) of the first forward found in plain text, else None.
+
+    ``from_html``: the text was rendered from HTML, which has no blank lines to look for.
+    """
     if not text:
         return None
     lines = text.splitlines()
@@ -151,7 +153,7 @@ def split_text(text: str) -> tuple[str, list[tuple[str, str]], str] | None:
     for i, line in enumerate(lines):
         match = _HEADER_LINE.match(line)
         if match and _KEYS[match.group(1).lower()] == "from" and "@" in match.group(2):
-            if i > 0 and lines[i - 1].strip() and not _RULE_LINE.match(lines[i - 1]):
+            if not from_html and i > 0 and lines[i - 1].strip() and not _RULE_LINE.match(lines[i - 1]):
                 continue
             block = _header_block(lines, i)
             if block and len(block[0]) >= 3:
@@ -169,7 +171,7 @@ def find_forward(text: str, html: str | None) -> Forward | None:
     if text.strip():
         found = split_text(text)
     elif html and _HTML_HINT.search(html):
-        found = split_text(soup_to_text(parse_html(html)))
+        found = split_text(html_to_text(html), from_html=True)
     else:
         return None
     if found is None:
@@ -177,9 +179,9 @@ def find_forward(text: str, html: str | None) -> Forward | None:
     note, headers, body = found
     original_html = _original_html(parse_html(html)) if html else None
     if not body.strip() and original_html:
-        body = soup_to_text(parse_html(original_html))
-    chinese = ("x-chinese-client", "1") in headers
-    headers = [(k, v) for k, v in headers if k != "x-chinese-client"]
+        body = html_to_text(original_html)
+    chinese = (_CHINESE, "1") in headers
+    headers = [(k, v) for k, v in headers if k != _CHINESE]
     date = parse_forward_date(dict(headers).get("date"), _CN_TZ if chinese else None)
     return Forward(headers=tuple(headers), text=body, html=original_html, note=clean_note(note), date=date)
 
@@ -232,6 +234,7 @@ def _drop_header_nodes(container: Tag) -> None:
 
 
 _BLOCKS = ("div", "p", "tr", "li", "td", "blockquote")
+_MAX_SCAN = 3000
 
 
 def _after_header_block(soup: BeautifulSoup) -> str | None:
@@ -239,11 +242,11 @@ def _after_header_block(soup: BeautifulSoup) -> str | None:
     body = soup.body or soup
     last: Tag | None = None
     in_block = False
-    for element in body.find_all(True):
-        if element.name not in ("div", "p", "tr", "li", "span", "font", "b", "strong"):
-            continue
-        text = element.get_text(" ", strip=True)
-        if not text or len(text) > 400:
+    # Bounded: at most _MAX_SCAN elements, and no element's text is read past 400 characters, so a
+    # huge or hostile HTML part cannot make this quadratic.
+    for element in body.find_all(("div", "p", "tr", "li", "span", "font", "b", "strong"), limit=_MAX_SCAN):
+        text = _short_text(element, 400)
+        if not text:
             continue
         own = " ".join(s.strip() for s in element.find_all(string=True, recursive=False)).strip()
         probe = text if element.name in ("div", "p", "tr", "li") else own or text
@@ -267,6 +270,18 @@ def _after_header_block(soup: BeautifulSoup) -> str | None:
         node = node.parent
     html = "".join(parts).strip()
     return html or None
+
+
+def _short_text(element: Tag, limit: int) -> str | None:
+    """The element's text (stripped pieces joined by spaces), or None when empty or longer than ``limit``."""
+    pieces: list[str] = []
+    size = 0
+    for piece in element.stripped_strings:
+        size += len(piece) + 1
+        if size > limit + 1:
+            return None
+        pieces.append(piece)
+    return " ".join(pieces) or None
 
 
 _ZH_DATE = re.compile(

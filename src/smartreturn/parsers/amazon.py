@@ -133,7 +133,7 @@ _TOTAL_LABELS = (r"order total|grand total|total for this order|gesamtsumme|gesa
 _DELIVERY_LABELS = (r"now arriving|arriving|arrives|estimated delivery(?: date)?|guaranteed delivery|"
                     r"delivery estimate|expected (?:delivery|by)|now expected|voraussichtliche (?:lieferung|zustellung)|"
                     r"voraussichtliches lieferdatum|lieferung(?: voraussichtlich)?|zustellung|kommt an|jetzt am|"
-                    r"livraison prévue|consegna prevista")
+                    r"livraison prévue|arrivée prévue|consegna prevista|arriva|llega|entrega prevista|llegada prevista")
 _CARRIER_LABELS = (r"carrier|shipped with|shipped by|shipped via|delivered by|being shipped by|"
                    r"versand (?:durch|mit)|zusteller|versanddienstleister|transporteur|corriere|transportista|"
                    r"drop (?:it )?off at(?: an?| any| the)?|abgeben bei|versendet mit|zurücksenden mit")

@@ -1,4 +1,4 @@
-"""Helpers shared by the international platform parsers (Amazon, eBay, Shopify, AliExpress, Etsy).
+"""Helpers shared by the international platform parsers (Amazon, eBay, Shopify, AliExpress, Etsy, Temu).
 
 Everything here is pure text work: the readable body of a mail, the kind of mail from its subject,
 money with currency, dates in English, German, French, Italian and Spanish, carrier names and
@@ -333,7 +333,7 @@ _CARRIERS: tuple[tuple[str, str], ...] = (
     (r"china\s*post|chinapost", "china_post"),
     (r"\bems\b", "ems"),
     (r"sf\s*express|顺丰", "sf"),
-    (r"j&t|jnt\s*express", "jt_express"),
+    (r"j&t|jnt\s*express", "jt"),
 )
 _CARRIER_RES = tuple((re.compile(p, re.IGNORECASE), code) for p, code in _CARRIERS)
 _LIB_CODES = {"ups": "ups", "fedex": "fedex", "usps": "usps", "dhl": "dhl", "amazon": "amazon_logistics",
@@ -362,7 +362,7 @@ def guess_carrier(number: str, hint: str | None = None) -> str | None:
     if code:
         return code
     if re.fullmatch(r"[A-Z]{2}\d{9}[A-Z]{2}", number):
-        return _S10_COUNTRY.get(number[-2:], "postal")
+        return _S10_COUNTRY.get(number[-2:])  # a post office we do not know: carrier unknown
     if re.fullmatch(r"(?:LP|CNG|CAINIAO)\w+", number, re.IGNORECASE):
         return "cainiao"
     if re.fullmatch(r"YT\d{16}", number):

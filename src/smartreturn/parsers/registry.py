@@ -37,6 +37,7 @@ BUILTIN_PARSERS: tuple[str, ...] = (
     "smartreturn.parsers.shopify:ShopifyParser",
     "smartreturn.parsers.aliexpress:AliExpressParser",
     "smartreturn.parsers.etsy:EtsyParser",
+    "smartreturn.parsers.temu:TemuParser",
     # carriers
     "smartreturn.parsers.sf_express:SfExpressParser",
     "smartreturn.parsers.jd_logistics:JdLogisticsParser",

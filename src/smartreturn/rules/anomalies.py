@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import func, select
@@ -200,9 +199,10 @@ def stuck_parcels(session: Session, now: datetime, stuck_days: Mapping[str, int]
         kind = AnomalyKind.RETURN_STUCK if is_return else AnomalyKind.PARCEL_STUCK
         since = last.date().isoformat() if last else "never"
         what = "Return parcel" if is_return else "Parcel"
+        state = "waiting for pickup" if status is ShipmentStatus.PICKUP_READY else "not moving"
         found.append(Anomaly(
             kind, f"{kind.value}:shipment:{shipment.id}:{since}",
-            f"{what} {shipment.carrier} {shipment.tracking_number} not moving" + (f" for {idle} days" if idle is not None else ""),
+            f"{what} {shipment.carrier} {shipment.tracking_number} {state}" + (f" for {idle} days" if idle is not None else ""),
             f"last status {status.value}, last event {since}",
             order_id=shipment.order_id, return_case_id=shipment.return_case_id, shipment_id=shipment.id, days=idle))
     return found

@@ -27,7 +27,7 @@ from smartreturn.rules.anomalies import (
     find_anomalies,
     merchant_history,
 )
-from smartreturn.rules.deadlines import RuleContext, Snapshot, load_snapshot, recompute_deadlines
+from smartreturn.rules.deadlines import RuleContext, Snapshot, chunks, load_snapshot, recompute_deadlines
 from smartreturn.rules.policies import DeadlineKind
 from smartreturn.rules.priority import PriorityInput, Weights, score
 from smartreturn.rules.return_window import days_left
@@ -106,8 +106,16 @@ class _Builder:
                      detail=f"last day {deadline.due_on.isoformat()} (rule {deadline.rule_id}{assumed})",
                      order=order, due_on=deadline.due_on, left=left, amount=_order_money(order))
 
+    def _refund_deadlines(self, case_ids: set[int]) -> dict[int, date]:
+        due: dict[int, date] = {}
+        for part in chunks(case_ids):
+            due.update(self.session.execute(select(Deadline.return_case_id, Deadline.due_on).where(
+                Deadline.kind == DeadlineKind.REFUND_DUE.value, Deadline.return_case_id.in_(part))).all())
+        return due
+
     def anomalies(self, anomalies: list[Anomaly]) -> None:
         cases = {case.id: case for case in self.snap.open_cases}
+        refund_due = self._refund_deadlines({a.return_case_id for a in anomalies if a.return_case_id and not a.due_on})
         for anomaly in anomalies:
             kind, urgency = ANOMALY_AGENDA[anomaly.kind]
             case = cases.get(anomaly.return_case_id) if anomaly.return_case_id else None
@@ -115,9 +123,11 @@ class _Builder:
             order = self.snap.orders.get(order_id) if order_id else None
             if order is None and order_id is not None:  # an outbound parcel of an older order
                 order = self.session.get(Order, order_id)
-            left = -anomaly.days if anomaly.kind is AnomalyKind.REFUND_OVERDUE and anomaly.days is not None else None
+            # case anomalies carry the refund deadline: it drives the urgency factor and the digest
+            due_on = anomaly.due_on or (refund_due.get(anomaly.return_case_id) if anomaly.return_case_id else None)
+            left = days_left(due_on, self.now, self.ctx.tz) if due_on else None
             self.add(key=anomaly.key, kind=kind, urgency=urgency, title=anomaly.title, detail=anomaly.detail,
-                     order=order, case=case, shipment_id=anomaly.shipment_id, due_on=anomaly.due_on, left=left,
+                     order=order, case=case, shipment_id=anomaly.shipment_id, due_on=due_on, left=left,
                      amount=anomaly.amount)
 
     def arrived(self) -> None:

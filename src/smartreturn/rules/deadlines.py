@@ -15,14 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from smartreturn.model import Direction, ReturnKind, ReturnStatus, ShipmentStatus
 from smartreturn.rules import state_machine
 from smartreturn.rules.policies import DeadlineKind, RuleSet, Subject, load_rules, rules_from_settings
 from smartreturn.rules.return_window import ComputedDeadline, Facts, deadline_for
-from smartreturn.store.tables import Deadline, Order, ReturnCase, Shipment
+from smartreturn.store.tables import CaseEvent, Deadline, Order, ReturnCase, Shipment
 
 log = logging.getLogger(__name__)
 
@@ -67,21 +67,23 @@ def subject_of(order: Order, ctx: RuleContext) -> Subject:
     return Subject(order.platform, order.region or ctx.default_region, merchant, _categories(order))
 
 
-def order_facts(order: Order, shipments: Sequence[Shipment], ctx: RuleContext) -> Facts:
+def order_facts(order: Order, shipments: Sequence[Shipment], ctx: RuleContext,
+                first_seen: datetime | None = None) -> Facts:
     outbound = [s for s in shipments if s.direction != Direction.RETURN.value]
     delivered = order.delivered_at or min((s.delivered_at for s in outbound if s.delivered_at), default=None)
     in_transit = bool(outbound) and delivered is None and any(
         not ShipmentStatus(s.status).is_final for s in outbound)
-    return Facts(subject_of(order, ctx), order_date=order.order_date, delivered_at=delivered,
+    return Facts(subject_of(order, ctx), order_date=order.order_date, first_seen=first_seen, delivered_at=delivered,
                  outbound_in_transit=in_transit)
 
 
-def case_facts(order: Order, case: ReturnCase, shipments: Sequence[Shipment], ctx: RuleContext) -> Facts:
-    base = order_facts(order, shipments, ctx)
+def case_facts(order: Order, case: ReturnCase, shipments: Sequence[Shipment], ctx: RuleContext,
+               first_seen: datetime | None = None) -> Facts:
+    base = order_facts(order, shipments, ctx, first_seen)
     parcels = [s for s in shipments if s.return_case_id == case.id and s.direction == Direction.RETURN.value]
     shipped = case.shipped_at or min((s.shipped_at for s in parcels if s.shipped_at), default=None)
     received = case.received_at or min((s.delivered_at for s in parcels if s.delivered_at), default=None)
-    return Facts(base.subject, order_date=base.order_date, delivered_at=base.delivered_at,
+    return Facts(base.subject, order_date=base.order_date, first_seen=first_seen, delivered_at=base.delivered_at,
                  outbound_in_transit=base.outbound_in_transit, requested_at=case.requested_at,
                  return_shipped_at=shipped, merchant_received_at=received)
 
@@ -104,8 +106,12 @@ def shipments_by_order(session: Session, order_ids: Iterable[int]) -> dict[int, 
 
 
 def _watched(now: datetime):
+    """Orders whose return window may still be open: ordered or delivered recently, or (without an
+    order date) first stored recently."""
+    cutoff = now - WATCH_ORDERS_FOR
     return (Order.status != "cancelled",
-            or_(Order.order_date.is_(None), Order.order_date >= now - WATCH_ORDERS_FOR))
+            or_(Order.order_date >= cutoff, Order.delivered_at >= cutoff,
+                and_(Order.order_date.is_(None), Order.created_at >= cutoff)))
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,7 @@ class Snapshot:
     orders: Mapping[int, Order]
     orders_with_case: frozenset[int]   # watched orders that have a return case, open or not
     shipments: Mapping[int, list[Shipment]]
+    first_seen: Mapping[int, datetime]  # orders without an order date: their first mail's date
 
     def shipments_of(self, order_id: int) -> list[Shipment]:
         return self.shipments.get(order_id, [])
@@ -137,7 +144,10 @@ def load_snapshot(session: Session, now: datetime) -> Snapshot:
         orders.update((o.id, o) for o in session.scalars(select(Order).where(Order.id.in_(part)).options(*options)))
     with_case = frozenset(session.scalars(select(ReturnCase.order_id).join(Order, ReturnCase.order_id == Order.id)
                                           .where(*_watched(now))))
-    return Snapshot(tuple(watched), tuple(open_cases), orders, with_case, shipments_by_order(session, orders))
+    first_seen = dict(session.execute(
+        select(CaseEvent.order_id, func.min(CaseEvent.occurred_at)).join(Order, CaseEvent.order_id == Order.id)
+        .where(*_watched(now), Order.order_date.is_(None)).group_by(CaseEvent.order_id)).all())
+    return Snapshot(tuple(watched), tuple(open_cases), orders, with_case, shipments_by_order(session, orders), first_seen)
 
 
 def compute(kind: DeadlineKind, facts: Facts, now: datetime, ctx: RuleContext) -> ComputedDeadline | None:
@@ -179,12 +189,12 @@ def recompute_deadlines(session: Session, now: datetime, ctx: RuleContext | None
     for order in snap.watched:
         if order.id in snap.orders_with_case:
             continue  # the return is under way: its window has done its job
-        facts = order_facts(order, snap.shipments_of(order.id), ctx)
+        facts = order_facts(order, snap.shipments_of(order.id), ctx, snap.first_seen.get(order.id))
         changed += _upsert(session, existing, DeadlineKind.RETURN_WINDOW, order.id, None,
                            compute(DeadlineKind.RETURN_WINDOW, facts, now, ctx), now)
     for case in snap.open_cases:
         order = snap.orders[case.order_id]
-        facts = case_facts(order, case, snap.shipments_of(order.id), ctx)
+        facts = case_facts(order, case, snap.shipments_of(order.id), ctx, snap.first_seen.get(order.id))
         for kind in CASE_KINDS[ReturnKind(case.kind)]:
             changed += _upsert(session, existing, kind, order.id, case.id, compute(kind, facts, now, ctx), now)
     session.flush()

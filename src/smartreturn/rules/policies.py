@@ -99,10 +99,13 @@ class RuleSet:
     transit_days: Mapping[str, int] = field(default_factory=dict)
     return_transit_days: Mapping[str, int] = field(default_factory=dict)
     known_senders: frozenset[str] = frozenset()  # sender domains of the platforms and carriers we parse
+    marketing_senders: frozenset[str] = frozenset()  # local parts (substrings) of their advertising mail
 
     def is_known_sender(self, address: str | None) -> bool:
-        """True for a sender at a known domain or any of its subdomains."""
-        domain = (address or "").rpartition("@")[2].strip().lower().rstrip(">")
+        """True for a transactional sender at a known domain or any of its subdomains."""
+        local, _, domain = (address or "").strip().lower().strip("<>").rpartition("@")
+        if any(word in local for word in self.marketing_senders):
+            return False
         return any(domain == d or domain.endswith("." + d) for d in self.known_senders)
 
     def region_matches(self, rule_regions: frozenset[str], region: str | None) -> bool:
@@ -132,6 +135,10 @@ class RuleSet:
                 if best is None or rule.specificity >= best.specificity:
                     best = rule
         return best
+
+    def by_id(self, kind: DeadlineKind | str, rule_id: str) -> Rule | None:
+        """The rule a stored Deadline names (for explanations: its note cites the law or policy)."""
+        return next((r for r in self.rules if r.kind == kind and r.id == rule_id), None)
 
     def typical_days(self, table: Mapping[str, int], subject: Subject) -> int:
         for key in (subject.platform, subject.region):
@@ -218,6 +225,7 @@ class _Builder:
     transit: dict[str, int] = field(default_factory=dict)
     return_transit: dict[str, int] = field(default_factory=dict)
     senders: frozenset[str] = frozenset()
+    marketing: frozenset[str] = frozenset()
 
     def add(self, data: Mapping[str, Any], source: str) -> None:
         for key, value in data.items():
@@ -230,6 +238,7 @@ class _Builder:
                 self.return_transit.update({k.lower(): int(v) for k, v in value.items()})
             elif key == "known_senders":
                 self.senders |= _names(value.get("domains"), "known_senders.domains", source)
+                self.marketing |= _names(value.get("marketing"), "known_senders.marketing", source)
             else:
                 try:
                     kind = DeadlineKind(key)
@@ -244,7 +253,7 @@ class _Builder:
 
     def build(self) -> RuleSet:
         return RuleSet(tuple(self.rules.values()), dict(self.groups), dict(self.transit), dict(self.return_transit),
-                       self.senders)
+                       self.senders, self.marketing)
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -38,6 +38,7 @@ class Facts:
 
     subject: Subject
     order_date: datetime | None = None
+    first_seen: datetime | None = None          # date of the first mail about the order (order date unknown)
     delivered_at: datetime | None = None       # outbound delivery / signed-for receipt
     outbound_in_transit: bool = False           # the order's parcel is known to be still on its way
     requested_at: datetime | None = None
@@ -118,13 +119,16 @@ def holiday_country(rule: Rule, subject: Subject, default_country: str | None) -
 def resolve_anchor(anchor: Anchor, facts: Facts, rules: RuleSet, tz: ZoneInfo, today: date) -> tuple[date, Confidence] | None:
     """The anchor's local date and whether it is known or assumed; None when it cannot be told yet."""
     if anchor is Anchor.ORDER_DATE:
-        return (local_date(facts.order_date, tz), Confidence.KNOWN) if facts.order_date else None
+        if facts.order_date:
+            return local_date(facts.order_date, tz), Confidence.KNOWN
+        return (local_date(facts.first_seen, tz), Confidence.ASSUMED) if facts.first_seen else None
     if anchor in (Anchor.DELIVERY, Anchor.RECEIPT):
         if facts.delivered_at:
             return local_date(facts.delivered_at, tz), Confidence.KNOWN
-        if facts.order_date is None:
+        ordered = facts.order_date or facts.first_seen
+        if ordered is None:
             return None
-        assumed = local_date(facts.order_date, tz) + timedelta(days=rules.typical_days(rules.transit_days, facts.subject))
+        assumed = local_date(ordered, tz) + timedelta(days=rules.typical_days(rules.transit_days, facts.subject))
         if facts.outbound_in_transit:
             assumed = max(assumed, today)  # not delivered yet: the window cannot have started before today
         return assumed, Confidence.ASSUMED
