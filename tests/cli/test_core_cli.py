@@ -88,3 +88,12 @@ def test_parse_prints_stable_json_without_storing(tmp_path, env):
     assert data["parser"] == "schema_org" and data["records"][0]["order_number"] == "222-0000000-0000009"
     assert out == run(env, "parse", str(mail), "--json").stdout
     assert not (Path(env["SMARTRETURN_GENERAL__STATE_DIR"]) / "smartreturn.db").exists()
+
+
+def test_mail_text_is_never_read_as_terminal_markup(tmp_path, env):
+    run(env, "return", "add", "[red]ORDER[/red]-1", "--platform", "shopify", "--item", "[bold]Lamp[/bold] [link=x]",
+        "--reason", "broken [/]")
+    shown = run(env, "show", "[red]ORDER[/red]-1").stdout
+    assert "[bold]Lamp[/bold] [link=x]" in shown and "[red]ORDER[/red]-1" in shown
+    listing = run(env, "list", "returns").stdout  # rich would raise on a stray "[/]" read as markup
+    assert "[/]" in listing

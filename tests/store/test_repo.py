@@ -11,7 +11,7 @@ from sqlalchemy import func, inspect, select
 
 from smartreturn.model import Direction, Event, EventKind, Item, Money, ReturnKind, ReturnStatus, TrackingRef
 from smartreturn.store.manual import ManualReturn, ReturnUpdate, add_manual_return, update_return
-from smartreturn.store.repo import apply_events, next_return_status
+from smartreturn.store.repo import apply_events
 from smartreturn.store.tables import (
     Base, CaseEvent, Message, Order, OrderItem, ReturnCase, Shipment, TrackingEvent,
 )
@@ -107,10 +107,18 @@ def test_return_flow_partial_refunds_add_up_and_reason_is_kept(any_db):
         assert shipment.direction == "return" and shipment.return_case_id == case.id
 
 
-def test_out_of_order_mail_never_reopens_a_case():
-    assert next_return_status(ReturnStatus.REFUNDED, EventKind.RETURN_REQUESTED) == ReturnStatus.REFUNDED
-    assert next_return_status(ReturnStatus.SHIPPED, EventKind.RETURN_LABEL) == ReturnStatus.SHIPPED
-    assert next_return_status(ReturnStatus.REQUESTED, EventKind.RETURN_RECEIVED) == ReturnStatus.RECEIVED
+def test_out_of_order_mail_never_reopens_a_case(any_db):
+    order = "028-0000000-0000000"
+    late_request = Event(kind=EventKind.RETURN_REQUESTED, platform="amazon", order_number=order, occurred_at=T0)
+    refund = Event(kind=EventKind.REFUND_ISSUED, platform="amazon", order_number=order, merchant="Amazon.de",
+                   occurred_at=T0 + timedelta(days=9), refund_amount=Money(Decimal("20.00"), "EUR"))
+    with any_db.session() as session:
+        apply_events(session, _message(session, 1), [refund], default_time=T0)
+        apply_events(session, _message(session, 2), [late_request], default_time=T0)
+    with any_db.session() as session:
+        case = session.scalars(select(ReturnCase)).one()
+        assert case.status == "refunded" and case.closed_at == T0 + timedelta(days=9)
+        assert session.scalars(select(Order.region)).one() == "de"
 
 
 def test_a_later_case_number_adopts_the_unnumbered_case(any_db):

@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from smartreturn.config import Settings, load_settings
 from smartreturn.store.db import Database, open_database
@@ -36,6 +37,11 @@ def database_of(ctx: typer.Context) -> Database:
         obj["database"] = open_database(settings.database_url)
         ctx.call_on_close(obj["database"].dispose)
     return obj["database"]
+
+
+def cell(value: Any) -> Text:
+    """A table cell shown literally: mail-derived text must never be read as rich markup."""
+    return Text("" if value is None else str(value))
 
 
 def _default(value: Any) -> Any:

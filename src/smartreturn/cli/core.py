@@ -12,7 +12,9 @@ from dateutil import parser as dateparser
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from smartreturn.cli.context import console, database_of, err_console, print_json, settings_of
+from rich.text import Text
+
+from smartreturn.cli.context import cell, console, database_of, err_console, print_json, settings_of
 from smartreturn.config import default_config_path
 from smartreturn.errors import ConfigError, ParseError
 from smartreturn.model import MessageStatus, ReasonCategory, ReturnKind, ReturnStatus
@@ -82,7 +84,7 @@ def ingest(
     table.add_row(*(str(summary[k]) for k in ("new", "duplicate", "parsed", "ignored", "unmatched", "failed", "records")))
     console.print(table)
     for path, reason in failures:
-        console.print(f"[red]failed[/red] {path}: {reason}", markup=True, highlight=False)
+        console.print(Text("failed ", style="red"), Text(f"{path}: {reason}"))
 
 
 def parse(
@@ -109,15 +111,15 @@ def parse(
     if json_out:
         typer.echo(dump_records(name, version, result.events), nl=False)
         return
-    console.print(f"from {email.from_addr}  subject {email.subject!r}  parser {name or '-'}", highlight=False)
+    console.print(f"from {email.from_addr}  subject {email.subject!r}  parser {name or '-'}", highlight=False, markup=False)
     if email.forwarded_by:
-        console.print(f"forwarded by {email.forwarded_by}; note: {email.user_note or '-'}", highlight=False)
+        console.print(f"forwarded by {email.forwarded_by}; note: {email.user_note or '-'}", highlight=False, markup=False)
     table = Table("kind", "platform", "order", "tracking", "amount", "when")
     for event in result.events:
         amount = event.refund_amount or event.total
-        table.add_row(event.kind.value, event.platform, event.order_number or "",
+        table.add_row(*map(cell, (event.kind.value, event.platform, event.order_number,
                       ", ".join(f"{t.carrier or '?'} {t.number} ({t.direction.value})" for t in event.tracking),
-                      str(amount) if amount else "", event.occurred_at.isoformat() if event.occurred_at else "")
+                      amount, event.occurred_at.isoformat() if event.occurred_at else None)))
     console.print(table)
 
 
@@ -164,7 +166,7 @@ def list_command(
         return
     table = Table(*rows[0].keys(), title=what)
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row.values()))
+        table.add_row(*map(cell, row.values()))
     console.print(table)
 
 
@@ -178,14 +180,14 @@ def show(
     with db.session() as session:
         detail = queries.case_detail(session, ref, now=datetime.now(timezone.utc), tz=settings_of(ctx).general.tz)
     if detail is None:
-        err_console.print(f"nothing found for {ref!r}")
+        err_console.print(f"nothing found for {ref!r}", markup=False)
         raise typer.Exit(1)
     if json_out:
         print_json(detail)
         return
     order = detail["order"]
-    console.print(f"[bold]{order['platform']} order {order['order_number']}[/bold]  {order['merchant'] or ''}  "
-                  f"{order['total'] or ''} {order['currency'] or ''}  status {order['status']}", highlight=False)
+    console.print(Text(f"{order['platform']} order {order['order_number']}", style="bold"),
+                  Text(f" {order['merchant'] or ''}  {order['total'] or ''} {order['currency'] or ''}  status {order['status']}"))
     for item in detail["items"]:
         console.print(f"  • {item['quantity']} × {item['name']}  {item['unit_price'] or ''} {item['currency'] or ''}",
                       highlight=False, markup=False)
@@ -199,7 +201,7 @@ def show(
                       f"{shipment['status']}{predicted}", highlight=False, markup=False)
     table = Table("when", "what", "detail", "evidence", title="timeline")
     for step in detail["timeline"]:
-        table.add_row(step["when"], step["what"], step["detail"] or "", step["evidence"] or "")
+        table.add_row(*map(cell, (step["when"], step["what"], step["detail"], step["evidence"])))
     console.print(table)
 
 
@@ -254,7 +256,7 @@ def return_add(
     if json_out:
         print_json({"return_case_id": case_id})
     else:
-        console.print(f"return r{case_id} recorded for {platform} order {order}", highlight=False)
+        console.print(f"return r{case_id} recorded for {platform} order {order}", highlight=False, markup=False)
 
 
 @return_app.command("update")

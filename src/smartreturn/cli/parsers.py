@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from smartreturn.cli.context import console, database_of, print_json
+from smartreturn.cli.context import cell, console, database_of, print_json
 
 parsers_app = typer.Typer(help="The parsers: what is registered, and which senders stopped being understood.",
                           no_args_is_help=True)
@@ -71,7 +71,7 @@ def health(
     else:
         table = Table("sender", "unmatched", "last seen", "example subject", title="parser health (drift alarm)")
         for row in rows:
-            table.add_row(row["sender"] or "?", str(row["unmatched"]), row["last_seen"] or "", row["example_subject"] or "")
+            table.add_row(*map(cell, (row["sender"] or "?", row["unmatched"], row["last_seen"], row["example_subject"])))
         console.print(table)
         console.print("Re-run after a parser fix: smartreturn reparse --status unmatched")
     raise typer.Exit(1 if rows else 0)

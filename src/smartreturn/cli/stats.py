@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from smartreturn.cli.context import console, database_of, print_json, settings_of
+from smartreturn.cli.context import cell, console, database_of, print_json, settings_of
 
 
 def register(app: typer.Typer) -> None:
@@ -56,5 +56,5 @@ def stats(
             continue
         table = Table(*rows[0].keys(), title=name)
         for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row.values()))
+            table.add_row(*map(cell, row.values()))
         console.print(table)

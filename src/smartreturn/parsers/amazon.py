@@ -39,6 +39,7 @@ from smartreturn.parsers.common_intl import (
     label_value,
     note_reason,
     split_by_key,
+    text_part,
     tracking_from_links,
 )
 
@@ -130,7 +131,7 @@ _SHIPMENT_MARK = re.compile(
 )
 _TOTAL_LABELS = (r"order total|grand total|total for this order|gesamtsumme|gesamtbetrag|endbetrag|bestellsumme|"
                  r"summe|total|montant total|totale")
-_DELIVERY_LABELS = (r"now arriving|arriving|arrives|estimated delivery(?: date)?|guaranteed delivery|"
+_DELIVERY_LABELS = (r"now arriving|arriving|arrives|will arrive|(?:estimated|guaranteed) delivery date is|estimated delivery(?: date)?|guaranteed delivery|"
                     r"delivery estimate|expected (?:delivery|by)|now expected|voraussichtliche (?:lieferung|zustellung)|"
                     r"voraussichtliches lieferdatum|lieferung(?: voraussichtlich)?|zustellung|kommt an|jetzt am|"
                     r"livraison prévue|arrivée prévue|consegna prevista|arriva|llega|entrega prevista|llegada prevista")
@@ -145,6 +146,7 @@ _REASON = re.compile(
 _DELIVERED_AT = r"delivered(?: on)?|zugestellt(?: am)?|geliefert(?: am)?|livré le|consegnato il|entregado el"
 _PICKUP_LABELS = r"pick-?up code(?: is)?|collection code(?: is)?|abholcode(?: lautet)?|abholnummer"
 _DHL_PAKET = re.compile(r"\d{12}|\d{20}|JJD\d{10,20}|JVGL\d{10,20}")
+_QUOTED_TITLE = re.compile(r"^\s*(?:(?:fwd?|wg|aw|re)\s*:\s*)+", re.IGNORECASE)
 _SHIPMENT_ID = re.compile(r"[?&;]shipmentId=([A-Za-z0-9]{5,})")
 _CASE_LABELS = r"return id|return number|rma(?: number| #)?|return authori[sz]ation(?: number)?|rücksendenummer|rma-nummer"
 _REFUND_LABELS = (r"refund total|total refund|refund amount|refund of|refund subtotal|estimated refund|"
@@ -377,9 +379,15 @@ class _Extractor:
         found = find_items(block, self.currency)
         if found:
             return found
-        titled = re.search(r"[\"„“«]([^\"“”»]{3,})[\"“”»]", self.email.subject or "")
-        if titled and block is self.text:
-            return (Item(name=titled.group(1).strip().rstrip(".…").strip()),)
+        if block is not self.text:
+            return ()
+        if self.email.html and self.email.text:  # the HTML shows pictures, the text part says "Quantity: 1"
+            found = find_items(text_part(self.email), self.currency)
+            if found:
+                return found
+        titled = re.search(r"[\"„“«‘']([^\"“”»’']{3,})[\"“”»’']", _QUOTED_TITLE.sub("", self.email.subject or ""))
+        if titled:
+            return (Item(name=titled.group(1).strip().rstrip(".…,;: ").strip()),)
         return ()
 
 

@@ -35,6 +35,7 @@ from smartreturn.model import (
     ShipmentStatus,
     TrackingRef,
 )
+from smartreturn.parsers.courier_cn import lead_sms
 
 log = logging.getLogger(__name__)
 
@@ -505,6 +506,11 @@ class ChinesePlatformParser:
                     return True
         return False
 
+    def _may_mention_sender(self, email: Email) -> bool:
+        """Necessary for :meth:`_mentions_sender`: one of our domains appears in the mail's source text."""
+        source = _lowered(email.text, email.html)
+        return any(name in source for name in _domain_names(self.senders, self.domains))
+
     def is_sms(self, text: str) -> bool:
         """A pasted or forwarded SMS / app push signed with this platform's 【…】."""
         signature = first_signature(text)
@@ -527,14 +533,20 @@ class ChinesePlatformParser:
             return False
 
     def _identify(self, email: Email) -> bool:
-        text = body_text(email)
-        if self.is_sender(email.from_addr) or self._mentions_sender(text):
+        # Cheap gates first: most mails are neither from us, nor name us, nor lead with our SMS, and
+        # then the HTML is never rendered here.
+        if self.is_sender(email.from_addr) or self._may_mention_sender(email) and self._mentions_sender(body_text(email)):
+            text = body_text(email)
             if self.kind_of(email, text) is None:
                 return False
             return bool(self.find_order_number(text) or self._case_number(text) or self.find_tracking_refs(text, EventKind.SHIPPED, None))
-        sms_text = normalise(email.subject + "\n" + text) if self.is_sms(normalise(email.subject)) else text
-        if not self.is_sms(sms_text):
+        # A pasted batch belongs to whoever signed its first real notice: the courier parsers ask the
+        # same function, so a batch is never claimed twice (nor by nobody) for a 验证码 SMS on top.
+        lead = lead_sms(email.text, email.subject)
+        if lead is None or lead.signature not in self.signatures:
             return False
+        text = body_text(email)
+        sms_text = normalise(email.subject + "\n" + text) if self.is_sms(normalise(email.subject)) else text
         return any(
             not NEGATIVE_SMS.search(message) and classify(message, self.rules) is not None
             for message in self._split_sms(self._sms_body(sms_text))
@@ -683,11 +695,38 @@ class ChinesePlatformParser:
         return match["c"] if match else None
 
 
-def platform_signatures() -> frozenset[str]:
-    """Every 【…】 signature the Chinese platform parsers own (for the courier parsers' "first notice decides")."""
+@lru_cache(maxsize=None)
+def _domain_names(senders: tuple[str, ...], domains: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({s.rpartition("@")[2].lower() for s in senders} | {d.lower() for d in domains} - {""}))
+
+
+@lru_cache(maxsize=4)  # the four platform parsers ask about the same mail in a row
+def _lowered(text: str, html: str | None) -> str:
+    return f"{text}\n{html or ''}".lower()
+
+
+@lru_cache(maxsize=1)
+def _platform_parsers() -> tuple[type[ChinesePlatformParser], ...]:
     from smartreturn.parsers.douyin import DouyinParser
     from smartreturn.parsers.jd import JdParser
     from smartreturn.parsers.pinduoduo import PinduoduoParser
     from smartreturn.parsers.taobao import TaobaoParser
 
-    return frozenset().union(*(p.signatures for p in (TaobaoParser, JdParser, PinduoduoParser, DouyinParser)))
+    return (TaobaoParser, JdParser, PinduoduoParser, DouyinParser)
+
+
+@lru_cache(maxsize=1)
+def platform_signatures() -> frozenset[str]:
+    """Every 【…】 signature the Chinese platform parsers own: the one list the courier parsers read too."""
+    return frozenset().union(*(p.signatures for p in _platform_parsers()))
+
+
+def is_platform_notice(signature: str, message: str) -> bool:
+    """An SMS signed by a platform that its parser reads: not a 验证码/account/marketing message
+    (:data:`NEGATIVE_SMS`) and a status the platform's rules know. Used by
+    :func:`smartreturn.parsers.courier_cn.lead_sms` to decide who owns a pasted batch."""
+    message = normalise(message)
+    for parser in _platform_parsers():
+        if signature in parser.signatures:
+            return not NEGATIVE_SMS.search(message) and classify(message, parser.rules) is not None
+    return False

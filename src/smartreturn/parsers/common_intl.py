@@ -40,20 +40,48 @@ __all__ = [
     "parse_date",
     "parse_money",
     "split_by_key",
+    "text_part",
     "tracking_from_links",
 ]
 
 # --------------------------------------------------------------------------- body text
 
 _QUOTE = re.compile(r"^(?:>\s?)+", re.MULTILINE)
+# Invisible characters that real templates pad their preheaders and numbers with (Amazon writes
+# "Order # \u202b113-..." and fills its preheader with U+034F U+200C U+2007 U+00AD).
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u202a-\u202e\u2066-\u2069]")
+_ODD_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+# Amazon's current templates show a price as "<sup>$</sup>6<sup>13</sup>" (reads "$613") and give the
+# real amount in an aria-label: "{amount=6.13, currencyCode={smallestAmount=0.01, code=USD}}".
+_ARIA_PRICE = re.compile(
+    r"<span[^>]*aria-label=[\"']\{amount=(-?[\d.,]+),\s*currencyCode=\{[^\"']*?code=([A-Z]{3})\}\}[\"'][^>]*>"
+    r"(?:(?!</span>).){0,400}?</span>",
+    re.IGNORECASE | re.DOTALL,
+)
+_SUP_PRICE = re.compile(
+    r"<sup[^>]*>\s*([$£€¥]|[A-Z]{1,3}\$?)\s*</sup>\s*(\d[\d,.]*)\s*<sup[^>]*>\s*(\d{2})\s*</sup>", re.IGNORECASE
+)
+
+
+def _prices_readable(html: str) -> str:
+    if "<sup" not in html and "<SUP" not in html:
+        return html
+    html = _ARIA_PRICE.sub(lambda m: f"<span>{m.group(1)} {m.group(2).upper()}</span>", html)
+    return _SUP_PRICE.sub(lambda m: f"{m.group(1)}{m.group(2)}.{m.group(3)}", html)
 
 
 @lru_cache(maxsize=32)
 def _body_text(html: str | None, text: str) -> str:
-    out = html_to_text(html) if html else ""
+    out = html_to_text(_prices_readable(html)) if html else ""
     if not out.strip():
         out = text or ""
+    out = _ODD_SPACES.sub(" ", _INVISIBLE.sub("", out))
     return _QUOTE.sub("", out.replace("\r\n", "\n"))
+
+
+def text_part(email: Email) -> str:
+    """The mail's own text/plain part, cleaned like :func:`body_text` (for facts its HTML hides)."""
+    return _body_text(None, email.text or "")
 
 
 def body_text(email: Email) -> str:
@@ -523,7 +551,7 @@ def find_items(block: str, currency: str) -> tuple[Item, ...]:
                 price = _price_near(cells[j + 1:], lines[i + 1: i + 3], currency) or _labelled_price(
                     lines[max(0, i - 2): i], currency)
                 if name:
-                    name = _ITEM_NAME_LABEL.sub("", name).strip() or name
+                    name = _ITEM_NAME_LABEL.sub("", _BULLET.sub("", name)).strip() or name
                     sku = _sku_near(cells[:j], lines[max(0, i - 3): i + 1])
                     items.append(Item(name=name, quantity=int(q.group(1)), price=price, sku=sku))
                 break
@@ -531,7 +559,7 @@ def find_items(block: str, currency: str) -> tuple[Item, ...]:
             if t and not _NOT_A_NAME.match(cell):
                 qty, name = (t.group(1), t.group(2)) if t.group(1) else (t.group(4), t.group(3))
                 price = _price_near(cells[j + 1:], lines[i + 1: i + 2], currency)
-                items.append(Item(name=name.strip(), quantity=int(qty), price=price))
+                items.append(Item(name=_BULLET.sub("", name).strip(), quantity=int(qty), price=price))
                 break
     return tuple(items)
 
@@ -552,16 +580,38 @@ _TIMES = re.compile(r"^(\d{1,3})\s*[x×]\s+(.{3,})$|^(.{3,}?)\s+[x×]\s*(\d{1,3}
 _QTY = re.compile(r"^(?:quantity|qty|menge|anzahl|quantité|quantità|cantidad)\s*[.:]?\s*(\d{1,3})\b", re.IGNORECASE)
 
 
+_BULLET = re.compile(r"^\s*(?:[*•·▪◦‣-]|\d{1,2}[.)])\s+")
+# Lines near an item that are no name: links, image alt markers, order numbers and other codes.
+_NO_NAME_LINE = re.compile(r"^(?:<?https?://|\[image|www\.)|^[^A-Za-zÀ-ÿ\u4e00-\u9fff]*$", re.IGNORECASE)
+
+
+def _is_name(cell: str) -> bool:
+    return (len(cell) > 2 and not _NOT_A_NAME.match(_BULLET.sub("", cell)) and not _NO_NAME_LINE.search(cell)
+            and len(_LETTERS.findall(cell)) >= 3)
+
+
 def _name_before(cells: list[str], previous: list[str]) -> str | None:
     for cell in reversed(cells):
-        if not _NOT_A_NAME.match(cell) and parse_money(cell) is None and len(cell) > 2:
+        if _is_name(cell) and parse_money(cell) is None:
             return cell
     for line in reversed(previous[-4:]):
         cell = line.split("\t")[0].strip()
-        if _NOT_A_NAME.match(cell) or len(cell) <= 2 or (parse_money(cell) and len(cell) < 20):
-            continue
-        return cell
+        if _is_name(cell) and not (parse_money(cell) and len(cell) < 20):
+            return cell
+        if not (_ATTRIBUTE.match(cell) or _NO_NAME_LINE.search(cell) and not _ORDER_LIKE.search(cell)
+                or parse_money(cell)):
+            return None  # "Order #", "Track package", a date: the item's name is not above this
     return None
+
+
+# Lines that sit between an item's name and its quantity.
+_ATTRIBUTE = re.compile(
+    r"^(?:sold by|verkauf(?:t)? (?:durch|von)|versand durch|condition|zustand|size|größe|color|colour|farbe|"
+    r"style|stil|seller|verkäufer|item id|item number|item #|artikelnummer|artikel-nr|asin|sku|price|preis|"
+    r"unit price|variant|variante|option)",
+    re.IGNORECASE,
+)
+_ORDER_LIKE = re.compile(r"\d{3,}-\d{3,}|#")
 
 
 def _sku_near(cells: list[str], lines: list[str]) -> str | None:

@@ -174,10 +174,15 @@ def is_notice(text: str) -> bool:
     return not _PROMO.search(text) or bool(pickup_code(text) or tracking_numbers(text, None))
 
 
-# Shops' own SMS signatures: their parsers own those messages (the 【京东】 order SMS is the jd parser's).
-PLATFORM_SIGNATURES = frozenset(
-    ("京东", "京东商城", "淘宝", "淘宝网", "天猫", "拼多多", "闲鱼", "抖音", "抖音商城", "唯品会", "苏宁易购", "亚马逊", "当当", "得物")
-)
+def _platform_notice(signature: str, body: str) -> bool:
+    """A shop's own SMS that its platform parser reads (the 【京东】 order SMS is the jd parser's).
+
+    The signatures and the test are the platform parsers' own (common_cn), imported late: those
+    modules import this one. Shops without a parser (唯品会, 闲鱼...) are unknown signatures here.
+    """
+    from smartreturn.parsers.common_cn import is_platform_notice
+
+    return is_platform_notice(signature, body)
 
 
 # Shops' own mail domains: an order mail that quotes a 【京东快递】 line is still the shop parser's.
@@ -204,14 +209,27 @@ def lead_courier(email: Email) -> Courier | None:
         return None
 
 
+@lru_cache(maxsize=16)  # the courier and platform parsers ask about the same mail in a row
+def lead_sms(text: str, subject: str) -> Sms | None:
+    """The SMS that decides who owns a pasted batch: the first one signed by a courier or a platform
+    that is a real notice of its owner. 验证码, account and marketing SMS and chatter without a status
+    never decide, and unknown signatures are skipped. The courier parsers (:func:`lead_courier`) and
+    the platform parsers (common_cn) both ask this one function, so exactly one owner results.
+    """
+    for sms in split_sms(text) or split_sms(subject):
+        if courier_for_signature(sms.signature) is not None:
+            if is_notice(sms.body):
+                return sms
+        elif _platform_notice(sms.signature, sms.body):
+            return sms
+    return None
+
+
 @lru_cache(maxsize=16)  # the eight courier parsers ask about the same mail in a row
 def _lead(text: str, subject: str, domain: str) -> Courier | None:
-    for sms in split_sms(text) or split_sms(subject):
-        courier = courier_for_signature(sms.signature)
-        if courier is None and sms.signature not in PLATFORM_SIGNATURES:
-            continue
-        if is_notice(sms.body):
-            return courier
+    sms = lead_sms(text, subject)
+    if sms is not None:
+        return courier_for_signature(sms.signature)  # None: a platform's SMS leads
     courier = courier_for_domain(domain)
     if courier is not None and _mail_is_notice(subject, text, courier):
         return courier

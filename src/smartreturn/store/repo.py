@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smartreturn.rules.region import infer_region
 from smartreturn.stats.reasons import classify as classify_reason
 from smartreturn.model import Direction, Event, EventKind, ReturnKind, ReturnStatus, ShipmentStatus
 from smartreturn.rules import state_machine
@@ -63,20 +64,6 @@ KIND_SHIPMENT_STATUS = {
     EventKind.RETURN_SHIPPED: ShipmentStatus.IN_TRANSIT,
     EventKind.RETURN_RECEIVED: ShipmentStatus.DELIVERED,
 }
-
-STATUS_RANK = {status: rank for rank, status in enumerate(ReturnStatus)}
-
-
-def next_return_status(current: ReturnStatus, event: EventKind) -> ReturnStatus:
-    """Forward-only transition: a late or out-of-order mail never moves a case backwards."""
-    target = RETURN_EVENTS.get(event)
-    if target is None:
-        return current
-    terminal = {ReturnStatus.REFUNDED, ReturnStatus.REJECTED, ReturnStatus.CANCELLED, ReturnStatus.EXCHANGE_DELIVERED}
-    if current in terminal and target != ReturnStatus.REFUNDED:
-        return current
-    return target if STATUS_RANK[target] >= STATUS_RANK[current] else current
-
 
 @dataclass(frozen=True, slots=True)
 class Applied:
@@ -228,6 +215,8 @@ def _apply_order(session: Session, event: Event, when: datetime) -> Order:
             order.currency = order.currency or item.price.currency
         if item.sku and not row.sku:
             row.sku = item.sku
+    if order.region is None:
+        order.region = infer_region(order.platform, event.merchant, order.currency)
     if event.kind == EventKind.DELIVERED and not any(t.direction == Direction.RETURN for t in event.tracking):
         order.delivered_at = order.delivered_at or when
     if event.kind == EventKind.CANCELLED or order.status != EventKind.CANCELLED.value:
@@ -243,7 +232,7 @@ def _apply_case(session: Session, order: Order, event: Event, when: datetime, us
     field = CASE_DATE_FIELD.get(event.kind)
     if field and getattr(case, field) is None:
         setattr(case, field, when)
-    if event.kind == EventKind.REFUND_ISSUED or event.kind == EventKind.RETURN_REJECTED:
+    if state_machine.is_final(case.status):
         case.closed_at = case.closed_at or when
     reason = event.return_reason or (user_note if event.kind in RETURN_EVENTS else None)
     if reason and not case.reason_user_set and not case.reason_text:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from smartreturn.tracking.carriers import Carrier, NumberFormat, all_carriers, find_names, get, normalise_number
 from smartreturn.tracking.checkdigits import library
@@ -102,7 +103,11 @@ def detect(text: str, *, hint: str | None = None, min_confidence: float = MIN_CO
     ``hint`` is a carrier code the caller knows the mail is about (a UPS parser passes ``"ups"``):
     it counts as that carrier being named, so its all-digit formats are accepted.
     """
-    text = normalise_text(text)
+    return list(_detect(normalise_text(text), hint, min_confidence))
+
+
+@lru_cache(maxsize=16)  # a parser's identify() and extract() ask about the same mail text in a row
+def _detect(text: str, hint: str | None, min_confidence: float) -> tuple[Detected, ...]:
     hint_carrier = get(hint) if hint else None
     best: dict[str, Detected] = {}
     spans = _scan(text)
@@ -116,7 +121,7 @@ def detect(text: str, *, hint: str | None = None, min_confidence: float = MIN_CO
             best[found.number] = found
         elif found.confidence > previous.confidence:
             best[found.number] = Detected(found.number, found.carrier, found.confidence, previous.start, previous.end)
-    return sorted(best.values(), key=lambda d: d.start)
+    return tuple(sorted(best.values(), key=lambda d: d.start))
 
 
 def _scan(text: str) -> list[tuple[int, int, str]]:
