@@ -146,7 +146,7 @@ _REASON = re.compile(
 _DELIVERED_AT = r"delivered(?: on)?|zugestellt(?: am)?|geliefert(?: am)?|livré le|consegnato il|entregado el"
 _PICKUP_LABELS = r"pick-?up code(?: is)?|collection code(?: is)?|abholcode(?: lautet)?|abholnummer"
 _DHL_PAKET = re.compile(r"\d{12}|\d{20}|JJD\d{10,20}|JVGL\d{10,20}")
-_QUOTED_TITLE = re.compile(r"^\s*(?:(?:fwd?|wg|aw|re)\s*:\s*)+", re.IGNORECASE)
+_FWD_PREFIX = re.compile(r"^\s*(?:(?:fwd?|wg|aw|re)\s*:\s*)+", re.IGNORECASE)
 _SHIPMENT_ID = re.compile(r"[?&;]shipmentId=([A-Za-z0-9]{5,})")
 _CASE_LABELS = r"return id|return number|rma(?: number| #)?|return authori[sz]ation(?: number)?|rücksendenummer|rma-nummer"
 _REFUND_LABELS = (r"refund total|total refund|refund amount|refund of|refund subtotal|estimated refund|"
@@ -385,7 +385,7 @@ class _Extractor:
             found = find_items(text_part(self.email), self.currency)
             if found:
                 return found
-        titled = re.search(r"[\"„“«‘']([^\"“”»’']{3,})[\"“”»’']", _QUOTED_TITLE.sub("", self.email.subject or ""))
+        titled = re.search(r"[\"„“«‘']([^\"“”»’']{3,})[\"“”»’']", _FWD_PREFIX.sub("", self.email.subject or ""))
         if titled:
             return (Item(name=titled.group(1).strip().rstrip(".…,;: ").strip()),)
         return ()

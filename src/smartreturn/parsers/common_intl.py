@@ -552,6 +552,7 @@ def find_items(block: str, currency: str) -> tuple[Item, ...]:
                     lines[max(0, i - 2): i], currency)
                 if name:
                     name = _ITEM_NAME_LABEL.sub("", _BULLET.sub("", name)).strip() or name
+                    name = _TRUNCATED.sub("", name) or name  # "Bamboo Cutting Board Set of 3..."
                     sku = _sku_near(cells[:j], lines[max(0, i - 3): i + 1])
                     items.append(Item(name=name, quantity=int(q.group(1)), price=price, sku=sku))
                 break
@@ -580,6 +581,7 @@ _TIMES = re.compile(r"^(\d{1,3})\s*[x×]\s+(.{3,})$|^(.{3,}?)\s+[x×]\s*(\d{1,3}
 _QTY = re.compile(r"^(?:quantity|qty|menge|anzahl|quantité|quantità|cantidad)\s*[.:]?\s*(\d{1,3})\b", re.IGNORECASE)
 
 
+_TRUNCATED = re.compile(r"\s*(?:\.{3}|…)\s*$")
 _BULLET = re.compile(r"^\s*(?:[*•·▪◦‣-]|\d{1,2}[.)])\s+")
 # Lines near an item that are no name: links, image alt markers, order numbers and other codes.
 _NO_NAME_LINE = re.compile(r"^(?:<?https?://|\[image|www\.)|^[^A-Za-zÀ-ÿ\u4e00-\u9fff]*$", re.IGNORECASE)

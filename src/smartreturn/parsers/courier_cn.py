@@ -65,7 +65,15 @@ COURIERS: tuple[Courier, ...] = (
             ("ems.com.cn", "11183.com.cn"), re.compile(_own(r"[A-Z]{2}\d{9}CN"))),
     Courier("ems", "china_post", "china_post", ("中国邮政", "邮政", "邮政快递", "邮政包裹", "中国邮政集团"),
             ("chinapost.com.cn",), re.compile(_own(r"[A-Z]{2}\d{9}CN"))),
+    Courier("jt", "jt", "jt", ("极兔速递", "极兔快递", "极兔", "J&T", "J&T极兔速递"),
+            ("jtexpress.com.cn", "jtexpress.cn"), re.compile(_own(r"JT\d{13}"))),
 )
+# Pickup stations and lockers are many small brands (【欢猫驿站】, 【袋鼠智柜】, 【驿小哥】...): a signature
+# that names a station or a locker is one, and so is any signature on a notice that gives a 取件码 at a
+# 驿站 / 快递柜 (【邮侠】凭取件码…到…菜鸟驿站…取): see :func:`courier_for_signature`.
+_STATION = COURIERS[4]
+_STATION_SIGNATURE = re.compile(r"驿站|驿|快递柜|智能柜|智柜|快递超市|快递站|代收点|自提|快收|收发")
+_STATION_BODY = re.compile(r"驿站|快递柜|智能柜|丰巢|快递超市|快递站|代收点|自提点|自提柜|格口|货架")
 
 _BY_SIGNATURE: dict[str, Courier] = {sig.lower(): c for c in COURIERS for sig in c.signatures}
 
@@ -78,8 +86,21 @@ CARRIER_NAMES: tuple[tuple[str, str], ...] = (
 _STATION_WORDS = re.compile(r"菜鸟驿站|菜鸟裹裹|菜鸟乡村|中邮驿站|丰巢")
 
 
-def courier_for_signature(signature: str) -> Courier | None:
-    return _BY_SIGNATURE.get(signature.strip().lower())
+def courier_for_signature(signature: str, body: str | None = None) -> Courier | None:
+    """The courier that signs so; an unknown signature is a pickup station when it reads like one or
+    when ``body`` is a station notice with a 取件码 (shops' own signatures never are)."""
+    courier = _BY_SIGNATURE.get(signature.strip().lower())
+    if courier is not None or signature.strip() in _platform_signatures():
+        return courier
+    if _STATION_SIGNATURE.search(signature) or body and _STATION_BODY.search(body) and pickup_code(body):
+        return _STATION
+    return None
+
+
+def _platform_signatures() -> frozenset[str]:
+    from smartreturn.parsers.common_cn import platform_signatures  # common_cn imports this module
+
+    return platform_signatures()
 
 
 def courier_for_domain(domain: str) -> Courier | None:
