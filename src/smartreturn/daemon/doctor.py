@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
+from sqlalchemy.engine import make_url
+
 from smartreturn.config import ImapAccount, Settings
 from smartreturn.daemon.imap import ImapConnection
 from smartreturn.daemon.oauth import TokenSource
@@ -54,7 +56,6 @@ def _check_database(settings: Settings) -> list[Finding]:
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -76,7 +77,8 @@ def check_account(account: ImapAccount, want_drafts: bool) -> list[Finding]:
                 if folder in folders:
                     findings.append(Finding("ok", subject, f"watched folder {folder!r} exists"))
                 else:
-                    findings.append(Finding("error", subject, f"watched folder {folder!r} does not exist; check the spelling against the folder list"))
+                    findings.append(Finding("error", subject, f"watched folder {folder!r} does not exist; "
+                                            "check the spelling against the folder list"))
             if account.after == "move" and account.after_target not in folders:
                 findings.append(Finding("warn", subject, f"move target {account.after_target!r} does not exist; "
                                         "the daemon will create it"))
@@ -94,5 +96,15 @@ def check_account(account: ImapAccount, want_drafts: bool) -> list[Finding]:
                     findings.append(Finding("error", subject, "no folder has the \\Drafts special use; "
                                             "set drafts_folder = \"...\" for this account"))
     except SmartReturnError as exc:
-        findings.append(Finding("error", subject, str(exc)))
+        findings.append(Finding("error", subject, str(exc) + _hint(str(exc))))
     return findings
+
+
+def _hint(error: str) -> str:
+    if "CERTIFICATE_VERIFY_FAILED" in error:
+        return " (a self-signed or private CA? set ca_file for this account)"
+    if "WRONG_VERSION_NUMBER" in error:
+        return " (is the port right for this security? 993 is tls, 143 is starttls)"
+    if "login refused" in error:
+        return " (for Gmail/Outlook use an app password or auth = \"xoauth2\")"
+    return ""

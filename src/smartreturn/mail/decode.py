@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from email.message import Message
 
 from dateutil import parser as dateutil_parser
+from mailparser.utils import receiveds_parsing
 
 from smartreturn.errors import ParseError
 from smartreturn.mail import forward
@@ -142,12 +143,17 @@ def parse_date(value: str | None) -> datetime | None:
 
 
 def _received_date(msg: Message) -> datetime | None:
-    dates = []
-    for header in msg.get_all("Received", []) or []:
-        _, _, when = str(header).rpartition(";")
-        parsed = parse_date(when)
-        if parsed is not None:
-            dates.append(parsed)
+    """When the mail reached its mailbox: the newest hop of the Received chain, read by mail-parser's
+    trace parser (it copes with the many Received dialects; only used when the Date header is missing)."""
+    headers = [str(h) for h in (msg.get_all("Received", []) or [])]
+    if not headers:
+        return None
+    try:
+        hops = receiveds_parsing(headers)
+    except Exception:  # a parser bug on hostile input must not stop decoding: fall back to the raw dates
+        hops = [{"date": h.rpartition(";")[2]} for h in headers]
+    dates = [parse_date(hop.get("date_utc") or hop.get("date")) for hop in hops]
+    dates = [d for d in dates if d is not None]
     return max(dates) if dates else None
 
 

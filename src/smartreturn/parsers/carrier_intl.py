@@ -20,6 +20,7 @@ from dateutil import parser as dateparser
 from smartreturn.mail.html import html_to_text
 from smartreturn.mail.message import Email
 from smartreturn.model import Direction, Event, EventKind, ShipmentStatus, TrackingRef
+from smartreturn.parsers.common_intl import tracking_from_links
 from smartreturn.tracking.detect import Detected, detect
 
 __all__ = ["CarrierMailParser", "Rule", "body_text", "rule"]
@@ -244,7 +245,14 @@ class CarrierMailParser:
 
     def numbers(self, email: Email, text: str) -> list[Detected]:
         carrier = self.carrier_for(email, text)
-        return detect(text, hint=carrier)
+        found = detect(text, hint=carrier)
+        if not found and email.html:
+            # DHL's current mails print "{PACKAGE_IDENTIFIER}" and carry the number only in their
+            # links ("...?piececode=00340434..."): read the carrier's tracking links, never fetch them
+            for number, _carrier in tracking_from_links(email.html):
+                found.extend(d for d in detect(f"Tracking number {number}", hint=carrier)
+                             if d.number not in {f.number for f in found})
+        return found
 
     def extract(self, email: Email) -> list[Event]:
         text = body_text(email)
@@ -297,7 +305,11 @@ class CarrierMailParser:
     detail_labels: ClassVar[str] = r"left at|delivered to|delivery location|abgabeort|zugestellt an"
 
     def merchant(self, text: str) -> str | None:
-        return _label_value(text, self.merchant_labels)
+        value = _label_value(text, self.merchant_labels)
+        if value is None:  # UPS, FedEx: "From <strong>LEGO SYSTEMS INC</strong>" on a line of its own
+            m = _FROM_LINE.search(text) or _PACKAGE_FROM.search(text)
+            value = m.group(1).strip() if m else None
+        return value
 
     def merchant_for(self, text: str, number: Detected) -> str | None:
         """Shipper of one parcel; by default the mail's one shipper."""
@@ -306,6 +318,17 @@ class CarrierMailParser:
     def detail(self, text: str) -> str | None:
         value = _label_value(text, self.detail_labels)
         return value[:80] if value else None
+
+
+# "From ACME INC" without a colon (a forwarded header "From: Name <addr>" has one).
+_FROM_LINE = re.compile(r"(?m)^[ \t]*(?:From|Shipped from|Sent by)[ \t]+([^\n\t:<>@]{2,60}?)[ \t]*$")
+
+
+# "Your packages from Brooklinen Inc. are now out for delivery today."
+_PACKAGE_FROM = re.compile(
+    r"\b(?:package|packages|parcel|parcels|shipment|shipments|delivery) from ([A-Z0-9][^\n\t]{1,60}?)"
+    r"\s+(?:is|are|was|were|has|have|will)\b"
+)
 
 
 def _label_value(text: str, labels: str) -> str | None:

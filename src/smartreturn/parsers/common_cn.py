@@ -357,7 +357,7 @@ COMMON_RULES: tuple[Rule, ...] = (
           r"|(上门)?取件(通知|提醒|信息)|退货(面单|运单)(已)?生成"),
     rule(EventKind.RETURN_APPROVED,
           r"(同意|通过)(了)?(您的)?(退货|退款|售后|换货|服务单)(的)?(申请)?|(同意|通过)了您的申请|已(同意|通过)(您的)?申请|审核(已)?通过"
-          r"|(商家|卖家)(已)?同意|(将|会).{0,16}上门取件"),
+          r"|(商家|卖家)(已)?同意|(将|会).{0,16}上门取件|(退货|退款|售后|换货)申请(已)?(审核)?(通过|被同意|已同意)"),
     rule(EventKind.RETURN_REQUESTED,
           r"(退款|退货|售后|换货|服务单)(申请)?(已)?(提交|创建|生成)(成功)?|(?<![可以需请过])(申请|发起)(了)?(退款|退货|售后|换货)|服务单.{0,8}(已)?(提交|受理)"
           r"|(售后|服务单|退货|退款|换货)(服务单)?申请(已)?(成功|受理)"),
@@ -368,9 +368,10 @@ COMMON_RULES: tuple[Rule, ...] = (
     rule(EventKind.DELIVERED,
           r"已签收|签收成功|(已|被)(由)?(本人|他人|家人|前台|门卫|快递柜|驿站)?(代)?签收|已送达|已妥投|(完成|已)配送完成|配送完成|(已|成功)确认收货|交易成功|已收货"),
     rule(EventKind.PICKUP_READY,
-          r"取件码|取货码|待取件|请(及时|尽快)?(前往|凭).{0,12}取(件|货)|已(到达|放入|存入).{0,16}(驿站|自提|快递柜|丰巢|代收点|自提柜)"),
+          r"取件码|取货码|提货码|待取件|请(及时|尽快)?(前往|凭).{0,24}(取(件|货)|提货|领取)|已(到达|到|放入|存入).{0,16}(驿站|自提|快递柜|丰巢|代收点|自提柜)"
+          r"|(已超|超过).{0,10}未取|(一直|逾期|超时)未取|请(及时|尽快)取件"),
     rule(EventKind.OUT_FOR_DELIVERY,
-          r"派送中|派件中|正在(为您)?(派送|配送|派件)|(开始|安排)(派送|配送)|(快递员|配送员|小哥).{0,16}(派送|配送|送货)|即将送达|今日送达"),
+          r"派送中|派件中|正在(为您)?(派送|配送|派件)|(开始|安排)(派送|配送)|(快递员|配送员|小哥).{0,16}(派送|配送|送货)|已由.{0,16}派送|即将送达|今日送达"),
     rule(EventKind.SHIPPED,
           r"已发货|已经发货|发货了|已出库|出库成功|已(经)?发出|已揽收|已揽件|(已|被)由?.{0,12}揽收|揽收成功|发货通知|已交(付|给)?.{0,6}(快递|物流|承运)|运输中"),
     # weak: "请在7天内将商品寄回" means an approved return only when nothing above matched
@@ -388,9 +389,11 @@ NEGATIVE_SUBJECT = re.compile(
 )
 NEGATIVE_SMS = re.compile(
     r"验证码|校验码|动态码|动态密码|(登录|支付|账户|账号)密码|(修改|重置|找回)密码|登录|登陆|账号安全|账户安全|"
-    r"回T退订|退订回T|回TD退订|回复T退订|回N退订|拒收请回复R|回复TD|退订请回|"
     r"(快来|去|邀请您|邀您|记得|别忘了|来)[^。，,]{0,8}(评价|晒单)|评价一下|评价有礼|晒单"
 )
+# An opt-out line marks marketing, but shops send their shipping SMS through the same channel
+# ("…已发货，中通快递7351…，请留意查收。退订回T"): such an SMS counts when it names an order or a parcel.
+OPT_OUT_SMS = re.compile(r"回T退订|退订回T|回TD退订|回复T退订|回N退订|拒收请回复R|回复TD|退订请回")
 SIGNATURE = re.compile(r"【([^【】\n]{1,12})】")
 # At a line start, optionally after a short label ("短信内容：【京东】…").
 _LINE_START_SIGNATURE = re.compile(r"^[ \t>]*(?:[^\s【】:：]{1,8}[:：][ \t]*)?【([^【】\n]{1,12})】", re.MULTILINE)
@@ -511,6 +514,13 @@ class ChinesePlatformParser:
         source = _lowered(email.text, email.html)
         return any(name in source for name in _domain_names(self.senders, self.domains))
 
+    def skip_sms(self, message: str) -> bool:
+        """An SMS of ours that is no record: 验证码, account, review requests; marketing (an opt-out
+        line) unless it names one of our orders or a tracking number."""
+        if NEGATIVE_SMS.search(message):
+            return True
+        return bool(OPT_OUT_SMS.search(message)) and not (self.find_order_number(message) or find_tracking(message))
+
     def is_sms(self, text: str) -> bool:
         """A pasted or forwarded SMS / app push signed with this platform's 【…】."""
         signature = first_signature(text)
@@ -548,7 +558,7 @@ class ChinesePlatformParser:
         text = body_text(email)
         sms_text = normalise(email.subject + "\n" + text) if self.is_sms(normalise(email.subject)) else text
         return any(
-            not NEGATIVE_SMS.search(message) and classify(message, self.rules) is not None
+            not self.skip_sms(message) and classify(message, self.rules) is not None
             for message in self._split_sms(self._sms_body(sms_text))
         )
 
@@ -639,7 +649,7 @@ class ChinesePlatformParser:
                 note = (email.text or "").split("【", 1)[0].strip() or preface  # typed above the pasted SMS
             events = []
             for message in self._split_sms(text):
-                if NEGATIVE_SMS.search(message):
+                if self.skip_sms(message):
                     continue
                 kind = classify(message, self.rules)
                 if kind is not None:
@@ -700,7 +710,7 @@ def _domain_names(senders: tuple[str, ...], domains: tuple[str, ...]) -> tuple[s
     return tuple(sorted({s.rpartition("@")[2].lower() for s in senders} | {d.lower() for d in domains} - {""}))
 
 
-@lru_cache(maxsize=4)  # the four platform parsers ask about the same mail in a row
+@lru_cache(maxsize=2)  # the four platform parsers ask about the same mail in a row
 def _lowered(text: str, html: str | None) -> str:
     return f"{text}\n{html or ''}".lower()
 
@@ -728,5 +738,5 @@ def is_platform_notice(signature: str, message: str) -> bool:
     message = normalise(message)
     for parser in _platform_parsers():
         if signature in parser.signatures:
-            return not NEGATIVE_SMS.search(message) and classify(message, parser.rules) is not None
+            return not parser().skip_sms(message) and classify(message, parser.rules) is not None
     return False

@@ -8,6 +8,7 @@ user's note above a forward.
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
@@ -59,7 +60,7 @@ _ARIA_PRICE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _SUP_PRICE = re.compile(
-    r"<sup[^>]*>\s*([$£€¥]|[A-Z]{1,3}\$?)\s*</sup>\s*(\d[\d,.]*)\s*<sup[^>]*>\s*(\d{2})\s*</sup>", re.IGNORECASE
+    r"<sup[^>]*>\s*([$£€¥]|[A-Z]{1,2}\$)\s*</sup>\s*(\d[\d,.]*)\s*<sup[^>]*>\s*(\d{2})\s*</sup>", re.IGNORECASE
 )
 
 
@@ -75,6 +76,8 @@ def _body_text(html: str | None, text: str) -> str:
     out = html_to_text(_prices_readable(html)) if html else ""
     if not out.strip():
         out = text or ""
+        if "&amp;" in out or "&#" in out:  # text parts rendered from HTML templates: "P&amp;P price: £3.99"
+            out = html_lib.unescape(out)
     out = _ODD_SPACES.sub(" ", _INVISIBLE.sub("", out))
     return _QUOTE.sub("", out.replace("\r\n", "\n"))
 
@@ -414,14 +417,36 @@ _TRACK_VALUE = r"(?=[A-Z0-9 ]*\d{4})[A-Z]{0,5}\d[A-Z0-9]*(?: \d{2,6}(?![A-Za-z])
 
 
 def find_tracking(text: str, labels: str = _TRACKING_LABELS) -> list[str]:
-    """Tracking numbers written after a tracking label, in order, without duplicates."""
+    """Tracking numbers written after a tracking label, in order, without duplicates. A plural
+    label ("UPS tracking numbers:") may be followed by a list, one number a line or comma-separated."""
     found: list[str] = []
-    for m in re.finditer(rf"(?<!\w)(?:{labels})(?:\s+(?:is|ist|lautet|est|es|è))?\s*[:#：]?[ \t]*\n?[ \t]*({_TRACK_VALUE})\b",
-                         text, re.IGNORECASE):
-        number = m.group(1).replace(" ", "").upper()
+
+    def add(raw: str) -> None:
+        number = raw.replace(" ", "").upper()
         if 8 <= len(number) <= 35 and number not in found:
             found.append(number)
+
+    for m in re.finditer(rf"(?<!\w)(?:{labels})(?:\s+(?:is|ist|lautet|est|es|è))?\s*[:#：]?[ \t]*\n?[ \t]*({_TRACK_VALUE})\b",
+                         text, re.IGNORECASE):
+        add(m.group(1))
+    for m in _PLURAL_LABEL.finditer(text):
+        for line in text[m.end(): m.end() + 600].split("\n")[:12]:
+            tokens = [t.strip() for t in re.split(r"[,;\t]", line) if t.strip()]
+            if not tokens:
+                continue
+            if not all(_LIST_VALUE.fullmatch(t) for t in tokens):
+                break  # the list ends at the first line that is not only numbers
+            for token in tokens:
+                add(token)
     return found
+
+
+_PLURAL_LABEL = re.compile(
+    r"(?<!\w)(?:tracking\s*(?:numbers|nos\.?|ids|codes)|sendungsnummern|trackingnummern|paketnummern|"
+    r"n[uú]meros de seguimiento|num[ée]ros de suivi)\s*[:：]?[ \t]*",
+    re.IGNORECASE,
+)
+_LIST_VALUE = re.compile(r"(?=[A-Z0-9 ]*\d{4})[A-Z]{0,5}\d[A-Z0-9]{6,33}", re.IGNORECASE)
 
 
 _LINK_HOSTS: tuple[tuple[str, str], ...] = (
@@ -610,7 +635,8 @@ def _name_before(cells: list[str], previous: list[str]) -> str | None:
 _ATTRIBUTE = re.compile(
     r"^(?:sold by|verkauf(?:t)? (?:durch|von)|versand durch|condition|zustand|size|größe|color|colour|farbe|"
     r"style|stil|seller|verkäufer|item id|item number|item #|artikelnummer|artikel-nr|asin|sku|price|preis|"
-    r"unit price|variant|variante|option)",
+    r"unit price|variant|variante|option|p&p|p & p|postage|shipping|delivery|versand|porto|item total|"
+    r"estimated delivery|condition|seller notes)",
     re.IGNORECASE,
 )
 _ORDER_LIKE = re.compile(r"\d{3,}-\d{3,}|#")

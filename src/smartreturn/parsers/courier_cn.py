@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import ClassVar
@@ -71,7 +71,7 @@ COURIERS: tuple[Courier, ...] = (
 # Pickup stations and lockers are many small brands (【欢猫驿站】, 【袋鼠智柜】, 【驿小哥】...): a signature
 # that names a station or a locker is one, and so is any signature on a notice that gives a 取件码 at a
 # 驿站 / 快递柜 (【邮侠】凭取件码…到…菜鸟驿站…取): see :func:`courier_for_signature`.
-_STATION = COURIERS[4]
+_STATION = next(c for c in COURIERS if c.platform == "pickup_station")
 _STATION_SIGNATURE = re.compile(r"驿站|驿|快递柜|智能柜|智柜|快递超市|快递站|代收点|自提|快收|收发")
 _STATION_BODY = re.compile(r"驿站|快递柜|智能柜|丰巢|快递超市|快递站|代收点|自提点|自提柜|格口|货架")
 
@@ -125,7 +125,10 @@ _SIG = r"【\s*([^【】\r\n\d][^【】\r\n]{0,15}?)\s*】"
 # A signature opens a message at a line start (after a label like "短信内容：") or right after the
 # end of a sentence; a signature at the end of a paragraph closes the message before it.
 _HEAD = re.compile(r"(?:^\s*(?:[^\s【】:：]{1,8}[:：]\s*)?|(?<=[。！？!?；;])\s*)" + _SIG + r"(?=\s*\S)")
-_TAIL = re.compile(r"(?<=[。！？!?.])\s*" + _SIG + r"\s*$")
+# (a phone may print the time between the last sentence and the signature: "…处理。10:09【顺丰速运】")
+_TAIL = re.compile(r"(?:(?<=[。！？!?.])|(?<=\d:\d\d))\s*" + _SIG + r"\s*$")
+# Some phones and forwarders show the signature in square brackets: "[兔喜生活]请凭…取件".
+_SQUARE_HEAD = re.compile(r"^([ \t]*)\[([^\[\]\r\n\d][^\[\]\r\n]{0,15}?)\](?=[ \t]*\S)", re.M)
 _QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
 _TIME_LINE = re.compile(
     r"^\s*(?:时间[:：]\s*)?((?:\d{4}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)\s*$"
@@ -142,6 +145,7 @@ def split_sms(text: str) -> list[Sms]:
     ("2026-11-25 14:03", as phones print them) is kept as the ``when`` of the next message.
     """
     text = _QUOTE.sub("", unicodedata.normalize("NFKC", text.replace("\r\n", "\n")))
+    text = _SQUARE_HEAD.sub(_square_signature, text)
     found: list[Sms] = []
     when: str | None = None
     for block in re.split(r"\n[ \t]*\n", text):
@@ -176,6 +180,13 @@ def split_sms(text: str) -> list[Sms]:
                 end = heads[i + 1].start() if i + 1 < len(heads) else len(line)
                 signature, parts, sms_when, when = head.group(1), [line[head.end():end]], when, None
     return found
+
+
+def _square_signature(m: re.Match[str]) -> str:
+    """"[兔喜生活]" at a line start is a signature when a courier, a station or a platform signs so."""
+    name = m.group(2).strip()
+    known = courier_for_signature(name) is not None or name in _platform_signatures()
+    return f"{m.group(1)}【{name}】" if known else m.group(0)
 
 
 def mail_sms(email: Email) -> list[Sms]:
@@ -238,7 +249,7 @@ def lead_sms(text: str, subject: str) -> Sms | None:
     the platform parsers (common_cn) both ask this one function, so exactly one owner results.
     """
     for sms in split_sms(text) or split_sms(subject):
-        if courier_for_signature(sms.signature) is not None:
+        if courier_for_signature(sms.signature, sms.body) is not None:
             if is_notice(sms.body):
                 return sms
         elif _platform_notice(sms.signature, sms.body):
@@ -250,7 +261,7 @@ def lead_sms(text: str, subject: str) -> Sms | None:
 def _lead(text: str, subject: str, domain: str) -> Courier | None:
     sms = lead_sms(text, subject)
     if sms is not None:
-        return courier_for_signature(sms.signature)  # None: a platform's SMS leads
+        return courier_for_signature(sms.signature, sms.body)  # None: a platform's SMS leads
     courier = courier_for_domain(domain)
     if courier is not None and _mail_is_notice(subject, text, courier):
         return courier
@@ -277,20 +288,30 @@ class Status:
 _STATUS_RULES: tuple[tuple[re.Pattern[str], EventKind, ShipmentStatus, str], ...] = tuple(
     (re.compile(pattern, re.I), kind, status, detail)
     for pattern, kind, status, detail in (
-        (r"拒收|退回(?:寄件人|发件人|寄件方|原寄)|正在退回|已退回|退件|returned to sender|return(?:ing)? to sender",
+        # "如拒收请联系…", "拒收请回复R" (an opt-out line) are not a refusal
+        (r"(?<![如若需])拒收(?!请?回复|请?回电|请?联系|请?致电)|退回(?:寄件人|发件人|寄件方|原寄)|正在退回|已退回|退件|"
+         r"returned to sender|return(?:ing)? to sender",
          EventKind.DELIVERY_EXCEPTION, ShipmentStatus.RETURNING, "退回"),
-        (r"问题件|异常件|派送失败|无法派送|未能(?:成功)?派送|地址(?:不详|错误)|滞留|破损|丢失|delivery exception|"
-         r"unable to deliver|delivery attempt failed",
+        (r"问题件|异常件|派送失败|无法派送|未能(?:成功)?派送|地址(?:不详|错误)|(?<!以免)(?<!避免)(?<!防止)(?:滞留|破损|丢失)|"
+         r"delivery exception|unable to deliver|delivery attempt failed",
          EventKind.DELIVERY_EXCEPTION, ShipmentStatus.EXCEPTION, "问题件"),
-        (r"已签收|签收人|已被签收|已妥投|已投妥|妥投|已取件|已取出|已被取出|已于.{0,25}(?:取出|取件|签收)|已代收|代签收|已送达本人|has been delivered|was delivered|"
+        (r"已签收|签收人|已被签收|已妥投|已投妥|妥投|已取件|已取出|已被取出|已于.{0,25}(?:取出|取件|签收)|已送达本人|has been delivered|was delivered|"
          r"delivered successfully",
          EventKind.DELIVERED, ShipmentStatus.DELIVERED, "已签收"),
-        (r"取件码|取货码|提货码|取件密码|开箱码|待取件|请及时取件|请尽快取件|请凭.{0,12}取|"
+        (r"取件码|取货码|提货码|取件密码|开箱码|待取件|请及时取件|请尽快取件|凭码取件|"
+         r"凭[^，,。；;]{0,40}?(?:取|领)|请用[^，,。；;]{1,20}?取|请持[^，,。；;]{0,10}?(?:取件|领取)|"
+         r"(?:请|及时|尽快|速)[^，,。；;]{0,24}?领取|到巢|已入柜|等您很久|(?:一直|超时|逾期)未取|货号\s*[A-Za-z0-9]|"
+         r"请(?:到|去|至|前往|联系)[^，,。；;]{0,16}?(?<!上门)取件|"
          r"已(?:到达?|放入|存入|投递至|送至|放至|暂存|存放).{0,40}(?:驿站|快递柜|智能柜|丰巢|自提|代收点|快递超市|服务站)|"
+         r"放置于|(?:已为您|已)放(?:在|到)|已送达.{0,40}保管|"
          r"ready for (?:pick-?up|collection)",
          EventKind.PICKUP_READY, ShipmentStatus.PICKUP_READY, "待取件"),
-        (r"派送中|派件中|正在派送|正在派件|正在为您派送|开始派送|安排派送|准备派送|正在配送|开始配送|配送中|正在为您配送|"
-         r"由.{0,15}(?:派送|配送|派件)|投递中|正在投递|正在为您投递|派送员|派件员|配送员|投递员|out for delivery",
+        # left to a station (代收) without a 取件码 above: delivered; "不取件为你代签收" is a warning only
+        (r"已代收|已由.{0,12}代收|(?<![将会你您])代签收",
+         EventKind.DELIVERED, ShipmentStatus.DELIVERED, "已签收"),
+        (r"派送中|派件中|正在派送|正在派件|正在为您派送|正在为您派件|开始派送|安排派送|准备派送|正在配送|开始配送|配送中|正在为您配送|"
+         r"由.{0,25}?(?:派送|配送|派件)|快递员[^，,。；;]{0,20}?(?:正在|开始)?(?:派送|派件|配送)|投递中|正在投递|正在为您投递|"
+         r"派送员|派件员|配送员|投递员|out for delivery",
          EventKind.OUT_FOR_DELIVERY, ShipmentStatus.OUT_FOR_DELIVERY, "派送中"),
         (r"已揽收|揽收|已揽件|揽件|已收件|已被收取|收寄|picked up|collected|has been shipped",
          EventKind.SHIPPED, ShipmentStatus.INFO_RECEIVED, "已揽收"),
@@ -310,11 +331,17 @@ def classify(text: str) -> Status | None:
 
 _RETURN_WORDS = re.compile(r"退货|退换货|售后寄件|退回寄件(?!人)|您寄出|您交寄|您寄往|您寄给|您的寄件|return parcel|return shipment", re.I)
 _PHONE_CONTEXT = re.compile(r"(?:电话|手机|联系|致电|拨打|热线|客服|tel|phone)[^，,。；;]{0,8}$", re.I)
+_CODE = r"(?=[A-Za-z0-9][-－—A-Za-z0-9]{2})[A-Za-z0-9]{1,10}(?:\s?[-－—]\s?[A-Za-z0-9]{1,10}){0,4}"
+_OPEN, _CLOSE = r"[【\[「『“\"(（]", r"[】\]」』”\")）]"
 _PICKUP_CODE = re.compile(
-    r"(?:取件码|取货码|提货码|取件密码|开箱码|取件号)\s*(?:为|是)?\s*[:：]?\s*[【\[「“\"(（]?\s*"
-    r"([A-Za-z0-9]{1,10}(?:[-－—][A-Za-z0-9]{1,10}){0,4})"
-    r"|凭\s*[【\[「“\"]?([A-Za-z0-9]{1,6}(?:[-－—][A-Za-z0-9]{1,8}){1,4})[】\]」”\"]?[^,，。;；]{0,15}?取"
+    # 取件码为16-4-9626 / 取货码：A6-1234 / 取件码『12345678』 / 货号JD2044 (campus stations)
+    rf"(?:取件码|取货码|提货码|取件密码|开箱码|取件号|提货号|取货号|取件编码|货号)\s*(?:为|是)?\s*[:：]?\s*{_OPEN}?\s*({_CODE})"
+    # 凭3-2-1024到…取 / 凭"72778"到站点领取 / 凭（3-5-6075）尽快到 / 请用Q7-32到人工货架取
+    rf"|(?:凭|请用)\s*(?:密码|码)?\s*[:：]?\s*{_OPEN}?\s*((?=[-－—A-Za-z]*\d){_CODE})\s*{_CLOSE}?"
+    r"\s*(?=到|至|前往|去|尽快|及时|免费|速|领|取|在)"
 )
+# "取件码为16-4-9626, 15-3-2194, 16-3-0906": more codes of the same shape right after the first
+_MORE_CODES = re.compile(r"\s*[,，、;；]\s*([A-Za-z0-9]{1,10}(?:[-－—][A-Za-z0-9]{1,10}){1,4})(?![A-Za-z0-9号])")
 _NUMBER_CONTEXT = re.compile(
     r"(?:运单号码|运单号|运单|快递单号|物流单号|单号|快件|包裹|快递|邮件号码|邮件号|邮件|waybill(?: no\.?| number)?|"
     r"tracking(?: no\.?| number)?|shipment)"
@@ -325,20 +352,43 @@ _SUFFIX = re.compile(r"(?:尾号|后四位|末四位)\s*(?:为|是)?\s*[:：]?\s
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LOCATION = re.compile(
     r"(?:已到达|已到|已放入|已存入|已投递至|已投递到|已送至|已送达|已放至|已被放入|已暂存至|已暂存在|已存放至|已存放在|已放在|放在|到达|已进入|进入)\s*"
-    r"[【「“\"]?([^，,。；;！!】」”\"]{2,40}?(?:菜鸟驿站|驿站|快递柜|智能柜|丰巢柜|丰巢|自提点|代收点|快递超市|超市|服务站|收发室|门卫|柜))"
+    r"[【「“\"]?([^，,。；;！!】」”\"]{2,40}?(?:菜鸟驿站|驿站|快递柜|智能柜|丰巢柜|丰巢|自提点|代收点|快递超市|超市|服务站|"
+    r"服务中心|快递站|快递点|收发室|门卫|柜|门店|便利店|门面房?|店))"
 )
+# "凭3-2-1024到阳光小区南门菜鸟驿站取件": the place between 到/至 and 取/领; else a 地址: line
+_LOCATION_BETWEEN = re.compile(r"凭[^，,。；;]{1,24}?(?:到|至)\s*([^，,。；;！!]{2,40}?)\s*(?:取|领)")
+_LOCATION_LABEL = re.compile(r"(?:取件地址|地址)\s*[:：-]\s*([^，,。；;！!]{2,40})")
 _JD_ORDER = re.compile(r"订单(?:号)?\s*[:：]?\s*(\d{9,14})(?!\d)")
 
 
-def pickup_code(text: str) -> str | None:
+def pickup_codes(text: str) -> list[str]:
+    """Every 取件码 of the notice: one, or several listed after one label ("您有3个包裹…取件码为…")."""
     m = _PICKUP_CODE.search(text)
     if not m:
-        return None
-    return re.sub(r"[－—]", "-", m.group(1) or m.group(2))
+        return []
+    codes = [_tidy_code(m.group(1) or m.group(2))]
+    pos = m.end()
+    while (more := _MORE_CODES.match(text, pos)) and _shape(more.group(1)) == _shape(codes[0]):
+        codes.append(_tidy_code(more.group(1)))
+        pos = more.end()
+    return list(dict.fromkeys(codes))
+
+
+def pickup_code(text: str) -> str | None:
+    codes = pickup_codes(text)
+    return codes[0] if codes else None
+
+
+def _tidy_code(code: str) -> str:
+    return re.sub(r"\s*[-－—]\s*", "-", code)
+
+
+def _shape(code: str) -> int:
+    return len(re.findall(r"[-－—]", code))
 
 
 def pickup_location(text: str) -> str | None:
-    m = _LOCATION.search(text)
+    m = _LOCATION_BETWEEN.search(text) or _LOCATION.search(text) or _LOCATION_LABEL.search(text)
     return m.group(1).strip() if m else None
 
 
@@ -548,12 +598,17 @@ def sms_events(email: Email) -> list[Event]:
     """Events from every courier SMS in the mail (all couriers: the mail has one owner)."""
     events: list[Event] = []
     for sms in mail_sms(email):
-        courier = courier_for_signature(sms.signature)
+        courier = courier_for_signature(sms.signature, sms.body)
         if courier is None or not is_notice(sms.body):
             continue
         event = notice_event(sms.body, courier, email, sms.when)
-        if event is not None and event not in events:
-            events.append(event)
+        if event is None:
+            continue
+        # "您有3个包裹…取件码为16-4-9626, 15-3-2194, 16-3-0906": one parcel, one record, one code each
+        codes = pickup_codes(sms.body) if event.pickup_code else []
+        for one in [replace(event, pickup_code=code) for code in codes] if len(codes) > 1 else [event]:
+            if one not in events:
+                events.append(one)
     return events
 
 

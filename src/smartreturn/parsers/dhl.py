@@ -2,7 +2,8 @@
 
 German: "Ihre DHL Sendung kommt heute", "Ihr Paket kommt heute zwischen 13:00 und 16:00 Uhr",
 "Ihr Paket wurde zugestellt", "Ihre Sendung liegt zur Abholung bereit", "Ihre DHL Sendung ist
-unterwegs"; English DHL Express: "Your DHL Express shipment is on the way", "... has been delivered".
+unterwegs", the 2026 template "Ihre <Shop> Sendung kommt heute" (number only in its links);
+English DHL Express: "Your DHL Express shipment is on the way", "... has been delivered".
 The carrier code is ``dhl_paket`` for DHL Paket / Deutsche Post mails and ``dhl`` for DHL Express.
 """
 
@@ -22,11 +23,16 @@ _FROM_MERCHANT = re.compile(
     r"(?:(?:Sendung|Paket|Lieferung) von|(?:Retoure|Rücksendung) an) ([^\n\t]{2,60}?)(?: kommt| ist| wurde| liegt|[.!]|$)",
     re.MULTILINE,
 )
+# The 2026 template names the shop between "Ihre" and "Sendung": "Ihre Gewürzhaus Meyer Sendung kommt heute".
+_SHOP_SENDUNG = re.compile(
+    r"\bIhre[rs]? ((?!DHL\b|neue\b|nächste\b)[^\n\t]{2,60}?) (?:Sendung|Paket|Lieferung)\b"
+    r"(?= (?:kommt|ist|wurde|wird|liegt|konnte))"
+)
 
 
 class DhlParser(CarrierMailParser):
     name: ClassVar[str] = "dhl"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("@dhl.de", "@dhl.com", "@deutschepost.de")
     carrier: ClassVar[str] = "dhl_paket"
@@ -55,7 +61,7 @@ class DhlParser(CarrierMailParser):
         return "dhl_paket"
 
     def merchant(self, text: str) -> str | None:
-        m = _FROM_MERCHANT.search(text)
+        m = _FROM_MERCHANT.search(text) or _SHOP_SENDUNG.search(text)
         if m:
-            return m.group(1).strip()
+            return m.group(1).strip(" *")
         return super().merchant(text)

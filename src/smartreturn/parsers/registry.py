@@ -47,6 +47,7 @@ BUILTIN_PARSERS: tuple[str, ...] = (
     "smartreturn.parsers.sto:StoParser",
     "smartreturn.parsers.yunda:YundaParser",
     "smartreturn.parsers.ems:EmsParser",
+    "smartreturn.parsers.jt:JtParser",
     "smartreturn.parsers.ups:UpsParser",
     "smartreturn.parsers.fedex:FedexParser",
     "smartreturn.parsers.usps:UspsParser",

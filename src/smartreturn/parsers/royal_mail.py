@@ -15,7 +15,7 @@ from smartreturn.parsers.carrier_intl import COMMON_RULES, CarrierMailParser, Ru
 
 class RoyalMailParser(CarrierMailParser):
     name: ClassVar[str] = "royal_mail"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("@royalmail.com", "@royalmail.co.uk")
     carrier: ClassVar[str] = "royal_mail"

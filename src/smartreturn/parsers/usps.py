@@ -30,7 +30,7 @@ _SECTION_RULE = {
 
 class UspsParser(CarrierMailParser):
     name: ClassVar[str] = "usps"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("@usps.com", "@usps.gov")
     carrier: ClassVar[str] = "usps"

@@ -8,27 +8,32 @@ to be custom-made, the anchor vanished) is deleted.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
 
-from smartreturn.model import Direction, ReturnKind, ReturnStatus, ShipmentStatus
-from smartreturn.rules import state_machine
+from smartreturn.model import Direction, ReturnKind, ShipmentStatus
 from smartreturn.rules.policies import DeadlineKind, RuleSet, Subject, load_rules, rules_from_settings
 from smartreturn.rules.return_window import ComputedDeadline, Facts, deadline_for
-from smartreturn.store.tables import CaseEvent, Deadline, Order, ReturnCase, Shipment
+from smartreturn.rules.snapshot import (  # noqa: F401  (re-exported: the rules modules import them from here)
+    WATCH_ORDERS_FOR,
+    CaseRow,
+    OrderRow,
+    ShipmentRow,
+    Snapshot,
+    chunks,
+    is_waiting_for_refund,
+    load_snapshot,
+    shipments_by_order,
+)
+from smartreturn.store.tables import Deadline, Order, ReturnCase, Shipment
 
 log = logging.getLogger(__name__)
-
-# Orders older than this are not watched for a return window any more (the longest window with
-# the holiday extension is about three months).
-WATCH_ORDERS_FOR = timedelta(days=180)
 
 CASE_KINDS: dict[ReturnKind, tuple[DeadlineKind, ...]] = {
     ReturnKind.RETURN: (DeadlineKind.REFUND_DUE, DeadlineKind.MERCHANT_RESPONSE, DeadlineKind.AUTO_REFUND),
@@ -56,18 +61,18 @@ class RuleContext:
         return cls(load_rules())
 
 
-def _categories(order: Order) -> tuple[str, ...]:
+def _categories(order: Order | OrderRow) -> tuple[str, ...]:
     if order.category:
         return (order.category,)
     return tuple(sorted({item.category for item in order.items if item.category}))
 
 
-def subject_of(order: Order, ctx: RuleContext) -> Subject:
+def subject_of(order: Order | OrderRow, ctx: RuleContext) -> Subject:
     merchant = order.merchant.name if order.merchant is not None else None
     return Subject(order.platform, order.region or ctx.default_region, merchant, _categories(order))
 
 
-def order_facts(order: Order, shipments: Sequence[Shipment], ctx: RuleContext,
+def order_facts(order: Order | OrderRow, shipments: Sequence[Shipment | ShipmentRow], ctx: RuleContext,
                 first_seen: datetime | None = None) -> Facts:
     outbound = [s for s in shipments if s.direction != Direction.RETURN.value]
     delivered = order.delivered_at or min((s.delivered_at for s in outbound if s.delivered_at), default=None)
@@ -77,7 +82,7 @@ def order_facts(order: Order, shipments: Sequence[Shipment], ctx: RuleContext,
                  outbound_in_transit=in_transit)
 
 
-def case_facts(order: Order, case: ReturnCase, shipments: Sequence[Shipment], ctx: RuleContext,
+def case_facts(order: Order | OrderRow, case: ReturnCase | CaseRow, shipments: Sequence[Shipment | ShipmentRow], ctx: RuleContext,
                first_seen: datetime | None = None) -> Facts:
     base = order_facts(order, shipments, ctx, first_seen)
     parcels = [s for s in shipments if s.return_case_id == case.id and s.direction == Direction.RETURN.value]
@@ -88,122 +93,87 @@ def case_facts(order: Order, case: ReturnCase, shipments: Sequence[Shipment], ct
                  return_shipped_at=shipped, merchant_received_at=received)
 
 
-CHUNK = 500  # ids per IN (...) list
-
-
-def chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    ordered = sorted(set(ids))
-    for start in range(0, len(ordered), CHUNK):
-        yield ordered[start:start + CHUNK]
-
-
-def shipments_by_order(session: Session, order_ids: Iterable[int]) -> dict[int, list[Shipment]]:
-    grouped: dict[int, list[Shipment]] = defaultdict(list)
-    for part in chunks(order_ids):
-        for shipment in session.scalars(select(Shipment).where(Shipment.order_id.in_(part))):
-            grouped[shipment.order_id].append(shipment)  # type: ignore[index]
-    return grouped
-
-
-def _watched(now: datetime):
-    """Orders whose return window may still be open: ordered or delivered recently, or (without an
-    order date) first stored recently."""
-    cutoff = now - WATCH_ORDERS_FOR
-    return (Order.status != "cancelled",
-            or_(Order.order_date >= cutoff, Order.delivered_at >= cutoff,
-                and_(Order.order_date.is_(None), Order.created_at >= cutoff)))
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The rows the rules look at, loaded once per run: recent orders (return-window candidates),
-    open return cases, their orders, items, merchants and parcels."""
-
-    watched: tuple[Order, ...]
-    open_cases: tuple[ReturnCase, ...]
-    orders: Mapping[int, Order]
-    orders_with_case: frozenset[int]   # watched orders that have a return case, open or not
-    shipments: Mapping[int, list[Shipment]]
-    first_seen: Mapping[int, datetime]  # orders without an order date: their first mail's date
-
-    def shipments_of(self, order_id: int) -> list[Shipment]:
-        return self.shipments.get(order_id, [])
-
-    def waiting_for_refund(self) -> list[ReturnCase]:
-        return [case for case in self.open_cases if is_waiting_for_refund(case)]
-
-
-def load_snapshot(session: Session, now: datetime) -> Snapshot:
-    options = (selectinload(Order.items), selectinload(Order.merchant))
-    watched = session.scalars(select(Order).where(*_watched(now)).options(*options)).all()
-    open_statuses = [status.value for status in state_machine.OPEN_STATES]
-    open_cases = session.scalars(select(ReturnCase).where(ReturnCase.status.in_(open_statuses))
-                                 .order_by(ReturnCase.id)).all()
-    orders = {order.id: order for order in watched}
-    for part in chunks({case.order_id for case in open_cases} - orders.keys()):
-        orders.update((o.id, o) for o in session.scalars(select(Order).where(Order.id.in_(part)).options(*options)))
-    with_case = frozenset(session.scalars(select(ReturnCase.order_id).join(Order, ReturnCase.order_id == Order.id)
-                                          .where(*_watched(now))))
-    first_seen = dict(session.execute(
-        select(CaseEvent.order_id, func.min(CaseEvent.occurred_at)).join(Order, CaseEvent.order_id == Order.id)
-        .where(*_watched(now), Order.order_date.is_(None)).group_by(CaseEvent.order_id)).all())
-    return Snapshot(tuple(watched), tuple(open_cases), orders, with_case, shipments_by_order(session, orders), first_seen)
-
-
 def compute(kind: DeadlineKind, facts: Facts, now: datetime, ctx: RuleContext) -> ComputedDeadline | None:
     result = deadline_for(kind, facts, ctx.rules, now, ctx.tz, ctx.holiday_country)
     return result if isinstance(result, ComputedDeadline) else None
 
 
-def _upsert(session: Session, existing: dict[tuple[str, int, int | None], Deadline], kind: DeadlineKind,
-            order_id: int, case_id: int | None, computed: ComputedDeadline | None, now: datetime) -> int:
-    row = existing.get((kind.value, order_id, case_id))
-    if computed is None:
-        if row is None:
-            return 0
-        session.delete(row)
-        return 1
-    values = {"due_on": computed.due_on, "rule_id": computed.rule_id, "anchor": computed.anchor.value,
-              "confidence": computed.confidence.value}
-    if row is None:
-        session.add(Deadline(kind=kind.value, order_id=order_id, return_case_id=case_id, computed_at=now, **values))
-        return 1
-    if any(getattr(row, name) != value for name, value in values.items()):
-        for name, value in values.items():
-            setattr(row, name, value)
-        row.computed_at = now
-        return 1
-    return 0
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    id: int
+    due_on: date
+    rule_id: str
+    anchor: str
+    confidence: str
+
+
+_Key = tuple[str, int, "int | None"]
+
+
+def _stored(session: Session, order_ids: Iterable[int]) -> dict[_Key, _Stored]:
+    """The Deadline rows of these orders, as plain values keyed by (kind, order_id, return_case_id)."""
+    existing: dict[_Key, _Stored] = {}
+    for part in chunks(order_ids):
+        for row_id, kind, order_id, case_id, due_on, rule_id, anchor, confidence in session.execute(
+                select(Deadline.id, Deadline.kind, Deadline.order_id, Deadline.return_case_id, Deadline.due_on,
+                       Deadline.rule_id, Deadline.anchor, Deadline.confidence).where(Deadline.order_id.in_(part))):
+            existing[(kind, order_id, case_id)] = _Stored(row_id, due_on, rule_id, anchor, confidence)
+    return existing
+
+
+def _write(session: Session, inserts: list[dict[str, Any]], updates: list[dict[str, Any]], deletes: list[int]) -> None:
+    """Bulk INSERT, UPDATE by primary key and DELETE; loaded Deadline objects are expired so that
+    the session shows the new values."""
+    if inserts:
+        session.execute(insert(Deadline), inserts)
+    if updates:
+        session.execute(update(Deadline), updates)
+        changed = {values["id"] for values in updates}
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Deadline) and obj.id in changed:
+                session.expire(obj)
+    for part in chunks(deletes):
+        session.execute(delete(Deadline).where(Deadline.id.in_(part)))
 
 
 def recompute_deadlines(session: Session, now: datetime, ctx: RuleContext | None = None,
                         snapshot: Snapshot | None = None) -> int:
-    """Upsert the deadlines of open orders and open return cases; returns the rows changed."""
+    """Upsert the deadlines of open orders and open return cases; returns the rows changed.
+
+    The stored rows are read as plain values and compared in Python; only new, changed and vanished
+    rows are written (bulk statements), so the steady state writes nothing."""
     ctx = ctx or RuleContext.default()
     snap = snapshot or load_snapshot(session, now)
-    existing: dict[tuple[str, int, int | None], Deadline] = {}
-    for part in chunks(snap.orders):
-        existing.update(((d.kind, d.order_id, d.return_case_id), d)
-                        for d in session.scalars(select(Deadline).where(Deadline.order_id.in_(part))))
-    changed = 0
+    existing = _stored(session, snap.orders)
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    deletes: list[int] = []
+
+    def upsert(kind: DeadlineKind, order_id: int, case_id: int | None, computed: ComputedDeadline | None) -> None:
+        row = existing.get((kind.value, order_id, case_id))
+        if computed is None:
+            if row is not None:
+                deletes.append(row.id)
+            return
+        values = {"due_on": computed.due_on, "rule_id": computed.rule_id, "anchor": computed.anchor.value,
+                  "confidence": computed.confidence.value, "computed_at": now}
+        if row is None:
+            inserts.append({"kind": kind.value, "order_id": order_id, "return_case_id": case_id, **values})
+        elif (row.due_on, row.rule_id, row.anchor, row.confidence) != (
+                computed.due_on, computed.rule_id, computed.anchor.value, computed.confidence.value):
+            updates.append({"id": row.id, **values})
+
     for order in snap.watched:
         if order.id in snap.orders_with_case:
             continue  # the return is under way: its window has done its job
         facts = order_facts(order, snap.shipments_of(order.id), ctx, snap.first_seen.get(order.id))
-        changed += _upsert(session, existing, DeadlineKind.RETURN_WINDOW, order.id, None,
-                           compute(DeadlineKind.RETURN_WINDOW, facts, now, ctx), now)
+        upsert(DeadlineKind.RETURN_WINDOW, order.id, None, compute(DeadlineKind.RETURN_WINDOW, facts, now, ctx))
     for case in snap.open_cases:
         order = snap.orders[case.order_id]
         facts = case_facts(order, case, snap.shipments_of(order.id), ctx, snap.first_seen.get(order.id))
         for kind in CASE_KINDS[ReturnKind(case.kind)]:
-            changed += _upsert(session, existing, kind, order.id, case.id, compute(kind, facts, now, ctx), now)
-    session.flush()
+            upsert(kind, order.id, case.id, compute(kind, facts, now, ctx))
+    _write(session, inserts, updates, deletes)
+    changed = len(inserts) + len(updates) + len(deletes)
     log.info("deadlines recomputed: %d changed", changed)
     return changed
-
-
-def is_waiting_for_refund(case: ReturnCase) -> bool:
-    """The buyer expects money: an open return or refund-only case (an exchange expects goods)."""
-    return case.kind != ReturnKind.EXCHANGE.value and case.status not in (
-        ReturnStatus.REFUNDED.value, ReturnStatus.REJECTED.value, ReturnStatus.CANCELLED.value,
-        ReturnStatus.EXCHANGE_DELIVERED.value)

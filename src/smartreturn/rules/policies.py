@@ -100,6 +100,9 @@ class RuleSet:
     return_transit_days: Mapping[str, int] = field(default_factory=dict)
     known_senders: frozenset[str] = frozenset()  # sender domains of the platforms and carriers we parse
     marketing_senders: frozenset[str] = frozenset()  # local parts (substrings) of their advertising mail
+    # select() answers, memoised: the rules never change once loaded, subjects repeat a lot
+    _selected: dict[tuple[DeadlineKind, Subject], Rule | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def is_known_sender(self, address: str | None) -> bool:
         """True for a transactional sender at a known domain or any of its subdomains."""
@@ -129,11 +132,15 @@ class RuleSet:
 
     def select(self, kind: DeadlineKind, subject: Subject) -> Rule | None:
         """The most specific rule of ``kind`` for ``subject`` (the last loaded among equals)."""
+        key = (kind, subject)
+        if key in self._selected:
+            return self._selected[key]
         best: Rule | None = None
         for rule in self.rules:
             if rule.kind is kind and self.matches(rule, subject):
                 if best is None or rule.specificity >= best.specificity:
                     best = rule
+        self._selected[key] = best
         return best
 
     def by_id(self, kind: DeadlineKind | str, rule_id: str) -> Rule | None:

@@ -61,6 +61,7 @@ _SPACED = re.compile(
 )
 _TOKEN = re.compile(_EDGE_BEFORE + r"[A-Za-z0-9]{10,40}" + _EDGE_AFTER)
 _CN_MOBILE = re.compile(r"1[3-9]\d{9}")
+_PHONE_PREFIX = re.compile(r"\+\d{1,3}[\s()0]*\Z")
 _DATE_LIKE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{0,6}")
 
 
@@ -106,7 +107,7 @@ def detect(text: str, *, hint: str | None = None, min_confidence: float = MIN_CO
     return list(_detect(normalise_text(text), hint, min_confidence))
 
 
-@lru_cache(maxsize=16)  # a parser's identify() and extract() ask about the same mail text in a row
+@lru_cache(maxsize=4)  # a parser's identify() and extract() ask about the same mail text in a row
 def _detect(text: str, hint: str | None, min_confidence: float) -> tuple[Detected, ...]:
     hint_carrier = get(hint) if hint else None
     best: dict[str, Detected] = {}
@@ -180,7 +181,7 @@ def _judge(
 
 def _phone_prefix(text: str, start: int) -> bool:
     """'+44 7700 900123' or '+49 (0)30 1234567890': an international prefix right before."""
-    return re.search(r"\+\d{1,3}[\s()0]*\Z", text[max(0, start - 8):start]) is not None
+    return _PHONE_PREFIX.search(text, max(0, start - 8), start) is not None
 
 
 def _label(text: str, start: int) -> tuple[str | None, bool]:
