@@ -80,7 +80,6 @@ def test_non_transactional_mail_from_the_notice_sender_is_not_identified(subject
     ("Order 8181234567890123: at delivery center", EventKind.SHIPPED, "At delivery center"),
     ("Order 8181234567890123: out for delivery", EventKind.OUT_FOR_DELIVERY, "Out for delivery"),
     ("Order 8181234567890123: delivered", EventKind.DELIVERED, None),
-    ("Order 8181234567890123 is closed", EventKind.CANCELLED, None),
 ])
 def test_the_order_stage_subjects(subject: str, kind: EventKind, detail: str | None) -> None:
     _, [event] = run(mail("transaction@notice.aliexpress.com", subject,
@@ -89,6 +88,15 @@ def test_the_order_stage_subjects(subject: str, kind: EventKind, detail: str | N
     assert event.order_number == "8181234567890123"
     if kind is not EventKind.CANCELLED:
         assert event.detail == detail
+
+
+def test_a_closed_order_is_a_cancellation_only_when_the_mail_says_so() -> None:
+    # AliExpress also closes every completed order; only a cancelled or unpaid one is news
+    _, [event] = run(mail("transaction@notice.aliexpress.com", "Order 8181234567890123 is closed",
+                          "Your order 8181234567890123 was cancelled because it was not paid in time.\n"))
+    assert event.kind is EventKind.CANCELLED and event.order_number == "8181234567890123"
+    assert run(mail("transaction@notice.aliexpress.com", "Your order 8181234567890123 is closed",
+                    "Your order has been completed and is now closed. Thank you for shopping with us!\n")) == (None, [])
 
 
 @pytest.mark.parametrize("subject", [

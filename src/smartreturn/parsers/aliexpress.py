@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import ClassVar
 
 from smartreturn.mail.message import Email
-from smartreturn.model import Direction, Event, EventKind, ReturnKind, ShipmentStatus, TrackingRef
+from smartreturn.model import Direction, Event, EventKind, Item, ReturnKind, ShipmentStatus, TrackingRef
 from smartreturn.parsers.common_intl import (
     body_text,
     classify,
@@ -27,6 +27,7 @@ from smartreturn.parsers.common_intl import (
     label_value,
     note_reason,
     parse_money,
+    sender_address,
     tracking_from_links,
 )
 
@@ -39,28 +40,40 @@ _NEGATIVE = re.compile(
     r"coupon|deals?\b|% off|sale\b|flash|super ?deals|gift|newsletter|price drop|wish ?list|recommend|"
     r"verification|verify|security code|sign[- ]?in|login|password|"
     r"gutschein|rabatt|angebot|confirm (?:receipt|delivery)|empfang bestätigen|awaiting payment|pay now|"
-    r"complete (?:your )?payment|unpaid|zahlung ausstehend|jetzt bezahlen|awaiting (?:your )?confirmation",
+    r"complete (?:your )?payment|unpaid|zahlung ausstehend|jetzt bezahlen|awaiting (?:your )?confirmation|"
+    r"auf bestätigung|lokale[nsr]? (?:angebot|lager)|local (?:offer|warehouse)",
     re.IGNORECASE,
 )
 _UPDATE = "delivery_update"
+_CLOSED = "closed"  # "Your order … is closed": after delivery as often as after a cancellation
+_BEING_DELIVERED = "being_delivered"
+_CANCEL_WORDS = re.compile(r"cancel|storn|annul|refund|erstatt|not (?:been )?paid|nicht bezahlt", re.IGNORECASE)
+_HANDED_OVER = re.compile(r"übergeben|handed (?:over )?to|local carrier|lokalen? (?:zusteller|kurier|versand)", re.IGNORECASE)
 # Real subjects read "Order 8181234567890123: order shipped", ": package in transit", ": cleared customs",
 # ": in your country", ": at delivery center", ": out for delivery", ": delivered", ": is closed" ...
+# and, for one parcel, "Package JY26CAA0D000551012: with local carrier", "Package ... has been delivered".
 _RULES: tuple[tuple[EventKind | str, str], ...] = (
     (EventKind.REFUND_ISSUED, r"refund (?:has been |was |is )?(?:processed|issued|successful|completed|sent|on its way)|"
                               r"refunded|(?:your|a) refund|refund for order|rückerstattung|erstattung"),
     (EventKind.RETURN_REQUESTED, r"dispute|refund request|return request|return (?:opened|started)|streitfall|"
                                  r"rücksendung|rückgabe|\breturn\b"),
-    (EventKind.CANCELLED, r"cancel+ed|closed|storniert|geschlossen|annulée"),
+    (_CLOSED, r"\bclosed\b|geschlossen"),
+    (EventKind.CANCELLED, r"cancel+ed|storniert|annulée"),
     (EventKind.PICKUP_READY, r"ready for (?:pickup|pick-up|collection)|awaiting (?:pickup|collection)|pick ?up your|"
                              r"abholbereit|abholung"),
+    # "Bestellung 8181…: Wird zugestellt" is out for delivery, or only the handover to the local carrier
+    (_BEING_DELIVERED, r"wird zugestellt"),
     (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|arriving today"),
     (EventKind.DELIVERED, r"\bdelivered\b|has arrived|zugestellt|geliefert|livrée?"),
     (_UPDATE, r"delivery update|lieferupdate"),
     (EventKind.SHIPPED, r"shipped|has been sent|on (?:its|the) way|dispatched|in transit|awaiting delivery|"
+                        r"(?:with|collected by|handed (?:over )?to) (?:the |a )?local carrier|"
                         r"cleared customs|in your country|at (?:the )?delivery cent(?:er|re)|arrived at|"
-                        r"versandt|versendet|verschickt|unterwegs|zoll|expédiée?"),
+                        r"versandt|versendet|verschickt|unterwegs|zoll|expédiée?|im transit|in ihrem land|zielland|"
+                        r"abflugregion|vom kurier abgeholt|neuer lieferstatus|lieferstatus|new delivery status"),
     (EventKind.ORDER_PLACED, r"payment (?:was )?(?:successful|confirmed|received)|order (?:has been )?(?:placed|confirmed|received)|"
-                             r"ready to ship|order confirmation|thank(?:s| you) for your (?:order|purchase)|"
+                             r"ready to ship|versandbereit|order confirmation|thank(?:s| you) for your (?:order|purchase)|"
+                             r"bestellungen wurden bestätigt|"
                              r"zahlung (?:erfolgreich|bestätigt)|bestellung (?:aufgegeben|bestätigt)|bestellbestätigung"),
 )
 _LATE = re.compile(r"delay|late|verspät|verzöger", re.IGNORECASE)
@@ -80,21 +93,25 @@ _TOTAL_LABELS = (r"order total|total (?:amount|paid)|payment amount|amount paid|
 _REFUND_LABELS = (r"refund amount|amount refunded|refunded amount|refund of|refunded|erstattungsbetrag|"
                   r"rückerstattungsbetrag|erstattet|refund")
 _DELIVERY_LABELS = (r"estimated delivery(?: date| time)?|expected delivery|delivery (?:estimate|by)|arrives? by|"
-                    r"voraussichtliche (?:lieferung|zustellung)|lieferung bis")
+                    r"voraussichtliche (?:lieferung|zustellung|zustellzeit|lieferzeit)|lieferung bis")
 _DELIVERED_AT = r"delivered(?: on| at)?|zugestellt(?: am)?|delivery time"
 _REASON = re.compile(
     r"^(?:(?:dispute|refund|return) reason|reason for (?:the )?(?:dispute|refund|return)|reason|grund)\s*[:：]?[ \t]*\n?[ \t]*(.+)$",
     re.IGNORECASE | re.MULTILINE,
 )
 # "Order 8181234567890123: cleared customs" -> "Cleared customs" (the stage a tracking page would show)
-_STAGE = re.compile(r"order\s+\d{15,19}\s*:\s*((?:package in transit|cleared customs|in your country|"
-                    r"at (?:the )?delivery cent(?:er|re)|delivery update|out for delivery)[^\n]{0,40})", re.IGNORECASE)
+_STAGE = re.compile(r"(?:order\s+\d{15,19}|bestellung\s+\d{15,19}|(?:package|packstück)\s+[A-Z0-9]{10,30})\s*:\s*"
+                    r"((?:package in transit|cleared customs|in your country|at (?:the )?delivery cent(?:er|re)|"
+                    r"delivery update|out for delivery|with (?:the )?local carrier|paket im transit|in ihrem land|"
+                    r"im zielland|vom kurier abgeholt|wird zugestellt|neuer lieferstatus)[^\n]{0,40})", re.IGNORECASE)
+# The 2026 mails name the parcel, not the order: "Package JY26CAA0D000551012 has been delivered".
+_PACKAGE_NO = re.compile(r"\b(?i:package|packstück|paket)\s+((?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{10,30})\b")
 _PICKUP = r"pick-?up code|collection code|abholcode|取件码"
 
 
 class AliExpressParser:
     name: ClassVar[str] = "aliexpress"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("transaction@notice.aliexpress.com",)
 
@@ -111,7 +128,7 @@ class AliExpressParser:
 
 
 def _is_aliexpress(email: Email) -> bool:
-    local, _, host = email.from_addr.partition("@")
+    local, _, host = sender_address(email).partition("@")
     if local in _NEVER_LOCALS or host.startswith(("mail.", "edm.", "promotion.", "marketing.")):
         return False
     return any(host == h or host.endswith("." + h) for h in _HOSTS)
@@ -119,6 +136,10 @@ def _is_aliexpress(email: Email) -> bool:
 
 def _classify(email: Email) -> EventKind | None:
     kind = classify(email.subject, _RULE_RES, _NEGATIVE, head=lambda: body_text(email)[:500])
+    if kind == _CLOSED:
+        return EventKind.CANCELLED if _CANCEL_WORDS.search(body_text(email)[:2000]) else None
+    if kind == _BEING_DELIVERED:
+        return EventKind.SHIPPED if _HANDED_OVER.search(body_text(email)[:2000]) else EventKind.OUT_FOR_DELIVERY
     if kind == _UPDATE:
         return EventKind.DELIVERY_EXCEPTION if _LATE.search(body_text(email)[:2000]) else EventKind.SHIPPED
     return kind
@@ -129,18 +150,23 @@ def _extract(email: Email, kind: EventKind) -> list[Event]:
     default = _default_currency(text)
     number = label_value(text, _ORDER_LABELS, r"\d{15,19}")
     if number is None:
-        m = _ORDER_NO.search(email.subject or "") or _ORDER_NO.search(text)
+        m = _ORDER_NO.search(email.subject or "") or _ORDER_NO.search(text) or _LINK_ORDER.search(email.html or "")
         number = m.group(1) if m else None
     store = label_value(text, _STORE_LABELS, r"[^\n\t]{2,60}")
+    if store is None:  # the order card names the shop on a line of its own: "Shenzhen Bright Lighting Store"
+        sm = _STORE_LINE.search(text)
+        store = sm.group(1).strip() if sm else None
     base = Event(kind=kind, platform="aliexpress", order_number=number, merchant=store or "AliExpress",
-                 occurred_at=email.received, items=find_items(text, default))
+                 occurred_at=email.received, items=find_items(text, default) or _price_qty_items(text, default))
     if kind == EventKind.ORDER_PLACED:
         return [replace(base, total=find_money(text, _TOTAL_LABELS, default, window=40),
                         expected_delivery=date_after(text, _DELIVERY_LABELS, email.received, dayfirst=True))]
     if kind in _STATUS:
         hint = label_value(text, _CARRIER_LABELS, r"[^\n\t]{2,50}")
         refs = tuple(TrackingRef(n, guess_carrier(n, hint), Direction.OUTBOUND) for n in find_tracking(text)) or tuple(
-            TrackingRef(n, c, Direction.OUTBOUND) for n, c in tracking_from_links(email.html))
+            TrackingRef(n, c, Direction.OUTBOUND) for n, c in tracking_from_links(email.html)) or tuple(
+            TrackingRef(m.group(1), guess_carrier(m.group(1), hint), Direction.OUTBOUND)
+            for m in [_PACKAGE_NO.search(email.subject or "") or _PACKAGE_NO.search(text)] if m)
         when = datetime_after(text, _DELIVERED_AT, email.received, dayfirst=True) if kind == EventKind.DELIVERED else None
         stage = _STAGE.search(email.subject or "")
         event = replace(
@@ -169,6 +195,31 @@ def _extract(email: Email, kind: EventKind) -> list[Event]:
         return_case_number=label_value(text, r"dispute (?:id|number)|case (?:id|number)|return (?:id|number)", r"\d{6,20}"),
         tracking=refs if kind != EventKind.REFUND_ISSUED else (),
     )]
+
+
+def _price_qty_items(text: str, currency: str) -> tuple[Item, ...]:
+    """The order cards: "<title>..." [variant] "€ 1,99x1" (price and quantity on one line)."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    items = []
+    for i, line in enumerate(lines):
+        m = _PRICE_QTY.match(line)
+        if not m or i == 0:
+            continue
+        above = lines[max(0, i - 2): i]
+        # the title is the truncated line ("Beispiel-Kabel USB-C auf..."); a variant may sit below it
+        name = next((ln for ln in reversed(above) if ln.endswith(("...", "…"))), None)
+        if name is None and len(above) >= 1 and not _NOT_TITLE.search(above[-1]):
+            name = above[-1]
+        if name and len(name.rstrip(".… ")) >= 3:
+            items.append(Item(name=name.rstrip(".… ").strip(), quantity=int(m.group("qty")),
+                              price=parse_money(m.group("price"), currency)))
+    return tuple(items)
+
+
+_PRICE_QTY = re.compile(r"^(?P<price>(?:US ?\$|€|\$|£|EUR|USD)\s?\d[\d.,]*(?:\s?€)?|\d[\d.,]*\s?€)\s*[x×]\s*(?P<qty>\d{1,3})$")
+_NOT_TITLE = re.compile(r"store|shop|aufgegeben|placed on|bestell|order|\$|€|x\d", re.IGNORECASE)
+_STORE_LINE = re.compile(r"(?m)^[ \t]*([A-Z0-9][^\n\t]{1,60}? (?:Store|Shop|Official Store|Flagship Store))[ \t]*$")
+_LINK_ORDER = re.compile(r"(?:tradeOrderId|orderId|o_ids)=(\d{15,19})", re.IGNORECASE)
 
 
 def _default_currency(text: str) -> str:

@@ -27,7 +27,6 @@ from smartreturn.model import (
     TrackingRef,
 )
 from smartreturn.parsers.common_intl import (
-    SOFT_NEGATIVE,
     body_text,
     carrier_code,
     date_after,
@@ -38,6 +37,8 @@ from smartreturn.parsers.common_intl import (
     guess_carrier,
     label_value,
     note_reason,
+    sender_address,
+    SOFT_NEGATIVE,
     split_by_key,
     text_part,
     tracking_from_links,
@@ -131,10 +132,11 @@ _SHIPMENT_MARK = re.compile(
 )
 _TOTAL_LABELS = (r"order total|grand total|total for this order|gesamtsumme|gesamtbetrag|endbetrag|bestellsumme|"
                  r"summe|total|montant total|totale")
-_DELIVERY_LABELS = (r"now arriving|arriving|arrives|will arrive|(?:estimated|guaranteed) delivery date is|estimated delivery(?: date)?|guaranteed delivery|"
+_DELIVERY_LABELS = (r"now arriving|arriving|arrives|will arrive|ankunft|(?:estimated|guaranteed) delivery date is|estimated delivery(?: date)?|guaranteed delivery|"
                     r"delivery estimate|expected (?:delivery|by)|now expected|voraussichtliche (?:lieferung|zustellung)|"
                     r"voraussichtliches lieferdatum|lieferung(?: voraussichtlich)?|zustellung|kommt an|jetzt am|"
-                    r"livraison prévue|arrivée prévue|consegna prevista|arriva|llega|entrega prevista|llegada prevista")
+                    r"livraison prévue|arrivée prévue|arrivée|consegna prevista|arriverà|arriva|llega|entrega prevista|"
+                    r"llegada prevista|entrega|a chegar|dostawa")
 _CARRIER_LABELS = (r"carrier|shipped with|shipped by|shipped via|delivered by|being shipped by|"
                    r"versand (?:durch|mit)|zusteller|versanddienstleister|transporteur|corriere|transportista|"
                    r"drop (?:it )?off at(?: an?| any| the)?|abgeben bei|versendet mit|zurücksenden mit")
@@ -166,7 +168,7 @@ _LABEL_SIGNS = re.compile(
 
 class AmazonParser:
     name: ClassVar[str] = "amazon"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = tuple(
         f"{local}@{domain}" for domain in ("amazon.com", "amazon.co.uk", "amazon.de", "amazon.fr", "amazon.it",
@@ -189,7 +191,7 @@ class AmazonParser:
 
 
 def _market(email: Email) -> str | None:
-    local, _, host = email.from_addr.partition("@")
+    local, _, host = sender_address(email).partition("@")
     if local in _NEVER_LOCALS:
         return None
     for domain in _MARKETS:
@@ -296,6 +298,9 @@ class _Extractor:
             events = [replace(e, return_kind=ReturnKind.EXCHANGE) for e in events]
         if kind == EventKind.PICKUP_READY:
             code = label_value(self.text, _PICKUP_LABELS, r"\d{4,8}", anywhere=True)
+            if code is None:  # "You have a package to pick up - 123456"
+                sm = re.search(r"pick ?up\D{0,40}?\b(\d{6})\b", self.email.subject or "", re.IGNORECASE)
+                code = sm.group(1) if sm else None
             place = label_value(self.text, r"pick ?up (?:location|point)|locker|abholort|abholstation", r"[^\n\t]{3,80}")
             until = self.date_after(self.text, r"pick ?up by|collect by|abholen bis|abholbar bis")
             extra = (("pickup_by", until.isoformat()),) if until else ()
@@ -387,7 +392,7 @@ class _Extractor:
                 return found
         titled = re.search(r"[\"„“«‘']([^\"“”»’']{3,})[\"“”»’']", _FWD_PREFIX.sub("", self.email.subject or ""))
         if titled:
-            return (Item(name=titled.group(1).strip().rstrip(".…,;: ").strip()),)
+            return (Item(name=titled.group(1).strip().rstrip(".…,;: -–").strip()),)
         return ()
 
 

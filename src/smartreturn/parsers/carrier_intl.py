@@ -20,7 +20,7 @@ from dateutil import parser as dateparser
 from smartreturn.mail.html import html_to_text
 from smartreturn.mail.message import Email
 from smartreturn.model import Direction, Event, EventKind, ShipmentStatus, TrackingRef
-from smartreturn.parsers.common_intl import tracking_from_links
+from smartreturn.parsers.common_intl import sender_address, tracking_from_links
 from smartreturn.tracking.detect import Detected, detect
 
 __all__ = ["CarrierMailParser", "Rule", "body_text", "rule"]
@@ -60,7 +60,8 @@ COMMON_RULES: tuple[Rule, ...] = (
          r"abholbereit|liegt in (?:der|Ihrer) (?:Packstation|Filiale)"),
     rule(EventKind.OUT_FOR_DELIVERY, ShipmentStatus.OUT_FOR_DELIVERY,
          r"out for delivery|(?:scheduled for|arriving) (?:delivery )?today|delivery today|"
-         r"kommt heute|wird heute zugestellt|heute zugestellt|in Zustellung|Zustellung heute"),
+         r"(?:to|will) be delivered today|delivering (?:your (?:parcel|package|item) )?today|"
+         r"kommt heute|wird heute zugestellt|heute zugestellt|wird Ihnen heute|in Zustellung|Zustellung heute"),
     rule(EventKind.RETURN_LABEL, ShipmentStatus.INFO_RECEIVED,
          r"return label|Rücksendeetikett|Retourenlabel|Retourenschein|Rücksendeschein"),
     rule(EventKind.SHIPPED, ShipmentStatus.INFO_RECEIVED,
@@ -226,7 +227,7 @@ class CarrierMailParser:
 
     # --- protocol ----------------------------------------------------------------------------
     def sender_matches(self, email: Email) -> bool:
-        addr = email.from_addr.lower()
+        addr = sender_address(email)
         for sender in self.senders:
             if sender.startswith("@"):
                 if addr.endswith(sender) or addr.endswith("." + sender[1:]):

@@ -39,11 +39,38 @@ __all__ = [
     "label_value",
     "note_reason",
     "parse_date",
+    "sender_address",
     "parse_money",
     "split_by_key",
     "text_part",
     "tracking_from_links",
+    "unrelay",
 ]
+
+# --------------------------------------------------------------------------- sender
+
+# Apple's "Hide My Email" rewrites the sender of every mail it relays:
+# shipment-tracking@amazon.de -> shipment-tracking_at_amazon_de_0a1b2c3d4e_0a1b2c3d@privaterelay.appleid.com
+_APPLE_RELAY = re.compile(
+    r"^(?P<local>[^@]+?)_at_(?P<domain>[a-z0-9-]+(?:_[a-z0-9-]+)+?)_[a-z0-9]{6,16}(?:_[a-z0-9]{4,16})?"
+    r"@privaterelay\.appleid\.com$",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=256)
+def unrelay(address: str) -> str:
+    """The original sender behind a mail relay (Apple Hide My Email), else ``address`` itself."""
+    m = _APPLE_RELAY.match(address or "")
+    if not m:
+        return address
+    return f"{m.group('local')}@{m.group('domain').replace('_', '.')}".lower()
+
+
+def sender_address(email: Email) -> str:
+    """The sender's address, lower case, with relays undone (cheap: for identify())."""
+    return unrelay((email.from_addr or "").lower())
+
 
 # --------------------------------------------------------------------------- body text
 
@@ -398,6 +425,10 @@ def guess_carrier(number: str, hint: str | None = None) -> str | None:
         return "cainiao"
     if re.fullmatch(r"YT\d{16}", number):
         return "yunexpress"
+    if re.fullmatch(r"H\d{19}", number):  # Hermes Germany ("H1029384756102938475")
+        return "hermes"
+    if re.fullmatch(r"H[0-9A-Z]{15}", number) and re.search(r"\d{6}", number):  # Evri (UK)
+        return "evri"
     try:
         found = tracking_numbers.get_tracking_number(number)
     except Exception:  # the library raises on odd input; a guess must never fail

@@ -73,7 +73,7 @@ COURIERS: tuple[Courier, ...] = (
 # 驿站 / 快递柜 (【邮侠】凭取件码…到…菜鸟驿站…取): see :func:`courier_for_signature`.
 _STATION = next(c for c in COURIERS if c.platform == "pickup_station")
 _STATION_SIGNATURE = re.compile(r"驿站|驿|快递柜|智能柜|智柜|快递超市|快递站|代收点|自提|快收|收发")
-_STATION_BODY = re.compile(r"驿站|快递柜|智能柜|丰巢|快递超市|快递站|代收点|自提点|自提柜|格口|货架")
+_STATION_BODY = re.compile(r"驿站|快递柜|智能柜|丰巢|快递超市|快递站|快递点|快递店|快递服务|服务站|代收点|自提点|自提柜|格口|货架")
 
 _BY_SIGNATURE: dict[str, Courier] = {sig.lower(): c for c in COURIERS for sig in c.signatures}
 
@@ -92,6 +92,8 @@ def courier_for_signature(signature: str, body: str | None = None) -> Courier | 
     courier = _BY_SIGNATURE.get(signature.strip().lower())
     if courier is not None or signature.strip() in _platform_signatures():
         return courier
+    if not signature.strip():  # an app's pickup card (see pickup_card): only those are unsigned
+        return _STATION if body else None
     if _STATION_SIGNATURE.search(signature) or body and _STATION_BODY.search(body) and pickup_code(body):
         return _STATION
     return None
@@ -128,11 +130,17 @@ _HEAD = re.compile(r"(?:^\s*(?:[^\s【】:：]{1,8}[:：]\s*)?|(?<=[。！？!?�
 # (a phone may print the time between the last sentence and the signature: "…处理。10:09【顺丰速运】")
 _TAIL = re.compile(r"(?:(?<=[。！？!?.])|(?<=\d:\d\d))\s*" + _SIG + r"\s*$")
 # Some phones and forwarders show the signature in square brackets: "[兔喜生活]请凭…取件".
+# A signature alone on a line, the message wrapped below it ("【中通快递】\n取件码为D1-4-2586\n…"); not the
+# closing signature of the sentence above it.
+_ALONE_HEAD = re.compile(r"(?<![。！？!?.]\n)^([ \t]*【[^【】\r\n\d][^【】\r\n]{0,15}】)[ \t]*\n(?=[ \t]*[^\s【])", re.M)
 _SQUARE_HEAD = re.compile(r"^([ \t]*)\[([^\[\]\r\n\d][^\[\]\r\n]{0,15}?)\](?=[ \t]*\S)", re.M)
 _QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
 _TIME_LINE = re.compile(
-    r"^\s*(?:时间[:：]\s*)?((?:\d{4}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)\s*$"
+    r"^\s*(?:(?:接收|收到|发送)?时间[:：]\s*)?((?:\d{4}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)\s*$"
 )
+# What SMS-forwarding apps print around the message (SmsForwarder: sender number, SMS, "SIM1_中国移动_186…",
+# time, device): a SIM / device line ends the message instead of joining it.
+_META_LINE = re.compile(r"^\s*(?:SIM\s?\d|卡槽|卡\s?\d[_:：\s]|设备(?:名称)?[:：]|来自[:：])", re.I)
 
 _PROMO = re.compile(r"退订|回T|回复T|拒收请回复|回复R|优惠券|领券|抽奖|红包|限时|折扣|会员日|立减|评价|满意度|问卷")
 _OTP = re.compile(r"验证码|校验码|动态码|动态密码|verification code|\bOTP\b", re.I)
@@ -145,7 +153,7 @@ def split_sms(text: str) -> list[Sms]:
     ("2026-11-25 14:03", as phones print them) is kept as the ``when`` of the next message.
     """
     text = _QUOTE.sub("", unicodedata.normalize("NFKC", text.replace("\r\n", "\n")))
-    text = _SQUARE_HEAD.sub(_square_signature, text)
+    text = _ALONE_HEAD.sub(r"\1", _SQUARE_HEAD.sub(_square_signature, text))
     found: list[Sms] = []
     when: str | None = None
     for block in re.split(r"\n[ \t]*\n", text):
@@ -165,10 +173,11 @@ def split_sms(text: str) -> list[Sms]:
         sms_when: str | None = None
         for line in lines + [""]:  # the empty line flushes the last message
             time_line = _TIME_LINE.match(line)
-            heads = [] if time_line else list(_HEAD.finditer(line))
+            meta = time_line is None and _META_LINE.match(line) is not None
+            heads = [] if time_line or meta else list(_HEAD.finditer(line))
             if signature is not None:
-                parts.append(line[: heads[0].start()] if heads else ("" if time_line else line))
-            if time_line or heads or not line.strip():
+                parts.append(line[: heads[0].start()] if heads else ("" if time_line or meta else line))
+            if time_line or meta or heads or not line.strip():
                 if signature is not None and (body := _one_line("\n".join(parts))):
                     found.append(Sms(signature, body, sms_when))
                 signature, parts = None, []
@@ -179,6 +188,8 @@ def split_sms(text: str) -> list[Sms]:
                     found.append(Sms(signature, body, sms_when))
                 end = heads[i + 1].start() if i + 1 < len(heads) else len(line)
                 signature, parts, sms_when, when = head.group(1), [line[head.end():end]], when, None
+    if when is not None and found and found[-1].when is None:  # a forwarder prints the time below the SMS
+        found[-1] = replace(found[-1], when=when)
     return found
 
 
@@ -190,8 +201,27 @@ def _square_signature(m: re.Match[str]) -> str:
 
 
 def mail_sms(email: Email) -> list[Sms]:
-    """The SMS in a mail's body; else in its subject (SMS-forwarding apps put it there)."""
-    return split_sms(email.text) or split_sms(email.subject)
+    """The SMS in a mail's body; else in its subject (SMS-forwarding apps put it there); else a
+    pickup card copied from a shop's app."""
+    return split_sms(email.text) or split_sms(email.subject) or pickup_card(email.text)
+
+
+_CARD_LABEL = re.compile(r"取件码|取货码|提货码")
+
+
+def pickup_card(text: str) -> list[Sms]:
+    """A pickup card copied from a shop's app, unsigned: "取件码 B3-01175\n韵达快递超市代收点 | 富里超市".
+
+    Only a short text with a labelled 取件码 at a station or locker counts (signature ""); the station
+    parser reads it like a station's SMS.
+    """
+    if not text or len(text) > 400 or not _CARD_LABEL.search(text):  # cheap gates: most mails are long
+        return []
+    text = unicodedata.normalize("NFKC", text).strip()
+    if len(text) > 300 or "【" in text or _OTP.search(text):
+        return []
+    body = "，".join(line.strip() for line in text.splitlines() if line.strip())
+    return [Sms("", body)] if pickup_code(body) and (_STATION_BODY.search(body) or re.search(r"[|｜]", body)) else []
 
 
 def _one_line(text: str) -> str:
@@ -245,10 +275,11 @@ def lead_courier(email: Email) -> Courier | None:
 def lead_sms(text: str, subject: str) -> Sms | None:
     """The SMS that decides who owns a pasted batch: the first one signed by a courier or a platform
     that is a real notice of its owner. 验证码, account and marketing SMS and chatter without a status
-    never decide, and unknown signatures are skipped. The courier parsers (:func:`lead_courier`) and
+    never decide, and unknown signatures are skipped unless they sign a pickup-station notice
+    (:func:`courier_for_signature`). The courier parsers (:func:`lead_courier`) and
     the platform parsers (common_cn) both ask this one function, so exactly one owner results.
     """
-    for sms in split_sms(text) or split_sms(subject):
+    for sms in split_sms(text) or split_sms(subject) or pickup_card(text):
         if courier_for_signature(sms.signature, sms.body) is not None:
             if is_notice(sms.body):
                 return sms
@@ -295,7 +326,9 @@ _STATUS_RULES: tuple[tuple[re.Pattern[str], EventKind, ShipmentStatus, str], ...
         (r"问题件|异常件|派送失败|无法派送|未能(?:成功)?派送|地址(?:不详|错误)|(?<!以免)(?<!避免)(?<!防止)(?:滞留|破损|丢失)|"
          r"delivery exception|unable to deliver|delivery attempt failed",
          EventKind.DELIVERY_EXCEPTION, ShipmentStatus.EXCEPTION, "问题件"),
-        (r"已签收|签收人|已被签收|已妥投|已投妥|妥投|已取件|已取出|已被取出|已于.{0,25}(?:取出|取件|签收)|已送达本人|has been delivered|was delivered|"
+        # a station's "已出库" is the parcel collected (with "如非本人取件…"); a warehouse's 出库 is a shipment
+        (r"已签收|签收人|已被签收|已妥投|已投妥|妥投|已取件|已取出|已被取出|已于.{0,25}(?:取出|取件|签收)|已送达本人|"
+         r"已出库[^。]{0,30}?(?:非本人|取件人)|已被(?:取走|领取)|has been delivered|was delivered|"
          r"delivered successfully",
          EventKind.DELIVERED, ShipmentStatus.DELIVERED, "已签收"),
         (r"取件码|取货码|提货码|取件密码|开箱码|待取件|请及时取件|请尽快取件|凭码取件|"
@@ -331,7 +364,7 @@ def classify(text: str) -> Status | None:
 
 _RETURN_WORDS = re.compile(r"退货|退换货|售后寄件|退回寄件(?!人)|您寄出|您交寄|您寄往|您寄给|您的寄件|return parcel|return shipment", re.I)
 _PHONE_CONTEXT = re.compile(r"(?:电话|手机|联系|致电|拨打|热线|客服|tel|phone)[^，,。；;]{0,8}$", re.I)
-_CODE = r"(?=[A-Za-z0-9][-－—A-Za-z0-9]{2})[A-Za-z0-9]{1,10}(?:\s?[-－—]\s?[A-Za-z0-9]{1,10}){0,4}"
+_CODE = r"(?=[A-Za-z0-9](?:\s?[-－—]\s?)?[A-Za-z0-9](?:\s?[-－—]\s?)?[A-Za-z0-9])[A-Za-z0-9]{1,10}(?:\s?[-－—]\s?[A-Za-z0-9]{1,10}){0,4}"
 _OPEN, _CLOSE = r"[【\[「『“\"(（]", r"[】\]」』”\")）]"
 _PICKUP_CODE = re.compile(
     # 取件码为16-4-9626 / 取货码：A6-1234 / 取件码『12345678』 / 货号JD2044 (campus stations)
@@ -351,12 +384,13 @@ _NUMBER_CONTEXT = re.compile(
 _SUFFIX = re.compile(r"(?:尾号|后四位|末四位)\s*(?:为|是)?\s*[:：]?\s*([A-Za-z0-9]{3,6})")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LOCATION = re.compile(
-    r"(?:已到达|已到|已放入|已存入|已投递至|已投递到|已送至|已送达|已放至|已被放入|已暂存至|已暂存在|已存放至|已存放在|已放在|放在|到达|已进入|进入)\s*"
+    r"(?:已到达|已到|已放入|已存入|已投递至|已投递到|已送至|已送达|已放至|已被放入|已暂存至|已暂存在|已存放至|已存放在|已放在|放在|放置于|放置在|到达|已进入|进入)\s*"
     r"[【「“\"]?([^，,。；;！!】」”\"]{2,40}?(?:菜鸟驿站|驿站|快递柜|智能柜|丰巢柜|丰巢|自提点|代收点|快递超市|超市|服务站|"
-    r"服务中心|快递站|快递点|收发室|门卫|柜|门店|便利店|门面房?|店))"
+    r"服务中心|快递站|快递点|收发室|门卫|前台|物业|柜|门店|便利店|门面房?|店))"
 )
 # "凭3-2-1024到阳光小区南门菜鸟驿站取件": the place between 到/至 and 取/领; else a 地址: line
 _LOCATION_BETWEEN = re.compile(r"凭[^，,。；;]{1,24}?(?:到|至)\s*([^，,。；;！!]{2,40}?)\s*(?:取|领)")
+_LOCATION_CARD = re.compile(r"[^，,。；;|｜\s]{2,20}\s*[|｜]\s*([^，,。；;！!|｜]{2,40})")  # an app card: "韵达快递超市代收点 | 富里超市"
 _LOCATION_LABEL = re.compile(r"(?:取件地址|地址)\s*[:：-]\s*([^，,。；;！!]{2,40})")
 _JD_ORDER = re.compile(r"订单(?:号)?\s*[:：]?\s*(\d{9,14})(?!\d)")
 
@@ -388,7 +422,7 @@ def _shape(code: str) -> int:
 
 
 def pickup_location(text: str) -> str | None:
-    m = _LOCATION_BETWEEN.search(text) or _LOCATION.search(text) or _LOCATION_LABEL.search(text)
+    m = _LOCATION_BETWEEN.search(text) or _LOCATION_CARD.search(text) or _LOCATION.search(text) or _LOCATION_LABEL.search(text)
     return m.group(1).strip() if m else None
 
 

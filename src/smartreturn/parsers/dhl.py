@@ -15,6 +15,7 @@ from typing import ClassVar
 from smartreturn.mail.message import Email
 from smartreturn.model import EventKind, ShipmentStatus
 from smartreturn.parsers.carrier_intl import COMMON_RULES, CarrierMailParser, Rule, rule
+from smartreturn.parsers.common_intl import sender_address
 
 _PAKET_DOMAINS = ("dhl.de", "deutschepost.de")
 _GERMAN = re.compile(r"\b(?:Ihre?|Sendung|Paket|zugestellt|heute|Zustellung)\b")
@@ -53,7 +54,7 @@ class DhlParser(CarrierMailParser):
     occurred_labels: ClassVar[str] = CarrierMailParser.occurred_labels + r"|zugestellt am|Zustellung erfolgt am|Zustellzeit"
 
     def carrier_for(self, email: Email, text: str) -> str:
-        domain = email.sender_domain
+        domain = sender_address(email).rpartition("@")[2]
         if any(domain == d or domain.endswith("." + d) for d in _PAKET_DOMAINS):
             return "dhl_paket"
         if _EXPRESS.search(text) or not _GERMAN.search(text):

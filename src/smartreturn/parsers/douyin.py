@@ -17,7 +17,7 @@ __all__ = ["DouyinParser"]
 
 class DouyinParser(ChinesePlatformParser):
     name: ClassVar[str] = "douyin"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("@service.douyin.com", "@mail.douyin.com")
     domains: ClassVar[tuple[str, ...]] = ("douyin.com", "jinritemai.com")

@@ -25,6 +25,7 @@ from smartreturn.parsers.common_intl import (
     guess_carrier,
     label_value,
     note_reason,
+    sender_address,
     split_by_key,
     tracking_from_links,
 )
@@ -115,7 +116,7 @@ _RETURN_BY = r"ship (?:it|the item|your return) by|return by|send (?:it )?back b
 
 class EbayParser:
     name: ClassVar[str] = "ebay"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = tuple(f"ebay@{domain}" for domain in _SITES)
 
@@ -134,7 +135,7 @@ class EbayParser:
 
 
 def _site(email: Email) -> str | None:
-    local, _, host = email.from_addr.partition("@")
+    local, _, host = sender_address(email).partition("@")
     if local in _NEVER_LOCALS:
         return None
     for domain in _SITES:

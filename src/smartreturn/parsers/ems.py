@@ -14,6 +14,6 @@ from smartreturn.parsers.courier_cn import CourierParser
 
 class EmsParser(CourierParser):
     name: ClassVar[str] = "ems"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("@ems.com.cn", "@11183.com.cn", "@chinapost.com.cn")

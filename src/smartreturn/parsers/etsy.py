@@ -1,5 +1,10 @@
 """Etsy: purchase confirmation, shipped, delivered, refund, cancellation and case mails from
-Etsy Transactions (the shop sells, Etsy writes the mail; the shop name is the merchant)."""
+Etsy Transactions (the shop sells, Etsy writes the mail; the shop name is the merchant).
+
+Order mail comes from transaction@etsy.com and, since 2025, no-reply@account.etsy.com: "Another package
+for your Etsy order is on the way (Receipt #3869977574)", "It's here! Your order from YverInc has been
+delivered."
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from dataclasses import replace
 from typing import ClassVar
 
 from smartreturn.mail.message import Email
-from smartreturn.model import Direction, Event, EventKind, ReturnKind, ShipmentStatus, TrackingRef
+from smartreturn.model import Direction, Event, EventKind, Item, ReturnKind, ShipmentStatus, TrackingRef
 from smartreturn.parsers.common_intl import (
     body_text,
     classify,
@@ -21,6 +26,7 @@ from smartreturn.parsers.common_intl import (
     label_value,
     note_reason,
     parse_money,
+    sender_address,
     tracking_from_links,
 )
 
@@ -46,7 +52,12 @@ _STATUS = {EventKind.SHIPPED: ShipmentStatus.IN_TRANSIT, EventKind.OUT_FOR_DELIV
            EventKind.DELIVERED: ShipmentStatus.DELIVERED}
 _ORDER_NO = re.compile(r"(?:order|receipt|bestellung)\s*(?:number|no\.?|nr\.?|id)?\s*[:#]?\s*#?\s*(\d{9,12})\b|\((\d{9,12})\)",
                        re.IGNORECASE)
+_ITEM_AFTER_ORDER = re.compile(r"(?m)^[ \t]*Order[ \t]*\n[ \t]*#\d{9,12}[ \t]*\n+[ \t]*([^\n\t]{3,160})$")
+_NOT_ITEM = re.compile(r"shipping to|delivered to|track|ship to|total|subtotal|\W*$", re.IGNORECASE)
+_MARKETING_HOSTS = ("mail.", "email.", "em.", "news.", "marketing.")
 _SHOP_FROM_SUBJECT = re.compile(r"\bfrom\s+([A-Za-z0-9][\w-]{1,40})\b")
+# "Your order from YverInc is on the way!", "get excited to open your delivery from\nYverInc"
+_SHOP_IN_TEXT = re.compile(r"\b(?:order|delivery|purchase|package) from\s*\n?\s*([A-Za-z0-9][\w-]{1,40})\b")
 _TOTAL_LABELS = r"order total|total paid|total|gesamtsumme|gesamtbetrag"
 _REFUND_LABELS = r"refund amount|amount refunded|refunded|refund of|refund total|erstattungsbetrag|erstattet"
 _DELIVERY_LABELS = r"estimated delivery|estimated arrival|arrives by|expected delivery|voraussichtliche lieferung"
@@ -56,9 +67,9 @@ _REASON = re.compile(r"^(?:reason(?: for (?:the )?(?:refund|return|cancell?ation
 
 class EtsyParser:
     name: ClassVar[str] = "etsy"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
-    senders: ClassVar[tuple[str, ...]] = ("transaction@etsy.com", "transactions@etsy.com")
+    senders: ClassVar[tuple[str, ...]] = ("transaction@etsy.com", "transactions@etsy.com", "no-reply@account.etsy.com")
 
     def identify(self, email: Email) -> bool:
         try:
@@ -73,8 +84,11 @@ class EtsyParser:
 
 
 def _is_etsy(email: Email) -> bool:
-    local, _, host = email.from_addr.partition("@")
-    return host == "etsy.com" and local in _TRANSACTIONAL_LOCALS
+    local, _, host = sender_address(email).partition("@")
+    if host != "etsy.com" and not host.endswith(".etsy.com"):
+        return False
+    # order mail comes from no-reply@account.etsy.com (and transaction@etsy.com); marketing from mail. hosts
+    return local in _TRANSACTIONAL_LOCALS and not host.startswith(_MARKETING_HOSTS)
 
 
 def _classify(email: Email) -> EventKind | None:
@@ -89,10 +103,14 @@ def _extract(email: Email, kind: EventKind) -> list[Event]:
     order = (m.group(1) or m.group(2)) if m else None
     shop = label_value(text, r"shop|sold by|seller|verkäufer", r"[A-Za-z0-9][\w-]{1,40}")
     if shop is None:
-        sm = _SHOP_FROM_SUBJECT.search(email.subject or "")
+        sm = _SHOP_FROM_SUBJECT.search(email.subject or "") or _SHOP_IN_TEXT.search(text)
         shop = sm.group(1) if sm else None
+    items = find_items(text, currency)
+    if not items:  # the 2025 cards: "Order / #4127730951 / <item title>" without quantity or price
+        im = _ITEM_AFTER_ORDER.search(text)
+        items = (Item(name=im.group(1).strip()),) if im and not _NOT_ITEM.match(im.group(1)) else ()
     base = Event(kind=kind, platform="etsy", order_number=order, merchant=shop, occurred_at=email.received,
-                 items=find_items(text, currency))
+                 items=items)
     if kind == EventKind.ORDER_PLACED:
         return [replace(base, total=find_money(text, _TOTAL_LABELS, currency, window=40),
                         expected_delivery=date_after(text, _DELIVERY_LABELS, email.received))]

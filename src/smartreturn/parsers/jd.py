@@ -25,7 +25,7 @@ _JD_RULES: tuple[Rule, ...] = (
 
 class JdParser(ChinesePlatformParser):
     name: ClassVar[str] = "jd"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("customer_service@jd.com", "@service.jd.com", "@order.jd.com")
     domains: ClassVar[tuple[str, ...]] = ("jd.com", "jd.hk")

@@ -14,6 +14,6 @@ from smartreturn.parsers.courier_cn import CourierParser
 
 class JdLogisticsParser(CourierParser):
     name: ClassVar[str] = "jd_logistics"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("@jdl.com", "@jdl.cn")

@@ -16,7 +16,7 @@ __all__ = ["PinduoduoParser"]
 
 class PinduoduoParser(ChinesePlatformParser):
     name: ClassVar[str] = "pinduoduo"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("@service.pinduoduo.com", "@mail.pinduoduo.com")
     domains: ClassVar[tuple[str, ...]] = ("pinduoduo.com", "yangkeduo.com", "pddglobalhk.com")

@@ -12,6 +12,6 @@ from smartreturn.parsers.courier_cn import CourierParser
 
 class SfExpressParser(CourierParser):
     name: ClassVar[str] = "sf_express"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("@sf-express.com", "@sf-express.com.cn")

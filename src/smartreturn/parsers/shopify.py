@@ -35,6 +35,7 @@ from smartreturn.parsers.common_intl import (
     parse_money,
     tracking_from_links,
 )
+from smartreturn.tracking.detect import detect
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ _PLATFORM_HOSTS = ("shopify.com", "shopifyemail.com")
 
 class ShopifyParser:
     name: ClassVar[str] = "shopify"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     # Stores send from their own domains; only the relays are fixed.
     senders: ClassVar[tuple[str, ...]] = ("@shopify.com", "@shopifyemail.com", "@t.shopifyemail.com")
@@ -245,7 +246,12 @@ def _total(html: str | None, text: str, currency: str) -> Money | None:
 
 def _tracking(text: str, direction: Direction, html: str | None) -> tuple[TrackingRef, ...]:
     if not find_tracking(text):  # only a "Track your shipment" button: read the number from its link
-        return tuple(TrackingRef(n, c, direction) for n, c in tracking_from_links(html))
+        linked = tuple(TrackingRef(n, c, direction) for n, c in tracking_from_links(html))
+        if linked:
+            return linked
+        # newer templates print "UPS 1Z…" on a button whose link goes to the shop, not the carrier:
+        # numbers that prove themselves (check digits, carrier name beside them)
+        return tuple(TrackingRef(d.number, d.carrier, direction) for d in detect(text))
     refs = []
     for number in find_tracking(text):
         line = next((ln for ln in text.split("\n") if number in ln.replace(" ", "").upper()), "")

@@ -12,6 +12,6 @@ from smartreturn.parsers.courier_cn import CourierParser
 
 class StoParser(CourierParser):
     name: ClassVar[str] = "sto"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("@sto.cn",)

@@ -17,7 +17,7 @@ __all__ = ["TaobaoParser"]
 
 class TaobaoParser(ChinesePlatformParser):
     name: ClassVar[str] = "taobao"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = (
         "@mail.taobao.com", "@service.taobao.com", "@notice.taobao.com", "@mail.tmall.com", "@service.tmall.com",

@@ -22,6 +22,7 @@ from smartreturn.parsers.common_intl import (
     label_value,
     note_reason,
     parse_money,
+    sender_address,
     tracking_from_links,
 )
 
@@ -59,9 +60,9 @@ _REASON = re.compile(r"^(?:return reason|reason for (?:the )?(?:return|refund)|r
 
 class TemuParser:
     name: ClassVar[str] = "temu"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
-    senders: ClassVar[tuple[str, ...]] = ("orders@order.temu.com", "orders@eu.temu.com")
+    senders: ClassVar[tuple[str, ...]] = ("orders@order.temu.com", "orders@eu.temu.com", "noreply@temu.com")
 
     def identify(self, email: Email) -> bool:
         try:
@@ -76,7 +77,7 @@ class TemuParser:
 
 
 def _is_temu(email: Email) -> bool:
-    local, _, host = email.from_addr.partition("@")
+    local, _, host = sender_address(email).partition("@")
     return (host == "temu.com" or host.endswith(".temu.com")) and local in _LOCALS
 
 

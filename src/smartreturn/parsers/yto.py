@@ -12,6 +12,6 @@ from smartreturn.parsers.courier_cn import CourierParser
 
 class YtoParser(CourierParser):
     name: ClassVar[str] = "yto"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("@yto.net.cn",)

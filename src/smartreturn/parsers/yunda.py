@@ -12,6 +12,6 @@ from smartreturn.parsers.courier_cn import CourierParser
 
 class YundaParser(CourierParser):
     name: ClassVar[str] = "yunda"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("@yundaex.com",)

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,7 +27,8 @@ from smartreturn.rules import state_machine
 from smartreturn.rules.deadlines import RuleContext, Snapshot, case_facts, load_snapshot
 from smartreturn.rules.policies import DeadlineKind, Subject
 from smartreturn.rules.return_window import Facts, days_left, local_date, refund_due
-from smartreturn.store.tables import Deadline, Merchant, Order, ReturnCase, Shipment
+from smartreturn.rules.snapshot import CaseRow, OrderRow, read
+from smartreturn.store.tables import Amount, Deadline, Merchant, Order, ReturnCase, Shipment, UTCDateTime
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,8 @@ FREQUENCY_HISTORY_WINDOWS = 12  # one year of 30-day windows
 MERCHANT_HISTORY_FOR = timedelta(days=730)
 MOVING = frozenset({ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.FAILED_ATTEMPT,
                     ShipmentStatus.EXCEPTION, ShipmentStatus.RETURNING, ShipmentStatus.PICKUP_READY})
+
+_STATUS = {status.value: status for status in ShipmentStatus}
 
 
 class AnomalyKind(StrEnum):
@@ -109,7 +113,7 @@ def robust_z(value: float, sample: Sequence[float]) -> float | None:
     return None if scale is None else scale.z(value)
 
 
-def case_amount(case: ReturnCase, order: Order) -> Money | None:
+def case_amount(case: ReturnCase | CaseRow, order: Order | OrderRow) -> Money | None:
     currency = case.currency or order.currency
     amount = case.expected_refund if case.expected_refund is not None else order.total
     if amount is None or not currency:
@@ -126,24 +130,25 @@ def refund_overdue(session: Session, now: datetime, ctx: RuleContext, snapshot: 
     found: list[Anomaly] = []
     if not cases:
         return found
-    rows = session.scalars(
-        select(Deadline).join(ReturnCase, Deadline.return_case_id == ReturnCase.id)
+    rows = session.execute(
+        select(Deadline.return_case_id, Deadline.due_on, Deadline.rule_id, Deadline.confidence)
+        .join(ReturnCase, Deadline.return_case_id == ReturnCase.id)
         .where(Deadline.kind == DeadlineKind.REFUND_DUE.value, Deadline.due_on < local_date(now, ctx.tz),
                ReturnCase.status.in_([status.value for status in state_machine.OPEN_STATES]))
         .order_by(Deadline.return_case_id)).all()
-    for row in rows:
-        case = cases.get(row.return_case_id)  # type: ignore[arg-type]
+    for case_id, due_on, rule_id, confidence in rows:
+        case = cases.get(case_id)
         if case is None:
             continue
-        late = -days_left(row.due_on, now, ctx.tz)
+        late = -days_left(due_on, now, ctx.tz)
         order = snap.orders[case.order_id]
-        assumed = " (assumed: the merchant's receipt is estimated)" if row.confidence == "assumed" else ""
+        assumed = " (assumed: the merchant's receipt is estimated)" if confidence == "assumed" else ""
         found.append(Anomaly(
-            AnomalyKind.REFUND_OVERDUE, f"refund_overdue:case:{case.id}:{row.due_on.isoformat()}",
+            AnomalyKind.REFUND_OVERDUE, f"refund_overdue:case:{case.id}:{due_on.isoformat()}",
             f"Refund overdue by {late} day{'s' if late != 1 else ''}",
-            f"refund was due on {row.due_on.isoformat()} by rule {row.rule_id}{assumed}",
+            f"refund was due on {due_on.isoformat()} by rule {rule_id}{assumed}",
             order_id=case.order_id, return_case_id=case.id, merchant_id=order.merchant_id,
-            due_on=row.due_on, days=late, amount=case_amount(case, order)))
+            due_on=due_on, days=late, amount=case_amount(case, order)))
     return found
 
 
@@ -184,10 +189,8 @@ def stuck_parcels(session: Session, now: datetime, stuck_days: Mapping[str, int]
     snap = snapshot or load_snapshot(session, now)
     open_case_ids = {case.id for case in snap.open_cases}
     found = []
-    candidates = session.scalars(select(Shipment).where(
-        Shipment.status.not_in([s.value for s in ShipmentStatus if s.is_final])).order_by(Shipment.id)).all()
-    for shipment in candidates:
-        status = ShipmentStatus(shipment.status)
+    for shipment in snap.active_shipments:
+        status = _STATUS.get(shipment.status) or ShipmentStatus(shipment.status)
         if shipment.return_case_id is not None and shipment.return_case_id not in open_case_ids:
             continue
         last = shipment.last_event_at or shipment.shipped_at
@@ -219,25 +222,39 @@ def merchant_history(session: Session, now: datetime, ctx: RuleContext) -> dict[
         .where(Shipment.direction == Direction.RETURN.value, Shipment.return_case_id.is_not(None))
         .group_by(Shipment.return_case_id).subquery()
     )
-    rows = session.execute(
+    rows = read(session,
         select(Order.merchant_id, Order.platform, Order.region, Order.category, Merchant.name,
-               ReturnCase.shipped_at, ReturnCase.received_at, ReturnCase.refunded_at, parcel.c.shipped,
-               parcel.c.delivered)
+               func.coalesce(ReturnCase.shipped_at, parcel.c.shipped, type_=UTCDateTime),
+               func.coalesce(ReturnCase.received_at, parcel.c.delivered, type_=UTCDateTime), ReturnCase.refunded_at)
         .join(Order, ReturnCase.order_id == Order.id)
         .join(Merchant, Order.merchant_id == Merchant.id)
         .outerjoin(parcel, parcel.c.return_case_id == ReturnCase.id)
         .where(ReturnCase.refunded_at.is_not(None), ReturnCase.refunded_at >= now - MERCHANT_HISTORY_FOR)
     ).all()
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for merchant_id, platform, region, category, name, shipped, received, refunded, p_shipped, p_delivered in rows:
-        subject = Subject(platform, region or ctx.default_region, name, (category,) if category else ())
-        facts = Facts(subject, return_shipped_at=shipped or p_shipped, merchant_received_at=received or p_delivered)
-        due = refund_due(facts, ctx.rules, now, ctx.tz, ctx.holiday_country)
-        if due is None:
+    # These facts hold only a subject and two moments, and the rules look at the local dates of
+    # those: rows with the same subject and dates share one refund deadline (computed once). The
+    # merchant and category are part of the subject only if some refund rule looks at them.
+    kind_rules = [rule for rule in ctx.rules.rules if rule.kind is DeadlineKind.REFUND_DUE]
+    by_merchant = any(rule.merchants for rule in kind_rules)
+    by_category = any(rule.categories for rule in kind_rules)
+    due_by: dict[tuple[Any, ...], date | None] = {}
+    tz = ctx.tz
+    for merchant_id, platform, region, category, name, shipped, received, refunded in rows:
+        key = (platform, region, name if by_merchant else None, category if by_category else None,
+               shipped.astimezone(tz).date() if shipped else None, received.astimezone(tz).date() if received else None)
+        if key in due_by:
+            due_on = due_by[key]
+        else:
+            subject = Subject(platform, region or ctx.default_region, name, (category,) if category else ())
+            due = refund_due(Facts(subject, return_shipped_at=shipped, merchant_received_at=received),
+                             ctx.rules, now, tz, ctx.holiday_country)
+            due_on = due_by[key] = due.due_on if due is not None else None
+        if due_on is None:
             continue  # no receipt or shipping date: lateness cannot be told
         record = counts[merchant_id]
         record[1] += 1
-        if local_date(refunded, ctx.tz) > due.due_on:
+        if local_date(refunded, tz) > due_on:
             record[0] += 1
     return {merchant: MerchantRecord(late, total) for merchant, (late, total) in counts.items()}
 
@@ -273,15 +290,17 @@ def unusual_returns(session: Session, now: datetime, ctx: RuleContext, min_histo
     """More returns in the last 30 days than usual, or an open case with an unusually large amount
     (against the user's closed cases in the same currency)."""
     found: list[Anomaly] = []
-    rows = session.execute(
-        select(ReturnCase.id, ReturnCase.order_id, ReturnCase.status, ReturnCase.requested_at, ReturnCase.created_at,
-               ReturnCase.expected_refund, ReturnCase.currency, Order.total, Order.currency, Order.merchant_id)
+    rows = read(session,
+        select(ReturnCase.id, ReturnCase.order_id, ReturnCase.status,
+               func.coalesce(ReturnCase.requested_at, ReturnCase.created_at, type_=UTCDateTime),
+               func.coalesce(ReturnCase.expected_refund, Order.total, type_=Amount), ReturnCase.currency,
+               Order.currency, Order.merchant_id)
         .join(Order, ReturnCase.order_id == Order.id)
     ).all()
     if not rows:
         return found
     # frequency: returns per 30-day window, this window against up to a year of earlier ones
-    times = sorted(row[3] or row[4] for row in rows)
+    times = sorted(row[3] for row in rows)
 
     def between(start: datetime, end: datetime) -> int:
         return bisect_right(times, end) - bisect_right(times, start)
@@ -307,15 +326,15 @@ def unusual_returns(session: Session, now: datetime, ctx: RuleContext, min_histo
     # amount: each open case against the most recent closed cases in the same currency
     history: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
     open_rows = []
-    for case_id, order_id, status, requested, created, expected, currency, total, order_currency, merchant_id in rows:
-        amount = expected if expected is not None else total
+    open_statuses = frozenset(status.value for status in state_machine.OPEN_STATES)
+    for case_id, order_id, status, requested, amount, currency, order_currency, merchant_id in rows:
         currency = currency or order_currency
         if amount is None or not currency:
             continue
-        if state_machine.is_open(status):
+        if status in open_statuses:
             open_rows.append((case_id, order_id, merchant_id, amount, currency))
         else:
-            history[currency].append((requested or created, float(amount)))
+            history[currency].append((requested, float(amount)))
     scales = {}
     for currency, sample in history.items():
         recent_sample = [amount for _, amount in sorted(sample)[-AMOUNT_HISTORY:]]

@@ -14,10 +14,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from smartreturn.model import Direction, ReturnKind, ShipmentStatus
+from smartreturn.rules import state_machine
 from smartreturn.rules.policies import DeadlineKind, RuleSet, Subject, load_rules, rules_from_settings
 from smartreturn.rules.return_window import ComputedDeadline, Facts, deadline_for
 from smartreturn.rules.snapshot import (  # noqa: F401  (re-exported: the rules modules import them from here)
@@ -29,7 +30,9 @@ from smartreturn.rules.snapshot import (  # noqa: F401  (re-exported: the rules 
     chunks,
     is_waiting_for_refund,
     load_snapshot,
+    read,
     shipments_by_order,
+    watched,
 )
 from smartreturn.store.tables import Deadline, Order, ReturnCase, Shipment
 
@@ -72,24 +75,39 @@ def subject_of(order: Order | OrderRow, ctx: RuleContext) -> Subject:
     return Subject(order.platform, order.region or ctx.default_region, merchant, _categories(order))
 
 
-def order_facts(order: Order | OrderRow, shipments: Sequence[Shipment | ShipmentRow], ctx: RuleContext,
-                first_seen: datetime | None = None) -> Facts:
-    outbound = [s for s in shipments if s.direction != Direction.RETURN.value]
+_RETURN = Direction.RETURN.value
+_WINDOW = DeadlineKind.RETURN_WINDOW.value
+_FINAL = frozenset(s.value for s in ShipmentStatus if s.is_final)
+
+
+def _delivery(order: Order | OrderRow, shipments: Sequence[Shipment | ShipmentRow]) -> tuple[datetime | None, bool]:
+    """(delivered at, still in transit) from the order and its outbound parcels."""
+    if not shipments:
+        return order.delivered_at, False
+    outbound = [s for s in shipments if s.direction != _RETURN]
     delivered = order.delivered_at or min((s.delivered_at for s in outbound if s.delivered_at), default=None)
     in_transit = bool(outbound) and delivered is None and any(
-        not ShipmentStatus(s.status).is_final for s in outbound)
+        ShipmentStatus(s.status).value not in _FINAL for s in outbound)
+    return delivered, in_transit
+
+
+def order_facts(order: Order | OrderRow, shipments: Sequence[Shipment | ShipmentRow], ctx: RuleContext,
+                first_seen: datetime | None = None) -> Facts:
+    delivered, in_transit = _delivery(order, shipments)
     return Facts(subject_of(order, ctx), order_date=order.order_date, first_seen=first_seen, delivered_at=delivered,
                  outbound_in_transit=in_transit)
 
 
-def case_facts(order: Order | OrderRow, case: ReturnCase | CaseRow, shipments: Sequence[Shipment | ShipmentRow], ctx: RuleContext,
-               first_seen: datetime | None = None) -> Facts:
-    base = order_facts(order, shipments, ctx, first_seen)
-    parcels = [s for s in shipments if s.return_case_id == case.id and s.direction == Direction.RETURN.value]
-    shipped = case.shipped_at or min((s.shipped_at for s in parcels if s.shipped_at), default=None)
-    received = case.received_at or min((s.delivered_at for s in parcels if s.delivered_at), default=None)
-    return Facts(base.subject, order_date=base.order_date, first_seen=first_seen, delivered_at=base.delivered_at,
-                 outbound_in_transit=base.outbound_in_transit, requested_at=case.requested_at,
+def case_facts(order: Order | OrderRow, case: ReturnCase | CaseRow, shipments: Sequence[Shipment | ShipmentRow],
+               ctx: RuleContext, first_seen: datetime | None = None) -> Facts:
+    delivered, in_transit = _delivery(order, shipments)
+    shipped, received = case.shipped_at, case.received_at
+    if shipments and (shipped is None or received is None):
+        parcels = [s for s in shipments if s.return_case_id == case.id and s.direction == _RETURN]
+        shipped = shipped or min((s.shipped_at for s in parcels if s.shipped_at), default=None)
+        received = received or min((s.delivered_at for s in parcels if s.delivered_at), default=None)
+    return Facts(subject_of(order, ctx), order_date=order.order_date, first_seen=first_seen, delivered_at=delivered,
+                 outbound_in_transit=in_transit, requested_at=case.requested_at,
                  return_shipped_at=shipped, merchant_received_at=received)
 
 
@@ -98,27 +116,22 @@ def compute(kind: DeadlineKind, facts: Facts, now: datetime, ctx: RuleContext) -
     return result if isinstance(result, ComputedDeadline) else None
 
 
-@dataclass(frozen=True, slots=True)
-class _Stored:
-    id: int
-    due_on: date
-    rule_id: str
-    anchor: str
-    confidence: str
-
-
 _Key = tuple[str, int, "int | None"]
+_Stored = tuple[int, date, str, str, str]  # id, due_on, rule_id, anchor, confidence
 
 
-def _stored(session: Session, order_ids: Iterable[int]) -> dict[_Key, _Stored]:
-    """The Deadline rows of these orders, as plain values keyed by (kind, order_id, return_case_id)."""
-    existing: dict[_Key, _Stored] = {}
-    for part in chunks(order_ids):
-        for row_id, kind, order_id, case_id, due_on, rule_id, anchor, confidence in session.execute(
-                select(Deadline.id, Deadline.kind, Deadline.order_id, Deadline.return_case_id, Deadline.due_on,
-                       Deadline.rule_id, Deadline.anchor, Deadline.confidence).where(Deadline.order_id.in_(part))):
-            existing[(kind, order_id, case_id)] = _Stored(row_id, due_on, rule_id, anchor, confidence)
-    return existing
+def _stored(session: Session, snap: Snapshot, now: datetime) -> dict[_Key, _Stored]:
+    """The Deadline rows of the snapshot's orders, as plain values keyed by (kind, order_id,
+    return_case_id): one query (watched orders and orders with an open case), then filtered."""
+    open_statuses = [status.value for status in state_machine.OPEN_STATES]
+    rows = read(session, select(
+        Deadline.kind, Deadline.order_id, Deadline.return_case_id, Deadline.id, Deadline.due_on, Deadline.rule_id,
+        Deadline.anchor, Deadline.confidence).where(or_(
+            Deadline.order_id.in_(select(Order.id).where(*watched(now))),
+            Deadline.order_id.in_(select(ReturnCase.order_id).where(ReturnCase.status.in_(open_statuses))))
+    )).all()
+    orders = snap.orders
+    return {(row[0], row[1], row[2]): tuple(row[3:]) for row in rows if row[1] in orders}  # type: ignore[misc]
 
 
 def _write(session: Session, inserts: list[dict[str, Any]], updates: list[dict[str, Any]], deletes: list[int]) -> None:
@@ -144,35 +157,37 @@ def recompute_deadlines(session: Session, now: datetime, ctx: RuleContext | None
     rows are written (bulk statements), so the steady state writes nothing."""
     ctx = ctx or RuleContext.default()
     snap = snapshot or load_snapshot(session, now)
-    existing = _stored(session, snap.orders)
+    existing = _stored(session, snap, now)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     deletes: list[int] = []
 
-    def upsert(kind: DeadlineKind, order_id: int, case_id: int | None, computed: ComputedDeadline | None) -> None:
-        row = existing.get((kind.value, order_id, case_id))
+    def upsert(kind: str, order_id: int, case_id: int | None, computed: ComputedDeadline | None) -> None:
+        row = existing.get((kind, order_id, case_id))
         if computed is None:
             if row is not None:
-                deletes.append(row.id)
+                deletes.append(row[0])
+            return
+        # StrEnum members compare equal to their stored text
+        if row is not None and row[1:] == (computed.due_on, computed.rule_id, computed.anchor, computed.confidence):
             return
         values = {"due_on": computed.due_on, "rule_id": computed.rule_id, "anchor": computed.anchor.value,
                   "confidence": computed.confidence.value, "computed_at": now}
         if row is None:
-            inserts.append({"kind": kind.value, "order_id": order_id, "return_case_id": case_id, **values})
-        elif (row.due_on, row.rule_id, row.anchor, row.confidence) != (
-                computed.due_on, computed.rule_id, computed.anchor.value, computed.confidence.value):
-            updates.append({"id": row.id, **values})
+            inserts.append({"kind": kind, "order_id": order_id, "return_case_id": case_id, **values})
+        else:
+            updates.append({"id": row[0], **values})
 
     for order in snap.watched:
         if order.id in snap.orders_with_case:
             continue  # the return is under way: its window has done its job
         facts = order_facts(order, snap.shipments_of(order.id), ctx, snap.first_seen.get(order.id))
-        upsert(DeadlineKind.RETURN_WINDOW, order.id, None, compute(DeadlineKind.RETURN_WINDOW, facts, now, ctx))
+        upsert(_WINDOW, order.id, None, compute(DeadlineKind.RETURN_WINDOW, facts, now, ctx))
     for case in snap.open_cases:
         order = snap.orders[case.order_id]
         facts = case_facts(order, case, snap.shipments_of(order.id), ctx, snap.first_seen.get(order.id))
         for kind in CASE_KINDS[ReturnKind(case.kind)]:
-            upsert(kind, order.id, case.id, compute(kind, facts, now, ctx))
+            upsert(kind.value, order.id, case.id, compute(kind, facts, now, ctx))
     _write(session, inserts, updates, deletes)
     changed = len(inserts) + len(updates) + len(deletes)
     log.info("deadlines recomputed: %d changed", changed)

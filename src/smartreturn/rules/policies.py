@@ -103,6 +103,8 @@ class RuleSet:
     # select() answers, memoised: the rules never change once loaded, subjects repeat a lot
     _selected: dict[tuple[DeadlineKind, Subject], Rule | None] = field(
         default_factory=dict, init=False, repr=False, compare=False)
+    # return_window.compute()'s day counting per (rule, anchor date, ...), memoised the same way
+    counted: dict[tuple[Any, ...], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def is_known_sender(self, address: str | None) -> bool:
         """True for a transactional sender at a known domain or any of its subdomains."""

@@ -162,7 +162,19 @@ def compute(rule: Rule, facts: Facts, rules: RuleSet, now: datetime, tz: ZoneInf
     if resolved is None:
         return None
     anchor_on, confidence = resolved
-    calendar = WorkingDays(holiday_country(rule, facts.subject, default_country))
+    country = holiday_country(rule, facts.subject, default_country)
+    # memoised in the rule set (a store has few distinct anchor dates); the rule is kept beside the
+    # result so that an id() reused by another Rule object can never match
+    key = (id(rule), anchor_on, confidence, country)
+    hit = rules.counted.get(key)
+    if hit is None or hit[0] is not rule:
+        hit = rules.counted[key] = (rule, _counted(rule, anchor_on, confidence, country))
+    return hit[1]
+
+
+def _counted(rule: Rule, anchor_on: date, confidence: Confidence, country: str | None) -> ComputedDeadline:
+    """Count the rule's days from the anchor."""
+    calendar = WorkingDays(country)
     if rule.count is DayCount.BUSINESS:
         due = calendar.add_business_days(anchor_on, rule.days)
     else:
