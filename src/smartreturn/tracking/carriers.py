@@ -201,7 +201,8 @@ _CARRIERS: tuple[Carrier, ...] = (
     Carrier(
         "sf", "SF Express", "顺丰速运", "https://www.sf-express.com/chn/sc/waybill/waybill-detail/{number}",
         {"17track": "100012", "aftership": "sf-express", "kuaidi100": "shunfeng"},
-        (_fmt(r"SF\d{12,13}", confidence=0.9),),
+        # SF + 12/13 digits; older waybills are 12 bare digits (only with 顺丰 / 运单号 nearby)
+        (_fmt(r"SF\d{12,13}", confidence=0.9), _fmt(r"\d{12}", context=True, confidence=0.5)),
         ("顺丰", "顺丰快递", "顺丰速递", "S.F. Express", "sf-express.com"),
     ),
     Carrier(
