@@ -89,6 +89,19 @@ def test_digest_reaches_a_real_smtp_server_with_both_parts_once_a_day(sqlite_db,
     assert len(smtp_sink.messages) == 2
 
 
+def test_digest_lists_parcels_on_the_way_with_their_predicted_delivery(sqlite_db, smtp_sink):
+    from smartreturn.store.tables import Shipment
+
+    late_refund(sqlite_db)
+    with sqlite_db.session() as s:
+        s.add(Shipment(carrier="ups", tracking_number="1Z999AA10123456784", direction="outbound", status="in_transit",
+                       shipped_at=NOW - timedelta(days=1)))
+    send_digest(sqlite_db, settings_for(notify={"digest_urls": [smtp_sink.url()]}), NOW)
+    text = next(p for p in smtp_sink.messages[0].walk() if p.get_content_type() == "text/plain").get_content()
+    assert "On the way (predicted delivery)" in text and "ups 1Z999AA10123456784" in text
+    assert "carrier default" in text
+
+
 def test_push_to_a_receiver_that_is_down_arrives_once_it_is_back(sqlite_db, http_receiver):
     late_refund(sqlite_db)
     settings = settings_for(notify={"urls": [http_receiver.url()], "digest_time": "23:59"})

@@ -22,7 +22,7 @@ def digest(
 ) -> None:
     """Today's digest: what is due, late or stuck, most urgent first."""
     from smartreturn.notify.digest import render_digest
-    from smartreturn.notify.jobs import current_agenda, send_digest
+    from smartreturn.notify.jobs import current_agenda, on_the_way, send_digest
 
     settings = settings_of(ctx)
     db = database_of(ctx)
@@ -33,7 +33,8 @@ def digest(
         console.print(f"digest: {result.value}")
         raise typer.Exit(0 if result.value in ("sent", "already_sent") else 1)
     rendered = render_digest(agenda, local_date=now.astimezone(settings.general.tz).date(),
-                             language=settings.general.language, user_dir=settings.notify.template_dir)
+                             language=settings.general.language, user_dir=settings.notify.template_dir,
+                             on_the_way=on_the_way(db, settings, now))
     typer.echo(f"Subject: {rendered.subject}\n")
     typer.echo(rendered.text)
     if html:

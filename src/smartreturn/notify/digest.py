@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 from smartreturn.notify.apprise import Message
 from smartreturn.notify.render import render
 from smartreturn.rules.agenda import Agenda, AgendaItem, AgendaKind, Urgency
+from smartreturn.tracking.prediction import OnTheWay
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,7 @@ class Texts:
     subject: str
     days: tuple[str, str, str]  # today, 1 day, n days
     more: str = "… and {n} more: smartreturn list --by-priority"
+    on_the_way: str = "On the way (predicted delivery)"
 
     def days_left(self, n: int) -> str:
         if n <= 0:
@@ -37,11 +40,11 @@ TEXTS = {
                 "SmartReturn: {urgent} urgent, {soon} this week", ("today", "1 day left", "{n} days left")),
     "zh": Texts("今日退换货提醒", "今天没有需要处理的事项。", "待退款金额", "无法识别的邮件（模板可能已变化）",
                 "立即处理", "本周内", "动态", "SmartReturn：{urgent} 项紧急，{soon} 项本周内", ("今天截止", "剩 1 天", "剩 {n} 天"),
-                "……另有 {n} 项：smartreturn list --by-priority"),
+                "……另有 {n} 项：smartreturn list --by-priority", "在途包裹（预计送达）"),
     "de": Texts("Ihre Rücksendungen heute", "Heute ist nichts zu tun.", "Ausstehende Erstattungen",
                 "Mails, die SmartReturn nicht lesen konnte (Vorlage geändert?)", "Jetzt handeln", "Diese Woche",
                 "Neuigkeiten", "SmartReturn: {urgent} dringend, {soon} diese Woche", ("heute", "noch 1 Tag", "noch {n} Tage"),
-                "… und {n} weitere: smartreturn list --by-priority"),
+                "… und {n} weitere: smartreturn list --by-priority", "Unterwegs (voraussichtliche Zustellung)"),
 }
 
 # A mail with thousands of rows helps nobody: each section shows the most urgent ones and says how
@@ -74,12 +77,13 @@ def _sections(agenda: Agenda, texts: Texts, limit: int | None) -> list[dict[str,
 
 
 def render_digest(agenda: Agenda, *, local_date: date, language: str = "en", user_dir: Path | None = None,
-                  limit: int | None = MAX_ITEMS_PER_SECTION) -> Digest:
+                  limit: int | None = MAX_ITEMS_PER_SECTION, on_the_way: Sequence[OnTheWay] = ()) -> Digest:
     texts = TEXTS.get(language, TEXTS["en"])
     sections = _sections(agenda, texts, limit)
     subject = texts.subject.format(urgent=len(agenda.by_urgency(Urgency.URGENT)), soon=len(agenda.by_urgency(Urgency.SOON)))
     context = {"agenda": agenda, "sections": sections, "t": texts, "language": language, "subject": subject,
-               "local_date": local_date.isoformat(), "generated": agenda.generated_at.isoformat(timespec="minutes")}
+               "local_date": local_date.isoformat(), "generated": agenda.generated_at.isoformat(timespec="minutes"),
+               "on_the_way": list(on_the_way)}
     return Digest(subject=subject, text=render("digest.txt.j2", context, user_dir=user_dir),
                   html=render("digest.html.j2", context, user_dir=user_dir))
 

@@ -36,6 +36,13 @@ def current_agenda(db: Database, settings: Settings, now: datetime) -> Agenda:
         return build_agenda(session, now, settings)
 
 
+def on_the_way(db: Database, settings: Settings, now: datetime) -> list:
+    from smartreturn.tracking.prediction import parcels_on_the_way
+
+    with db.session() as session:
+        return parcels_on_the_way(session, now, settings.general.tz)
+
+
 def _digest_urls(settings: Settings) -> list[str]:
     urls = settings.notify.digest_urls or settings.notify.urls
     return [u.get_secret_value() for u in urls]
@@ -57,7 +64,7 @@ def send_digest(db: Database, settings: Settings, now: datetime, notifier: Notif
         raise NotifyError("no digest URLs configured (notify.digest_urls or notify.urls)")
     agenda = agenda or current_agenda(db, settings, now)
     digest = render_digest(agenda, local_date=local_date, language=settings.general.language,
-                           user_dir=settings.notify.template_dir)
+                           user_dir=settings.notify.template_dir, on_the_way=on_the_way(db, settings, now))
     return deliver_once(db, digest_key(local_date), "digest", digest.subject,
                         lambda: notifier.send(urls, digest.message()), now)
 

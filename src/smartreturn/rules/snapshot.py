@@ -223,7 +223,7 @@ def load_snapshot(session: Session, now: datetime) -> Snapshot:
     open_cases = load_cases(session, ReturnCase.status.in_(open_statuses))
     orders.update(load_orders(session, {case.order_id for case in open_cases} - orders.keys()))
     with_case = frozenset(read(session, select(ReturnCase.order_id).join(Order, ReturnCase.order_id == Order.id)
-                                          .where(*watched(now))).scalars())
+                                          .where(*watched(now))).scalars().all())
     first_seen = dict(read(session, 
         select(CaseEvent.order_id, func.min(CaseEvent.occurred_at)).join(Order, CaseEvent.order_id == Order.id)
         .where(*watched(now), Order.order_date.is_(None)).group_by(CaseEvent.order_id)).all())

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartreturn.store.tables import Shipment
+from smartreturn.store.tables import Order, Shipment
 
 MIN_SAMPLES = 5
 HISTORY_LIMIT = 200          # the most recent parcels: carriers change speed over the years
@@ -135,3 +135,37 @@ def predict_shipment(session: Session, shipment: Shipment, now: datetime,
     if estimate.basis == "default" and (route or history):
         estimate = estimate_days(route, history, shipment.carrier)  # too few that long: unconditional
     return predict(start, now, estimate, tz)
+
+
+@dataclass(frozen=True, slots=True)
+class OnTheWay:
+    """A parcel still travelling, with its predicted delivery (for the digest)."""
+
+    carrier: str
+    tracking_number: str
+    direction: str
+    status: str
+    order_number: str | None
+    prediction: DeliveryPrediction
+
+
+def parcels_on_the_way(session: Session, now: datetime, tz: ZoneInfo | None = None, limit: int = 50) -> list[OnTheWay]:
+    """Active parcels (not final) with a prediction, soonest first. History is read once per carrier."""
+    rows = session.execute(
+        select(Shipment, Order.order_number).outerjoin(Order, Shipment.order_id == Order.id)
+        .where(Shipment.status.not_in(("delivered", "returned_to_sender", "expired")))
+        .order_by(Shipment.id.desc()).limit(limit * 4)).all()
+    history: dict[str, list[float]] = {}
+    out = []
+    for shipment, order_number in rows:
+        start = shipment.shipped_at or shipment.created_at
+        if start is None:
+            continue
+        if shipment.carrier not in history:
+            history[shipment.carrier] = delivery_history(session, shipment.carrier)
+        estimate = estimate_days((), history[shipment.carrier], shipment.carrier,
+                                 elapsed=max(0.0, transit_days(start, now)))
+        out.append(OnTheWay(shipment.carrier, shipment.tracking_number, shipment.direction, shipment.status,
+                            order_number, predict(start, now, estimate, tz)))
+    out.sort(key=lambda p: (p.prediction.expected_on, p.tracking_number))
+    return out[:limit]
