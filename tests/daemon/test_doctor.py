@@ -52,3 +52,12 @@ def test_doctor_reports_an_unreachable_server_and_a_bad_config(tmp_path: Path, i
     bad.write_text('[[imap.accounts]]\nname = "x"\nhost = "imap.example.com"\nsecurity = "plain"\nusername = "u"\npassword = "p"\n')
     code, out = doctor(bad)
     assert code == 1 and "only allowed for loopback hosts" in out, out
+
+
+def test_doctor_explains_an_untrusted_certificate(tmp_path: Path, dovecot: DovecotServer, imap_mailbox: Mailbox) -> None:
+    account = imap_mailbox.account_settings(host="localhost", port=dovecot.tls_port, security="tls")
+    code, out = doctor(write_config(tmp_path, [account]))
+    assert code == 1 and "CERTIFICATE_VERIFY_FAILED" in out and "set ca_file for this account" in out, out
+    code, out = doctor(write_config(tmp_path, [dict(account, ca_file=str(dovecot.cert_file))]))
+    assert code == 0, out
+    assert f"logged in to localhost:{dovecot.tls_port} (tls, password)" in out

@@ -265,10 +265,10 @@ class ImapConnection:
     def wait_for_mail(self, timeout: float, stop: threading.Event, tick: Callable[[], None] | None = None) -> bool:
         """IDLE until the server reports new mail, ``timeout`` passes or stop is set. True if new mail.
 
-        IDLE is re-issued in slices of 1, 2, 4 ... up to 60 s (far below the 29-minute limit). Ending a
-        slice makes the server report anything its IDLE notification missed: Dovecot misses a mail
-        delivered in the instant between its pre-IDLE sync and setting up its watch (seen in tests),
-        and would only report it minutes later.
+        IDLE is re-issued in slices of 1, 2, 4 ... up to 60 s (far below the 29-minute limit), each
+        followed by a NOOP. That makes the server report anything its IDLE notification missed:
+        Dovecot (seen in tests) does not announce a mail delivered while IDLE starts until some later
+        command, and drops a pending announcement when IDLE ends, reporting it with the next command.
         """
         if self._announced_new_mail():
             return True  # mail arrived while we were busy: its EXISTS came with another command
@@ -297,6 +297,11 @@ class ImapConnection:
             finally:
                 if not _socket_closed(client):
                     _text, responses = client.idle_done()
+            if _new_mail(responses):
+                return True
+            # a mail delivered within Dovecot's ~0.5 s notification delay before DONE is reported
+            # neither in IDLE nor with DONE, only with the next command: ask now, not a slice later
+            _text, responses = client.noop()
             return _new_mail(responses)
 
     def _announced_new_mail(self) -> bool:

@@ -8,30 +8,27 @@ from the number itself.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from smartreturn.mail.message import Email
-from smartreturn.model import Direction, Event, EventKind, Item, ReturnKind, ShipmentStatus, TrackingRef
+from smartreturn.model import Direction, Event, EventKind, Item, TrackingRef
 from smartreturn.parsers.common_intl import (
     body_text,
-    classify,
-    date_after,
     datetime_after,
     find_items,
-    find_money,
-    find_tracking,
     guess_carrier,
     label_value,
-    note_reason,
     parse_money,
-    sender_address,
-    tracking_from_links,
 )
-
-log = logging.getLogger(__name__)
+from smartreturn.parsers.platform_intl import (
+    SHIPMENT_STATUS,
+    IntlPlatformParser,
+    expected_unless_delivered,
+    one_per_parcel,
+    tracking_refs,
+)
 
 _HOSTS = ("aliexpress.com", "aliexpress.us", "aliexpress.ru", "notice.aliexpress.com", "aliexpress.es", "aliexpress.fr")
 _NEVER_LOCALS = frozenset(("newsletter", "promotion", "promotions", "marketing", "edm", "no-reply-marketing",
@@ -78,11 +75,6 @@ _RULES: tuple[tuple[EventKind | str, str], ...] = (
 )
 _LATE = re.compile(r"delay|late|verspät|verzöger", re.IGNORECASE)
 _RULE_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _RULES)
-_STATUS = {
-    EventKind.DELIVERY_EXCEPTION: ShipmentStatus.EXCEPTION,
-    EventKind.SHIPPED: ShipmentStatus.IN_TRANSIT, EventKind.OUT_FOR_DELIVERY: ShipmentStatus.OUT_FOR_DELIVERY,
-    EventKind.DELIVERED: ShipmentStatus.DELIVERED, EventKind.PICKUP_READY: ShipmentStatus.PICKUP_READY,
-}
 _ORDER_NO = re.compile(r"(?<!\d)(\d{15,19})(?!\d)")
 _ORDER_LABELS = r"order (?:number|no\.?|id|#)|bestellnummer|bestell-nr\.?|numéro de commande|número de pedido"
 _STORE_LABELS = r"store|seller|shop|verkäufer|händler|boutique|tienda"
@@ -109,92 +101,65 @@ _PACKAGE_NO = re.compile(r"\b(?i:package|packstück|paket)\s+((?=[A-Z0-9]*\d)(?=
 _PICKUP = r"pick-?up code|collection code|abholcode|取件码"
 
 
-class AliExpressParser:
+class AliExpressParser(IntlPlatformParser):
     name: ClassVar[str] = "aliexpress"
     version: ClassVar[int] = 2
-    fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("transaction@notice.aliexpress.com",)
+    domains: ClassVar[tuple[str, ...]] = _HOSTS
+    never_locals: ClassVar[frozenset[str]] = _NEVER_LOCALS
+    never_host_prefixes: ClassVar[tuple[str, ...]] = ("mail.", "edm.", "promotion.", "marketing.")
+    rules = _RULE_RES
+    negative = _NEGATIVE
+    head_chars: ClassVar[int] = 500
+    dayfirst: ClassVar[bool] = True
+    total_labels = _TOTAL_LABELS
+    refund_labels = _REFUND_LABELS
+    delivery_labels = _DELIVERY_LABELS
+    carrier_labels = _CARRIER_LABELS
+    carrier_value: ClassVar[str] = r"[^\n\t]{2,50}"
+    reason = _REASON
+    returning = re.compile(r"\breturn|rücksend|rückgabe", re.IGNORECASE)
+    case_labels: ClassVar[str | None] = r"dispute (?:id|number)|case (?:id|number)|return (?:id|number)"
+    case_value: ClassVar[str] = r"\d{6,20}"
+    return_tracking: ClassVar[bool] = True
 
-    def identify(self, email: Email) -> bool:
-        try:
-            return _is_aliexpress(email) and _classify(email) is not None
-        except Exception:
-            log.exception("aliexpress identify failed")
-            return False
+    def kind_of(self, email: Email) -> Any:
+        kind = super().kind_of(email)
+        if kind == _CLOSED:
+            return EventKind.CANCELLED if _CANCEL_WORDS.search(body_text(email)[:2000]) else None
+        if kind == _BEING_DELIVERED:
+            return EventKind.SHIPPED if _HANDED_OVER.search(body_text(email)[:2000]) else EventKind.OUT_FOR_DELIVERY
+        if kind == _UPDATE:
+            return EventKind.DELIVERY_EXCEPTION if _LATE.search(body_text(email)[:2000]) else EventKind.SHIPPED
+        return kind
 
-    def extract(self, email: Email) -> list[Event]:
-        kind = _classify(email) if _is_aliexpress(email) else None
-        return _extract(email, kind) if kind is not None else []
+    def base_event(self, email: Email, text: str, kind: EventKind, currency: str) -> Event:
+        number = label_value(text, _ORDER_LABELS, r"\d{15,19}")
+        if number is None:
+            m = _ORDER_NO.search(email.subject or "") or _ORDER_NO.search(text) or _LINK_ORDER.search(email.html or "")
+            number = m.group(1) if m else None
+        store = label_value(text, _STORE_LABELS, r"[^\n\t]{2,60}")
+        if store is None:  # the order card names the shop on a line of its own: "Shenzhen Bright Lighting Store"
+            sm = _STORE_LINE.search(text)
+            store = sm.group(1).strip() if sm else None
+        return Event(kind=kind, platform="aliexpress", order_number=number, merchant=store or "AliExpress",
+                     occurred_at=email.received, items=find_items(text, currency) or _price_qty_items(text, currency))
 
-
-def _is_aliexpress(email: Email) -> bool:
-    local, _, host = sender_address(email).partition("@")
-    if local in _NEVER_LOCALS or host.startswith(("mail.", "edm.", "promotion.", "marketing.")):
-        return False
-    return any(host == h or host.endswith("." + h) for h in _HOSTS)
-
-
-def _classify(email: Email) -> EventKind | None:
-    kind = classify(email.subject, _RULE_RES, _NEGATIVE, head=lambda: body_text(email)[:500])
-    if kind == _CLOSED:
-        return EventKind.CANCELLED if _CANCEL_WORDS.search(body_text(email)[:2000]) else None
-    if kind == _BEING_DELIVERED:
-        return EventKind.SHIPPED if _HANDED_OVER.search(body_text(email)[:2000]) else EventKind.OUT_FOR_DELIVERY
-    if kind == _UPDATE:
-        return EventKind.DELIVERY_EXCEPTION if _LATE.search(body_text(email)[:2000]) else EventKind.SHIPPED
-    return kind
-
-
-def _extract(email: Email, kind: EventKind) -> list[Event]:
-    text = body_text(email)
-    default = _default_currency(text)
-    number = label_value(text, _ORDER_LABELS, r"\d{15,19}")
-    if number is None:
-        m = _ORDER_NO.search(email.subject or "") or _ORDER_NO.search(text) or _LINK_ORDER.search(email.html or "")
-        number = m.group(1) if m else None
-    store = label_value(text, _STORE_LABELS, r"[^\n\t]{2,60}")
-    if store is None:  # the order card names the shop on a line of its own: "Shenzhen Bright Lighting Store"
-        sm = _STORE_LINE.search(text)
-        store = sm.group(1).strip() if sm else None
-    base = Event(kind=kind, platform="aliexpress", order_number=number, merchant=store or "AliExpress",
-                 occurred_at=email.received, items=find_items(text, default) or _price_qty_items(text, default))
-    if kind == EventKind.ORDER_PLACED:
-        return [replace(base, total=find_money(text, _TOTAL_LABELS, default, window=40),
-                        expected_delivery=date_after(text, _DELIVERY_LABELS, email.received, dayfirst=True))]
-    if kind in _STATUS:
-        hint = label_value(text, _CARRIER_LABELS, r"[^\n\t]{2,50}")
-        refs = tuple(TrackingRef(n, guess_carrier(n, hint), Direction.OUTBOUND) for n in find_tracking(text)) or tuple(
-            TrackingRef(n, c, Direction.OUTBOUND) for n, c in tracking_from_links(email.html)) or tuple(
+    def shipments(self, email: Email, text: str, base: Event, kind: EventKind, currency: str) -> list[Event]:
+        hint = self.labelled_carrier(text)  # only the labelled carrier, never the whole text
+        refs = tracking_refs(text, hint, Direction.OUTBOUND, email.html) or tuple(
             TrackingRef(m.group(1), guess_carrier(m.group(1), hint), Direction.OUTBOUND)
             for m in [_PACKAGE_NO.search(email.subject or "") or _PACKAGE_NO.search(text)] if m)
         when = datetime_after(text, _DELIVERED_AT, email.received, dayfirst=True) if kind == EventKind.DELIVERED else None
         stage = _STAGE.search(email.subject or "")
-        event = replace(
-            base, shipment_status=_STATUS[kind], tracking=refs, occurred_at=when or email.received,
-            expected_delivery=None if kind == EventKind.DELIVERED else date_after(text, _DELIVERY_LABELS, email.received, dayfirst=True),
-            pickup_code=label_value(text, _PICKUP, r"[A-Z0-9-]{4,12}") if kind == EventKind.PICKUP_READY else None,
+        pickup = kind == EventKind.PICKUP_READY
+        return one_per_parcel(replace(
+            base, shipment_status=SHIPMENT_STATUS[kind], tracking=refs, occurred_at=when or email.received,
+            expected_delivery=expected_unless_delivered(kind, text, _DELIVERY_LABELS, email.received, dayfirst=True),
+            pickup_code=label_value(text, _PICKUP, r"[A-Z0-9-]{4,12}") if pickup else None,
             detail=label_value(text, r"pick-?up (?:point|location|station)|abholstation|packstation", r"[^\n\t]{3,80}")
-            if kind == EventKind.PICKUP_READY else (stage.group(1).strip().capitalize() if stage else None),
-        )
-        if len(refs) > 1:
-            return [replace(event, tracking=(ref,), items=base.items if i == 0 else ()) for i, ref in enumerate(refs)]
-        return [event]
-    refund = find_money(text, _REFUND_LABELS, default, window=40)
-    if kind == EventKind.CANCELLED:
-        return [replace(base, refund_amount=refund)]
-    reason = note_reason(email)
-    if reason is None:
-        m = _REASON.search(text)
-        reason = m.group(1).split("\t")[0].strip() if m else None
-    returning = re.search(r"\breturn|rücksend|rückgabe", text, re.IGNORECASE)
-    hint = label_value(text, _CARRIER_LABELS, r"[^\n\t]{2,50}")
-    refs = tuple(TrackingRef(n, guess_carrier(n, hint), Direction.RETURN) for n in find_tracking(text))
-    return [replace(
-        base, refund_amount=refund, return_reason=reason,
-        return_kind=ReturnKind.RETURN if returning else ReturnKind.REFUND_ONLY,
-        return_case_number=label_value(text, r"dispute (?:id|number)|case (?:id|number)|return (?:id|number)", r"\d{6,20}"),
-        tracking=refs if kind != EventKind.REFUND_ISSUED else (),
-    )]
+            if pickup else (stage.group(1).strip().capitalize() if stage else None),
+        ))
 
 
 def _price_qty_items(text: str, currency: str) -> tuple[Item, ...]:
@@ -220,8 +185,3 @@ _PRICE_QTY = re.compile(r"^(?P<price>(?:US ?\$|€|\$|£|EUR|USD)\s?\d[\d.,]*(?:
 _NOT_TITLE = re.compile(r"store|shop|aufgegeben|placed on|bestell|order|\$|€|x\d", re.IGNORECASE)
 _STORE_LINE = re.compile(r"(?m)^[ \t]*([A-Z0-9][^\n\t]{1,60}? (?:Store|Shop|Official Store|Flagship Store))[ \t]*$")
 _LINK_ORDER = re.compile(r"(?:tradeOrderId|orderId|o_ids)=(\d{15,19})", re.IGNORECASE)
-
-
-def _default_currency(text: str) -> str:
-    found = parse_money(text)
-    return found.currency if found else "USD"

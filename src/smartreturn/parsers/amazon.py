@@ -9,7 +9,6 @@ and the facts from labelled values in the readable body ("Order #", "Quantity:",
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import replace
 from datetime import date
@@ -36,15 +35,11 @@ from smartreturn.parsers.common_intl import (
     find_tracking,
     guess_carrier,
     label_value,
-    note_reason,
-    sender_address,
     SOFT_NEGATIVE,
     split_by_key,
     text_part,
-    tracking_from_links,
 )
-
-log = logging.getLogger(__name__)
+from smartreturn.parsers.platform_intl import IntlPlatformParser, link_refs, one_per_parcel, return_reason
 
 _MARKETS: dict[str, str] = {  # domain -> currency
     "amazon.com": "USD", "amazon.co.uk": "GBP", "amazon.de": "EUR", "amazon.fr": "EUR", "amazon.it": "EUR",
@@ -166,38 +161,21 @@ _LABEL_SIGNS = re.compile(
 )
 
 
-class AmazonParser:
+class AmazonParser(IntlPlatformParser):
     name: ClassVar[str] = "amazon"
     version: ClassVar[int] = 2
-    fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = tuple(
         f"{local}@{domain}" for domain in ("amazon.com", "amazon.co.uk", "amazon.de", "amazon.fr", "amazon.it",
                                            "amazon.es", "amazon.ca") for local in _LOCALS
     )
+    domains: ClassVar[tuple[str, ...]] = tuple(_MARKETS)
+    never_locals: ClassVar[frozenset[str]] = _NEVER_LOCALS
 
-    def identify(self, email: Email) -> bool:
-        try:
-            return _market(email) is not None and _classify(email) is not None
-        except Exception:  # identify() never raises
-            log.exception("amazon identify failed")
-            return False
+    def kind_of(self, email: Email) -> str | None:
+        return _classify(email)
 
-    def extract(self, email: Email) -> list[Event]:
-        domain = _market(email)
-        kind = _classify(email)
-        if domain is None or kind is None:
-            return []
-        return _Extractor(email, domain, kind).events()
-
-
-def _market(email: Email) -> str | None:
-    local, _, host = sender_address(email).partition("@")
-    if local in _NEVER_LOCALS:
-        return None
-    for domain in _MARKETS:
-        if host == domain or host.endswith("." + domain):
-            return domain
-    return None
+    def events(self, email: Email, site: str, kind: str) -> list[Event]:
+        return _Extractor(email, site, kind).events()
 
 
 def _classify(email: Email) -> str | None:
@@ -284,7 +262,7 @@ class _Extractor:
         for block in blocks:
             refs = self.tracking(block, Direction.OUTBOUND)
             if not refs and len(blocks) == 1:  # only a carrier's "Track package" link carries the number
-                refs = tuple(TrackingRef(n, c, Direction.OUTBOUND) for n, c in tracking_from_links(self.email.html))
+                refs = link_refs(self.email.html, Direction.OUTBOUND)
             items = self.items(block) if len(blocks) > 1 or events == [] else ()
             order = _ORDER_NO.search(block)
             events.append(replace(
@@ -309,12 +287,8 @@ class _Extractor:
         if len(ids) == len(events):  # Amazon's own parcel ids: they tell two parcels apart without tracking
             events = [replace(e, extra=tuple(sorted((*e.extra, ("amazon_shipment_id", i)))))
                       for e, i in zip(events, ids, strict=True)]
-        if len(blocks) == 1 and len(events[0].tracking) > 1:
-            # one mail, several tracking numbers but no per-parcel sections: one event per parcel,
-            # items stay on the first so nothing is counted twice
-            first = events[0]
-            events = [replace(first, tracking=(ref,), items=first.items if i == 0 else ())
-                      for i, ref in enumerate(first.tracking)]
+        if len(blocks) == 1:  # several tracking numbers but no per-parcel sections: one event per parcel
+            events = one_per_parcel(events[0])
         return events
 
     def blocks(self) -> list[str]:
@@ -343,10 +317,7 @@ class _Extractor:
     # ----------------------------------------------------------------- returns and refunds
     def returns(self) -> list[Event]:
         text = self.text
-        reason = note_reason(self.email)
-        if reason is None:
-            m = _REASON.search(text)
-            reason = m.group(1).split("\t")[0].strip() if m else None
+        reason = return_reason(self.email, text, _REASON)
         case = label_value(text, _CASE_LABELS, r"[A-Za-z0-9][A-Za-z0-9-]{4,}")
         refund = find_money(text, _REFUND_LABELS, self.currency)
         fee = find_money(text, r"return shipping (?:fee|cost)|rücksendekosten|label fee", self.currency)

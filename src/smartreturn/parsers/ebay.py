@@ -7,13 +7,12 @@ so the kind of mail is read from the part before the colon first and the title c
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import replace
 from typing import ClassVar
 
 from smartreturn.mail.message import Email
-from smartreturn.model import Direction, Event, EventKind, Item, ReturnKind, ShipmentStatus, TrackingRef
+from smartreturn.model import Direction, Event, EventKind, Item, ReturnKind
 from smartreturn.parsers.common_intl import (
     body_text,
     classify,
@@ -21,16 +20,18 @@ from smartreturn.parsers.common_intl import (
     datetime_after,
     find_items,
     find_money,
-    find_tracking,
-    guess_carrier,
     label_value,
-    note_reason,
-    sender_address,
     split_by_key,
-    tracking_from_links,
 )
-
-log = logging.getLogger(__name__)
+from smartreturn.parsers.platform_intl import (
+    SHIPMENT_STATUS,
+    IntlPlatformParser,
+    expected_unless_delivered,
+    one_per_parcel,
+    return_reason,
+    tracking_refs,
+    with_label_event,
+)
 
 _SITES: dict[str, str] = {  # domain -> currency
     "ebay.com": "USD", "ebay.co.uk": "GBP", "ebay.de": "EUR", "ebay.fr": "EUR", "ebay.it": "EUR",
@@ -83,10 +84,6 @@ _BODY_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in (
     (EventKind.SHIPPED, r"(?:has|have) (?:shipped|posted|dispatched)|is on its way|wurde versandt"),
     (EventKind.ORDER_PLACED, r"your order is confirmed|thanks for your purchase|bestellung ist bestätigt"),
 ))
-_STATUS = {
-    EventKind.SHIPPED: ShipmentStatus.IN_TRANSIT, EventKind.OUT_FOR_DELIVERY: ShipmentStatus.OUT_FOR_DELIVERY,
-    EventKind.DELIVERED: ShipmentStatus.DELIVERED, EventKind.DELIVERY_EXCEPTION: ShipmentStatus.EXCEPTION,
-}
 _RETURN_KINDS = frozenset((EventKind.RETURN_REQUESTED, EventKind.RETURN_APPROVED, EventKind.RETURN_REJECTED,
                            EventKind.RETURN_LABEL, EventKind.RETURN_SHIPPED, EventKind.RETURN_RECEIVED,
                            EventKind.REFUND_ISSUED))
@@ -114,99 +111,61 @@ _DELIVERED_AT = r"delivered(?: on)?|zugestellt(?: am)?|geliefert(?: am)?|livré 
 _RETURN_BY = r"ship (?:it|the item|your return) by|return by|send (?:it )?back by|rücksendung bis|zurücksenden bis|bis zum"
 
 
-class EbayParser:
+class EbayParser(IntlPlatformParser):
     name: ClassVar[str] = "ebay"
     version: ClassVar[int] = 2
-    fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = tuple(f"ebay@{domain}" for domain in _SITES)
+    domains: ClassVar[tuple[str, ...]] = tuple(_SITES)
+    never_locals: ClassVar[frozenset[str]] = _NEVER_LOCALS
 
-    def identify(self, email: Email) -> bool:
-        try:
-            return _site(email) is not None and _classify(email) is not None
-        except Exception:
-            log.exception("ebay identify failed")
-            return False
+    def kind_of(self, email: Email) -> EventKind | None:
+        subject = _FWD.sub("", email.subject or "")
+        prefix, sep, _title = subject.partition(":")
+        if sep and not _NEGATIVE.search(prefix):
+            # "Order confirmed: <title>": the words before the colon decide, the title cannot
+            kind = classify(prefix, _RULE_RES, _NEGATIVE)
+            if kind is not None:
+                return kind
+        if sep and _NEGATIVE.search(prefix):
+            return None
+        return classify(subject, _RULE_RES, _NEGATIVE, head=lambda: body_text(email)[:800], body_rules=_BODY_RES)
 
-    def extract(self, email: Email) -> list[Event]:
-        site, kind = _site(email), _classify(email)
-        if site is None or kind is None:
-            return []
-        return _extract(email, site, kind)
-
-
-def _site(email: Email) -> str | None:
-    local, _, host = sender_address(email).partition("@")
-    if local in _NEVER_LOCALS:
-        return None
-    for domain in _SITES:
-        if host == domain or host.endswith("." + domain):
-            return domain
-    return None
-
-
-def _classify(email: Email) -> EventKind | None:
-    subject = _FWD.sub("", email.subject or "")
-    prefix, sep, _title = subject.partition(":")
-    if sep and not _NEGATIVE.search(prefix):
-        # "Order confirmed: <title>": the words before the colon decide, the title cannot
-        kind = classify(prefix, _RULE_RES, _NEGATIVE)
-        if kind is not None:
-            return kind
-    if sep and _NEGATIVE.search(prefix):
-        return None
-    return classify(subject, _RULE_RES, _NEGATIVE, head=lambda: body_text(email)[:800], body_rules=_BODY_RES)
-
-
-def _extract(email: Email, site: str, kind: EventKind) -> list[Event]:
-    text = body_text(email)
-    currency = _SITES[site]
-    dayfirst = site != "ebay.com"
-    order = _ORDER_NO.search(text) or _ORDER_NO.search(email.subject)
-    order_number = order.group(1) if order else label_value(text, _ORDER_LABELS, r"\d[\d-]{6,}\d")
-    seller = label_value(text, _SELLER_LABELS, r"[\w.*-]{2,64}")
-    items = find_items(text, currency)
-    if not items:
-        items = _items_from_ids(text) or _item_from_subject(email.subject)
-    base = Event(
-        kind=kind, platform="ebay", order_number=order_number, merchant=seller, occurred_at=email.received,
-        items=items,
-    )
-    if kind == EventKind.ORDER_PLACED:
-        sections = split_by_key(text, _ORDER_NO)
-        if len(sections) > 1:  # one checkout, one order per seller: each with its items and seller
-            return [replace(base, order_number=number, items=find_items(section, currency),
-                            merchant=label_value(section, _SELLER_LABELS, r"[\w.*-]{2,64}") or seller,
-                            total=find_money(section, _TOTAL_LABELS, currency, window=40),
+    def events(self, email: Email, site: str, kind: EventKind) -> list[Event]:
+        text = body_text(email)
+        currency = _SITES[site]
+        dayfirst = site != "ebay.com"
+        order = _ORDER_NO.search(text) or _ORDER_NO.search(email.subject)
+        seller = label_value(text, _SELLER_LABELS, r"[\w.*-]{2,64}")
+        base = Event(
+            kind=kind, platform="ebay", order_number=order.group(1) if order else label_value(text, _ORDER_LABELS, r"\d[\d-]{6,}\d"),
+            merchant=seller, occurred_at=email.received,
+            items=find_items(text, currency) or _items_from_ids(text) or _item_from_subject(email.subject),
+        )
+        if kind == EventKind.ORDER_PLACED:
+            sections = split_by_key(text, _ORDER_NO)
+            orders = [(base, text)] if len(sections) == 1 else [  # one checkout, one order per seller
+                (replace(base, order_number=number, items=find_items(section, currency),
+                         merchant=label_value(section, _SELLER_LABELS, r"[\w.*-]{2,64}") or seller), section)
+                for number, section in sections]
+            return [replace(order, total=find_money(section, _TOTAL_LABELS, currency, window=40),
                             expected_delivery=date_after(section, _DELIVERY_LABELS, email.received, dayfirst=dayfirst))
-                    for number, section in sections]
-        return [replace(base, total=find_money(text, _TOTAL_LABELS, currency, window=40),
-                        expected_delivery=date_after(text, _DELIVERY_LABELS, email.received, dayfirst=dayfirst))]
-    if kind in _STATUS:
-        numbers = find_tracking(text)
+                    for order, section in orders]
         hint = label_value(text, _CARRIER_LABELS, r"[A-Za-z][\w .&-]{1,30}") or text
-        refs = tuple(TrackingRef(n, guess_carrier(n, hint), Direction.OUTBOUND) for n in numbers) or tuple(
-            TrackingRef(n, c, Direction.OUTBOUND) for n, c in tracking_from_links(email.html))
-        expected = None if kind == EventKind.DELIVERED else date_after(
-            text, _DELIVERY_LABELS, email.received, dayfirst=dayfirst)
-        when = datetime_after(text, _DELIVERED_AT, email.received, dayfirst=dayfirst) if kind == EventKind.DELIVERED else None
-        event = replace(base, shipment_status=_STATUS[kind], tracking=refs, expected_delivery=expected,
-                        occurred_at=when or email.received)
-        if len(refs) > 1:  # one event per parcel; the items stay on the first so nothing counts twice
-            return [replace(event, tracking=(ref,), items=items if i == 0 else ()) for i, ref in enumerate(refs)]
-        return [event]
-    if kind == EventKind.CANCELLED:
-        return [replace(base, refund_amount=find_money(text, _REFUND_LABELS, currency))]
-    if kind in _RETURN_KINDS:
-        reason = note_reason(email)
-        if reason is None:
-            m = _REASON.search(text)
-            reason = m.group(1).split("\t")[0].strip() if m else None
+        if kind in SHIPMENT_STATUS:
+            when = datetime_after(text, _DELIVERED_AT, email.received, dayfirst=dayfirst) if kind == EventKind.DELIVERED else None
+            return one_per_parcel(replace(
+                base, shipment_status=SHIPMENT_STATUS[kind], tracking=tracking_refs(text, hint, Direction.OUTBOUND, email.html),
+                expected_delivery=expected_unless_delivered(kind, text, _DELIVERY_LABELS, email.received, dayfirst=dayfirst),
+                occurred_at=when or email.received,
+            ))
+        if kind == EventKind.CANCELLED:
+            return [replace(base, refund_amount=find_money(text, _REFUND_LABELS, currency))]
+        if kind not in _RETURN_KINDS:
+            return []
         return_by = date_after(text, _RETURN_BY, email.received, dayfirst=dayfirst)
-        numbers = find_tracking(text)
-        hint = label_value(text, _CARRIER_LABELS, r"[A-Za-z][\w .&-]{1,30}") or text
-        refs = tuple(TrackingRef(n, guess_carrier(n, hint), Direction.RETURN) for n in numbers)
+        refs = tracking_refs(text, hint, Direction.RETURN)
         event = replace(
-            base, return_kind=ReturnKind.RETURN, return_reason=reason,
+            base, return_kind=ReturnKind.RETURN, return_reason=return_reason(email, text, _REASON),
             return_case_number=label_value(text, _CASE_LABELS, r"\d[\d-]{5,}"),
             refund_amount=find_money(text, _REFUND_LABELS, currency),
             return_shipping_cost=find_money(text, r"return shipping (?:cost|fee)|rücksendekosten", currency),
@@ -214,10 +173,8 @@ def _extract(email: Email, site: str, kind: EventKind) -> list[Event]:
             extra=(("return_by", return_by.isoformat()),) if return_by else (),
         )
         if kind in (EventKind.RETURN_REQUESTED, EventKind.RETURN_APPROVED) and refs:
-            # the request (or approval) mail that already carries the label: the label is its own fact
-            return [replace(event, tracking=()), replace(event, kind=EventKind.RETURN_LABEL)]
+            return with_label_event(event)
         return [event]
-    return []
 
 
 def _items_from_ids(text: str) -> tuple[Item, ...]:

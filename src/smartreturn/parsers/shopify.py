@@ -9,7 +9,6 @@ relays) together with a transactional subject or opening sentence.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import replace
 from decimal import Decimal
@@ -20,24 +19,18 @@ from bs4 import BeautifulSoup
 
 from smartreturn.mail.html import parse_html
 from smartreturn.mail.message import Email
-from smartreturn.model import Direction, Event, EventKind, Item, Money, ReturnKind, ShipmentStatus, TrackingRef
+from smartreturn.model import Direction, Event, EventKind, Item, Money, ReturnKind, TrackingRef
 from smartreturn.parsers.common_intl import (
-    body_text,
-    classify,
     carrier_code,
-    date_after,
     find_items,
     find_money,
     find_tracking,
     guess_carrier,
     label_value,
-    note_reason,
     parse_money,
-    tracking_from_links,
 )
+from smartreturn.parsers.platform_intl import IntlPlatformParser, link_refs, return_reason, with_label_event
 from smartreturn.tracking.detect import detect
-
-log = logging.getLogger(__name__)
 
 _FINGERPRINT = re.compile(
     r"cdn\.shopify\.com|shopifycdn|\.myshopify\.com|shopifyemail\.com|//(?:www\.)?shopify\.com/|"
@@ -72,10 +65,6 @@ _RULES: tuple[tuple[EventKind, str], ...] = (
                              r"commande .{0,20}confirmée|pedido .{0,20}confirmado"),
 )
 _RULE_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _RULES)
-_STATUS = {
-    EventKind.SHIPPED: ShipmentStatus.IN_TRANSIT, EventKind.OUT_FOR_DELIVERY: ShipmentStatus.OUT_FOR_DELIVERY,
-    EventKind.DELIVERED: ShipmentStatus.DELIVERED, EventKind.PICKUP_READY: ShipmentStatus.PICKUP_READY,
-}
 _ORDER_NO = re.compile(
     r"(?:order|bestellung|commande|pedido|ordine|bestelling)\s*(?:number|nr\.?|no\.?|nummer)?\s*[:]?\s*#\s?([A-Z0-9][A-Z0-9-]{1,20})\b",
     re.IGNORECASE,
@@ -95,23 +84,53 @@ _LABEL_SIGNS = re.compile(r"return label|print (?:the |your )?label|rücksendeet
 _PLATFORM_HOSTS = ("shopify.com", "shopifyemail.com")
 
 
-class ShopifyParser:
+class ShopifyParser(IntlPlatformParser):
     name: ClassVar[str] = "shopify"
     version: ClassVar[int] = 2
-    fallback: ClassVar[bool] = False
     # Stores send from their own domains; only the relays are fixed.
     senders: ClassVar[tuple[str, ...]] = ("@shopify.com", "@shopifyemail.com", "@t.shopifyemail.com")
+    # custom subjects ("Your Allbirds order"): the template's heading decides
+    rules = _RULE_RES
+    negative = _NEGATIVE
+    delivery_labels = _DELIVERY_LABELS
+    reason = _REASON
 
-    def identify(self, email: Email) -> bool:
-        try:
-            return _is_shopify(email) and _classify(email) is not None
-        except Exception:
-            log.exception("shopify identify failed")
-            return False
+    def site_of(self, email: Email) -> str | None:
+        return email.sender_domain if _is_shopify(email) else None
 
-    def extract(self, email: Email) -> list[Event]:
-        kind = _classify(email) if _is_shopify(email) else None
-        return _extract(email, kind) if kind is not None else []
+    def currency(self, text: str, site: str) -> str:
+        return _currency(text)
+
+    def base_event(self, email: Email, text: str, kind: EventKind, currency: str) -> Event:
+        order = _ORDER_NO.search(email.subject or "") or _ORDER_NO.search(text) or _BARE_ORDER_NO.search(email.subject or "")
+        return Event(
+            kind=kind, platform="shopify", order_number=order.group(1) if order else None, merchant=_shop_name(email),
+            occurred_at=email.received, items=_html_items(email.html, currency) or find_items(text, currency),
+            merchant_email=_merchant_email(email, text),
+        )
+
+    def total(self, email: Email, text: str, currency: str) -> Money | None:
+        return _total(email.html, text, currency)
+
+    def outbound_tracking(self, email: Email, text: str) -> tuple[TrackingRef, ...]:
+        return _tracking(text, Direction.OUTBOUND, email.html)
+
+    def refund_amount(self, text: str, currency: str) -> Money | None:
+        return find_money(text, _REFUND_SPECIFIC, currency, window=40) or find_money(text, _REFUND_GENERIC, currency, window=60)
+
+    def returns(self, email: Email, text: str, base: Event, kind: EventKind, currency: str) -> list[Event]:
+        refund = self.refund_amount(text, currency)
+        if kind == EventKind.CANCELLED:
+            return [replace(base, refund_amount=refund)]
+        refs = _tracking(text, Direction.RETURN, email.html) if kind != EventKind.REFUND_ISSUED else ()
+        event = replace(
+            base, return_kind=ReturnKind.RETURN if kind != EventKind.REFUND_ISSUED or re.search(r"return|rücksend", text, re.I)
+            else ReturnKind.REFUND_ONLY,
+            return_reason=return_reason(email, text, _REASON), refund_amount=refund, tracking=refs,
+        )
+        if kind in (EventKind.RETURN_REQUESTED, EventKind.RETURN_APPROVED) and (refs or _LABEL_SIGNS.search(text)):
+            return with_label_event(event)
+        return [event]
 
 
 def _is_shopify(email: Email) -> bool:
@@ -125,50 +144,6 @@ def _is_shopify(email: Email) -> bool:
            or key.lower().startswith("x-shopify")):
         return True
     return bool(_FINGERPRINT.search(email.html or "") or _FINGERPRINT.search(email.text or ""))
-
-
-def _classify(email: Email) -> EventKind | None:
-    # custom subjects ("Your Allbirds order"): the template's heading decides
-    return classify(email.subject, _RULE_RES, _NEGATIVE, head=lambda: body_text(email)[:600])
-
-
-def _extract(email: Email, kind: EventKind) -> list[Event]:
-    text = body_text(email)
-    currency = _currency(text)
-    order = _ORDER_NO.search(email.subject or "") or _ORDER_NO.search(text) or _BARE_ORDER_NO.search(email.subject or "")
-    items = _html_items(email.html, currency) or find_items(text, currency)
-    base = Event(
-        kind=kind, platform="shopify", order_number=order.group(1) if order else None,
-        merchant=_shop_name(email), occurred_at=email.received, items=items, merchant_email=_merchant_email(email, text),
-    )
-    if kind == EventKind.ORDER_PLACED:
-        return [replace(base, total=_total(email.html, text, currency),
-                        expected_delivery=date_after(text, _DELIVERY_LABELS, email.received))]
-    if kind in _STATUS:
-        refs = _tracking(text, Direction.OUTBOUND, email.html)
-        event = replace(base, shipment_status=_STATUS[kind], tracking=refs,
-                        expected_delivery=None if kind == EventKind.DELIVERED
-                        else date_after(text, _DELIVERY_LABELS, email.received))
-        if len(refs) > 1:
-            return [replace(event, tracking=(ref,), items=items if i == 0 else ()) for i, ref in enumerate(refs)]
-        return [event]
-    refund = find_money(text, _REFUND_SPECIFIC, currency, window=40) or find_money(text, _REFUND_GENERIC, currency, window=60)
-    if kind == EventKind.CANCELLED:
-        return [replace(base, refund_amount=refund)]
-    reason = note_reason(email)
-    if reason is None:
-        m = _REASON.search(text)
-        reason = m.group(1).split("\t")[0].strip() if m else None
-    refs = _tracking(text, Direction.RETURN, email.html) if kind != EventKind.REFUND_ISSUED else ()
-    event = replace(
-        base, return_kind=ReturnKind.RETURN if kind != EventKind.REFUND_ISSUED or re.search(r"return|rücksend", text, re.I)
-        else ReturnKind.REFUND_ONLY,
-        return_reason=reason, refund_amount=refund, tracking=refs,
-    )
-    if kind in (EventKind.RETURN_REQUESTED, EventKind.RETURN_APPROVED) and (refs or _LABEL_SIGNS.search(text)):
-        # the approval that already carries the label: the label is its own fact
-        return [replace(event, tracking=()), replace(event, kind=EventKind.RETURN_LABEL)]
-    return [event]
 
 
 @lru_cache(maxsize=8)
@@ -246,7 +221,7 @@ def _total(html: str | None, text: str, currency: str) -> Money | None:
 
 def _tracking(text: str, direction: Direction, html: str | None) -> tuple[TrackingRef, ...]:
     if not find_tracking(text):  # only a "Track your shipment" button: read the number from its link
-        linked = tuple(TrackingRef(n, c, direction) for n, c in tracking_from_links(html))
+        linked = link_refs(html, direction)
         if linked:
             return linked
         # newer templates print "UPS 1Z…" on a button whose link goes to the shop, not the carrier:

@@ -4,29 +4,14 @@ often travels as several parcels, each with its own tracking number."""
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import replace
 from typing import ClassVar
 
 from smartreturn.mail.message import Email
-from smartreturn.model import Direction, Event, EventKind, ReturnKind, ShipmentStatus, TrackingRef
-from smartreturn.parsers.common_intl import (
-    body_text,
-    classify,
-    date_after,
-    find_items,
-    find_money,
-    find_tracking,
-    guess_carrier,
-    label_value,
-    note_reason,
-    parse_money,
-    sender_address,
-    tracking_from_links,
-)
-
-log = logging.getLogger(__name__)
+from smartreturn.model import Direction, Event, EventKind
+from smartreturn.parsers.common_intl import date_after, find_items
+from smartreturn.parsers.platform_intl import SHIPMENT_STATUS, IntlPlatformParser, one_per_parcel, tracking_refs
 
 _LOCALS = frozenset(("orders", "order", "transaction", "noreply", "no-reply", "service", "support"))
 _NEGATIVE = re.compile(
@@ -46,8 +31,6 @@ _RULES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in (
     (EventKind.ORDER_PLACED, r"order confirm|thanks for your order|order (?:has been )?(?:placed|received)|"
                              r"bestellbestätigung|bestellung bestätigt|confirmation de commande"),
 ))
-_STATUS = {EventKind.SHIPPED: ShipmentStatus.IN_TRANSIT, EventKind.OUT_FOR_DELIVERY: ShipmentStatus.OUT_FOR_DELIVERY,
-           EventKind.DELIVERED: ShipmentStatus.DELIVERED}
 _ORDER_NO = re.compile(r"\b(PO-\d{3}-\d{10,20})\b", re.IGNORECASE)
 _PACKAGE_MARK = re.compile(r"^(?:package|parcel|paket|colis)\s+(\d+)\b", re.IGNORECASE | re.MULTILINE)
 _TOTAL_LABELS = r"order total|total paid|amount paid|total|gesamtbetrag|gesamtsumme"
@@ -58,78 +41,37 @@ _REASON = re.compile(r"^(?:return reason|reason for (?:the )?(?:return|refund)|r
                      re.IGNORECASE | re.MULTILINE)
 
 
-class TemuParser:
+class TemuParser(IntlPlatformParser):
     name: ClassVar[str] = "temu"
     version: ClassVar[int] = 2
-    fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("orders@order.temu.com", "orders@eu.temu.com", "noreply@temu.com")
+    domains: ClassVar[tuple[str, ...]] = ("temu.com",)
+    only_locals: ClassVar[frozenset[str] | None] = _LOCALS
+    rules = _RULES
+    negative = _NEGATIVE
+    total_labels = _TOTAL_LABELS
+    refund_labels = _REFUND_LABELS
+    delivery_labels = _DELIVERY_LABELS
+    carrier_labels = _CARRIER_LABELS
+    reason = _REASON
+    return_tracking = True
 
-    def identify(self, email: Email) -> bool:
-        try:
-            return _is_temu(email) and _classify(email) is not None
-        except Exception:
-            log.exception("temu identify failed")
-            return False
+    def base_event(self, email: Email, text: str, kind: EventKind, currency: str) -> Event:
+        m = _ORDER_NO.search(email.subject or "") or _ORDER_NO.search(text)
+        return Event(kind=kind, platform="temu", order_number=m.group(1).upper() if m else None, merchant="Temu",
+                     occurred_at=email.received, items=find_items(text, currency))
 
-    def extract(self, email: Email) -> list[Event]:
-        kind = _classify(email) if _is_temu(email) else None
-        return _extract(email, kind) if kind is not None else []
-
-
-def _is_temu(email: Email) -> bool:
-    local, _, host = sender_address(email).partition("@")
-    return (host == "temu.com" or host.endswith(".temu.com")) and local in _LOCALS
-
-
-def _classify(email: Email) -> EventKind | None:
-    return classify(email.subject, _RULES, _NEGATIVE, head=lambda: body_text(email)[:600])
-
-
-def _extract(email: Email, kind: EventKind) -> list[Event]:
-    text = body_text(email)
-    money = parse_money(text)
-    currency = money.currency if money else "USD"
-    m = _ORDER_NO.search(email.subject or "") or _ORDER_NO.search(text)
-    base = Event(kind=kind, platform="temu", order_number=m.group(1).upper() if m else None, merchant="Temu",
-                 occurred_at=email.received, items=find_items(text, currency))
-    if kind == EventKind.ORDER_PLACED:
-        return [replace(base, total=find_money(text, _TOTAL_LABELS, currency, window=40),
-                        expected_delivery=date_after(text, _DELIVERY_LABELS, email.received))]
-    if kind in _STATUS:
-        return _parcels(email, text, base, kind, currency)
-    refund = find_money(text, _REFUND_LABELS, currency, window=40)
-    if kind == EventKind.CANCELLED:
-        return [replace(base, refund_amount=refund)]
-    reason = note_reason(email)
-    if reason is None:
-        rm = _REASON.search(text)
-        reason = rm.group(1).split("\t")[0].strip() if rm else None
-    refs = () if kind == EventKind.REFUND_ISSUED else tuple(
-        TrackingRef(n, guess_carrier(n, label_value(text, _CARRIER_LABELS)), Direction.RETURN) for n in find_tracking(text))
-    returning = re.search(r"\breturn|rücksend", text, re.IGNORECASE)
-    return [replace(base, refund_amount=refund, return_reason=reason, tracking=refs,
-                    return_kind=ReturnKind.RETURN if returning else ReturnKind.REFUND_ONLY)]
-
-
-def _parcels(email: Email, text: str, base: Event, kind: EventKind, currency: str) -> list[Event]:
-    """One event per parcel ("Package 1", "Package 2" sections), each with its own tracking and items."""
-    marks = list(_PACKAGE_MARK.finditer(text))
-    ends = [m.start() for m in marks[1:]] + [len(text)]
-    blocks = [text[m.start():end] for m, end in zip(marks, ends, strict=True)] if len(marks) > 1 else [text]
-    events = []
-    for block in blocks:
-        hint = label_value(block, _CARRIER_LABELS) or block
-        refs = tuple(TrackingRef(n, guess_carrier(n, hint), Direction.OUTBOUND) for n in find_tracking(block))
-        if not refs and len(blocks) == 1:
-            refs = tuple(TrackingRef(n, c, Direction.OUTBOUND) for n, c in tracking_from_links(email.html))
-        events.append(replace(
-            base, shipment_status=_STATUS[kind], tracking=refs,
+    def shipments(self, email: Email, text: str, base: Event, kind: EventKind, currency: str) -> list[Event]:
+        """One event per parcel ("Package 1", "Package 2" sections), each with its own tracking and items."""
+        marks = list(_PACKAGE_MARK.finditer(text))
+        ends = [m.start() for m in marks[1:]] + [len(text)]
+        blocks = [text[m.start():end] for m, end in zip(marks, ends, strict=True)] if len(marks) > 1 else [text]
+        events = [replace(
+            base, shipment_status=SHIPMENT_STATUS[kind],
+            tracking=tracking_refs(block, self.labelled_carrier(block) or block, Direction.OUTBOUND,
+                                   email.html if len(blocks) == 1 else None),
             items=find_items(block, currency) if len(blocks) > 1 else base.items,
             expected_delivery=None if kind == EventKind.DELIVERED
             else date_after(block, _DELIVERY_LABELS, email.received),
-        ))
-    if len(events) == 1 and len(events[0].tracking) > 1:
-        first = events[0]
-        return [replace(first, tracking=(ref,), items=first.items if i == 0 else ())
-                for i, ref in enumerate(first.tracking)]
-    return events
+        ) for block in blocks]
+        return one_per_parcel(events[0]) if len(events) == 1 else events

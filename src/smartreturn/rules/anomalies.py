@@ -130,8 +130,7 @@ def refund_overdue(session: Session, now: datetime, ctx: RuleContext, snapshot: 
     found: list[Anomaly] = []
     if not cases:
         return found
-    rows = session.execute(
-        select(Deadline.return_case_id, Deadline.due_on, Deadline.rule_id, Deadline.confidence)
+    rows = read(session, select(Deadline.return_case_id, Deadline.due_on, Deadline.rule_id, Deadline.confidence)
         .join(ReturnCase, Deadline.return_case_id == ReturnCase.id)
         .where(Deadline.kind == DeadlineKind.REFUND_DUE.value, Deadline.due_on < local_date(now, ctx.tz),
                ReturnCase.status.in_([status.value for status in state_machine.OPEN_STATES]))
@@ -222,10 +221,11 @@ def merchant_history(session: Session, now: datetime, ctx: RuleContext) -> dict[
         .where(Shipment.direction == Direction.RETURN.value, Shipment.return_case_id.is_not(None))
         .group_by(Shipment.return_case_id).subquery()
     )
-    rows = read(session,
-        select(Order.merchant_id, Order.platform, Order.region, Order.category, Merchant.name,
-               func.coalesce(ReturnCase.shipped_at, parcel.c.shipped, type_=UTCDateTime),
-               func.coalesce(ReturnCase.received_at, parcel.c.delivered, type_=UTCDateTime), ReturnCase.refunded_at)
+    # the case's own dates win over its parcel's (coalesce, typed so that both come back tz-aware)
+    rows = read(session, select(
+        Order.merchant_id, Order.platform, Order.region, Order.category, Merchant.name,
+        func.coalesce(ReturnCase.shipped_at, parcel.c.shipped, type_=UTCDateTime),
+        func.coalesce(ReturnCase.received_at, parcel.c.delivered, type_=UTCDateTime), ReturnCase.refunded_at)
         .join(Order, ReturnCase.order_id == Order.id)
         .join(Merchant, Order.merchant_id == Merchant.id)
         .outerjoin(parcel, parcel.c.return_case_id == ReturnCase.id)
@@ -290,11 +290,11 @@ def unusual_returns(session: Session, now: datetime, ctx: RuleContext, min_histo
     """More returns in the last 30 days than usual, or an open case with an unusually large amount
     (against the user's closed cases in the same currency)."""
     found: list[Anomaly] = []
-    rows = read(session,
-        select(ReturnCase.id, ReturnCase.order_id, ReturnCase.status,
-               func.coalesce(ReturnCase.requested_at, ReturnCase.created_at, type_=UTCDateTime),
-               func.coalesce(ReturnCase.expected_refund, Order.total, type_=Amount), ReturnCase.currency,
-               Order.currency, Order.merchant_id)
+    rows = read(session, select(
+        ReturnCase.id, ReturnCase.order_id, ReturnCase.status,
+        func.coalesce(ReturnCase.requested_at, ReturnCase.created_at, type_=UTCDateTime),  # when
+        func.coalesce(ReturnCase.expected_refund, Order.total, type_=Amount),  # amount
+        ReturnCase.currency, Order.currency, Order.merchant_id)
         .join(Order, ReturnCase.order_id == Order.id)
     ).all()
     if not rows:

@@ -14,11 +14,10 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from smartreturn.model import Direction, ReturnKind, ShipmentStatus
-from smartreturn.rules import state_machine
 from smartreturn.rules.policies import DeadlineKind, RuleSet, Subject, load_rules, rules_from_settings
 from smartreturn.rules.return_window import ComputedDeadline, Facts, deadline_for
 from smartreturn.rules.snapshot import (  # noqa: F401  (re-exported: the rules modules import them from here)
@@ -32,7 +31,6 @@ from smartreturn.rules.snapshot import (  # noqa: F401  (re-exported: the rules 
     load_snapshot,
     read,
     shipments_by_order,
-    watched,
 )
 from smartreturn.store.tables import Deadline, Order, ReturnCase, Shipment
 
@@ -120,18 +118,15 @@ _Key = tuple[str, int, "int | None"]
 _Stored = tuple[int, date, str, str, str]  # id, due_on, rule_id, anchor, confidence
 
 
-def _stored(session: Session, snap: Snapshot, now: datetime) -> dict[_Key, _Stored]:
-    """The Deadline rows of the snapshot's orders, as plain values keyed by (kind, order_id,
-    return_case_id): one query (watched orders and orders with an open case), then filtered."""
-    open_statuses = [status.value for status in state_machine.OPEN_STATES]
-    rows = read(session, select(
-        Deadline.kind, Deadline.order_id, Deadline.return_case_id, Deadline.id, Deadline.due_on, Deadline.rule_id,
-        Deadline.anchor, Deadline.confidence).where(or_(
-            Deadline.order_id.in_(select(Order.id).where(*watched(now))),
-            Deadline.order_id.in_(select(ReturnCase.order_id).where(ReturnCase.status.in_(open_statuses))))
-    )).all()
-    orders = snap.orders
-    return {(row[0], row[1], row[2]): tuple(row[3:]) for row in rows if row[1] in orders}  # type: ignore[misc]
+def _stored(session: Session, order_ids: Iterable[int]) -> dict[_Key, _Stored]:
+    """The Deadline rows of these orders, as plain values keyed by (kind, order_id, return_case_id)."""
+    existing: dict[_Key, _Stored] = {}
+    for part in chunks(order_ids):
+        for row in read(session, select(
+                Deadline.kind, Deadline.order_id, Deadline.return_case_id, Deadline.id, Deadline.due_on,
+                Deadline.rule_id, Deadline.anchor, Deadline.confidence).where(Deadline.order_id.in_(part))).all():
+            existing[(row[0], row[1], row[2])] = tuple(row[3:])  # type: ignore[assignment]
+    return existing
 
 
 def _write(session: Session, inserts: list[dict[str, Any]], updates: list[dict[str, Any]], deletes: list[int]) -> None:
@@ -157,7 +152,7 @@ def recompute_deadlines(session: Session, now: datetime, ctx: RuleContext | None
     rows are written (bulk statements), so the steady state writes nothing."""
     ctx = ctx or RuleContext.default()
     snap = snapshot or load_snapshot(session, now)
-    existing = _stored(session, snap, now)
+    existing = _stored(session, snap.orders)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     deletes: list[int] = []

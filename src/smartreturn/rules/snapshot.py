@@ -28,7 +28,7 @@ from smartreturn.store.tables import CaseEvent, Merchant, Order, OrderItem, Retu
 # the holiday extension is about three months).
 WATCH_ORDERS_FOR = timedelta(days=180)
 CHUNK = 500  # ids per IN (...) list
-FINAL_SHIPMENT_STATUSES = frozenset(s.value for s in ShipmentStatus if s.is_final)
+FINAL_SHIPMENT_STATUSES = tuple(s.value for s in ShipmentStatus if s.is_final)
 
 
 class MerchantRow(NamedTuple):
@@ -224,8 +224,8 @@ def load_snapshot(session: Session, now: datetime) -> Snapshot:
     orders.update(load_orders(session, {case.order_id for case in open_cases} - orders.keys()))
     with_case = frozenset(read(session, select(ReturnCase.order_id).join(Order, ReturnCase.order_id == Order.id)
                                           .where(*watched(now))).scalars().all())
-    first_seen = dict(read(session, 
-        select(CaseEvent.order_id, func.min(CaseEvent.occurred_at)).join(Order, CaseEvent.order_id == Order.id)
+    first_seen = dict(read(session, select(
+        CaseEvent.order_id, func.min(CaseEvent.occurred_at)).join(Order, CaseEvent.order_id == Order.id)
         .where(*watched(now), Order.order_date.is_(None)).group_by(CaseEvent.order_id)).all())
     # one pass for the parcels of watched orders and every parcel still on its way (stuck parcels)
     loaded = load_shipments(session, or_(Shipment.status.not_in(FINAL_SHIPMENT_STATUSES),
@@ -243,4 +243,5 @@ def load_snapshot(session: Session, now: datetime) -> Snapshot:
 
 
 __all__ = ["CaseRow", "ItemRow", "MerchantRow", "OrderRow", "ShipmentRow", "Snapshot", "chunks",
-           "is_waiting_for_refund", "load_cases", "load_orders", "load_orders_where", "load_shipments", "load_snapshot", "read", "watched"]
+           "is_waiting_for_refund", "load_cases", "load_orders", "load_orders_where", "load_shipments",
+           "load_snapshot", "read", "watched"]
