@@ -130,6 +130,7 @@ class NotifySettings(Section):
     digest_urls: list[SecretStr] = []   # where the daily digest goes; empty: same as urls
     digest_time: str = "08:00"          # local time (general.timezone)
     push_urgent: bool = True            # urgent items also as an immediate short push
+    weekly_stats: bool = True           # on Mondays, the stats with their charts to the digest URLs
     template_dir: Path | None = None    # user templates override the shipped ones
 
     @field_validator("digest_time")

@@ -162,3 +162,22 @@ def test_a_long_section_shows_the_most_urgent_and_counts_the_rest():
     digest = render_digest(Agenda(generated_at=NOW, items=many), local_date=date(2026, 11, 25), limit=200)
     assert "Act now (250)" in digest.text and "Window 199" in digest.text and "Window 200" not in digest.text
     assert "… and 50 more: smartreturn list --by-priority" in digest.text and "and 50 more" in digest.html
+
+
+def test_weekly_stats_mail_carries_the_chart_once_a_week(sqlite_db, smtp_sink):
+    from smartreturn.notify.weekly import run_weekly_stats_job
+
+    late_refund(sqlite_db, item_name="<i>Boots</i>")
+    settings = settings_for(notify={"digest_urls": [smtp_sink.url()]})
+    monday = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
+    run_weekly_stats_job(sqlite_db, settings, monday)
+    run_weekly_stats_job(sqlite_db, settings, monday + timedelta(days=2))  # same ISO week: nothing
+    assert len(smtp_sink.messages) == 1
+    message = smtp_sink.messages[0]
+    assert "week 48" in message["Subject"]
+    png = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert png and png[0].get_payload(decode=True)[:8] == b"\x89PNG\r\n\x1a\n"
+    html = next(p for p in message.walk() if p.get_content_type() == "text/html").get_content()
+    assert "Amazon.de" in html and "size_fit" in html
+    run_weekly_stats_job(sqlite_db, settings, monday + timedelta(days=7))
+    assert len(smtp_sink.messages) == 2

@@ -89,6 +89,8 @@ BUILTIN_JOBS: tuple[JobSpec, ...] = (
     JobSpec("reminders", "smartreturn.notify.jobs:run_reminders_job",
             lambda s: Schedule(every=timedelta(hours=1)) if s.notify.urls else None),
     JobSpec("digest", "smartreturn.notify.jobs:run_digest_job", _digest_schedule),
+    JobSpec("weekly_stats", "smartreturn.notify.weekly:run_weekly_stats_job",
+            lambda s: _digest_schedule(s) if s.notify.weekly_stats else None),
 )
 
 

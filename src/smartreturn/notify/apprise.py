@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import apprise
@@ -21,6 +22,7 @@ class Message:
     title: str
     text: str
     html: str | None = None     # mail channels get this (Apprise adds a text part derived from it)
+    attachments: tuple[Path, ...] = ()  # files (e.g. a chart PNG); channels that cannot attach drop them
 
 
 class Notifier(Protocol):
@@ -38,20 +40,21 @@ class AppriseNotifier:
         errors: list[str] = []
         if mail:
             body, fmt = (message.html, apprise.NotifyFormat.HTML) if message.html else (message.text, apprise.NotifyFormat.TEXT)
-            errors += self._notify(mail, message.title, body, fmt)
+            errors += self._notify(mail, message.title, body, fmt, message.attachments)
         if other:
-            errors += self._notify(other, message.title, message.text, apprise.NotifyFormat.TEXT)
+            errors += self._notify(other, message.title, message.text, apprise.NotifyFormat.TEXT, message.attachments)
         if errors:
             raise NotifyError("; ".join(errors))
 
     @staticmethod
-    def _notify(urls: list[str], title: str, body: str, fmt: str) -> list[str]:
+    def _notify(urls: list[str], title: str, body: str, fmt: str, attachments: tuple[Path, ...] = ()) -> list[str]:
         sender = apprise.Apprise()
         for index, url in enumerate(urls):
             if not sender.add(url):
                 return [f"notification URL #{index + 1} is not a valid Apprise URL"]
         with apprise.LogCapture(level=apprise.logging.WARNING) as captured:
-            ok = sender.notify(title=title, body=body, body_format=fmt)
+            attach = apprise.AppriseAttachment([str(p) for p in attachments]) if attachments else None
+            ok = sender.notify(title=title, body=body, body_format=fmt, attach=attach)
         if ok:
             return []
         details = _scrub(captured.getvalue(), urls)

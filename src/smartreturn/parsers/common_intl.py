@@ -23,12 +23,12 @@ from dateutil import parser as dateparser
 from smartreturn.mail.html import html_to_text
 from smartreturn.mail.message import Email
 from smartreturn.model import Item, Money
+from smartreturn.tracking.carriers import normalise_number
 
 __all__ = [
     "SOFT_NEGATIVE",
     "body_text",
     "carrier_code",
-    "carrier_name",
     "classify",
     "date_after",
     "datetime_after",
@@ -412,7 +412,11 @@ def carrier_code(name: str | None) -> str | None:
 
 def guess_carrier(number: str, hint: str | None = None) -> str | None:
     """Carrier from the number itself (check digits via ``tracking-numbers``), refined by a name hint."""
-    code = carrier_code(hint)
+    return _guess_carrier(number, carrier_code(hint))
+
+
+def _guess_carrier(number: str, code: str | None) -> str | None:
+    """Carrier of ``number`` when the mail names carrier ``code`` (or none)."""
     if number.upper().startswith("TBA"):
         return "amazon_logistics"
     if code == "dhl" and (len(number) in (12, 20, 22) and number.isdigit() or number.upper().startswith(("JJD", "JVGL"))):
@@ -453,7 +457,7 @@ def find_tracking(text: str, labels: str = _TRACKING_LABELS) -> list[str]:
     found: list[str] = []
 
     def add(raw: str) -> None:
-        number = raw.replace(" ", "").upper()
+        number = normalise_number(raw)
         if 8 <= len(number) <= 35 and number not in found:
             found.append(number)
 
@@ -510,14 +514,8 @@ def tracking_from_links(html: str | None) -> list[tuple[str, str | None]]:
                 number = value.strip().replace(" ", "").upper()
                 if 8 <= len(number) <= 35 and re.fullmatch(r"[A-Z0-9]*\d{4}[A-Z0-9]*", number) and \
                         number not in [n for n, _ in found]:
-                    found.append((number, guess_carrier(number, carrier_name(carrier)) if carrier else guess_carrier(number)))
+                    found.append((number, _guess_carrier(number, carrier)))
     return found
-
-
-def carrier_name(code: str) -> str:
-    """A carrier name that :func:`carrier_code` maps back onto ``code``."""
-    return {"dhl_paket": "DHL Paket", "royal_mail": "Royal Mail", "canada_post": "Canada Post",
-            "australia_post": "Australia Post", "amazon_logistics": "Amazon Logistics"}.get(code, code)
 
 
 # --------------------------------------------------------------------------- the user's note
