@@ -85,6 +85,19 @@ def test_tracking_from_links_reads_carrier_links_only() -> None:
     assert tracking_from_links(None) == []
 
 
+@pytest.mark.parametrize(("url", "carrier"), [
+    ("https://www.royalmail.com/track-your-item?tracking=AB123456789", "royal_mail"),
+    ("https://www.canadapost-postescanada.ca/track?trackingNumber=7023210039414604", "canada_post"),
+    ("https://auspost.com.au/mypost/track?id=33XYZ1234567", "australia_post"),
+    ("https://nolp.dhl.de/nextt-online-public/set_identcodes.do?idc=123456789012", "dhl_paket"),
+    ("https://www.dhl.com/en/express/tracking.html?id=1234567890", "dhl"),
+])
+def test_a_carrier_link_names_the_carrier_of_its_number(url: str, carrier: str) -> None:
+    from smartreturn.parsers.common_intl import tracking_from_links
+
+    assert [c for _n, c in tracking_from_links(f'<a href="{url}">Track</a>')] == [carrier]
+
+
 @pytest.mark.parametrize(("note", "reason"), [
     ("reason: too small", "too small"),
     ("Return reason - arrived scratched.\nthanks", "arrived scratched"),

@@ -15,16 +15,7 @@ from datetime import date
 from typing import ClassVar
 
 from smartreturn.mail.message import Email
-from smartreturn.model import (
-    Direction,
-    Event,
-    EventKind,
-    Item,
-    Money,
-    ReturnKind,
-    ShipmentStatus,
-    TrackingRef,
-)
+from smartreturn.model import Direction, Event, EventKind, Item, Money, ReturnKind, ShipmentStatus, TrackingRef
 from smartreturn.parsers.common_intl import (
     body_text,
     carrier_code,

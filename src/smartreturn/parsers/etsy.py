@@ -9,13 +9,14 @@ delivered."
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from smartreturn.mail.message import Email
 from smartreturn.model import Event, EventKind, Item
 from smartreturn.parsers.common_intl import find_items, label_value
 from smartreturn.parsers.platform_intl import IntlPlatformParser
 
+_TRANSACTIONAL_LOCALS = frozenset(("transaction", "transactions", "no-reply", "noreply", "support"))
 _NEGATIVE = re.compile(
     r"sign[- ]?in|security code|verification|password|new message|conversation|favou?rite|sale\b|% off|"
     r"coupon|deals?\b|gift (?:guide|ideas)|recommend|newsletter|trending|picks for you|left in your cart",
@@ -38,6 +39,12 @@ _NOT_ITEM = re.compile(r"shipping to|delivered to|track|ship to|total|subtotal|\
 _SHOP_FROM_SUBJECT = re.compile(r"\bfrom\s+([A-Za-z0-9][\w-]{1,40})\b")
 # "Your order from YverInc is on the way!", "get excited to open your delivery from\nYverInc"
 _SHOP_IN_TEXT = re.compile(r"\b(?:order|delivery|purchase|package) from\s*\n?\s*([A-Za-z0-9][\w-]{1,40})\b")
+_TOTAL_LABELS = r"order total|total paid|total|gesamtsumme|gesamtbetrag"
+_REFUND_LABELS = r"refund amount|amount refunded|refunded|refund of|refund total|erstattungsbetrag|erstattet"
+_DELIVERY_LABELS = r"estimated delivery|estimated arrival|arrives by|expected delivery|voraussichtliche lieferung"
+_REASON = re.compile(r"^(?:reason(?: for (?:the )?(?:refund|return|cancell?ation|case))?|grund)\s*[:：]?[ \t]*\n?[ \t]*(.+)$",
+                     re.IGNORECASE | re.MULTILINE)
+
 
 class EtsyParser(IntlPlatformParser):
     name: ClassVar[str] = "etsy"
@@ -45,17 +52,16 @@ class EtsyParser(IntlPlatformParser):
     senders: ClassVar[tuple[str, ...]] = ("transaction@etsy.com", "transactions@etsy.com", "no-reply@account.etsy.com")
     # order mail comes from no-reply@account.etsy.com (and transaction@etsy.com); marketing from mail. hosts
     domains: ClassVar[tuple[str, ...]] = ("etsy.com",)
-    only_locals: ClassVar[frozenset[str] | None] = frozenset(("transaction", "transactions", "no-reply", "noreply", "support"))
+    only_locals: ClassVar[frozenset[str] | None] = _TRANSACTIONAL_LOCALS
     never_host_prefixes: ClassVar[tuple[str, ...]] = ("mail.", "email.", "em.", "news.", "marketing.")
-    rules = _RULES
-    negative = _NEGATIVE
-    total_labels = r"order total|total paid|total|gesamtsumme|gesamtbetrag"
-    refund_labels = r"refund amount|amount refunded|refunded|refund of|refund total|erstattungsbetrag|erstattet"
-    delivery_labels = r"estimated delivery|estimated arrival|arrives by|expected delivery|voraussichtliche lieferung"
-    carrier_labels = r"carrier|shipping carrier|shipped (?:with|via)|versanddienstleister"
-    reason = re.compile(r"^(?:reason(?: for (?:the )?(?:refund|return|cancell?ation|case))?|grund)\s*[:：]?[ \t]*\n?[ \t]*(.+)$",
-                        re.IGNORECASE | re.MULTILINE)
-    case_labels = r"case (?:number|id|#)"
+    rules: ClassVar[tuple[tuple[Any, re.Pattern[str]], ...]] = _RULES
+    negative: ClassVar[re.Pattern[str]] = _NEGATIVE
+    total_labels: ClassVar[str] = _TOTAL_LABELS
+    refund_labels: ClassVar[str] = _REFUND_LABELS
+    delivery_labels: ClassVar[str] = _DELIVERY_LABELS
+    carrier_labels: ClassVar[str] = r"carrier|shipping carrier|shipped (?:with|via)|versanddienstleister"
+    reason: ClassVar[re.Pattern[str]] = _REASON
+    case_labels: ClassVar[str | None] = r"case (?:number|id|#)"
 
     def base_event(self, email: Email, text: str, kind: EventKind, currency: str) -> Event:
         m = _ORDER_NO.search(email.subject or "") or _ORDER_NO.search(text)

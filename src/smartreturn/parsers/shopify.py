@@ -13,7 +13,7 @@ import re
 from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from bs4 import BeautifulSoup
 
@@ -90,10 +90,10 @@ class ShopifyParser(IntlPlatformParser):
     # Stores send from their own domains; only the relays are fixed.
     senders: ClassVar[tuple[str, ...]] = ("@shopify.com", "@shopifyemail.com", "@t.shopifyemail.com")
     # custom subjects ("Your Allbirds order"): the template's heading decides
-    rules = _RULE_RES
-    negative = _NEGATIVE
-    delivery_labels = _DELIVERY_LABELS
-    reason = _REASON
+    rules: ClassVar[tuple[tuple[Any, re.Pattern[str]], ...]] = _RULE_RES
+    negative: ClassVar[re.Pattern[str]] = _NEGATIVE
+    delivery_labels: ClassVar[str] = _DELIVERY_LABELS
+    reason: ClassVar[re.Pattern[str]] = _REASON
 
     def site_of(self, email: Email) -> str | None:
         return email.sender_domain if _is_shopify(email) else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from smartreturn.mail.message import Email
 from smartreturn.model import Direction, Event, EventKind
@@ -47,14 +47,14 @@ class TemuParser(IntlPlatformParser):
     senders: ClassVar[tuple[str, ...]] = ("orders@order.temu.com", "orders@eu.temu.com", "noreply@temu.com")
     domains: ClassVar[tuple[str, ...]] = ("temu.com",)
     only_locals: ClassVar[frozenset[str] | None] = _LOCALS
-    rules = _RULES
-    negative = _NEGATIVE
-    total_labels = _TOTAL_LABELS
-    refund_labels = _REFUND_LABELS
-    delivery_labels = _DELIVERY_LABELS
-    carrier_labels = _CARRIER_LABELS
-    reason = _REASON
-    return_tracking = True
+    rules: ClassVar[tuple[tuple[Any, re.Pattern[str]], ...]] = _RULES
+    negative: ClassVar[re.Pattern[str]] = _NEGATIVE
+    total_labels: ClassVar[str] = _TOTAL_LABELS
+    refund_labels: ClassVar[str] = _REFUND_LABELS
+    delivery_labels: ClassVar[str] = _DELIVERY_LABELS
+    carrier_labels: ClassVar[str] = _CARRIER_LABELS
+    reason: ClassVar[re.Pattern[str]] = _REASON
+    return_tracking: ClassVar[bool] = True
 
     def base_event(self, email: Email, text: str, kind: EventKind, currency: str) -> Event:
         m = _ORDER_NO.search(email.subject or "") or _ORDER_NO.search(text)

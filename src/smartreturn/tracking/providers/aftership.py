@@ -12,14 +12,12 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-import httpx
-
 from smartreturn.errors import TrackingAuthError, TrackingError, TrackingRateLimited
 from smartreturn.model import ShipmentStatus
 from smartreturn.tracking import status as status_map
 from smartreturn.tracking.providers.base import (
-    DEFAULT_TIMEOUT,
     NOT_REGISTERED,
+    KeyHeaderProvider,
     ProviderEvent,
     RegisterResult,
     TrackQuery,
@@ -29,6 +27,7 @@ from smartreturn.tracking.providers.base import (
     parse_time,
     retry_after_seconds,
     send,
+    track_result,
 )
 
 log = logging.getLogger(__name__)
@@ -39,23 +38,13 @@ EXISTS = 4003
 DOES_NOT_EXIST = 4004
 
 
-class AfterShip:
+class AfterShip(KeyHeaderProvider):
     name: ClassVar[str] = NAME
+    default_base_url: ClassVar[str] = BASE_URL
+    key_header: ClassVar[str] = "as-api-key"
     batch_size: ClassVar[int] = 1
     needs_registration: ClassVar[bool] = True
     stops_tracking: ClassVar[bool] = False
-
-    def __init__(self, api_key: str, *, base_url: str = BASE_URL, timeout: float = DEFAULT_TIMEOUT,
-                 transport: httpx.BaseTransport | None = None) -> None:
-        self._client = httpx.Client(
-            base_url=base_url.rstrip("/") + "/",
-            headers={"as-api-key": api_key, "Content-Type": "application/json"},
-            timeout=timeout,
-            transport=transport,
-        )
-
-    def close(self) -> None:
-        self._client.close()
 
     def register(self, queries: Sequence[TrackQuery]) -> RegisterResult:
         (query,) = queries
@@ -127,7 +116,4 @@ def _track_result(number: str, tracking: dict[str, Any]) -> TrackResult:
             location=place or None,
             raw_code="/".join(str(x) for x in (checkpoint.get("tag"), checkpoint.get("subtag")) if x) or None,
         ))
-    events.sort(key=lambda e: e.occurred_at)
-    found = bool(events) or overall not in (None, ShipmentStatus.PENDING)
-    raw = f"{tag}/{subtag}" if subtag else tag
-    return TrackResult(number=number, found=found, status=overall, raw_code=raw, events=tuple(events))
+    return track_result(number, overall, f"{tag}/{subtag}" if subtag else tag, events)

@@ -143,5 +143,48 @@ def parse_time(value: object, default_tz: timezone | None = timezone.utc) -> dat
     return parsed.astimezone(timezone.utc).replace(microsecond=0)
 
 
+class HttpProvider:
+    """The HTTP client an adapter owns (one per adapter, closed with it)."""
+
+    name: ClassVar[str]
+    default_base_url: ClassVar[str]
+
+    def __init__(self, *, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 transport: httpx.BaseTransport | None = None, headers: dict[str, str] | None = None) -> None:
+        url = self.default_base_url if base_url is None else base_url
+        self._client = httpx.Client(base_url=url.rstrip("/") + "/", headers=headers, timeout=timeout,
+                                    transport=transport)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def request_json(self, method: str, url: str, **kwargs: Any) -> Any:
+        """One request whose answer must be JSON; HTTP-level failures raise as :func:`check_http` says."""
+        response = send(self._client, self.name, method, url, **kwargs)
+        check_http(response, self.name)
+        return parse_json(response, self.name)
+
+
+class KeyHeaderProvider(HttpProvider):
+    """An adapter whose API key travels in one request header, with JSON bodies."""
+
+    key_header: ClassVar[str]
+
+    def __init__(self, api_key: str, *, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        super().__init__(base_url=base_url, timeout=timeout, transport=transport,
+                         headers={self.key_header: api_key, "Content-Type": "application/json"})
+
+
+def track_result(number: str, status: ShipmentStatus | None, raw_code: str | None,
+                 events: Sequence[ProviderEvent], *, found: bool | None = None) -> TrackResult:
+    """One number's answer, its events oldest first. ``found`` defaults to: there are events, or the
+    provider states a status beyond "pending"."""
+    ordered = tuple(sorted(events, key=lambda e: e.occurred_at))
+    if found is None:
+        found = bool(ordered) or status not in (None, ShipmentStatus.PENDING)
+    return TrackResult(number=number, found=found, status=status, raw_code=raw_code, events=ordered)
+
+
 def chunks(items: Sequence[TrackQuery], size: int) -> list[Sequence[TrackQuery]]:
     return [items[i:i + size] for i in range(0, len(items), size)]

@@ -23,14 +23,13 @@ from smartreturn.model import ShipmentStatus
 from smartreturn.tracking import status as status_map
 from smartreturn.tracking.providers.base import (
     DEFAULT_TIMEOUT,
+    HttpProvider,
     ProviderEvent,
     RegisterResult,
     TrackQuery,
     TrackResult,
-    check_http,
-    parse_json,
     parse_time,
-    send,
+    track_result,
 )
 
 log = logging.getLogger(__name__)
@@ -54,20 +53,18 @@ def sign(param: str, key: str, customer: str) -> str:
     return hashlib.md5((param + key + customer).encode("utf-8")).hexdigest().upper()
 
 
-class Kuaidi100:
+class Kuaidi100(HttpProvider):
     name: ClassVar[str] = NAME
+    default_base_url: ClassVar[str] = BASE_URL
     batch_size: ClassVar[int] = 1
     needs_registration: ClassVar[bool] = False
     stops_tracking: ClassVar[bool] = False
 
-    def __init__(self, api_key: str, customer: str, *, base_url: str = BASE_URL,
+    def __init__(self, api_key: str, customer: str, *, base_url: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT, transport: httpx.BaseTransport | None = None) -> None:
+        super().__init__(base_url=base_url, timeout=timeout, transport=transport)
         self._key = api_key
         self._customer = customer
-        self._client = httpx.Client(base_url=base_url.rstrip("/") + "/", timeout=timeout, transport=transport)
-
-    def close(self) -> None:
-        self._client.close()
 
     def register(self, queries: Sequence[TrackQuery]) -> RegisterResult:  # real-time query: nothing to register
         return RegisterResult(registered=tuple(q.number for q in queries))
@@ -85,9 +82,7 @@ class Kuaidi100:
         param_obj["resultv2"] = "1"
         param = json.dumps(param_obj, ensure_ascii=False, separators=(",", ":"))
         form = {"customer": self._customer, "sign": sign(param, self._key, self._customer), "param": param}
-        response = send(self._client, NAME, "POST", "poll/query.do", data=form)
-        check_http(response, NAME)
-        payload = parse_json(response, NAME)
+        payload = self.request_json("POST", "poll/query.do", data=form)
         if not isinstance(payload, dict):
             raise TrackingError(f"{NAME}: unexpected answer")
         if str(payload.get("status")) == "200" and payload.get("message") == "ok":
@@ -128,6 +123,4 @@ def _track_result(number: str, payload: dict[str, Any]) -> TrackResult:
             location=row.get("location") or row.get("areaName") or None,
             raw_code=str(code) if code else None,
         ))
-    events.sort(key=lambda e: e.occurred_at)
-    return TrackResult(number=number, found=bool(events), status=overall,
-                       raw_code=str(state) if state is not None else None, events=tuple(events))
+    return track_result(number, overall, str(state) if state is not None else None, events, found=bool(events))

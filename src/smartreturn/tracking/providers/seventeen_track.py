@@ -12,22 +12,18 @@ import logging
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-import httpx
-
 from smartreturn.errors import TrackingAuthError, TrackingError, TrackingRateLimited
 from smartreturn.model import ShipmentStatus
 from smartreturn.tracking import status as status_map
 from smartreturn.tracking.providers.base import (
-    DEFAULT_TIMEOUT,
     NOT_REGISTERED,
+    KeyHeaderProvider,
     ProviderEvent,
     RegisterResult,
     TrackQuery,
     TrackResult,
-    check_http,
-    parse_json,
     parse_time,
-    send,
+    track_result,
 )
 
 log = logging.getLogger(__name__)
@@ -52,23 +48,13 @@ def _error_text(error: Any) -> str:
     return str(error)
 
 
-class SeventeenTrack:
+class SeventeenTrack(KeyHeaderProvider):
     name: ClassVar[str] = NAME
+    default_base_url: ClassVar[str] = BASE_URL
+    key_header: ClassVar[str] = "17token"
     batch_size: ClassVar[int] = MAX_NUMBERS
     needs_registration: ClassVar[bool] = True
     stops_tracking: ClassVar[bool] = True
-
-    def __init__(self, api_key: str, *, base_url: str = BASE_URL, timeout: float = DEFAULT_TIMEOUT,
-                 transport: httpx.BaseTransport | None = None) -> None:
-        self._client = httpx.Client(
-            base_url=base_url.rstrip("/") + "/",
-            headers={"17token": api_key, "Content-Type": "application/json"},
-            timeout=timeout,
-            transport=transport,
-        )
-
-    def close(self) -> None:
-        self._client.close()
 
     # --- the three calls ---------------------------------------------------------------------------
     def register(self, queries: Sequence[TrackQuery]) -> RegisterResult:
@@ -116,9 +102,7 @@ class SeventeenTrack:
         if not 0 < len(queries) <= MAX_NUMBERS:
             raise ValueError(f"17track takes 1..{MAX_NUMBERS} numbers a call, not {len(queries)}")
         body = [_number_body(q) for q in queries]
-        response = send(self._client, NAME, "POST", verb, json=body)
-        check_http(response, NAME)
-        payload = parse_json(response, NAME)
+        payload = self.request_json("POST", verb, json=body)
         if not isinstance(payload, dict):
             raise TrackingError(f"{NAME}: unexpected answer to {verb}")
         code = payload.get("code")
@@ -157,10 +141,7 @@ def _track_result(item: dict[str, Any]) -> TrackResult:
             parsed = _event(event)
             if parsed is not None:
                 events.append(parsed)
-    events.sort(key=lambda e: e.occurred_at)
-    found = bool(events) or (overall not in (None, ShipmentStatus.PENDING))
-    raw = f"{main}/{sub}" if sub else main
-    return TrackResult(number=number, found=found, status=overall, raw_code=raw, events=tuple(events))
+    return track_result(number, overall, f"{main}/{sub}" if sub else main, events)
 
 
 def _event(event: Any) -> ProviderEvent | None:
