@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 
 TRUSTED_SOURCES = frozenset({"file", "maildir", "mbox", "text"})  # the user chose these by hand
 
+# A multipart mail whose boundaries are missing was cut off (an interrupted download or export):
+# records read from half a mail could be wrong, so it is kept as failed, not parsed.
+TRUNCATION_DEFECTS = frozenset({"CloseBoundaryNotFoundDefect", "StartBoundaryNotFoundDefect"})
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -96,6 +100,9 @@ def process_message(session: Session, message: Message, settings: Settings) -> i
         log.exception("decoding message %s failed", message.id)
         return _mark(message, MessageStatus.FAILED, f"cannot decode: {exc!r}")
     _remember_headers(message, email)
+    truncated = TRUNCATION_DEFECTS.intersection(email.defects)
+    if truncated:
+        return _mark(message, MessageStatus.FAILED, f"truncated or broken MIME structure ({', '.join(sorted(truncated))})")
     refusal = _refusal(email, message.source_kind, settings)
     if refusal:
         return _mark(message, MessageStatus.IGNORED, refusal)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -57,3 +62,23 @@ def write_config(folder: Path, accounts: list[dict[str, Any]], **sections: dict[
 def settings_for(folder: Path, mailbox: Mailbox, **account: Any) -> Settings:
     """Settings watching ``mailbox`` (plain on loopback, IDLE) with a fresh SQLite file in ``folder``."""
     return load_settings(write_config(folder, [mailbox.account_settings(**account)]), env={})
+
+
+# the real command, as systemd starts it (the installed entry point may be missing in a bare checkout)
+SMARTRETURN = [sys.executable, "-c", "from smartreturn.cli import main; main()"]
+
+
+def start_daemon(config: Path, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    with open(log, "ab") as out:
+        return subprocess.Popen([*SMARTRETURN, "--config", str(config), "-v", "run"], stdout=out,
+                                stderr=subprocess.STDOUT, env=env or {**os.environ, "SMARTRETURN_CONFIG": ""})
+
+
+def db_count(path: Path, sql: str = "SELECT count(*) FROM messages") -> int:
+    if not path.exists():
+        return 0
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as connection:
+            return connection.execute(sql).fetchone()[0]
+    except sqlite3.OperationalError:  # the schema is not created yet
+        return 0

@@ -6,15 +6,13 @@ import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from smartreturn.pipeline import content_hash
-from tests.daemon.conftest import wait_for, write_config
+from tests.daemon.conftest import db_count, start_daemon, wait_for, write_config
 from tests.daemon.mails import order_mail
 from tests.servers.dovecot import Mailbox
 
@@ -22,27 +20,12 @@ pytestmark = [pytest.mark.imap, pytest.mark.slow]
 
 MAILS = 1000
 KILLS = 20
-SMARTRETURN = [sys.executable, "-c", "from smartreturn.cli import main; main()"]
-
-
-def start_daemon(config: Path, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    with open(log, "ab") as out:
-        return subprocess.Popen([*SMARTRETURN, "--config", str(config), "-v", "run"], stdout=out,
-                                stderr=subprocess.STDOUT, env=env or {**os.environ, "SMARTRETURN_CONFIG": ""})
-
-
-def db_count(path: Path, sql: str = "SELECT count(*) FROM messages") -> int:
-    if not path.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as connection:
-            return connection.execute(sql).fetchone()[0]
-    except sqlite3.OperationalError:  # the schema is not created yet
-        return 0
 
 
 def test_kill_9_at_random_moments_stores_every_mail_exactly_once(tmp_path: Path, imap_mailbox: Mailbox) -> None:
-    rng = random.Random(int(os.environ.get("SMARTRETURN_TEST_SEED", "0")) or None)
+    seed = int(os.environ.get("SMARTRETURN_TEST_SEED", "0")) or random.randrange(1 << 30)
+    print(f"kill moments seeded with SMARTRETURN_TEST_SEED={seed}")  # shown when the test fails
+    rng = random.Random(seed)
     mails = [order_mail(n, tag="k") for n in range(MAILS)]
     imap_mailbox.append(mails)
     config = write_config(tmp_path, [imap_mailbox.account_settings(batch_size=25)])

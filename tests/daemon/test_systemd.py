@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from smartreturn.daemon.sdnotify import SdNotifier
-from tests.daemon.conftest import wait_for, write_config
+from tests.daemon.conftest import SMARTRETURN, db_count, wait_for, write_config
 from tests.daemon.mails import order_mail
-from tests.daemon.test_kill9 import SMARTRETURN, db_count
 from tests.servers.dovecot import Mailbox
 
 ROOT = Path(__file__).resolve().parents[2]

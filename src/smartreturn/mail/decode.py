@@ -321,7 +321,9 @@ def parse_email(raw: bytes) -> Email:
     if len(msg.keys()) == 0 or not any(msg.get(h) for h in ("From", "Date", "Subject", "Message-ID", "Received", "To", "Sender")):
         raise ParseError("not a mail: no headers (From/Date/Subject/Message-ID) found at the start")
     outer = _decode_message(msg, raw)
-    return _to_email(outer, raw)
+    defects = tuple(dict.fromkeys(type(d).__name__ for part in msg.walk() for d in part.defects))
+    email_ = _to_email(outer, raw)
+    return replace(email_, defects=defects) if defects else email_
 
 
 def _to_email(outer: _Decoded, raw: bytes) -> Email:

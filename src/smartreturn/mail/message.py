@@ -28,6 +28,7 @@ class Email:
     user_note: str | None = None     # text the forwarder wrote above the forwarded part
     outer_from: str = ""             # envelope-level From of the mail as received (the forwarder)
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # original's headers, if known
+    defects: tuple[str, ...] = ()    # MIME defects the parser found (e.g. "CloseBoundaryNotFoundDefect")
 
     @property
     def sender_domain(self) -> str:
