@@ -219,3 +219,31 @@ def test_mail_arriving_just_as_idle_restarts_is_not_left_waiting(tmp_path: Path,
         for n in range(1, 11):  # each APPEND lands right when the daemon re-enters IDLE
             imap_mailbox.append(order_mail(90 + n))
             wait_for(lambda: count(db) == n, 4, f"mail {n} (appended as the daemon re-entered IDLE)")
+
+
+def test_run_once_fetches_what_is_new_and_exits(tmp_path: Path, imap_mailbox: Mailbox) -> None:
+    from typer.testing import CliRunner
+
+    from smartreturn.cli import app
+    from tests.daemon.conftest import write_config
+
+    imap_mailbox.append([order_mail(n) for n in (100, 101)])
+    config = write_config(tmp_path, [imap_mailbox.account_settings()])
+    result = CliRunner().invoke(app, ["--config", str(config), "run", "--once"], env={"SMARTRETURN_CONFIG": ""})
+    assert result.exit_code == 0, result.output
+    assert "test/INBOX: 2 mails ingested" in result.output
+    broken = write_config(tmp_path, [imap_mailbox.account_settings(folders=["Nope"])])
+    result = CliRunner().invoke(app, ["--config", str(broken), "run", "--once"], env={"SMARTRETURN_CONFIG": ""})
+    assert result.exit_code == 1 and "SELECT 'Nope'" in result.output, result.output
+
+
+def test_backoff_grows_exponentially_with_jitter_and_resets() -> None:
+    import random
+
+    backoff = loop.Backoff(base=1.0, cap=30.0, rng=random.Random(7))
+    delays = [backoff.next() for _ in range(8)]
+    ceilings = [1, 2, 4, 8, 16, 30, 30, 30]
+    assert all(1.0 <= d <= c for d, c in zip(delays, ceilings)), delays
+    assert len(set(delays)) > 4, "jitter: delays must not all be equal"
+    backoff.reset()
+    assert backoff.next() == 1.0

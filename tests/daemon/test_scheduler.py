@@ -102,3 +102,24 @@ def test_a_schedule_needs_exactly_one_kind() -> None:
         Schedule()
     with pytest.raises(ValueError):
         Schedule(every=timedelta(minutes=1), daily_at=time(8))
+
+
+def test_every_builtin_job_resolves_to_a_function_of_db_settings_now() -> None:
+    import inspect
+
+    from smartreturn.daemon.scheduler import BUILTIN_JOBS, resolve
+
+    for spec in BUILTIN_JOBS:
+        func = resolve(spec.target)
+        assert callable(func), f"{spec.name}: {spec.target} does not exist"
+        assert list(inspect.signature(func).parameters)[:3] == ["db", "settings", "now"], spec.target
+
+
+def test_builtin_jobs_follow_the_settings(sqlite_db: Database) -> None:
+    quiet = Settings()
+    assert Scheduler(sqlite_db, BERLIN).register_builtin(quiet) == []
+    busy = Settings.model_validate({"notify": {"urls": ["json://127.0.0.1:9/x"], "digest_time": "07:30"},
+                                    "tracking": {"providers": ["17track"]}})
+    scheduler = Scheduler(sqlite_db, BERLIN)
+    assert {"tracking_poll", "reminders", "digest"} <= set(scheduler.register_builtin(busy))
+    assert scheduler.jobs["digest"].schedule.daily_at == time(7, 30)
