@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from smartreturn.config import Settings, load_settings
+from smartreturn.config import Settings
 from smartreturn.model import Money
 from smartreturn.notify.digest import render_digest
 from smartreturn.notify.followup import render_followup
