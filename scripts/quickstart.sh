@@ -9,7 +9,7 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --disable-pip-version-check -e . 2>&1 | grep -v "^WARNING: Location" || true
 export SMARTRETURN_CONFIG=${SMARTRETURN_CONFIG:-$PWD/var/config.toml}
 export SMARTRETURN_GENERAL__STATE_DIR=${SMARTRETURN_GENERAL__STATE_DIR:-$PWD/var}
-mkdir -p var
+mkdir -p "$SMARTRETURN_GENERAL__STATE_DIR" "$(dirname "$SMARTRETURN_CONFIG")"
 [ -f "$SMARTRETURN_CONFIG" ] || .venv/bin/smartreturn init "$SMARTRETURN_CONFIG"
 .venv/bin/smartreturn ingest fixtures/
 .venv/bin/smartreturn list orders --limit 15
