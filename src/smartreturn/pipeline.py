@@ -1,8 +1,8 @@
 """One raw mail in: stored, checked against the allow-list, parsed, applied — in one transaction.
 
-The raw bytes are stored first (the evidence); parsing happens inside a savepoint so that a parser
-failure rolls back only the half-applied records and the message stays, marked ``failed`` with the
-error text. A crash before commit loses nothing: the source (IMAP cursor, file) is only advanced by
+Each mail is read first (decoded, checked, parsed: pure), then its raw bytes are stored (the
+evidence) with the outcome, then its records are written inside a savepoint, so that a failure rolls
+back only the half-applied records and the message stays, marked ``failed`` with the error text. A crash before commit loses nothing: the source (IMAP cursor, file) is only advanced by
 the caller after this returns.
 """
 
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from smartreturn.config import Settings
@@ -22,8 +23,9 @@ from smartreturn.mail.decode import parse_email
 from smartreturn.mail.message import Email
 from smartreturn.model import MessageStatus
 from smartreturn.parsers import registry
+from smartreturn.parsers.registry import Extraction
 from smartreturn.store.db import Database
-from smartreturn.store.repo import apply_events
+from smartreturn.store.repo import Lookups, apply_events
 from smartreturn.store.tables import CaseEvent, Message
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ TRUSTED_SOURCES = frozenset({"file", "maildir", "mbox", "text"})  # the user cho
 # A multipart mail whose boundaries are missing was cut off (an interrupted download or export):
 # records read from half a mail could be wrong, so it is kept as failed, not parsed.
 TRUNCATION_DEFECTS = frozenset({"CloseBoundaryNotFoundDefect", "StartBoundaryNotFoundDefect"})
+
+HASH_LOOKUP_CHUNK = 500  # content hashes per IN (...) query, well under every driver's parameter limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,16 @@ def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What reading one mail gave, before any database work (pure: decode, allow-list, parse)."""
+
+    status: MessageStatus
+    reason: str | None = None
+    email: Email | None = None
+    extraction: Extraction | None = None
+
+
 def ingest_bytes(db: Database, raw: bytes, source: Source, settings: Settings) -> IngestOutcome:
     """Store and process one mail in its own transaction. Never raises for bad mail."""
     with db.session() as session:
@@ -67,84 +81,213 @@ def ingest_bytes(db: Database, raw: bytes, source: Source, settings: Settings) -
 
 def ingest_in_session(session: Session, raw: bytes, source: Source, settings: Settings) -> IngestOutcome:
     """Like :func:`ingest_bytes` inside the caller's transaction (the IMAP source also moves its cursor)."""
-    digest = content_hash(raw)
-    existing = session.scalar(select(Message).where(Message.content_hash == digest))
-    if existing is not None:
-        return IngestOutcome(existing.id, MessageStatus(existing.status), True, 0, existing.status_reason,
-                             existing.parser_name)
-    message = Message(
-        message_id=f"<{digest}@smartreturn.invalid>", content_hash=digest, raw=raw, size=len(raw),
-        source_kind=source.kind, source_account=source.account, source_folder=source.folder,
-        source_uidvalidity=source.uidvalidity, source_uid=source.uid, source_path=source.path,
-        status=MessageStatus.NEW.value, received_at=datetime.now(timezone.utc),
-    )
-    session.add(message)
-    session.flush()
-    records = process_message(session, message, settings)
-    return IngestOutcome(message.id, MessageStatus(message.status), False, records, message.status_reason,
-                         message.parser_name)
+    return ingest_batch(session, [(raw, source)], settings)[0]
+
+
+def ingest_batch(session: Session, items: Sequence[tuple[bytes, Source]], settings: Settings) -> list[IngestOutcome]:
+    """Store and process several mails inside the caller's transaction; one outcome per item, in order.
+
+    Same rows and outcomes as :func:`ingest_in_session` once per item (tests/pipeline/test_ingest_batch.py
+    checks it over the fixture corpus), with far fewer statements: the content hashes are looked up
+    with one query; every mail is read (decoded, allow-listed, parsed) before the database is touched;
+    the new messages are inserted with one executemany (their final status is known by then); the
+    records of all of them are written in one savepoint, with the rows they touch read beforehand
+    (:class:`~smartreturn.store.repo.Lookups`) and the case events inserted together. If writing
+    fails, that savepoint is rolled back and each mail is written in its own savepoint, so a mail whose
+    records fail is kept as ``failed`` and never undoes the others. A mail whose content is already
+    stored (before, or earlier in this batch) is a duplicate and stored once.
+    """
+    digests = [content_hash(raw) for raw, _ in items]
+    known = _stored_by_hash(session, digests)
+    now = datetime.now(timezone.utc)
+    fresh: dict[str, tuple[dict, Reading]] = {}
+    for (raw, source), digest in zip(items, digests):
+        if digest not in known and digest not in fresh:
+            reading = read_message(raw, source.kind, settings, digest[:12])
+            fresh[digest] = (_new_row(raw, digest, source, now) | _columns(reading, now), reading)
+    if fresh:
+        # render_nulls: rows with and without a None in the same column stay one executemany
+        session.execute(insert(Message).execution_options(render_nulls=True), [row for row, _ in fresh.values()])
+        known.update(_stored_by_hash(session, list(fresh)))
+    applied = _apply_together(session, [(known[digest][0], reading) for digest, (_, reading) in fresh.items()])
+    records: dict[str, int] = {}
+    for digest, (row, reading) in fresh.items():
+        pk = known[digest][0]
+        records[digest], failure = applied[pk]
+        if failure is not None:
+            session.execute(update(Message).where(Message.id == pk).values(failure))
+            known[digest] = (pk, failure["status"], failure["status_reason"], None)
+        _log_outcome(pk, known[digest][1], known[digest][2])
+    result = []
+    for digest in digests:
+        pk, status, reason, parser = known[digest]
+        first = digest in records
+        result.append(IngestOutcome(pk, MessageStatus(status), not first, records.pop(digest, 0), reason, parser))
+    return result
+
+
+def _stored_by_hash(session: Session, digests: list[str]) -> dict[str, tuple[int, str, str | None, str | None]]:
+    found: dict[str, tuple[int, str, str | None, str | None]] = {}
+    unique = list(dict.fromkeys(digests))
+    for start in range(0, len(unique), HASH_LOOKUP_CHUNK):
+        rows = session.execute(select(Message.content_hash, Message.id, Message.status, Message.status_reason,
+                                      Message.parser_name)
+                               .where(Message.content_hash.in_(unique[start:start + HASH_LOOKUP_CHUNK])))
+        found.update((digest, (pk, status, reason, parser)) for digest, pk, status, reason, parser in rows)
+    return found
+
+
+def _new_row(raw: bytes, digest: str, source: Source, now: datetime) -> dict:
+    """The columns of a new messages row (every row of a batch has the same keys: one executemany)."""
+    return {
+        "message_id": f"<{digest}@smartreturn.invalid>", "content_hash": digest, "raw": raw, "size": len(raw),
+        "source_kind": source.kind, "source_account": source.account, "source_folder": source.folder,
+        "source_uidvalidity": source.uidvalidity, "source_uid": source.uid, "source_path": source.path,
+        "received_at": now, "from_addr": None, "forwarded_by": None, "subject": None, "sent_at": None,
+        "user_note": None,
+    }
 
 
 def process_message(session: Session, message: Message, settings: Settings) -> int:
     """(Re)parse a stored message and apply its records. Returns the number of records."""
-    message.parsed_at = datetime.now(timezone.utc)
-    message.parser_name = message.parser_version = None
-    if message.size > settings.ingest.max_message_bytes:
-        return _mark(message, MessageStatus.FAILED,
-                     f"message too large: {message.size / 1e6:.1f} MB > limit {settings.ingest.max_message_bytes / 1e6:.1f} MB (ingest.max_message_bytes)")
+    reading = read_message(message.raw, message.source_kind, settings, str(message.id))
+    for column, value in _columns(reading, datetime.now(timezone.utc)).items():
+        setattr(message, column, value)
+    records, failure = _apply(session, message.id, reading, fresh=False)
+    for column, value in (failure or {}).items():
+        setattr(message, column, value)
+    _log_outcome(message.id, message.status, message.status_reason)
+    return records
+
+
+def read_message(raw: bytes, source_kind: str, settings: Settings, label: str) -> Reading:
+    """Decode, check and parse one mail. Pure (no database) and never raises for bad mail.
+
+    ``label`` names the mail in log lines (its primary key, or the start of its content hash).
+    """
+    if len(raw) > settings.ingest.max_message_bytes:
+        return Reading(MessageStatus.FAILED,
+                       f"message too large: {len(raw) / 1e6:.1f} MB > limit {settings.ingest.max_message_bytes / 1e6:.1f} MB (ingest.max_message_bytes)")
     try:
-        email = parse_email(message.raw)
+        email = parse_email(raw)
     except ParseError as exc:
-        return _mark(message, MessageStatus.FAILED, f"cannot decode: {exc}")
+        return Reading(MessageStatus.FAILED, f"cannot decode: {exc}")
     except Exception as exc:  # a decoder bug must not stop the loop either
-        log.exception("decoding message %s failed", message.id)
-        return _mark(message, MessageStatus.FAILED, f"cannot decode: {exc!r}")
-    _remember_headers(message, email)
+        log.exception("decoding message %s failed", label)
+        return Reading(MessageStatus.FAILED, f"cannot decode: {exc!r}")
     truncated = TRUNCATION_DEFECTS.intersection(email.defects)
     if truncated:
-        return _mark(message, MessageStatus.FAILED, f"truncated or broken MIME structure ({', '.join(sorted(truncated))})")
-    refusal = _refusal(email, message.source_kind, settings)
+        return Reading(MessageStatus.FAILED, f"truncated or broken MIME structure ({', '.join(sorted(truncated))})",
+                       email)
+    refusal = _refusal(email, source_kind, settings)
     if refusal:
-        return _mark(message, MessageStatus.IGNORED, refusal)
+        return Reading(MessageStatus.IGNORED, refusal, email)
+    try:
+        extraction = registry.extract(email)
+    except Exception as exc:  # ParseError / ParserConflict, or a parser bug (logged)
+        if not isinstance(exc, ParseError):
+            log.exception("parsing message %s failed", label)
+        return Reading(MessageStatus.FAILED, str(exc) or repr(exc), email)
+    if extraction.parser is not None and extraction.events:
+        return Reading(MessageStatus.PARSED, None, email, extraction)
+    known = registry.known_sender(email)
+    if known:
+        return Reading(MessageStatus.UNMATCHED, f"from a {known} sender but no parser produced records", email,
+                       extraction)
+    return Reading(MessageStatus.IGNORED, "no parser recognised this mail", email, extraction)
+
+
+def _columns(reading: Reading, now: datetime) -> dict:
+    """The message columns a reading sets (``parsed`` is undone by :func:`_apply` if the records fail)."""
+    parsed = reading.status == MessageStatus.PARSED and reading.extraction is not None
+    columns = {
+        "parsed_at": now, "status": reading.status.value, "status_reason": reading.reason,
+        "parser_name": reading.extraction.parser.name if parsed else None,
+        "parser_version": reading.extraction.parser.version if parsed else None,
+    }
+    email = reading.email
+    if email is not None:
+        if email.message_id:
+            columns["message_id"] = email.message_id[:998]
+        columns.update(from_addr=email.from_addr[:320] or None, forwarded_by=email.forwarded_by,
+                       subject=email.subject, sent_at=email.received, user_note=email.user_note)
+    return columns
+
+
+def _apply(session: Session, message_pk: int, reading: Reading, *, fresh: bool) -> tuple[int, dict | None]:
+    """Write the reading's records in a savepoint. Returns (records, None), or (0, the message columns
+    that mark it failed) when writing them failed: then nothing of it was written.
+
+    ``fresh``: the message was inserted in this transaction, so it has no earlier case events to replace.
+    A re-parse (not fresh) replaces them, also when the mail now yields none.
+    """
+    events = _events(reading)
+    if reading.extraction is None or (fresh and not events):
+        return 0, None  # nothing to write; on a re-parse that did not get to a parser, earlier records stay
     savepoint = session.begin_nested()
     try:
-        session.execute(delete(CaseEvent).where(CaseEvent.message_id == message.id))
-        extraction = registry.extract(email)
-        if extraction.events:
-            apply_events(session, message, extraction.events, user_note=email.user_note,
-                         default_time=email.received)
+        if not fresh:
+            session.execute(delete(CaseEvent).where(CaseEvent.message_id == message_pk))
+        if events:
+            apply_events(session, message_pk, events, user_note=reading.email.user_note,
+                         default_time=reading.email.received, fresh=fresh)
         savepoint.commit()
     except Exception as exc:
         savepoint.rollback()
         if not isinstance(exc, ParseError):
-            log.exception("applying records of message %s failed", message.id)
-        return _mark(message, MessageStatus.FAILED, str(exc) or repr(exc))
-    if extraction.parser is not None and extraction.events:
-        message.parser_name = extraction.parser.name
-        message.parser_version = extraction.parser.version
-        return _mark(message, MessageStatus.PARSED, None, len(extraction.events))
-    known = registry.known_sender(email)
-    if known:
-        return _mark(message, MessageStatus.UNMATCHED, f"from a {known} sender but no parser produced records")
-    return _mark(message, MessageStatus.IGNORED, "no parser recognised this mail")
+            log.exception("applying records of message %s failed", message_pk)
+        return 0, {"status": MessageStatus.FAILED.value, "status_reason": str(exc) or repr(exc),
+                   "parser_name": None, "parser_version": None}
+    return len(events), None
 
 
-def _mark(message: Message, status: MessageStatus, reason: str | None, records: int = 0) -> int:
-    message.status = status.value
-    message.status_reason = reason
-    if status in (MessageStatus.FAILED, MessageStatus.UNMATCHED):
-        log.warning("message %s %s: %s", message.id, status.value, reason)
-    return records
+def _apply_together(session: Session, fresh: list[tuple[int, Reading]]) -> dict[int, tuple[int, dict | None]]:
+    """Write the records of newly stored messages: optimistically all in one savepoint; if any of them
+    fails, that savepoint is rolled back and each message is written again in its own savepoint, so a
+    failing mail is marked failed and never takes the others with it."""
+    with_events = [(pk, reading) for pk, reading in fresh if _events(reading)]
+    result: dict[int, tuple[int, dict | None]] = {pk: (0, None) for pk, _ in fresh}
+    if len(with_events) > 1:
+        savepoint = session.begin_nested()
+        try:
+            lookups = Lookups.prefetch(session, [event for _, reading in with_events for event in _events(reading)])
+            buffered: list[dict] = []  # case_events rows, written with one executemany
+            for pk, reading in with_events:
+                events = _events(reading)
+                if buffered and any(event.refund_amount for event in events):
+                    _insert_case_events(session, buffered)  # a refund adds up the case events written before
+                apply_events(session, pk, events, user_note=reading.email.user_note,
+                             default_time=reading.email.received, fresh=True, case_events=buffered,
+                             lookups=lookups)
+            _insert_case_events(session, buffered)
+            savepoint.commit()
+        except Exception as exc:  # noqa: BLE001 - found again and reported below, mail by mail
+            savepoint.rollback()
+            log.info("writing the records of %d mails together failed (%s); writing them one by one",
+                     len(with_events), type(exc).__name__)
+        else:
+            result.update((pk, (len(_events(reading)), None)) for pk, reading in with_events)
+            return result
+    result.update((pk, _apply(session, pk, reading, fresh=True)) for pk, reading in with_events)
+    return result
 
 
-def _remember_headers(message: Message, email: Email) -> None:
-    if email.message_id:
-        message.message_id = email.message_id[:998]
-    message.from_addr = email.from_addr[:320] or None
-    message.forwarded_by = email.forwarded_by
-    message.subject = email.subject
-    message.sent_at = email.received
-    message.user_note = email.user_note
+def _insert_case_events(session: Session, rows: list[dict]) -> None:
+    if rows:
+        session.execute(insert(CaseEvent).execution_options(render_nulls=True), rows)
+        rows.clear()
+
+
+def _events(reading: Reading) -> list:
+    """The events to write: those of a parsed mail."""
+    if reading.status == MessageStatus.PARSED and reading.extraction is not None:
+        return reading.extraction.events
+    return []
+
+
+def _log_outcome(message_pk: int, status: str, reason: str | None) -> None:
+    if status in (MessageStatus.FAILED.value, MessageStatus.UNMATCHED.value):
+        log.warning("message %s %s: %s", message_pk, status, reason)
 
 
 def _refusal(email: Email, source_kind: str, settings: Settings) -> str | None:

@@ -1,7 +1,7 @@
 """The long-running loop: one worker thread per watched IMAP folder, the scheduler in the main thread.
 
 Exactly-once: each fetched batch (``batch_size`` mails) is stored by
-:func:`~smartreturn.pipeline.ingest_in_session` and the folder's ``last_uid`` is advanced **in the same
+:func:`~smartreturn.pipeline.ingest_batch` and the folder's ``last_uid`` is advanced **in the same
 transaction**, so a kill -9 at any moment either loses the whole batch (fetched again after restart) or
 keeps it with the cursor past it. If the database refuses a batch, its mails are stored one per
 transaction, so one mail cannot block the others. The after-processing action
@@ -13,8 +13,8 @@ drops exact copies by content hash.
 
 Resilience: every worker reconnects with exponential backoff and full jitter on any network or server
 error; a mail that keeps failing to store is skipped after :data:`MAX_ATTEMPTS` tries (logged). The
-stop event (SIGTERM/SIGINT) lets the current mail finish; a reload request (SIGHUP) restarts the workers
-with the new settings.
+stop event (SIGTERM/SIGINT) lets the mails being stored finish (at most :data:`STOP_CHECK_EVERY`, about
+0.1 s) and commits them; a reload request (SIGHUP) restarts the workers with the new settings.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from smartreturn.daemon.oauth import TokenSource
 from smartreturn.daemon.scheduler import Scheduler
 from smartreturn.daemon.sdnotify import SdNotifier
 from smartreturn.errors import MailError
-from smartreturn.pipeline import Source, ingest_in_session
+from smartreturn.pipeline import Source, ingest_batch, ingest_in_session
 from smartreturn.store.db import Database, open_database
 from smartreturn.store.tables import ImapFolderState, Message
 
@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 TICK = 1.0               # main loop period: signals, reload, scheduler, watchdog
 MAX_ATTEMPTS = 3         # a mail that fails to store this often is skipped
 STALE_AFTER = 600.0      # a worker silent this long stops the watchdog pings (systemd restarts us)
+STOP_CHECK_EVERY = 100   # mails stored between two looks at the stop event (default batch_size: one look per batch)
 
 
 @dataclass(slots=True)
@@ -189,20 +190,27 @@ class FolderWorker(threading.Thread):
 
     def _store_batch(self, uidvalidity: int, batch: list[int], mails: dict[int, bytes], known: set[int],
                      last_uid: int) -> tuple[list[int], int]:
-        """Store a fetched batch and move the cursor past it, all in ONE transaction (kill -9 safe)."""
+        """Store a fetched batch and move the cursor past it, all in ONE transaction (kill -9 safe).
+
+        The mails go to :func:`~smartreturn.pipeline.ingest_batch` in slices of :data:`STOP_CHECK_EVERY`,
+        so a stop request (SIGTERM) is honoured within one slice: the stored part is committed with the
+        cursor just past it.
+        """
         done: list[int] = []
         with self.db.session() as session:
-            for uid in batch:
-                if uid in mails:
-                    outcome = ingest_in_session(session, mails[uid], self._source(uidvalidity, uid), self.settings)
+            for start in range(0, len(batch), STOP_CHECK_EVERY):
+                part = batch[start:start + STOP_CHECK_EVERY]
+                fetched = [uid for uid in part if uid in mails]
+                outcomes = ingest_batch(session, [(mails[uid], self._source(uidvalidity, uid)) for uid in fetched],
+                                        self.settings)
+                for uid, outcome in zip(fetched, outcomes):
                     log.debug("%s: UID %d -> message %d %s%s", self.health.label, uid, outcome.message_pk,
                               outcome.status.value, " (duplicate)" if outcome.duplicate else "")
-                if uid in mails or uid in known:  # else expunged meanwhile: just skip its UID
-                    done.append(uid)
-                last_uid = uid
+                done.extend(uid for uid in part if uid in mails or uid in known)  # else expunged: skip its UID
+                last_uid = part[-1]
                 self.health.tick()
                 if self.stop.is_set():
-                    break  # SIGTERM: finish the current mail, commit, leave
+                    break  # SIGTERM: finish the current slice, commit, leave
             session.execute(self._cursor_update(uidvalidity, last_uid))
         self.health.ingested += sum(uid in mails for uid in done)
         return done, last_uid
