@@ -17,7 +17,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -75,7 +74,7 @@ class DatabaseSettings(Section):
 
 class IngestSettings(Section):
     # Only mail sent or forwarded by these addresses (or "@domain" suffixes) is parsed; the rest is
-    # stored as 'ignored'. Empty list: every sender is accepted (fine for local backfill only).
+    # stored as 'ignored'. Empty list: nothing from IMAP is parsed (local files/Maildir/mbox are trusted).
     allowed_forwarders: list[str] = []
     max_message_bytes: int = Field(default=10_000_000, gt=0)  # larger mail is kept, not parsed
 
@@ -225,11 +224,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-@dataclass(frozen=True, slots=True)
-class _Env:
-    values: dict[str, str]
 
 
 def find_config_path(explicit: str | os.PathLike[str] | None, env: dict[str, str] | None = None) -> Path | None:

@@ -101,7 +101,7 @@ def ingest_batch(session: Session, items: Sequence[tuple[bytes, Source]], settin
     known = _stored_by_hash(session, digests)
     now = datetime.now(timezone.utc)
     fresh: dict[str, tuple[dict, Reading]] = {}
-    for (raw, source), digest in zip(items, digests):
+    for (raw, source), digest in zip(items, digests, strict=True):
         if digest not in known and digest not in fresh:
             reading = read_message(raw, source.kind, settings, digest[:12])
             fresh[digest] = (_new_row(raw, digest, source, now) | _columns(reading, now), reading)
@@ -111,7 +111,7 @@ def ingest_batch(session: Session, items: Sequence[tuple[bytes, Source]], settin
         known.update(_stored_by_hash(session, list(fresh)))
     applied = _apply_together(session, [(known[digest][0], reading) for digest, (_, reading) in fresh.items()])
     records: dict[str, int] = {}
-    for digest, (row, reading) in fresh.items():
+    for digest in fresh:
         pk = known[digest][0]
         records[digest], failure = applied[pk]
         if failure is not None:

@@ -82,3 +82,12 @@ def test_reparse_reruns_parsers_over_stored_mail_without_duplicates(any_db):
     counts = reparse(any_db, settings())
     assert sum(counts.values()) == 2
     assert _counts(any_db) == before
+
+
+def test_a_domain_entry_allows_that_domain_only(any_db):
+    cfg = settings(ingest__allowed_forwarders='["@family.example"]')
+    lookalike = ingest_bytes(any_db, order_mail("D-1", outer_from="x@evil-family.example"), IMAP, cfg)
+    assert lookalike.status == "ignored" and "x@evil-family.example" in lookalike.reason
+    accepted = ingest_bytes(any_db, order_mail("D-2", outer_from="Li <li@family.example>"), IMAP, cfg)
+    assert accepted.status == "parsed"
+    assert _counts(any_db)["orders"] == 1

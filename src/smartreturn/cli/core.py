@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
@@ -155,7 +155,7 @@ def list_command(
 
         show_agenda(ctx, by_priority=True, json_out=json_out)
         return
-    since_dt = _parse_when(since) if since else None
+    since_dt = parse_when(since, settings_of(ctx).general.tz) if since else None
     with db.session() as session:
         rows = queries.LISTERS[what](session, platform=platform, status=status, since=since_dt, limit=limit)
     if json_out:
@@ -205,12 +205,13 @@ def show(
     console.print(table)
 
 
-def _parse_when(value: str) -> datetime:
+def parse_when(value: str, tz: tzinfo) -> datetime:
+    """A date or time typed by the user; without a zone it is local time (general.timezone)."""
     try:
         parsed = dateparser.parse(value)
     except (ValueError, OverflowError) as exc:
         raise typer.BadParameter(f"not a date: {value!r}") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 
 def _money(value: str | None, name: str) -> Decimal | None:
@@ -249,7 +250,7 @@ def return_add(
         category=category, merchant=merchant, paid=_money(paid, "--paid"),
         expected_refund=_money(expected_refund, "--expected-refund"),
         shipping_cost=_money(shipping_cost, "--shipping-cost"), currency=currency.upper(),
-        requested_at=_parse_when(requested) if requested else datetime.now(timezone.utc),
+        requested_at=parse_when(requested, settings_of(ctx).general.tz) if requested else datetime.now(timezone.utc),
         tracking_number=tracking, carrier=carrier)
     with database_of(ctx).session() as session:
         case_id = add_manual_return(session, entry)

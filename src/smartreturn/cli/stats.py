@@ -24,12 +24,12 @@ def stats(
     html: Path = typer.Option(None, "--html", help="Write a standalone HTML report with the charts inline."),
 ) -> None:
     """Where returns cost you: by reason, merchant, platform, category and month; money per currency."""
-    from smartreturn.cli.core import _parse_when
+    from smartreturn.cli.core import parse_when
     from smartreturn.stats.report import compute_stats
 
     settings = settings_of(ctx)
     with database_of(ctx).session() as session:
-        result = compute_stats(session, since=_parse_when(since) if since else None,
+        result = compute_stats(session, since=parse_when(since, settings.general.tz) if since else None,
                                language=settings.general.language, settings=settings.stats)
     if csv_dir:
         from smartreturn.stats.export import write_csv

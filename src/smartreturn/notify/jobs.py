@@ -43,7 +43,8 @@ def on_the_way(db: Database, settings: Settings, now: datetime) -> list:
         return parcels_on_the_way(session, now, settings.general.tz)
 
 
-def _digest_urls(settings: Settings) -> list[str]:
+def digest_urls(settings: Settings) -> list[str]:
+    """Where the digest and the weekly stats go: notify.digest_urls, else notify.urls."""
     urls = settings.notify.digest_urls or settings.notify.urls
     return [u.get_secret_value() for u in urls]
 
@@ -59,7 +60,7 @@ def send_digest(db: Database, settings: Settings, now: datetime, notifier: Notif
     """Today's digest (local date), once. Call it as often as you like."""
     notifier = notifier or AppriseNotifier()
     local_date = now.astimezone(settings.general.tz).date()
-    urls = _digest_urls(settings)
+    urls = digest_urls(settings)
     if not urls:
         raise NotifyError("no digest URLs configured (notify.digest_urls or notify.urls)")
     agenda = agenda or current_agenda(db, settings, now)
@@ -106,7 +107,7 @@ def run_reminders_job(db: Database, settings: Settings, now: datetime) -> None:
     agenda = current_agenda(db, settings, now)
     pushes = send_urgent_pushes(db, settings, now, agenda)
     drafts = write_followup_drafts(db, settings, now, agenda)
-    if _digest_urls(settings) and digest_due(settings, now):
+    if digest_urls(settings) and digest_due(settings, now):
         send_digest(db, settings, now, agenda=agenda)
     log.info("reminders: %d pushes sent, %d drafts saved, %d failed", len(pushes.sent), len(drafts.sent),
              len(pushes.failed) + len(drafts.failed))

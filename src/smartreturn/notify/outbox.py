@@ -75,8 +75,3 @@ def _claim(db: Database, key: str, channel: str, subject: str, now: datetime) ->
     except IntegrityError:  # another process claimed the same key at the same moment
         return False
     return True
-
-
-def was_sent(db: Database, key: str) -> bool:
-    with db.session() as session:
-        return session.scalar(select(Notification.status).where(Notification.idempotency_key == key)) == "sent"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from smartreturn.config import Settings
 from smartreturn.notify.apprise import AppriseNotifier, Message, Notifier
+from smartreturn.notify.jobs import digest_urls
 from smartreturn.notify.outbox import Delivery, deliver_once
 from smartreturn.store.db import Database
 
@@ -31,7 +32,7 @@ def send_weekly_stats(db: Database, settings: Settings, now: datetime, notifier:
     from smartreturn.stats.report import compute_stats
 
     notifier = notifier or AppriseNotifier()
-    urls = [u.get_secret_value() for u in (settings.notify.digest_urls or settings.notify.urls)]
+    urls = digest_urls(settings)
     local_day = now.astimezone(settings.general.tz).date()
     with db.session() as session:
         stats = compute_stats(session, since=now - timedelta(days=90), language=settings.general.language,
@@ -51,6 +52,6 @@ def send_weekly_stats(db: Database, settings: Settings, now: datetime, notifier:
 
 def run_weekly_stats_job(db: Database, settings: Settings, now: datetime) -> None:
     """Daily at digest_time; sends on the first run of each ISO week (Monday, or later if missed)."""
-    if not (settings.notify.weekly_stats and (settings.notify.digest_urls or settings.notify.urls)):
+    if not (settings.notify.weekly_stats and digest_urls(settings)):
         return
     log.info("weekly stats: %s", send_weekly_stats(db, settings, now).value)

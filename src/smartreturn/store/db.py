@@ -30,14 +30,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def create_db_engine(url: str) -> Engine:
+    # hide_parameters: a database error's text (the daemon logs it) must not carry the
+    # statement's parameters, which hold raw mail, subjects and addresses.
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def alembic_config(url: str) -> AlembicConfig:

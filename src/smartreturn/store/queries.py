@@ -80,9 +80,8 @@ def list_messages(session: Session, *, platform=None, status=None, since=None, l
 
 def list_pickups(session: Session, *, platform=None, status=None, since=None, limit=200) -> list[Row]:
     """Parcels waiting at a station or locker (取件码), newest first: also notices without a tracking number."""
-    query = (select(CaseEvent, Shipment.carrier, Shipment.tracking_number, Shipment.status, Message.from_addr)
+    query = (select(CaseEvent, Shipment.carrier, Shipment.tracking_number, Shipment.status)
              .outerjoin(Shipment, CaseEvent.shipment_id == Shipment.id)
-             .outerjoin(Message, CaseEvent.message_id == Message.id)
              .where(CaseEvent.kind == "pickup_ready"))
     if since:
         query = query.where(CaseEvent.occurred_at >= since)
@@ -90,7 +89,7 @@ def list_pickups(session: Session, *, platform=None, status=None, since=None, li
         query = query.where(Shipment.carrier == platform)
     query = query.order_by(CaseEvent.occurred_at.desc()).limit(limit)
     rows = []
-    for event, carrier, number, shipment_status, sender in session.execute(query):
+    for event, carrier, number, shipment_status in session.execute(query):
         if status == "waiting" and shipment_status not in (None, "pickup_ready"):
             continue
         rows.append({"when": _iso(event.occurred_at), "carrier": carrier, "tracking_number": number,

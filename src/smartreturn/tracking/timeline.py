@@ -98,7 +98,7 @@ def merge_events(session: Session, shipment: Shipment, events: Iterable[EventLik
         session.add(row)
         existing[key] = row
         added += 1
-    _refresh(session, shipment, list(existing.values()), current, newest_incoming)
+    _refresh(shipment, list(existing.values()), current, newest_incoming)
     new = ShipmentStatus(shipment.status)
     if new != old:
         log.info("shipment %s: %s -> %s", shipment.id, old.value, new.value)
@@ -132,8 +132,8 @@ def _order_key(row: TrackingEvent) -> tuple[datetime, int, int]:
     return (row.occurred_at, STAGE.get(ShipmentStatus(row.status), 0), row.id or 0)
 
 
-def _refresh(session: Session, shipment: Shipment, rows: list[TrackingEvent],
-             current: ShipmentStatus | None, newest_incoming: datetime | None) -> None:
+def _refresh(shipment: Shipment, rows: list[TrackingEvent], current: ShipmentStatus | None,
+             newest_incoming: datetime | None) -> None:
     if not rows:
         if current is not None:
             shipment.status = current.value

@@ -150,10 +150,9 @@ class HttpProvider:
     default_base_url: ClassVar[str]
 
     def __init__(self, *, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 transport: httpx.BaseTransport | None = None, headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None) -> None:
         url = self.default_base_url if base_url is None else base_url
-        self._client = httpx.Client(base_url=url.rstrip("/") + "/", headers=headers, timeout=timeout,
-                                    transport=transport)
+        self._client = httpx.Client(base_url=url.rstrip("/") + "/", headers=headers, timeout=timeout)
 
     def close(self) -> None:
         self._client.close()
@@ -170,9 +169,8 @@ class KeyHeaderProvider(HttpProvider):
 
     key_header: ClassVar[str]
 
-    def __init__(self, api_key: str, *, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 transport: httpx.BaseTransport | None = None) -> None:
-        super().__init__(base_url=base_url, timeout=timeout, transport=transport,
+    def __init__(self, api_key: str, *, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+        super().__init__(base_url=base_url, timeout=timeout,
                          headers={self.key_header: api_key, "Content-Type": "application/json"})
 
 

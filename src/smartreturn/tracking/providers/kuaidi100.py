@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from datetime import timedelta, timezone
 from typing import Any, ClassVar
 
-import httpx
-
 from smartreturn.errors import TrackingAuthError, TrackingError, TrackingRateLimited
 from smartreturn.model import ShipmentStatus
 from smartreturn.tracking import status as status_map
@@ -61,8 +59,8 @@ class Kuaidi100(HttpProvider):
     stops_tracking: ClassVar[bool] = False
 
     def __init__(self, api_key: str, customer: str, *, base_url: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, transport: httpx.BaseTransport | None = None) -> None:
-        super().__init__(base_url=base_url, timeout=timeout, transport=transport)
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
+        super().__init__(base_url=base_url, timeout=timeout)
         self._key = api_key
         self._customer = customer
 
