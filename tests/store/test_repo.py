@@ -161,3 +161,20 @@ def test_expected_delivery_is_a_date(any_db):
         apply_events(session, _message(session), [event], default_time=T0)
     with any_db.session() as session:
         assert session.scalars(select(Shipment.expected_delivery)).one() == date(2026, 11, 24)
+
+
+def test_a_carrier_mail_delivering_the_return_parcel_moves_the_case_to_received(any_db):
+    order = "303-0000000-0000001"
+    label = Event(kind=EventKind.RETURN_LABEL, platform="amazon", order_number=order, merchant="Amazon.de",
+                  occurred_at=T0, tracking=(TrackingRef("1Z999AA10123456784", "ups", Direction.RETURN),))
+    delivered = Event(kind=EventKind.DELIVERED, platform="ups", occurred_at=T0 + timedelta(days=3),
+                      tracking=(TrackingRef("1Z999AA10123456784", "ups"),))  # the carrier does not know it is a return
+    with any_db.session() as session:
+        apply_events(session, _message(session, 1), [label], default_time=T0)
+        apply_events(session, _message(session, 2), [delivered], default_time=T0)
+    with any_db.session() as session:
+        case = session.scalars(select(ReturnCase)).one()
+        assert case.status == "received" and case.received_at == T0 + timedelta(days=3)
+        shipment = session.scalars(select(Shipment)).one()
+        assert (shipment.direction, shipment.status) == ("return", "delivered")
+        assert session.scalars(select(Order.delivered_at)).one() is None  # the order itself was not delivered now

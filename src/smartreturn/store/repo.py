@@ -24,6 +24,7 @@ from smartreturn.model import (
 )
 from smartreturn.rules import state_machine
 from smartreturn.rules.region import infer_region
+from smartreturn.tracking.timeline import move_return_case
 from smartreturn.stats.reasons import classify as classify_reason
 from smartreturn.store.tables import (
     CaseEvent,
@@ -424,4 +425,7 @@ def _apply_shipment(session: Session, event: Event, ref, when: datetime, order: 
     if status is not None:
         add_tracking_event(session, shipment, status, when, source="mail", description=event.detail,
                            message_pk=message_pk, lookups=lookups)
+        if shipment.direction == Direction.RETURN.value and shipment.return_case_id is not None:
+            # a carrier mail saying the return parcel arrived starts the refund clock, like tracking does
+            move_return_case(session, shipment, status)
     return shipment

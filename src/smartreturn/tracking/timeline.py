@@ -102,7 +102,7 @@ def merge_events(session: Session, shipment: Shipment, events: Iterable[EventLik
     new = ShipmentStatus(shipment.status)
     if new != old:
         log.info("shipment %s: %s -> %s", shipment.id, old.value, new.value)
-        _move_return_case(session, shipment, new)
+        move_return_case(session, shipment, new)
     session.flush()
     return MergeOutcome(added=added, old_status=old, new_status=new)
 
@@ -160,7 +160,8 @@ def _refresh(shipment: Shipment, rows: list[TrackingEvent], current: ShipmentSta
         shipment.shipped_at = moving[0] if moving else first
 
 
-def _move_return_case(session: Session, shipment: Shipment, status: ShipmentStatus) -> None:
+def move_return_case(session: Session, shipment: Shipment, status: ShipmentStatus) -> None:
+    """A return parcel's status moves its return case (delivered to the merchant: received)."""
     if shipment.return_case_id is None:
         return
     case = session.get(ReturnCase, shipment.return_case_id)
