@@ -9,7 +9,7 @@ from sqlalchemy import select
 from smartreturn.model import ShipmentStatus as S
 from smartreturn.store.tables import CaseEvent, Order, ReturnCase, Shipment, TrackingEvent
 from smartreturn.tracking.providers.base import ProviderEvent
-from smartreturn.tracking.timeline import merge_events, record_mail_status, timeline
+from smartreturn.tracking.timeline import merge_events, record_status, timeline
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 CST = timezone(timedelta(hours=8))
@@ -25,7 +25,7 @@ def _shipment(session, **kw) -> Shipment:
 def test_mail_and_provider_events_merge_without_duplicates(sqlite_db):
     with sqlite_db.session() as session:
         shipment = _shipment(session)
-        record_mail_status(session, shipment, S.IN_TRANSIT, T0, description="Your parcel is on its way")
+        record_status(session, shipment, S.IN_TRANSIT, T0, description="Your parcel is on its way")
         provider_events = [
             # the same scan as the mail, reported in another zone and with microseconds
             ProviderEvent(T0.astimezone(CST).replace(microsecond=120), S.IN_TRANSIT, "Departed", "Köln"),
@@ -51,7 +51,7 @@ def test_mail_and_provider_events_merge_without_duplicates(sqlite_db):
 def test_a_newer_mail_wins_over_an_older_provider_status(sqlite_db):
     with sqlite_db.session() as session:
         shipment = _shipment(session)
-        record_mail_status(session, shipment, S.DELIVERED, T0 + timedelta(days=2))
+        record_status(session, shipment, S.DELIVERED, T0 + timedelta(days=2))
         outcome = merge_events(session, shipment, [ProviderEvent(T0, S.IN_TRANSIT)], source="aftership",
                                current=S.IN_TRANSIT)
         assert outcome.added == 1
@@ -97,3 +97,31 @@ def test_outbound_delivery_leaves_the_return_case_alone(sqlite_db):
         shipment = _shipment(session)
         merge_events(session, shipment, [ProviderEvent(T0, S.DELIVERED)], source="17track")
         assert session.scalars(select(CaseEvent)).all() == []
+
+
+def test_shipped_is_the_first_movement_not_a_label_or_an_arrival(sqlite_db):
+    with sqlite_db.session() as session:
+        label_only = _shipment(session, number="LABEL1")
+        record_status(session, label_only, S.INFO_RECEIVED, T0, source="cli")
+        arrival_only = _shipment(session, number="ARRIVED1")
+        record_status(session, arrival_only, S.DELIVERED, T0 + timedelta(days=2))
+        assert label_only.shipped_at is None and arrival_only.shipped_at is None
+        assert arrival_only.delivered_at == T0 + timedelta(days=2)
+        record_status(session, arrival_only, S.IN_TRANSIT, T0)  # the "shipped" mail, read late
+        assert arrival_only.shipped_at == T0 and arrival_only.status == "delivered"
+
+
+def test_a_case_linked_after_its_parcel_arrived_is_moved_by_the_next_merge(sqlite_db):
+    with sqlite_db.session() as session:
+        order = Order(platform="amazon", order_number="302-1234567-0000002")
+        session.add(order)
+        session.flush()
+        shipment = _shipment(session, direction="return", order_id=order.id)
+        record_status(session, shipment, S.DELIVERED, T0)
+        case = ReturnCase(order_id=order.id, status="shipped")
+        session.add(case)
+        session.flush()
+        shipment.return_case_id = case.id
+        outcome = record_status(session, shipment, S.DELIVERED, T0)  # the same mail, read again
+        assert outcome.added == 0 and not outcome.changed
+        assert (case.status, case.received_at) == ("received", T0)

@@ -15,11 +15,11 @@ from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 import typer
-from dateutil import parser as dateparser
 from rich.table import Table
 from rich.text import Text
 
 from smartreturn.cli.context import console, database_of, err_console, print_json, settings_of
+from smartreturn.cli.core import parse_when
 from smartreturn.errors import ParseError
 from smartreturn.mail.decode import parse_email
 from smartreturn.model import Event, MessageStatus
@@ -59,11 +59,7 @@ def _read_stdin() -> str:
 def _when(value: str | None, zone: str) -> datetime:
     if not value:
         return datetime.now(ZoneInfo(zone)).replace(microsecond=0)
-    try:
-        parsed = dateparser.parse(value)
-    except (ValueError, OverflowError) as exc:
-        raise typer.BadParameter(f"not a date: {value!r}", param_hint="--date") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(zone))
+    return parse_when(value, ZoneInfo(zone), param_hint="--date")
 
 
 def add_text(

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from smartreturn.cli.context import console, database_of, print_json, settings_of
+from smartreturn.cli.core import parse_when
 from smartreturn.rules.agenda import Agenda, AgendaItem, Urgency
 from smartreturn.rules.build import build_agenda
 
@@ -31,15 +32,8 @@ def agenda(
     at: str = typer.Option(None, "--at", help="As it will look at this time (ISO date or date-time; default: now)."),
 ) -> None:
     """What needs doing today: closing windows, late refunds, stuck parcels, news."""
-    show_agenda(ctx, by_priority=by_priority, json_out=json_out, now=_parse_at(at, settings_of(ctx)) if at else None)
-
-
-def _parse_at(value: str, settings: Any) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"not an ISO date or date-time: {value!r}", param_hint="--at") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=settings.general.tz)
+    now = parse_when(at, settings_of(ctx).general.tz, param_hint="--at") if at else None
+    show_agenda(ctx, by_priority=by_priority, json_out=json_out, now=now)
 
 
 def agenda_json(agenda: Agenda) -> dict[str, Any]:

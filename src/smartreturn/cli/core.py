@@ -205,12 +205,12 @@ def show(
     console.print(table)
 
 
-def parse_when(value: str, tz: tzinfo) -> datetime:
+def parse_when(value: str, tz: tzinfo, *, param_hint: str | None = None) -> datetime:
     """A date or time typed by the user; without a zone it is local time (general.timezone)."""
     try:
         parsed = dateparser.parse(value)
     except (ValueError, OverflowError) as exc:
-        raise typer.BadParameter(f"not a date: {value!r}") from exc
+        raise typer.BadParameter(f"not a date: {value!r}", param_hint=param_hint) from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from smartreturn.errors import StoreError
 from smartreturn.model import Direction, ReasonCategory, ReturnKind, ReturnStatus, ShipmentStatus
 from smartreturn.stats.reasons import classify
-from smartreturn.store.repo import add_tracking_event, find_or_create_case, upsert_merchant, upsert_order, upsert_shipment
+from smartreturn.store.repo import find_or_create_case, upsert_merchant, upsert_order, upsert_shipment
 from smartreturn.store.tables import CaseEvent, OrderItem, ReturnCase
+from smartreturn.tracking.timeline import record_status
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ def add_manual_return(session: Session, entry: ManualReturn) -> int:
     if entry.tracking_number:
         shipment = upsert_shipment(session, entry.tracking_number, entry.carrier)
         shipment.direction, shipment.order_id, shipment.return_case_id = Direction.RETURN.value, order.id, case.id
-        add_tracking_event(session, shipment, ShipmentStatus.INFO_RECEIVED, entry.requested_at, source="cli")
+        record_status(session, shipment, ShipmentStatus.INFO_RECEIVED, entry.requested_at, source="cli")
     session.add(CaseEvent(kind="cli:return_added", occurred_at=entry.requested_at, order_id=order.id,
                           return_case_id=case.id, detail=entry.reason, source="cli"))
     session.flush()

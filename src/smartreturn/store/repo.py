@@ -24,7 +24,6 @@ from smartreturn.model import (
 )
 from smartreturn.rules import state_machine
 from smartreturn.rules.region import infer_region
-from smartreturn.tracking.timeline import move_return_case
 from smartreturn.stats.reasons import classify as classify_reason
 from smartreturn.store.tables import (
     CaseEvent,
@@ -36,6 +35,7 @@ from smartreturn.store.tables import (
     Shipment,
     TrackingEvent,
 )
+from smartreturn.tracking.timeline import record_status
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +80,6 @@ _ORDER_BY_KEY = select(Order).where(Order.platform == bindparam("platform"), Ord
 _SHIPMENTS_BY_NUMBER = select(Shipment).where(Shipment.tracking_number == bindparam("number"))
 _CASES_OF_ORDER = select(ReturnCase).where(ReturnCase.order_id == bindparam("order_id"))
 _ITEM_BY_KEY = select(OrderItem).where(OrderItem.order_id == bindparam("order_id"), OrderItem.name == bindparam("name"))
-_TRACKING_EVENT = select(TrackingEvent.id).where(
-    TrackingEvent.shipment_id == bindparam("shipment_id"), TrackingEvent.status == bindparam("status"),
-    TrackingEvent.occurred_at == bindparam("at"))
 _CASE_EVENT = select(CaseEvent.id).where(CaseEvent.message_id == bindparam("message_id"), CaseEvent.seq == bindparam("seq"))
 
 
@@ -238,30 +235,6 @@ def find_or_create_case(session: Session, order: Order, case_number: str | None,
     elif kind and kind != ReturnKind.RETURN:
         _set(case, kind=kind.value)
     return case
-
-
-def add_tracking_event(session: Session, shipment: Shipment, status: ShipmentStatus, occurred_at: datetime,
-                       *, source: str, description: str | None = None, location: str | None = None,
-                       raw_code: str | None = None, message_pk: int | None = None,
-                       lookups: Lookups | None = None) -> bool:
-    """Insert one timeline event unless (shipment, status, time) is known; update the shipment."""
-    known = lookups.tracking.get(shipment.id) if lookups is not None else None
-    if known is not None:
-        exists = True if (status.value, occurred_at) in known else None
-        known.add((status.value, occurred_at))
-    else:
-        exists = session.scalar(_TRACKING_EVENT, {"shipment_id": shipment.id, "status": status.value, "at": occurred_at})
-    if exists is None:
-        session.add(TrackingEvent(shipment_id=shipment.id, status=status.value, occurred_at=occurred_at,
-                                  description=description, location=location, source=source,
-                                  raw_code=raw_code, message_id=message_pk))
-    if shipment.last_event_at is None or occurred_at >= shipment.last_event_at:
-        _set(shipment, last_event_at=occurred_at, status=status.value, stuck=False)
-    if status == ShipmentStatus.DELIVERED and shipment.delivered_at is None:
-        shipment.delivered_at = occurred_at
-    if lookups is None:
-        session.flush()
-    return exists is None
 
 
 def apply_events(session: Session, message: Message | int | None, events: list[Event], *,
@@ -423,9 +396,8 @@ def _apply_shipment(session: Session, event: Event, ref, when: datetime, order: 
         shipment.shipped_at = when
     status = event.shipment_status or KIND_SHIPMENT_STATUS.get(event.kind)
     if status is not None:
-        add_tracking_event(session, shipment, status, when, source="mail", description=event.detail,
-                           message_pk=message_pk, lookups=lookups)
-        if shipment.direction == Direction.RETURN.value and shipment.return_case_id is not None:
-            # a carrier mail saying the return parcel arrived starts the refund clock, like tracking does
-            move_return_case(session, shipment, status)
+        # the same timeline merge as provider tracking (a return parcel delivered starts the refund clock)
+        record_status(session, shipment, status, when, source="mail", message_id=message_pk, description=event.detail,
+                      known=lookups.tracking.get(shipment.id) if lookups is not None else None,
+                      flush=lookups is None)
     return shipment

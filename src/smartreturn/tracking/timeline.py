@@ -2,9 +2,11 @@
 
 The natural key of a :class:`TrackingEvent` row is ``(shipment_id, status, occurred_at)``: the same
 scan reported by a mail and by a provider (or by two providers) is stored once, whoever came first.
-After a merge the shipment's ``status``, ``last_event_at``, ``delivered_at`` and ``stuck`` follow the
-timeline, and a return parcel moves its return case along (delivered to the merchant = received,
-which starts the refund clock).
+After a merge the shipment's ``status``, ``last_event_at``, ``delivered_at``, ``shipped_at`` and
+``stuck`` follow the timeline, and a return parcel moves its return case along (delivered to the
+merchant = received, which starts the refund clock). Provider events, statuses stated by mails
+(store/repo.py, batch ingest passing its prefetched keys) and the CLI all go through
+:func:`merge_events`.
 """
 
 from __future__ import annotations
@@ -75,15 +77,20 @@ def normalise_time(when: datetime) -> datetime:
 
 
 def merge_events(session: Session, shipment: Shipment, events: Iterable[EventLike], *, source: str,
-                 message_id: int | None = None, current: ShipmentStatus | None = None) -> MergeOutcome:
-    """Add the events the timeline lacks and bring the shipment up to date.
+                 message_id: int | None = None, current: ShipmentStatus | None = None,
+                 known: set[tuple[str, datetime]] | None = None, flush: bool = True) -> MergeOutcome:
+    """Add the events the timeline lacks and bring the shipment (and its return case) up to date.
 
-    ``current`` is the provider's overall status for the parcel: it wins when the provider's newest
-    event is also the newest in the timeline (a provider may say "Delivered" on a scan it labels
-    vaguely), never over a newer mail.
+    The one write path of a parcel's timeline, for provider events and for statuses stated by a
+    mail or typed in the CLI. ``current`` is the provider's overall status for the parcel: it wins
+    when the provider's newest event is also the newest in the timeline (a provider may say
+    "Delivered" on a scan it labels vaguely), never over a newer mail. ``known`` is the caller's
+    cache of the shipment's ``(status, occurred_at)`` keys (batch ingest reads them beforehand for
+    many shipments at once); it is updated in place. Without it they are read from the database.
+    ``flush=False`` leaves the writes to the caller's next flush.
     """
     old = ShipmentStatus(shipment.status)
-    existing = {(row.status, row.occurred_at): row for row in _rows(session, shipment)}
+    existing = known if known is not None else _keys(session, shipment)
     added = 0
     newest_incoming: datetime | None = None
     for event in events:
@@ -92,72 +99,90 @@ def merge_events(session: Session, shipment: Shipment, events: Iterable[EventLik
         key = (ShipmentStatus(event.status).value, when)
         if key in existing:
             continue
-        row = TrackingEvent(shipment_id=shipment.id, status=key[0], occurred_at=when,
-                            description=_clip(event.description, 2000), location=_clip(event.location, 255),
-                            source=source, raw_code=_clip(event.raw_code, 64), message_id=message_id)
-        session.add(row)
-        existing[key] = row
+        session.add(TrackingEvent(shipment_id=shipment.id, status=key[0], occurred_at=when,
+                                  description=_clip(event.description, 2000), location=_clip(event.location, 255),
+                                  source=source, raw_code=_clip(event.raw_code, 64), message_id=message_id))
+        existing.add(key)
         added += 1
-    _refresh(shipment, list(existing.values()), current, newest_incoming)
+    _refresh(shipment, existing, current, newest_incoming)
     new = ShipmentStatus(shipment.status)
     if new != old:
         log.info("shipment %s: %s -> %s", shipment.id, old.value, new.value)
-        move_return_case(session, shipment, new)
-    session.flush()
+    move_return_case(session, shipment, new)
+    if flush:
+        session.flush()
     return MergeOutcome(added=added, old_status=old, new_status=new)
 
 
-def record_mail_status(session: Session, shipment: Shipment, status: ShipmentStatus, occurred_at: datetime, *,
-                       message_id: int | None = None, description: str | None = None) -> MergeOutcome:
-    """A status a mail states for a parcel, merged like any provider event."""
-    from smartreturn.tracking.providers.base import ProviderEvent
+@dataclass(frozen=True, slots=True)
+class StatedEvent:
+    """A status stated by a mail or typed in the CLI, as a timeline event."""
 
-    event = ProviderEvent(occurred_at=occurred_at, status=status, description=description)
-    return merge_events(session, shipment, [event], source="mail", message_id=message_id)
+    occurred_at: datetime
+    status: ShipmentStatus
+    description: str | None = None
+    location: str | None = None
+    raw_code: str | None = None
+
+
+def record_status(session: Session, shipment: Shipment, status: ShipmentStatus, occurred_at: datetime, *,
+                  source: str = "mail", message_id: int | None = None, description: str | None = None,
+                  known: set[tuple[str, datetime]] | None = None, flush: bool = True) -> MergeOutcome:
+    """A status a mail (or the user) states for a parcel, merged like any provider event."""
+    event = StatedEvent(occurred_at=occurred_at, status=status, description=description)
+    return merge_events(session, shipment, [event], source=source, message_id=message_id, known=known, flush=flush)
 
 
 def timeline(session: Session, shipment_id: int) -> list[TrackingEvent]:
     """The shipment's events, oldest first (same instant: earlier stage first)."""
     rows = session.scalars(select(TrackingEvent).where(TrackingEvent.shipment_id == shipment_id)).all()
-    return sorted(rows, key=_order_key)
+    return sorted(rows, key=lambda row: (*_order_key((row.status, row.occurred_at)), row.id or 0))
 
 
-def _rows(session: Session, shipment: Shipment) -> list[TrackingEvent]:
+def _keys(session: Session, shipment: Shipment) -> set[tuple[str, datetime]]:
     if shipment.id is None:
         session.flush()
-    return list(session.scalars(select(TrackingEvent).where(TrackingEvent.shipment_id == shipment.id)))
+    rows = session.execute(select(TrackingEvent.status, TrackingEvent.occurred_at)
+                           .where(TrackingEvent.shipment_id == shipment.id))
+    return {(status, occurred_at) for status, occurred_at in rows}
 
 
-def _order_key(row: TrackingEvent) -> tuple[datetime, int, int]:
-    return (row.occurred_at, STAGE.get(ShipmentStatus(row.status), 0), row.id or 0)
+def _order_key(key: tuple[str, datetime]) -> tuple[datetime, int]:
+    return (key[1], STAGE.get(ShipmentStatus(key[0]), 0))
 
 
-def _refresh(shipment: Shipment, rows: list[TrackingEvent], current: ShipmentStatus | None,
+def _assign(shipment: Shipment, name: str, value: object) -> None:
+    """Assign only what changes: an equal assignment still marks the row dirty for the next flush."""
+    if getattr(shipment, name) != value:
+        setattr(shipment, name, value)
+
+
+def _refresh(shipment: Shipment, keys: set[tuple[str, datetime]], current: ShipmentStatus | None,
              newest_incoming: datetime | None) -> None:
-    if not rows:
+    if not keys:
         if current is not None:
-            shipment.status = current.value
+            _assign(shipment, "status", current.value)
         return
-    ordered = sorted(rows, key=_order_key)
-    latest = ordered[-1]
-    status = ShipmentStatus(latest.status)
-    if current is not None and newest_incoming is not None and newest_incoming >= latest.occurred_at:
+    ordered = sorted(keys, key=_order_key)
+    latest_status, latest_at = ordered[-1]
+    status = ShipmentStatus(latest_status)
+    if current is not None and newest_incoming is not None and newest_incoming >= latest_at:
         status = current
     previous_last = shipment.last_event_at
-    shipment.status = status.value
-    shipment.last_event_at = latest.occurred_at
-    if previous_last is None or latest.occurred_at > previous_last:
-        shipment.stuck = False
-    delivered = [r.occurred_at for r in ordered if r.status == ShipmentStatus.DELIVERED.value]
+    _assign(shipment, "status", status.value)
+    _assign(shipment, "last_event_at", latest_at)
+    if previous_last is None or latest_at > previous_last:
+        _assign(shipment, "stuck", False)
+    delivered = [at for s, at in ordered if s == ShipmentStatus.DELIVERED.value]
     if delivered and shipment.delivered_at is None:
         shipment.delivered_at = delivered[0]
     elif status == ShipmentStatus.DELIVERED and shipment.delivered_at is None:
-        shipment.delivered_at = latest.occurred_at
-    first = ordered[0].occurred_at
-    if shipment.shipped_at is None and status != ShipmentStatus.PENDING:
-        moving = [r.occurred_at for r in ordered
-                  if r.status not in (ShipmentStatus.PENDING.value, ShipmentStatus.INFO_RECEIVED.value)]
-        shipment.shipped_at = moving[0] if moving else first
+        shipment.delivered_at = latest_at
+    # Shipped = first seen moving. A label (info received) is not shipping, and a first event that is
+    # already "delivered" or "pickup ready" (a mail about the arrival only) says nothing of when it left.
+    moving = [at for s, at in ordered if s == ShipmentStatus.IN_TRANSIT.value]
+    if moving and shipment.shipped_at is None:
+        shipment.shipped_at = moving[0]
 
 
 def move_return_case(session: Session, shipment: Shipment, status: ShipmentStatus) -> None:
