@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 from smartreturn.config import Settings
 from smartreturn.errors import NotifyError
 from smartreturn.notify.render import render, template_exists
+from smartreturn.rules.region import CHINESE_PLATFORMS
 from smartreturn.store.tables import Deadline, Merchant, Order, ReturnCase, Shipment
 
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("en", "zh", "de")
-CHINESE_PLATFORMS = {"jd", "taobao", "tmall", "pinduoduo", "vipshop", "douyin"}
 SECOND_LEVEL_AFTER_DAYS = 7
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from smartreturn.model import ReasonCategory
+from smartreturn.rules.priority import REASON_SEVERITY
 
 LABELS: dict[ReasonCategory, dict[str, str]] = {
     ReasonCategory.SIZE_FIT: {"en": "Size / fit", "zh": "尺码不合适", "de": "Größe / Passform"},
@@ -24,14 +25,6 @@ LABELS: dict[ReasonCategory, dict[str, str]] = {
     ReasonCategory.BETTER_PRICE: {"en": "Better price found", "zh": "降价/买贵了", "de": "Günstiger gefunden"},
     ReasonCategory.QUALITY: {"en": "Quality below expectations", "zh": "质量不如预期", "de": "Qualität enttäuschend"},
     ReasonCategory.OTHER: {"en": "Other", "zh": "其他", "de": "Sonstiges"},
-}
-
-# How much a reason weighs in priorities: a defective item is a stronger case than a change of mind.
-SEVERITY: dict[ReasonCategory, float] = {
-    ReasonCategory.DEFECTIVE: 1.0, ReasonCategory.WRONG_ITEM: 0.9, ReasonCategory.MISSING_PARTS: 0.9,
-    ReasonCategory.NOT_AS_DESCRIBED: 0.8, ReasonCategory.QUALITY: 0.6, ReasonCategory.ARRIVED_LATE: 0.5,
-    ReasonCategory.SIZE_FIT: 0.4, ReasonCategory.BETTER_PRICE: 0.3, ReasonCategory.CHANGED_MIND: 0.2,
-    ReasonCategory.OTHER: 0.3,
 }
 
 _PATTERNS: dict[ReasonCategory, list[tuple[str, float]]] = {
@@ -106,7 +99,7 @@ def classify(text: str | None) -> Classification:
                 matched.setdefault(category, []).append(match.group(0))
     if not scores:
         return Classification(ReasonCategory.OTHER, 0.2)
-    best = max(scores, key=lambda c: (scores[c], SEVERITY[c]))
+    best = max(scores, key=lambda c: (scores[c], REASON_SEVERITY[c]))  # a tie goes to the stronger case
     share = scores[best] / sum(scores.values())
     strength = min(1.0, scores[best] / 4)
     return Classification(best, round(share * (0.5 + 0.5 * strength), 2), tuple(matched[best]))

@@ -39,26 +39,9 @@ from smartreturn.tracking.timeline import record_status
 
 log = logging.getLogger(__name__)
 
-RETURN_EVENTS = {
-    EventKind.RETURN_REQUESTED: ReturnStatus.REQUESTED,
-    EventKind.RETURN_APPROVED: ReturnStatus.APPROVED,
-    EventKind.RETURN_REJECTED: ReturnStatus.REJECTED,
-    EventKind.RETURN_LABEL: ReturnStatus.LABEL_ISSUED,
-    EventKind.RETURN_SHIPPED: ReturnStatus.SHIPPED,
-    EventKind.RETURN_RECEIVED: ReturnStatus.RECEIVED,
-    EventKind.REFUND_ISSUED: ReturnStatus.REFUNDED,
-    EventKind.EXCHANGE_SHIPPED: ReturnStatus.EXCHANGE_SHIPPED,
-}
+# Mail events that concern a return case. CANCELLED is left out: in a mail it cancels the order.
+RETURN_EVENTS = frozenset(state_machine.EVENT_TARGET) - {EventKind.CANCELLED}
 
-# The date column of a return case each event fills.
-CASE_DATE_FIELD = {
-    EventKind.RETURN_REQUESTED: "requested_at",
-    EventKind.RETURN_APPROVED: "approved_at",
-    EventKind.RETURN_LABEL: "label_at",
-    EventKind.RETURN_SHIPPED: "shipped_at",
-    EventKind.RETURN_RECEIVED: "received_at",
-    EventKind.REFUND_ISSUED: "refunded_at",
-}
 
 # Shipment status implied by an event kind when the mail states none.
 KIND_SHIPMENT_STATUS = {
@@ -339,7 +322,8 @@ def _apply_case(session: Session, order: Order, event: Event, when: datetime, us
                 message_pk: int | None, lookups: Lookups | None = None) -> ReturnCase:
     case = find_or_create_case(session, order, event.return_case_number, event.return_kind, lookups)
     _set(case, status=state_machine.apply(case.status, event.kind, case.kind).value)  # forward-only (rules/state_machine.py)
-    date_field = CASE_DATE_FIELD.get(event.kind)
+    date_field = state_machine.TIMESTAMP_FIELD.get(state_machine.EVENT_TARGET[event.kind]) \
+        if event.kind in RETURN_EVENTS else None
     if date_field and getattr(case, date_field) is None:
         setattr(case, date_field, when)
     if state_machine.is_final(case.status):
