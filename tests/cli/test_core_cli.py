@@ -97,3 +97,12 @@ def test_mail_text_is_never_read_as_terminal_markup(tmp_path, env):
     assert "[bold]Lamp[/bold] [link=x]" in shown and "[red]ORDER[/red]-1" in shown
     listing = run(env, "list", "returns").stdout  # rich would raise on a stray "[/]" read as markup
     assert "[/]" in listing
+
+
+def test_parse_json_is_the_fixture_format(env):
+    from tests.conftest import FIXTURES
+
+    positive = FIXTURES / "amazon" / "order_confirmation_com.eml"
+    assert run(env, "parse", str(positive), "--json").stdout == positive.with_name(positive.name + ".json").read_text("utf-8")
+    negative = json.loads(run(env, "parse", str(FIXTURES / "amazon" / "promo_black_friday.eml"), "--json").stdout)
+    assert negative == {"parser": None, "parser_version": None, "records": []}

@@ -106,8 +106,8 @@ def parse(
     except ParseError as exc:
         raise ParseError(f"{file}: {exc}") from None
     result = extract(email)
-    name = result.parser.name if result.parser else None
-    version = result.parser.version if result.parser else None
+    parser = result.parser if result.events else None  # as in the fixture files: no records, no parser
+    name, version = (parser.name, parser.version) if parser else (None, None)
     if json_out:
         typer.echo(dump_records(name, version, result.events), nl=False)
         return
