@@ -12,11 +12,12 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from smartreturn import clock
 from smartreturn.config import Settings
 from smartreturn.errors import ParseError
 from smartreturn.mail.decode import parse_email
@@ -99,7 +100,7 @@ def ingest_batch(session: Session, items: Sequence[tuple[bytes, Source]], settin
     """
     digests = [content_hash(raw) for raw, _ in items]
     known = _stored_by_hash(session, digests)
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     fresh: dict[str, tuple[dict, Reading]] = {}
     for (raw, source), digest in zip(items, digests, strict=True):
         if digest not in known and digest not in fresh:
@@ -151,7 +152,7 @@ def _new_row(raw: bytes, digest: str, source: Source, now: datetime) -> dict:
 def process_message(session: Session, message: Message, settings: Settings) -> int:
     """(Re)parse a stored message and apply its records. Returns the number of records."""
     reading = read_message(message.raw, message.source_kind, settings, str(message.id))
-    for column, value in _columns(reading, datetime.now(timezone.utc)).items():
+    for column, value in _columns(reading, clock.now()).items():
         setattr(message, column, value)
     records, failure = _apply(session, message.id, reading, fresh=False)
     for column, value in (failure or {}).items():

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smartreturn import clock
 from smartreturn.config import Settings
 from smartreturn.rules.agenda import Agenda
 from smartreturn.rules.build import build_agenda
@@ -166,11 +167,11 @@ def record(agenda: Agenda, session: Session) -> dict[str, Any]:
 
 
 def run_all(db: Database) -> dict[str, Any]:
-    with db.session() as session:
+    with clock.pinned(NOW), db.session() as session:  # rows the test leaves undated are written "now"
         populate(session)
     result = {}
     for name, now in RUNS:
-        with db.session() as session:
+        with clock.pinned(now), db.session() as session:
             agenda = build_agenda(session, now, SETTINGS)
             session.flush()
             result[name] = record(agenda, session)

@@ -8,9 +8,12 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from datetime import datetime, timezone
 
 import typer
+from dateutil import parser as dateparser
 
+from smartreturn import clock
 from smartreturn.errors import SmartReturnError
 
 app = typer.Typer(
@@ -39,10 +42,24 @@ def _root(
     ctx: typer.Context,
     config: str = typer.Option(None, "--config", "-c", help="Config file (default: $SMARTRETURN_CONFIG, then the XDG config dir)."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More logging (-v info, -vv debug)."),
+    now: str = typer.Option(None, "--now", envvar="SMARTRETURN_NOW", show_envvar=True,
+                            help="Act as if it were this moment (ISO date or date-time, UTC when no zone is given): "
+                                 "agenda, deadlines, digest, draft, list, show and shipments see that day."),
 ) -> None:
     ctx.obj = {"config_path": config}
+    if now:
+        clock.pin(parse_now(now))
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+
+
+def parse_now(value: str) -> datetime:
+    """``--now`` / ``$SMARTRETURN_NOW``: a date (midnight) or a date-time; without a zone it is UTC."""
+    try:
+        parsed = dateparser.isoparse(value)
+    except (ValueError, OverflowError):
+        raise typer.BadParameter(f"not an ISO date or date-time: {value!r}", param_hint="--now / SMARTRETURN_NOW") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 for _module in COMMAND_MODULES:

@@ -18,6 +18,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from smartreturn import clock
 from smartreturn.cli.context import console, database_of, err_console, print_json, settings_of
 from smartreturn.cli.core import parse_when
 from smartreturn.errors import ParseError
@@ -58,7 +59,7 @@ def _read_stdin() -> str:
 
 def _when(value: str | None, zone: str) -> datetime:
     if not value:
-        return datetime.now(ZoneInfo(zone)).replace(microsecond=0)
+        return clock.now().astimezone(ZoneInfo(zone)).replace(microsecond=0)
     return parse_when(value, ZoneInfo(zone), param_hint="--date")
 
 

@@ -6,13 +6,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
+from smartreturn import clock
 from smartreturn.cli.context import console, database_of, print_json, settings_of
 from smartreturn.cli.core import parse_when
 from smartreturn.rules.agenda import Agenda, AgendaItem, Urgency
@@ -93,7 +94,7 @@ def show_agenda(ctx: typer.Context, *, by_priority: bool = False, json_out: bool
     settings = settings_of(ctx)
     db = database_of(ctx)
     with db.session() as session:
-        result = build_agenda(session, now or datetime.now(timezone.utc), settings)
+        result = build_agenda(session, now or clock.now(), settings)
     if json_out:
         print_json(agenda_json(result))
         return

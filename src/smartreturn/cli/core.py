@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
@@ -14,6 +14,7 @@ from rich.table import Table
 
 from rich.text import Text
 
+from smartreturn import clock
 from smartreturn.cli.context import cell, console, database_of, err_console, print_json, settings_of
 from smartreturn.config import default_config_path
 from smartreturn.errors import ConfigError, ParseError
@@ -178,7 +179,7 @@ def show(
     """The timeline of an order or return case, with the mail each step came from."""
     db = database_of(ctx)
     with db.session() as session:
-        detail = queries.case_detail(session, ref, now=datetime.now(timezone.utc), tz=settings_of(ctx).general.tz)
+        detail = queries.case_detail(session, ref, now=clock.now(), tz=settings_of(ctx).general.tz)
     if detail is None:
         err_console.print(f"nothing found for {ref!r}", markup=False)
         raise typer.Exit(1)
@@ -250,7 +251,7 @@ def return_add(
         category=category, merchant=merchant, paid=_money(paid, "--paid"),
         expected_refund=_money(expected_refund, "--expected-refund"),
         shipping_cost=_money(shipping_cost, "--shipping-cost"), currency=currency.upper(),
-        requested_at=parse_when(requested, settings_of(ctx).general.tz) if requested else datetime.now(timezone.utc),
+        requested_at=parse_when(requested, settings_of(ctx).general.tz) if requested else clock.now(),
         tracking_number=tracking, carrier=carrier)
     with database_of(ctx).session() as session:
         case_id = add_manual_return(session, entry)
@@ -282,5 +283,5 @@ def return_update(
         shipping_cost=_money(shipping_cost, "--shipping-cost"),
         restocking_fee=_money(restocking_fee, "--restocking-fee"), note=note)
     with database_of(ctx).session() as session:
-        update_return(session, int(case.lstrip("rR")), change, now=datetime.now(timezone.utc))
+        update_return(session, int(case.lstrip("rR")), change, now=clock.now())
     console.print(f"return r{case.lstrip('rR')} updated")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 import typer
 
+from smartreturn import clock
 from smartreturn.cli.context import console, database_of, settings_of
 
 
@@ -26,7 +26,7 @@ def digest(
 
     settings = settings_of(ctx)
     db = database_of(ctx)
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     agenda = current_agenda(db, settings, now)
     if not preview:
         result = send_digest(db, settings, now, agenda=agenda)
@@ -53,7 +53,7 @@ def draft(
     from smartreturn.notify.followup import append_draft, render_followup, to_mime
 
     settings = settings_of(ctx)
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     with database_of(ctx).session() as session:
         followup = render_followup(session, int(case.lstrip("rR")), now, settings, language=language, level=level)
     typer.echo(f"To: {followup.to or '(support address unknown)'}\nSubject: {followup.subject}\n\n{followup.body}")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
+from smartreturn import clock
 from smartreturn.cli.context import cell, console, database_of, print_json
 
 parsers_app = typer.Typer(help="The parsers: what is registered, and which senders stopped being understood.",
@@ -63,7 +64,7 @@ def health(
     from smartreturn.store.queries import parser_health
 
     with database_of(ctx).session() as session:
-        rows = parser_health(session, datetime.now(timezone.utc) - timedelta(days=days))
+        rows = parser_health(session, clock.now() - timedelta(days=days))
     if json_out:
         print_json(rows)
     elif not rows:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
+from smartreturn import clock
 from smartreturn.cli.context import cell, console, database_of, print_json, settings_of
 
 
@@ -44,7 +44,7 @@ def stats(
     if html:
         from smartreturn.stats.html import render_html
 
-        html.write_text(render_html(result, now=datetime.now(timezone.utc), language=settings.general.language), "utf-8")
+        html.write_text(render_html(result, now=clock.now(), language=settings.general.language), "utf-8")
         console.print(f"wrote {html}")
     if json_out:
         print_json({"since": result.since, **result.tables()})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, timezone
 
 import typer
 from rich.markup import escape
@@ -11,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import select
 
+from smartreturn import clock
 from smartreturn.cli.context import console, database_of, err_console, print_json, settings_of
 from smartreturn.errors import SmartReturnError
 from smartreturn.model import Direction, ShipmentStatus
@@ -44,7 +44,7 @@ def track(
         with Progress(TextColumn("tracking"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=err_console, transient=True, disable=json_out) as progress:
             task = progress.add_task("track", total=None)
-            report = poll_due_shipments(db, settings, datetime.now(timezone.utc), providers, force=all_active,
+            report = poll_due_shipments(db, settings, clock.now(), providers, force=all_active,
                                         progress=lambda done, total: progress.update(task, completed=done, total=total))
     finally:
         for provider in providers.values():
@@ -123,7 +123,7 @@ def shipments(
     from smartreturn.tracking.prediction import predict_shipment
 
     settings = settings_of(ctx)
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     tz = settings.general.tz
     rows = []
     with database_of(ctx).session() as session:

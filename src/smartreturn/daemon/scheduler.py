@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from smartreturn import clock
 from smartreturn.config import Settings
 from smartreturn.store.db import Database
 from smartreturn.store.tables import JobState
@@ -140,7 +141,7 @@ class Scheduler:
 
     def run_due(self, settings: Settings, now: datetime | None = None) -> datetime | None:
         """Run every job that is due; returns when the next one is due (None without jobs)."""
-        now = now or datetime.now(timezone.utc)
+        now = now or clock.now()
         upcoming: list[datetime] = []
         for job in list(self.jobs.values()):
             with self.db.session() as session:

@@ -31,6 +31,7 @@ from email.message import Message
 from dateutil import parser as dateutil_parser
 from mailparser.utils import receiveds_parsing
 
+from smartreturn import clock
 from smartreturn.errors import ParseError
 from smartreturn.mail import forward
 from smartreturn.mail.html import html_to_text
@@ -332,7 +333,7 @@ def _to_email(outer: _Decoded, raw: bytes) -> Email:
     received = original.date or outer.date
     if received is None:
         log.warning("mail %s has no Date or Received header: using the current time", outer.message_id)
-        received = datetime.now(UTC)
+        received = clock.now()
     is_forward = original is not outer
     return Email(
         message_id=outer.message_id,

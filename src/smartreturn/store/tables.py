@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from smartreturn import clock
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -81,7 +83,8 @@ Currency = String(3)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """When a row is written: bookkeeping only (no rule reads it as "now"); follows a pinned clock."""
+    return clock.now()
 
 
 class Base(DeclarativeBase):

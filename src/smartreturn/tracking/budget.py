@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from smartreturn import clock
 from smartreturn.store.db import Database
 from smartreturn.store.tables import ProviderUsage
 
@@ -27,7 +28,7 @@ Clock = Callable[[], datetime]
 
 
 def utc_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 @dataclass(frozen=True, slots=True)

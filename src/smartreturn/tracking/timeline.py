@@ -20,6 +20,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smartreturn import clock
 from smartreturn.model import ShipmentStatus
 from smartreturn.rules import state_machine
 from smartreturn.store.tables import CaseEvent, ReturnCase, Shipment, TrackingEvent
@@ -195,7 +196,7 @@ def move_return_case(session: Session, shipment: Shipment, status: ShipmentStatu
     target = state_machine.apply(case.status, f"tracking:{shipment.direction}:{status.value}", case.kind)
     if target.value == case.status:
         return
-    when = shipment.last_event_at or datetime.now(timezone.utc)
+    when = shipment.last_event_at or clock.now()
     log.info("return case %s: %s -> %s (tracking)", case.id, case.status, target.value)
     case.status = target.value
     field = state_machine.TIMESTAMP_FIELD.get(target)

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Protocol
 
 import httpx
 
+from smartreturn import clock
 from smartreturn.errors import TrackingAuthError, TrackingError, TrackingRateLimited
 from smartreturn.model import ShipmentStatus
 
@@ -90,11 +91,11 @@ def retry_after_seconds(response: httpx.Response, now: datetime | None = None) -
                 when = parsedate_to_datetime(value)
             except (TypeError, ValueError):
                 return None
-            return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+            return max(0.0, (when - (now or clock.now())).total_seconds())
     reset = response.headers.get("x-ratelimit-reset")
     if reset:
         try:
-            return max(0.0, float(reset) - (now or datetime.now(timezone.utc)).timestamp())
+            return max(0.0, float(reset) - (now or clock.now()).timestamp())
         except ValueError:
             return None
     return None
