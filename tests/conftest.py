@@ -13,6 +13,7 @@ pytest_plugins: list[str] = [
     "tests.servers.postgres",
     "tests.servers.sinks",        # real SMTP sink (aiosmtpd) and HTTP receiver for Apprise
     "tests.servers.dovecot",      # real Dovecot IMAP: `dovecot` (session), `imap_mailbox` (fresh user)
+    "tests.clockshift",           # --clock-shift=DATE: the whole run with the process clock moved (time-machine)
 ]
 
 ROOT = Path(__file__).resolve().parent.parent

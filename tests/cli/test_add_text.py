@@ -49,6 +49,7 @@ def test_the_same_text_and_date_twice_changes_nothing(env: dict[str, str]) -> No
 
 def test_reads_standard_input_even_from_a_gbk_terminal(env: dict[str, str]) -> None:
     text = "【中通快递】您的快件73512345678901已于11月24日 20:15从上海转运中心发往杭州。"
+    env = {**env, "SMARTRETURN_NOW": "2026-11-25T12:00"}  # a date without a year is the latest one before now
     for stdin in (text.encode("utf-8"), text.encode("gbk")):
         result = invoke(env, "add-text", "-", "--json", stdin=stdin)
         assert result.exit_code == 0, result.output

@@ -47,6 +47,7 @@ def test_wrong_key_fails_fast_naming_key_and_file(tmp_path, env):
 
 
 def test_ingest_twice_list_show_and_manual_return(tmp_path, env):
+    env = {**env, "SMARTRETURN_NOW": "2026-11-30T10:00"}  # the return is added after the orders, on any day
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "1.eml").write_bytes(order_mail("111-0000000-0000001"))

@@ -143,7 +143,8 @@ def test_cli_digest_preview_and_draft(sqlite_db, tmp_path):
     from smartreturn.cli import app
 
     late_refund(sqlite_db, item_name="<script>x()</script> shoes")
-    env = {"SMARTRETURN_CONFIG": "", "SMARTRETURN_DATABASE__URL": str(sqlite_db.engine.url)}
+    env = {"SMARTRETURN_CONFIG": "", "SMARTRETURN_DATABASE__URL": str(sqlite_db.engine.url),
+           "SMARTRETURN_NOW": NOW.isoformat()}  # the day the scenario is set on, whatever day the test runs
     target = tmp_path / "digest.html"
     result = CliRunner().invoke(app, ["digest", "--preview", "--html", str(target)], env=env)
     assert result.exit_code == 0, result.output

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from typer.testing import CliRunner
 
+from smartreturn import clock
 from smartreturn.cli import app
 from smartreturn.store.db import open_database
 from tests.rules import rows
@@ -53,9 +54,20 @@ def test_agenda_table_shows_factors_and_mail_text_literally(config) -> None:
 
 
 def test_list_by_priority_is_the_same_view(config) -> None:
-    result = CliRunner().invoke(app, ["--config", config, "list", "returns", "--by-priority", "--json"])
+    result = CliRunner().invoke(app, ["--config", config, "--now", "2026-11-25T09:00", "list", "returns",
+                                      "--by-priority", "--json"])
     assert result.exit_code == 0, result.output
     assert "refund_overdue" in {item["kind"] for item in json.loads(result.stdout)["items"]}
+
+
+def test_the_global_now_comes_from_the_environment_too(config) -> None:
+    """`SMARTRETURN_NOW` pins the same clock as `--now`; the day before the refund fell due, nothing is late."""
+    late = CliRunner().invoke(app, ["--config", config, "agenda", "--json"], env={"SMARTRETURN_NOW": "2026-11-25T09:00"})
+    early = CliRunner().invoke(app, ["--config", config, "agenda", "--json"], env={"SMARTRETURN_NOW": "2026-11-10"})
+    assert late.exit_code == 0 and early.exit_code == 0, late.output + early.output
+    assert "refund_overdue" in {item["kind"] for item in json.loads(late.stdout)["items"]}
+    assert "refund_overdue" not in {item["kind"] for item in json.loads(early.stdout)["items"]}
+    assert not clock.is_pinned()  # the command's clock does not leak into the rest of the process
 
 
 def test_bad_at(config) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
+from smartreturn import clock
 from smartreturn.rules.deadlines import RuleContext, recompute_deadlines
 from smartreturn.rules.policies import load_rules
 from smartreturn.store.tables import Deadline
@@ -15,6 +17,13 @@ from tests.rules import rows
 BERLIN = ZoneInfo("Europe/Berlin")
 CTX = RuleContext(load_rules(), BERLIN)
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def _rows_are_written_at_now():
+    """Rows the tests leave undated record NOW as their arrival, not the day the suite runs."""
+    with clock.pinned(NOW):
+        yield
 
 
 def deadlines(session) -> dict[tuple[str, int, int | None], Deadline]:

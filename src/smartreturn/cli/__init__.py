@@ -48,7 +48,7 @@ def _root(
 ) -> None:
     ctx.obj = {"config_path": config}
     if now:
-        clock.pin(parse_now(now))
+        ctx.with_resource(clock.pinned(parse_now(now)))  # back to the clock it was when the command ends
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
 
