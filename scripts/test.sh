@@ -9,6 +9,10 @@ missing=()
 command -v dovecot >/dev/null 2>&1 || missing+=(dovecot-imapd)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
+# browser tests of the web dashboard: Debian's Chromium (Playwright drives it; no browser download),
+# and a CJK font so Chinese text renders in the screenshots
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+compgen -G "/usr/share/fonts/truetype/wqy/wqy-zenhei*" >/dev/null || missing+=(fonts-wqy-zenhei)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing Debian packages: ${missing[*]}" >&2
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -21,6 +25,6 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -c "import smartreturn, aiosmtpd, psycopg" # fail here, clearly, if the install did not work
+.venv/bin/python -c "import smartreturn, aiosmtpd, psycopg, playwright" # fail here, clearly, if the install did not work
 
 exec .venv/bin/python -m pytest "$@"

@@ -197,6 +197,27 @@ class StatsSettings(Section):
     exchange_rates: dict[str, float] = {}  # "USD": 7.1 means 1 USD = 7.1 base; no invented rates
 
 
+class WebSettings(Section):
+    """The dashboard and REST API (``smartreturn web``, or inside ``smartreturn run`` when enabled)."""
+
+    enabled: bool = False               # also serve the web app inside `smartreturn run`
+    host: str = "127.0.0.1"             # put a reverse proxy (TLS) in front before exposing it
+    port: int = Field(default=8080, gt=0, lt=65536)
+    username: str = "admin"
+    # argon2 hash from `smartreturn web-password` (or password_hash_file / $SMARTRETURN_WEB__PASSWORD_HASH)
+    password_hash: SecretStr | None = None
+    # Sign-in by a reverse proxy that authenticated the user (Authelia, oauth2-proxy ...): the header
+    # that carries the user name, accepted only from these proxy addresses.
+    trusted_proxy_header: str | None = None
+    trusted_proxies: list[str] = ["127.0.0.1", "::1"]
+    session_hours: int = Field(default=24 * 14, gt=0)
+    secure_cookies: bool | None = None  # None: Secure unless served on a loopback address over plain HTTP
+    login_attempts: int = Field(default=5, gt=0)         # failed logins per client address ...
+    login_window_minutes: int = Field(default=15, gt=0)  # ... within this many minutes, then HTTP 429
+    # 17TRACK push (/hooks/17track): the account's security key, to verify the `sign` header
+    seventeen_track_webhook_key: SecretStr | None = None
+
+
 class Settings(Section):
     general: GeneralSettings = GeneralSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -208,6 +229,7 @@ class Settings(Section):
     rules: RulesSettings = RulesSettings()
     priority: PrioritySettings = PrioritySettings()
     stats: StatsSettings = StatsSettings()
+    web: WebSettings = WebSettings()
     source: Path | None = Field(default=None, exclude=True)  # the file it came from, for messages
 
     @property

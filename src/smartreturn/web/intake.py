@@ -1,0 +1,7 @@
+"""(in progress)"""
+
+from fastapi import FastAPI
+
+
+def install(app: FastAPI) -> None:
+    pass
