@@ -53,6 +53,8 @@ BUILTIN_PARSERS: tuple[str, ...] = (
     "smartreturn.parsers.usps:UspsParser",
     "smartreturn.parsers.dhl:DhlParser",
     "smartreturn.parsers.royal_mail:RoyalMailParser",
+    # payment apps and banks (Chinese refund notices)
+    "smartreturn.parsers.payment_cn:PaymentRefundParser",
     # generic fallbacks, most precise first
     "smartreturn.parsers.schema_org:SchemaOrgParser",
     "smartreturn.parsers.tracking_numbers:TrackingNumberParser",
