@@ -18,7 +18,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="minutes") if value else None
 
 
-def list_orders(session: Session, *, platform=None, status=None, since=None, limit=200) -> list[Row]:
+def list_orders(session: Session, *, platform=None, status=None, since=None, limit=200, offset=0) -> list[Row]:
     query: Select = select(Order, Merchant.name).outerjoin(Merchant, Order.merchant_id == Merchant.id)
     if platform:
         query = query.where(Order.platform == platform)
@@ -26,29 +26,35 @@ def list_orders(session: Session, *, platform=None, status=None, since=None, lim
         query = query.where(Order.status == status)
     if since:
         query = query.where(Order.order_date >= since)
-    query = query.order_by(Order.order_date.desc().nulls_last(), Order.id.desc()).limit(limit)
+    query = query.order_by(Order.order_date.desc().nulls_last(), Order.id.desc()).limit(limit).offset(offset)
     return [{"id": f"o{o.id}", "platform": o.platform, "order_number": o.order_number, "merchant": m,
              "order_date": _iso(o.order_date), "total": o.total, "currency": o.currency, "status": o.status,
              "delivered_at": _iso(o.delivered_at)} for o, m in session.execute(query)]
 
 
-def list_returns(session: Session, *, platform=None, status=None, since=None, limit=200) -> list[Row]:
-    query = select(ReturnCase, Order).join(Order, ReturnCase.order_id == Order.id)
+def list_returns(session: Session, *, platform=None, status=None, since=None, limit=200, offset=0,
+                 merchant=None, reason=None) -> list[Row]:
+    query = (select(ReturnCase, Order, Merchant.name).join(Order, ReturnCase.order_id == Order.id)
+             .outerjoin(Merchant, Order.merchant_id == Merchant.id))
     if platform:
         query = query.where(Order.platform == platform)
     if status:
-        query = query.where(ReturnCase.status == status)
+        query = query.where(ReturnCase.status.in_(status) if isinstance(status, (list, tuple)) else ReturnCase.status == status)
+    if merchant:
+        query = query.where(Merchant.name == merchant)
+    if reason:
+        query = query.where(ReturnCase.reason_category == reason)
     if since:
         query = query.where(ReturnCase.requested_at >= since)
-    query = query.order_by(ReturnCase.requested_at.desc().nulls_last(), ReturnCase.id.desc()).limit(limit)
-    return [{"id": f"r{c.id}", "platform": o.platform, "order_number": o.order_number, "kind": c.kind,
+    query = query.order_by(ReturnCase.requested_at.desc().nulls_last(), ReturnCase.id.desc()).limit(limit).offset(offset)
+    return [{"id": f"r{c.id}", "platform": o.platform, "order_number": o.order_number, "merchant": m, "kind": c.kind,
              "status": c.status, "reason": c.reason_category, "reason_text": c.reason_text,
              "requested_at": _iso(c.requested_at),
              "expected_refund": c.expected_refund, "refunded": c.refunded_amount, "currency": c.currency}
-            for c, o in session.execute(query)]
+            for c, o, m in session.execute(query)]
 
 
-def list_shipments(session: Session, *, platform=None, status=None, since=None, limit=200) -> list[Row]:
+def list_shipments(session: Session, *, platform=None, status=None, since=None, limit=200, offset=0) -> list[Row]:
     query = select(Shipment, Order).outerjoin(Order, Shipment.order_id == Order.id)
     if platform:
         query = query.where(or_(Order.platform == platform, Shipment.carrier == platform))
@@ -56,14 +62,14 @@ def list_shipments(session: Session, *, platform=None, status=None, since=None, 
         query = query.where(Shipment.status == status)
     if since:
         query = query.where(Shipment.created_at >= since)
-    query = query.order_by(Shipment.last_event_at.desc().nulls_last(), Shipment.id.desc()).limit(limit)
+    query = query.order_by(Shipment.last_event_at.desc().nulls_last(), Shipment.id.desc()).limit(limit).offset(offset)
     return [{"id": f"s{s.id}", "carrier": s.carrier, "tracking_number": s.tracking_number, "direction": s.direction,
              "status": s.status, "order_number": o.order_number if o else None, "last_event_at": _iso(s.last_event_at),
              "expected_delivery": s.expected_delivery.isoformat() if s.expected_delivery else None}
             for s, o in session.execute(query)]
 
 
-def list_messages(session: Session, *, platform=None, status=None, since=None, limit=200) -> list[Row]:
+def list_messages(session: Session, *, platform=None, status=None, since=None, limit=200, offset=0) -> list[Row]:
     query = select(Message.id, Message.status, Message.from_addr, Message.subject, Message.parser_name,
                    Message.status_reason, Message.received_at, Message.source_kind)
     if platform:
@@ -72,13 +78,13 @@ def list_messages(session: Session, *, platform=None, status=None, since=None, l
         query = query.where(Message.status == status)
     if since:
         query = query.where(Message.received_at >= since)
-    query = query.order_by(Message.id.desc()).limit(limit)
+    query = query.order_by(Message.id.desc()).limit(limit).offset(offset)
     return [{"id": f"m{r.id}", "status": r.status, "from": r.from_addr, "subject": r.subject, "parser": r.parser_name,
              "reason": r.status_reason, "received_at": _iso(r.received_at), "source": r.source_kind}
             for r in session.execute(query)]
 
 
-def list_pickups(session: Session, *, platform=None, status=None, since=None, limit=200) -> list[Row]:
+def list_pickups(session: Session, *, platform=None, status=None, since=None, limit=200, offset=0) -> list[Row]:
     """Parcels waiting at a station or locker (取件码), newest first: also notices without a tracking number."""
     query = (select(CaseEvent, Shipment.carrier, Shipment.tracking_number, Shipment.status)
              .outerjoin(Shipment, CaseEvent.shipment_id == Shipment.id)
@@ -87,7 +93,7 @@ def list_pickups(session: Session, *, platform=None, status=None, since=None, li
         query = query.where(CaseEvent.occurred_at >= since)
     if platform:
         query = query.where(Shipment.carrier == platform)
-    query = query.order_by(CaseEvent.occurred_at.desc()).limit(limit)
+    query = query.order_by(CaseEvent.occurred_at.desc()).limit(limit).offset(offset)
     rows = []
     for event, carrier, number, shipment_status in session.execute(query):
         if status == "waiting" and shipment_status not in (None, "pickup_ready"):
@@ -136,7 +142,8 @@ def case_detail(session: Session, ref: str, *, now: datetime | None = None, tz=N
                             .where(CaseEvent.order_id == order.id).order_by(CaseEvent.occurred_at, CaseEvent.id)).all()
     for step, subject, sender in steps:
         evidence = f"mail m{step.message_id} from {sender}: {subject}" if step.message_id else step.source
-        timeline.append({"when": _iso(step.occurred_at), "what": step.kind, "detail": step.detail, "evidence": evidence})
+        timeline.append({"when": _iso(step.occurred_at), "what": step.kind, "detail": step.detail, "evidence": evidence,
+                         "message": f"m{step.message_id}" if step.message_id else None})
     if shipments:
         events = session.scalars(select(TrackingEvent).where(
             TrackingEvent.shipment_id.in_([s.id for s in shipments]),
@@ -144,7 +151,8 @@ def case_detail(session: Session, ref: str, *, now: datetime | None = None, tz=N
         for event in events:
             timeline.append({"when": _iso(event.occurred_at), "what": f"parcel {event.status}",
                              "detail": " ".join(filter(None, [event.description, event.location])),
-                             "evidence": f"tracking via {event.source}"})
+                             "evidence": f"tracking via {event.source}",
+                             "message": f"m{event.message_id}" if event.message_id else None})
     timeline.sort(key=lambda row: row["when"] or "")
     return {
         "order": {"id": order.id, "platform": order.platform, "order_number": order.order_number,

@@ -33,6 +33,20 @@ def translator(language: str) -> Callable[..., str]:
     return t
 
 
+def value_translator(language: str) -> Callable[[str, str | None], str]:
+    """``tv("rs_", status)``: the translation of an enum value shown on a page, or the value itself
+    when there is none (a status another part of SmartReturn added later still shows)."""
+    table = catalogue()
+
+    def tv(prefix: str, value: str | None) -> str:
+        if value is None:
+            return ""
+        entry = table.get(prefix + value)
+        return (entry.get(language) or entry["en"]) if entry else value
+
+    return tv
+
+
 def pick_language(cookie: str | None, accept_language: str | None, default: str) -> str:
     if cookie in LANGUAGES:
         return cookie

@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from smartreturn.notify.render import render
-from smartreturn.web.i18n import LANGUAGE_NAMES, pick_language, translator
+from smartreturn.web.i18n import LANGUAGE_NAMES, pick_language, translator, value_translator
 
 LANG_COOKIE = "sr_lang"
 
@@ -27,7 +27,7 @@ def page(request: Request, template: str, *, status_code: int = 200, user=None, 
     state = request.app.state.web
     language = language_of(request)
     body = render(f"web/{template}", {
-        "t": translator(language), "lang": language, "languages": LANGUAGE_NAMES, "nav": NAV,
+        "t": translator(language), "tv": value_translator(language), "lang": language, "languages": LANGUAGE_NAMES, "nav": NAV,
         "path": request.url.path, "user": user, "csrf": user.csrf_token if user else "",
         "htmx": request.headers.get("hx-request") == "true", **context,
     }, user_dir=state.settings.notify.template_dir)
