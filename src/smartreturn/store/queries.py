@@ -33,13 +33,15 @@ def list_orders(session: Session, *, platform=None, status=None, since=None, lim
 
 
 def list_returns(session: Session, *, platform=None, status=None, since=None, limit=200, offset=0,
-                 merchant=None, reason=None) -> list[Row]:
+                 merchant=None, reason=None, case_id=None) -> list[Row]:
     query = (select(ReturnCase, Order, Merchant.name).join(Order, ReturnCase.order_id == Order.id)
              .outerjoin(Merchant, Order.merchant_id == Merchant.id))
     if platform:
         query = query.where(Order.platform == platform)
     if status:
         query = query.where(ReturnCase.status.in_(status) if isinstance(status, (list, tuple)) else ReturnCase.status == status)
+    if case_id is not None:
+        query = query.where(ReturnCase.id == case_id)
     if merchant:
         query = query.where(Merchant.name == merchant)
     if reason:

@@ -1,7 +1,337 @@
-"""(in progress)"""
+"""REST API ``/api/v1``: the store as JSON, with the CLI's shapes (schemas.py).
 
-from fastapi import FastAPI
+Every call needs ``Authorization: Bearer <token>`` (``smartreturn token create NAME``), also from
+loopback. Lists take ``limit`` (1..500) and ``offset`` and answer ``{items, limit, offset,
+next_offset}``. Errors answer ``{"error": {"status", "code", "message"}}`` whatever went wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRouter
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from smartreturn import clock
+from smartreturn.errors import StoreError
+from smartreturn.model import ReasonCategory, ReturnStatus
+from smartreturn.store import queries
+from smartreturn.store.manual import ManualReturn, ReturnUpdate, add_manual_return, update_return
+from smartreturn.store.tables import Deadline, Message
+from smartreturn.web import schemas
+from smartreturn.web.tokens import TokenInfo, check_token, touch
+
+log = logging.getLogger(__name__)
+
+MAX_LIMIT = 500
+TOUCH_EVERY = 60.0  # seconds: last_used_at is a hint, not a per-request write
+
+ERRORS = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict",
+          413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited"}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": schemas.ErrorBody, "description": code} for status, code in
+    ((401, "no or unknown token"), (403, "the token lacks the scope"), (422, "invalid parameters"))}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.code = status, message, code or ERRORS.get(status, "error")
+
+
+def error_response(status: int, code: str, message: str, details: list | None = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    body = schemas.ErrorBody(error=schemas.Error(status=status, code=code, message=message, details=details))
+    return JSONResponse(jsonable_encoder(body, exclude_none=True), status_code=status, headers=headers)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(("/api/v1", "/hooks/", "/calendar.ics"))
+
+
+async def _api_error(request: Request, exc: ApiError) -> Response:
+    headers = {"WWW-Authenticate": 'Bearer realm="smartreturn"'} if exc.status == 401 else None
+    return error_response(exc.status, exc.code, exc.message, headers=headers)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    if not _is_api(request):
+        return await http_exception_handler(request, exc)
+    return error_response(exc.status_code, ERRORS.get(exc.status_code, "error"), str(exc.detail))
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    if not _is_api(request):
+        return await request_validation_exception_handler(request, exc)
+    details = [{"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
+               for e in exc.errors()]
+    return error_response(422, "invalid", "invalid request: " + "; ".join(f"{d['where']}: {d['problem']}" for d in details),
+                          details)
+
+
+# --- authentication ----------------------------------------------------------------------------------
+
+_bearer = HTTPBearer(auto_error=False, description="`smartreturn token create NAME` prints one")
+_touched: dict[int, float] = {}
+
+
+def authenticate(request: Request, secret: str | None) -> TokenInfo:
+    state = request.app.state.web
+    with state.db.session() as session:
+        token = check_token(session, secret)
+        if token is not None and time.monotonic() - _touched.get(token.id, -TOUCH_EVERY) >= TOUCH_EVERY:
+            _touched[token.id] = time.monotonic()
+            touch(session, token.id, clock.now())
+    if token is None:
+        raise ApiError(401, "a valid bearer token is required (smartreturn token create NAME)")
+    return token
+
+
+def scope(name: str):
+    def dependency(request: Request,
+                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> TokenInfo:
+        token = authenticate(request, credentials.credentials if credentials else None)
+        if name not in token.scopes:
+            raise ApiError(403, f"token {token.name!r} lacks the {name!r} scope")
+        return token
+    return dependency
+
+
+Reader = Annotated[TokenInfo, Depends(scope("read"))]
+Writer = Annotated[TokenInfo, Depends(scope("write"))]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
+Offset = Annotated[int, Query(ge=0, description="rows to skip")]
+
+
+def page_of(rows: list, limit: int, offset: int) -> dict[str, Any]:
+    """``rows`` was fetched with ``limit + 1``: the extra row says whether a next page exists."""
+    return {"items": rows[:limit], "limit": limit, "offset": offset,
+            "next_offset": offset + limit if len(rows) > limit else None}
+
+
+def _since(value: date | None, request: Request) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.combine(value, datetime.min.time(), tzinfo=request.app.state.web.settings.general.tz)
+
+
+# --- routes -----------------------------------------------------------------------------------------
+
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
+
+
+@router.get("/orders", response_model=schemas.Page[schemas.OrderOut], tags=["orders"])
+def list_orders(request: Request, token: Reader, limit: Limit = 50, offset: Offset = 0, platform: str | None = None,
+                status: str | None = None, since: date | None = None) -> dict[str, Any]:
+    """Orders, newest first (``smartreturn list orders --json``)."""
+    with request.app.state.web.db.session() as session:
+        rows = queries.list_orders(session, platform=platform, status=status, since=_since(since, request),
+                                   limit=limit + 1, offset=offset)
+    return page_of(rows, limit, offset)
+
+
+@router.get("/orders/{ref}", response_model=schemas.CaseDetailOut, tags=["orders"])
+def get_order(request: Request, token: Reader, ref: str) -> dict[str, Any]:
+    """One order with items, returns, parcels (with predicted delivery) and its evidence timeline
+    (``smartreturn show REF --json``). ``ref``: o12, r3, an order number or a tracking number."""
+    state = request.app.state.web
+    with state.db.session() as session:
+        detail = queries.case_detail(session, ref, now=clock.now(), tz=state.settings.general.tz)
+    if detail is None:
+        raise ApiError(404, f"no order for {ref!r}")
+    return detail
+
+
+@router.get("/returns", response_model=schemas.Page[schemas.ReturnOut], tags=["returns"])
+def list_returns(request: Request, token: Reader, limit: Limit = 50, offset: Offset = 0, platform: str | None = None,
+                 status: ReturnStatus | None = None, merchant: str | None = None, reason: ReasonCategory | None = None,
+                 since: date | None = None) -> dict[str, Any]:
+    """Return cases, newest first (``smartreturn list returns --json``); filter by platform, status,
+    merchant, reason category, requested since."""
+    with request.app.state.web.db.session() as session:
+        rows = queries.list_returns(session, platform=platform, status=status.value if status else None,
+                                    merchant=merchant, reason=reason.value if reason else None,
+                                    since=_since(since, request), limit=limit + 1, offset=offset)
+    return page_of(rows, limit, offset)
+
+
+def _return_row(request: Request, case_id: int) -> dict[str, Any]:
+    with request.app.state.web.db.session() as session:
+        rows = queries.list_returns(session, case_id=case_id, limit=1)
+    if not rows:
+        raise ApiError(404, f"no return case r{case_id}")
+    return rows[0]
+
+
+def _case_id(ref: str) -> int:
+    digits = ref[1:] if ref[:1] in "rR" else ref
+    if not digits.isdigit():
+        raise ApiError(404, f"no return case {ref!r} (use r3 or 3)")
+    return int(digits)
+
+
+@router.get("/returns/{ref}", response_model=schemas.ReturnOut, tags=["returns"])
+def get_return(request: Request, token: Reader, ref: str) -> dict[str, Any]:
+    return _return_row(request, _case_id(ref))
+
+
+@router.post("/returns", response_model=schemas.ReturnOut, status_code=201, tags=["returns"])
+def create_return(request: Request, token: Writer, body: schemas.ReturnCreate) -> dict[str, Any]:
+    """Enter a return by hand, like ``smartreturn return add``."""
+    tz = request.app.state.web.settings.general.tz
+    requested = body.requested_at or clock.now()
+    entry = ManualReturn(
+        order_number=body.order_number.strip(), platform=body.platform.strip().lower(), kind=body.kind,
+        requested_at=requested if requested.tzinfo else requested.replace(tzinfo=tz), currency=body.currency.upper(),
+        items=tuple(i.strip()[:500] for i in body.items if i.strip()), reason=body.reason, category=body.category,
+        merchant=body.merchant, paid=body.paid, expected_refund=body.expected_refund, shipping_cost=body.shipping_cost,
+        tracking_number=body.tracking_number, carrier=body.carrier)
+    with request.app.state.web.db.session() as session:
+        case_id = add_manual_return(session, entry)
+    return _return_row(request, case_id)
+
+
+@router.patch("/returns/{ref}", response_model=schemas.ReturnOut, tags=["returns"])
+def patch_return(request: Request, token: Writer, ref: str, body: schemas.ReturnPatch) -> dict[str, Any]:
+    """Correct a return, like ``smartreturn return update``: status, reason, refund, money, a note."""
+    case_id = _case_id(ref)
+    change = ReturnUpdate(status=body.status, reason=body.reason, category=body.category, refunded=body.refunded,
+                          expected_refund=body.expected_refund, shipping_cost=body.shipping_cost,
+                          restocking_fee=body.restocking_fee, note=body.note)
+    try:
+        with request.app.state.web.db.session() as session:
+            update_return(session, case_id, change, now=clock.now())
+    except StoreError:
+        raise ApiError(404, f"no return case r{case_id}") from None
+    return _return_row(request, case_id)
+
+
+@router.get("/shipments", response_model=schemas.Page[schemas.ShipmentOut], tags=["shipments"])
+def list_shipments(request: Request, token: Reader, limit: Limit = 50, offset: Offset = 0,
+                   carrier: str | None = None, status: str | None = None, since: date | None = None) -> dict[str, Any]:
+    """Parcels, latest movement first (``smartreturn list shipments --json``)."""
+    with request.app.state.web.db.session() as session:
+        rows = queries.list_shipments(session, platform=carrier, status=status, since=_since(since, request),
+                                      limit=limit + 1, offset=offset)
+    return page_of(rows, limit, offset)
+
+
+@router.get("/deadlines", response_model=schemas.Page[schemas.DeadlineOut], tags=["deadlines"])
+def list_deadlines(request: Request, token: Reader, limit: Limit = 50, offset: Offset = 0, kind: str | None = None,
+                   due_from: date | None = Query(None, alias="from"), due_to: date | None = Query(None, alias="to"),
+                   ) -> dict[str, Any]:
+    """Deadlines as the rules stored them (kind, due date, rule, anchor, known/assumed), soonest first."""
+    query = select(Deadline)
+    if kind:
+        query = query.where(Deadline.kind == kind)
+    if due_from:
+        query = query.where(Deadline.due_on >= due_from)
+    if due_to:
+        query = query.where(Deadline.due_on <= due_to)
+    with request.app.state.web.db.session() as session:
+        rows = session.scalars(query.order_by(Deadline.due_on, Deadline.id).limit(limit + 1).offset(offset)).all()
+        items = [{"id": d.id, "kind": d.kind, "order_id": f"o{d.order_id}",
+                  "return_case_id": f"r{d.return_case_id}" if d.return_case_id else None, "due_on": d.due_on,
+                  "rule_id": d.rule_id, "anchor": d.anchor, "confidence": d.confidence} for d in rows]
+    return page_of(items, limit, offset)
+
+
+@router.get("/agenda", response_model=schemas.AgendaOut, tags=["agenda"])
+def get_agenda(request: Request, token: Reader) -> dict[str, Any]:
+    """Today's agenda, most urgent first, with each item's priority factors (``smartreturn agenda --json``)."""
+    from smartreturn.cli.agenda import agenda_json
+
+    state = request.app.state.web
+    return agenda_json(state.agenda.get(state.db, clock.now()))
+
+
+@router.get("/stats", response_model=schemas.StatsOut, tags=["stats"])
+def get_stats(request: Request, token: Reader, since: date | None = None) -> dict[str, Any]:
+    """Returns by reason, merchant, platform, category and month; money per currency (``smartreturn stats --json``)."""
+    from smartreturn.stats.report import compute_stats
+
+    state = request.app.state.web
+    with state.db.session() as session:
+        result = compute_stats(session, since=_since(since, request), language=state.settings.general.language,
+                               settings=state.settings.stats)
+    return {"since": result.since, **result.tables()}
+
+
+@router.get("/messages", response_model=schemas.Page[schemas.MessageOut], tags=["messages"])
+def list_messages(request: Request, token: Reader, limit: Limit = 50, offset: Offset = 0, status: str | None = None,
+                  parser: str | None = None, since: date | None = None) -> dict[str, Any]:
+    """Stored mail (metadata only), newest first (``smartreturn list messages --json``)."""
+    with request.app.state.web.db.session() as session:
+        rows = queries.list_messages(session, platform=parser, status=status, since=_since(since, request),
+                                     limit=limit + 1, offset=offset)
+    return page_of(rows, limit, offset)
+
+
+def _message_id(ref: str) -> int:
+    digits = ref[1:] if ref[:1] in "mM" else ref
+    if not digits.isdigit():
+        raise ApiError(404, f"no message {ref!r} (use m12 or 12)")
+    return int(digits)
+
+
+@router.get("/messages/{ref}", response_model=schemas.MessageOut, tags=["messages"])
+def get_message(request: Request, token: Reader, ref: str) -> dict[str, Any]:
+    message_id = _message_id(ref)
+    with request.app.state.web.db.session() as session:
+        message = session.get(Message, message_id)
+        if message is None:
+            raise ApiError(404, f"no message m{message_id}")
+        return {"id": f"m{message.id}", "status": message.status, "from": message.from_addr, "subject": message.subject,
+                "parser": message.parser_name, "reason": message.status_reason,
+                "received_at": queries._iso(message.received_at), "source": message.source_kind}
+
+
+@router.get("/messages/{ref}/raw", tags=["messages"], response_class=Response,
+            responses={200: {"content": {"message/rfc822": {}}, "description": "the mail exactly as received"}})
+def get_message_raw(request: Request, token: Reader, ref: str) -> Response:
+    """The stored mail as received (.eml), as an attachment: never rendered."""
+    from smartreturn.web.case import eml_response
+
+    message_id = _message_id(ref)
+    with request.app.state.web.db.session() as session:
+        message = session.get(Message, message_id)
+    if message is None:
+        raise ApiError(404, f"no message m{message_id}")
+    return eml_response(message)
 
 
 def install(app: FastAPI) -> None:
-    pass
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.include_router(router)
+    _install_docs(app)
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Swagger UI from the swagger-ui-bundle package (no CDN, no inline script: our CSP holds)."""
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/api/docs/assets", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+
+    def docs() -> HTMLResponse:
+        return HTMLResponse(
+            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SmartReturn API</title>'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<link rel="stylesheet" href="/api/docs/assets/swagger-ui.css"></head><body><div id="swagger-ui"></div>'
+            '<script src="/api/docs/assets/swagger-ui-bundle.js"></script>'
+            '<script src="/static/swagger-init.js"></script></body></html>')
+
+    app.add_api_route("/api/docs", docs, methods=["GET"], include_in_schema=False)

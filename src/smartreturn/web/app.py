@@ -82,7 +82,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     from smartreturn.web import api, calendar, intake, pages
 
     database = db or open_database(settings.database_url)
-    app = FastAPI(title="SmartReturn", version="1", docs_url="/api/docs", redoc_url=None,
+    app = FastAPI(title="SmartReturn", version="1", docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json",
                   description="Returns, refunds, parcels and deadlines from forwarded shopping mail. "
                               "Every /api/v1 call needs `Authorization: Bearer <token>` "

@@ -162,3 +162,15 @@ def _event(event: Any) -> ProviderEvent | None:
         location=location if isinstance(location, str) and location else None,
         raw_code=raw,
     )
+
+
+def parse_push(payload: Any) -> TrackResult | None:
+    """A 17TRACK webhook push (``{"event": "TRACKING_UPDATED", "data": {"number", "carrier",
+    "track_info"}}``) as the same :class:`TrackResult` a ``gettrackinfo`` answer gives; None for other
+    events (``TRACKING_STOPPED``) or a body without a number. The signature is checked by the caller."""
+    if not isinstance(payload, dict) or payload.get("event") != "TRACKING_UPDATED":
+        return None
+    data = payload.get("data")
+    if not isinstance(data, dict) or not data.get("number"):
+        return None
+    return _track_result(data)

@@ -1,0 +1,199 @@
+"""The JSON shapes of the REST API: the rows the CLI prints with ``--json`` (store/queries.py,
+cli/agenda.py), as pydantic models so that OpenAPI documents them. Money amounts are strings
+("12.30"), times ISO-8601; ids carry their kind's letter (o12, r3, s7, m40) as in the CLI."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from smartreturn.model import ReasonCategory, ReturnKind, ReturnStatus
+
+T = TypeVar("T")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Error(Model):
+    status: int
+    code: str = Field(description="machine-readable: unauthorized, forbidden, not_found, invalid, conflict, ...")
+    message: str
+    details: list[dict[str, Any]] | None = None
+
+
+class ErrorBody(Model):
+    """Every error of /api/v1 and the intake endpoints has this body."""
+
+    error: Error
+
+
+class Page(Model, Generic[T]):
+    items: list[T]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="offset of the next page; null on the last page")
+
+
+class OrderOut(Model):
+    id: str
+    platform: str
+    order_number: str
+    merchant: str | None
+    order_date: str | None
+    total: Decimal | None
+    currency: str | None
+    status: str
+    delivered_at: str | None
+
+
+class ReturnOut(Model):
+    id: str
+    platform: str
+    order_number: str
+    merchant: str | None
+    kind: str
+    status: str
+    reason: str | None
+    reason_text: str | None
+    requested_at: str | None
+    expected_refund: Decimal | None
+    refunded: Decimal | None
+    currency: str | None
+
+
+class ShipmentOut(Model):
+    id: str
+    carrier: str
+    tracking_number: str
+    direction: str
+    status: str
+    order_number: str | None
+    last_event_at: str | None
+    expected_delivery: str | None
+
+
+class MessageOut(Model):
+    id: str
+    status: str
+    from_: str | None = Field(alias="from", serialization_alias="from")
+    subject: str | None
+    parser: str | None
+    reason: str | None
+    received_at: str | None
+    source: str
+
+
+class DeadlineOut(Model):
+    id: int
+    kind: str
+    order_id: str
+    return_case_id: str | None
+    due_on: date
+    rule_id: str
+    anchor: str
+    confidence: Literal["known", "assumed"] | str
+
+
+class MoneyOut(Model):
+    amount: Decimal
+    currency: str
+
+
+class AgendaItemOut(Model):
+    key: str
+    kind: str
+    urgency: str
+    title: str
+    detail: str
+    priority: float
+    factors: dict[str, float]
+    order_id: int | None
+    return_case_id: int | None
+    shipment_id: int | None
+    platform: str | None
+    merchant: str | None
+    order_number: str | None
+    item_names: list[str]
+    due_on: date | None
+    days_left: int | None
+    amount: MoneyOut | None
+
+
+class ParserHealthOut(Model):
+    sender: str
+    unmatched: int
+
+
+class AgendaOut(Model):
+    generated_at: datetime
+    items: list[AgendaItemOut]
+    money_outstanding: list[MoneyOut]
+    parser_health: list[ParserHealthOut]
+
+
+class StatsOut(Model):
+    since: datetime | None
+    reasons: list[dict[str, Any]]
+    merchants: list[dict[str, Any]]
+    platforms: list[dict[str, Any]]
+    categories: list[dict[str, Any]]
+    months: list[dict[str, Any]]
+    money: list[dict[str, Any]]
+
+
+class CaseDetailOut(Model):
+    """``smartreturn show REF --json``: the order with its items, returns, parcels and timeline."""
+
+    order: dict[str, Any]
+    items: list[dict[str, Any]]
+    returns: list[dict[str, Any]]
+    shipments: list[dict[str, Any]]
+    timeline: list[dict[str, Any]]
+
+
+class ReturnCreate(Model):
+    """``smartreturn return add``: a return entered by hand (the order is created if unknown)."""
+
+    order_number: str = Field(min_length=1, max_length=128)
+    platform: str = Field(default="manual", min_length=1, max_length=32)
+    kind: ReturnKind = ReturnKind.RETURN
+    items: list[str] = Field(default_factory=list, max_length=50)
+    reason: str | None = Field(default=None, max_length=2000)
+    category: ReasonCategory | None = None
+    merchant: str | None = Field(default=None, max_length=255)
+    paid: Decimal | None = Field(default=None, ge=0, lt=Decimal("1e12"))
+    expected_refund: Decimal | None = Field(default=None, ge=0, lt=Decimal("1e12"))
+    shipping_cost: Decimal | None = Field(default=None, ge=0, lt=Decimal("1e12"))
+    currency: str = Field(default="EUR", pattern=r"^[A-Za-z]{3}$")
+    requested_at: datetime | None = Field(default=None, description="default: now; without a zone: local time")
+    tracking_number: str | None = Field(default=None, max_length=64)
+    carrier: str | None = Field(default=None, max_length=32)
+
+
+class ReturnPatch(Model):
+    """``smartreturn return update``: what you set here is never overwritten by later mail."""
+
+    status: ReturnStatus | None = None
+    reason: str | None = Field(default=None, max_length=2000)
+    category: ReasonCategory | None = None
+    refunded: Decimal | None = Field(default=None, ge=0, lt=Decimal("1e12"))
+    expected_refund: Decimal | None = Field(default=None, ge=0, lt=Decimal("1e12"))
+    shipping_cost: Decimal | None = Field(default=None, ge=0, lt=Decimal("1e12"))
+    restocking_fee: Decimal | None = Field(default=None, ge=0, lt=Decimal("1e12"))
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class IngestOut(Model):
+    """What happened to one mail (or SMS): the outcome of the ingest pipeline."""
+
+    message: str = Field(description="the stored message, e.g. m42")
+    status: str = Field(description="parsed / ignored / unmatched / failed")
+    duplicate: bool
+    records: int
+    parser: str | None
+    reason: str | None
