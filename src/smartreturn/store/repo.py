@@ -23,6 +23,7 @@ from smartreturn.model import (
     ShipmentStatus,
 )
 from smartreturn.rules import state_machine
+from smartreturn.rules.refund_match import OpenReturn, match_refund
 from smartreturn.rules.region import infer_region
 from smartreturn.stats.reasons import classify as classify_reason
 from smartreturn.store.tables import (
@@ -62,6 +63,9 @@ _MERCHANT_BY_KEY = select(Merchant).where(Merchant.platform == bindparam("platfo
 _ORDER_BY_KEY = select(Order).where(Order.platform == bindparam("platform"), Order.order_number == bindparam("number"))
 _SHIPMENTS_BY_NUMBER = select(Shipment).where(Shipment.tracking_number == bindparam("number"))
 _CASES_OF_ORDER = select(ReturnCase).where(ReturnCase.order_id == bindparam("order_id"))
+_OPEN_CASES = (select(ReturnCase, Order, Merchant.name).join(Order, ReturnCase.order_id == Order.id)
+               .outerjoin(Merchant, Order.merchant_id == Merchant.id).where(ReturnCase.closed_at.is_(None))
+               .order_by(ReturnCase.id))
 _ITEM_BY_KEY = select(OrderItem).where(OrderItem.order_id == bindparam("order_id"), OrderItem.name == bindparam("name"))
 _CASE_EVENT = select(CaseEvent.id).where(CaseEvent.message_id == bindparam("message_id"), CaseEvent.seq == bindparam("seq"))
 
@@ -239,9 +243,12 @@ def apply_events(session: Session, message: Message | int | None, events: list[E
     for seq, event in enumerate(events):
         when = event.occurred_at or default_time
         order = _apply_order(session, event, when, lookups) if event.order_number else None
+        linked = _refunded_case(session, event) if order is None else None  # 微信支付/bank refund notices
+        if linked is not None:
+            order = linked.order
         case = None
         if order is not None and (event.kind in RETURN_EVENTS or event.return_case_number):
-            case = _apply_case(session, order, event, when, user_note, message_pk, lookups)
+            case = _apply_case(session, order, event, when, user_note, message_pk, lookups, linked)
         shipments = [_apply_shipment(session, event, ref, when, order, case, message_pk, lookups)
                      for ref in event.tracking]
         if order is not None:
@@ -318,9 +325,21 @@ def _apply_order(session: Session, event: Event, when: datetime, lookups: Lookup
     return order
 
 
+def _refunded_case(session: Session, event: Event) -> ReturnCase | None:
+    """The open return a refund notice without an order number pays back (rules/refund_match.py)."""
+    if event.kind is not EventKind.REFUND_ISSUED or event.refund_amount is None:
+        return None
+    rows = session.execute(_OPEN_CASES).all()
+    candidates = [OpenReturn(case.id, case.expected_refund if case.expected_refund is not None else order.total,
+                             case.currency or order.currency, order.platform, merchant)
+                  for case, order, merchant in rows]
+    case_id = match_refund(event.refund_amount.amount, event.refund_amount.currency, event.merchant, candidates)
+    return next((case for case, _order, _merchant in rows if case.id == case_id), None) if case_id else None
+
+
 def _apply_case(session: Session, order: Order, event: Event, when: datetime, user_note: str | None,
-                message_pk: int | None, lookups: Lookups | None = None) -> ReturnCase:
-    case = find_or_create_case(session, order, event.return_case_number, event.return_kind, lookups)
+                message_pk: int | None, lookups: Lookups | None = None, case: ReturnCase | None = None) -> ReturnCase:
+    case = case or find_or_create_case(session, order, event.return_case_number, event.return_kind, lookups)
     _set(case, status=state_machine.apply(case.status, event.kind, case.kind).value)  # forward-only (rules/state_machine.py)
     date_field = state_machine.TIMESTAMP_FIELD.get(state_machine.EVENT_TARGET[event.kind]) \
         if event.kind in RETURN_EVENTS else None
