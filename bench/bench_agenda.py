@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from smartreturn.config import Settings
-from smartreturn.rules.build import build_agenda
+from smartreturn.apply.agenda import build_agenda
 from smartreturn.store.db import open_database
 from smartreturn.store.tables import Merchant, Order, ReturnCase, Shipment
 

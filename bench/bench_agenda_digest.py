@@ -26,7 +26,7 @@ from bench_agenda import NOW, baseline, build  # noqa: E402
 
 from smartreturn.config import Settings  # noqa: E402
 from smartreturn.notify.digest import render_digest  # noqa: E402
-from smartreturn.rules.build import build_agenda  # noqa: E402
+from smartreturn.apply.agenda import build_agenda  # noqa: E402
 from smartreturn.store.db import open_database  # noqa: E402
 from smartreturn.tracking.prediction import parcels_on_the_way  # noqa: E402
 

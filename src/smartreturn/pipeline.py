@@ -26,7 +26,8 @@ from smartreturn.model import MessageStatus
 from smartreturn.parsers import registry
 from smartreturn.parsers.registry import Extraction
 from smartreturn.store.db import Database
-from smartreturn.store.repo import Lookups, apply_events
+from smartreturn.apply.events import apply_events
+from smartreturn.store.repo import Lookups
 from smartreturn.store.tables import CaseEvent, Message
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ import pytest
 from smartreturn.config import Settings
 from smartreturn.model import Money
 from smartreturn.rules.agenda import AgendaKind, Urgency
-from smartreturn.rules.build import build_agenda
+from smartreturn.apply.agenda import build_agenda
 from tests.rules import rows
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=timezone.utc)  # 09:00 in Berlin

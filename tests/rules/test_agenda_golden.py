@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from smartreturn import clock
 from smartreturn.config import Settings
 from smartreturn.rules.agenda import Agenda
-from smartreturn.rules.build import build_agenda
+from smartreturn.apply.agenda import build_agenda
 from smartreturn.store.db import Database
 from smartreturn.store.tables import (
     CaseEvent,

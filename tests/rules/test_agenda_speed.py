@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 from sqlalchemy.dialects import sqlite
 
 from smartreturn.config import Settings
-from smartreturn.rules.build import build_agenda
+from smartreturn.apply.agenda import build_agenda
 from smartreturn.store.db import Database
 from smartreturn.store.tables import Deadline, Merchant, Order, OrderItem, ReturnCase, Shipment, UTCDateTime
 

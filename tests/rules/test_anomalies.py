@@ -19,9 +19,17 @@ from smartreturn.rules.anomalies import (
     stuck_parcels,
     unusual_returns,
 )
-from smartreturn.rules.deadlines import RuleContext, recompute_deadlines
+from smartreturn.apply.agenda import recompute_deadlines
+from smartreturn.rules.deadlines import RuleContext
 from smartreturn.rules.policies import load_rules
 from tests.rules import rows
+from smartreturn.apply.agenda import refresh_deadlines
+from smartreturn.store.snapshot import load_snapshot
+
+
+def snap(session, now):
+    """The snapshot the rules see at ``now``, with its deadlines recomputed (as the agenda does)."""
+    return refresh_deadlines(session, load_snapshot(session, now), now, CTX)[0]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CTX = RuleContext(load_rules(), BERLIN)
@@ -40,13 +48,13 @@ def test_refund_overdue_from_the_day_after_the_deadline(sqlite_db) -> None:
         refunded = rows.case(session, rows.order(session), status="refunded", received=utc(2026, 11, 1, 12),
                              refunded=utc(2026, 11, 24, 12))
         recompute_deadlines(session, NOW, CTX)
-        found = refund_overdue(session, NOW, CTX)
+        found = refund_overdue(snap(session, NOW), NOW, CTX)
         assert [(a.return_case_id, a.days, a.amount) for a in found] == [(late.id, 6, Money(Decimal("89.90"), "EUR"))]
         assert found[0].key == f"refund_overdue:case:{late.id}:2026-11-19"
         assert on_time.id not in {a.return_case_id for a in found} and refunded.id not in {a.return_case_id for a in found}
         # on the deadline day itself it is not overdue; the next day it is
-        assert refund_overdue(session, utc(2026, 11, 25, 22, 59), CTX)[-1].return_case_id == late.id
-        assert on_time.id in {a.return_case_id for a in refund_overdue(session, utc(2026, 11, 25, 23, 0), CTX)}
+        assert refund_overdue(snap(session, utc(2026, 11, 25, 22, 59)), utc(2026, 11, 25, 22, 59), CTX)[-1].return_case_id == late.id
+        assert on_time.id in {a.return_case_id for a in refund_overdue(snap(session, utc(2026, 11, 25, 23, 0)), utc(2026, 11, 25, 23, 0), CTX)}
 
 
 def test_partial_refund_leaves_the_rest_outstanding(sqlite_db) -> None:
@@ -54,8 +62,8 @@ def test_partial_refund_leaves_the_rest_outstanding(sqlite_db) -> None:
         case = rows.case(session, rows.order(session), status="received", received=utc(2026, 11, 1, 12),
                          expected="100.00", refunded_amount="30.00")
         recompute_deadlines(session, NOW, CTX)
-        assert refund_overdue(session, NOW, CTX)[0].amount == Money(Decimal("70.00"), "EUR")
-        assert case.id == refund_overdue(session, NOW, CTX)[0].return_case_id
+        assert refund_overdue(snap(session, NOW), NOW, CTX)[0].amount == Money(Decimal("70.00"), "EUR")
+        assert case.id == refund_overdue(snap(session, NOW), NOW, CTX)[0].return_case_id
 
 
 def test_delivered_to_the_merchant_but_no_refund(sqlite_db) -> None:
@@ -66,7 +74,7 @@ def test_delivered_to_the_merchant_but_no_refund(sqlite_db) -> None:
         fresh = rows.case(session, rows.order(session), status="received", received=utc(2026, 11, 24, 9))
         exchange = rows.case(session, rows.order(session), kind="exchange", status="received", received=utc(2026, 11, 1, 9))
         recompute_deadlines(session, NOW, CTX)
-        found = received_no_refund(session, NOW, CTX, min_days=3)
+        found = received_no_refund(snap(session, NOW), NOW, CTX, min_days=3)
         assert [(a.return_case_id, a.days) for a in found] == [(waiting.id, 4)]
         assert "return parcel was delivered" in found[0].detail
         assert {fresh.id, exchange.id}.isdisjoint(a.return_case_id for a in found)
@@ -83,7 +91,7 @@ def test_stuck_parcels(sqlite_db) -> None:
         at_locker = rows.parcel(session, of=rows.order(session), status="pickup_ready", last_event=utc(2026, 11, 18, 10))
         rows.parcel(session, of=rows.order(session), status="delivered", last_event=utc(2026, 10, 1, 10))
         rows.parcel(session, of=rows.order(session), status="info_received", last_event=utc(2026, 10, 1, 10))
-        found = {a.shipment_id: a for a in stuck_parcels(session, NOW, {"default": 5})}
+        found = {a.shipment_id: a for a in stuck_parcels(snap(session, NOW), NOW, {"default": 5})}
         assert set(found) == {stuck_return.id, flagged.id, at_locker.id}
         assert found[at_locker.id].title.endswith("waiting for pickup for 6 days")  # 6 days 22 hours
         assert found[stuck_return.id].title.endswith("not moving for 9 days")
@@ -91,8 +99,8 @@ def test_stuck_parcels(sqlite_db) -> None:
         assert found[stuck_return.id].key == f"return_stuck:shipment:{stuck_return.id}:2026-11-15"
         assert found[flagged.id].kind is AnomalyKind.PARCEL_STUCK
         # a slower carrier gets more days
-        assert moving.id in {a.shipment_id for a in stuck_parcels(session, NOW, {"default": 3})}
-        assert stuck_return.id not in {a.shipment_id for a in stuck_parcels(session, NOW, {"default": 5, "dhl": 10})}
+        assert moving.id in {a.shipment_id for a in stuck_parcels(snap(session, NOW), NOW, {"default": 3})}
+        assert stuck_return.id not in {a.shipment_id for a in stuck_parcels(snap(session, NOW), NOW, {"default": 5, "dhl": 10})}
 
 
 def test_merchant_whose_refunds_are_usually_late(sqlite_db) -> None:
@@ -108,10 +116,10 @@ def test_merchant_whose_refunds_are_usually_late(sqlite_db) -> None:
                       refunded=received + timedelta(days=2))
         slow_open = rows.case(session, rows.order(session, shop=slow), status="shipped", shipped=utc(2026, 11, 20, 12))
         rows.case(session, rows.order(session, shop=fine), status="shipped", shipped=utc(2026, 11, 20, 12))
-        history = merchant_history(session, NOW, CTX)
+        history = merchant_history(snap(session, NOW), NOW, CTX)
         assert (history[slow.id].late, history[slow.id].refunds) == (2, 3)
         assert (history[fine.id].late, history[fine.id].refunds) == (0, 3)
-        found = late_merchants(session, NOW, CTX, history)
+        found = late_merchants(snap(session, NOW), NOW, CTX, history)
         assert [(a.merchant_id, a.return_case_id, a.key) for a in found] == [
             (slow.id, slow_open.id, f"anomaly:merchant_late:merchant:{slow.id}")]
         assert "2 of 3" in found[0].detail
@@ -136,12 +144,12 @@ def test_unusual_amount_and_frequency(sqlite_db) -> None:
             when = NOW - timedelta(days=45 + 30 * month)
             rows.case(session, rows.order(session), status="refunded", requested=when, expected=str(28 + month % 5))
         normal = rows.case(session, rows.order(session), status="requested", requested=NOW - timedelta(days=2), expected="31.00")
-        found = unusual_returns(session, NOW, CTX, min_history=5)
+        found = unusual_returns(snap(session, NOW), NOW, CTX, min_history=5)
         assert found == []
         big = rows.case(session, rows.order(session), status="requested", requested=NOW - timedelta(days=1), expected="900.00")
         for day in range(4):  # six returns within the last 30 days
             rows.case(session, rows.order(session), status="refunded", requested=NOW - timedelta(days=3 + day), expected="30")
-        found = {a.kind: a for a in unusual_returns(session, NOW, CTX, min_history=5)}
+        found = {a.kind: a for a in unusual_returns(snap(session, NOW), NOW, CTX, min_history=5)}
         assert set(found) == {AnomalyKind.UNUSUAL_AMOUNT, AnomalyKind.UNUSUAL_FREQUENCY}
         assert found[AnomalyKind.UNUSUAL_AMOUNT].return_case_id == big.id
         assert found[AnomalyKind.UNUSUAL_FREQUENCY].key == "anomaly:unusual_frequency:2026-W48"
@@ -154,4 +162,4 @@ def test_too_little_history_judges_nothing(sqlite_db) -> None:
         for day in range(3):
             rows.case(session, rows.order(session), status="refunded", requested=NOW - timedelta(days=40 + day), expected="20")
         rows.case(session, rows.order(session), status="requested", requested=NOW, expected="5000")
-        assert unusual_returns(session, NOW, CTX, min_history=5) == []
+        assert unusual_returns(snap(session, NOW), NOW, CTX, min_history=5) == []

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from smartreturn import clock
-from smartreturn.rules.deadlines import RuleContext, recompute_deadlines
+from smartreturn.apply.agenda import recompute_deadlines
+from smartreturn.rules.deadlines import RuleContext
 from smartreturn.rules.policies import load_rules
 from smartreturn.store.tables import Deadline
 from tests.rules import rows

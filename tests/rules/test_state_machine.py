@@ -109,7 +109,7 @@ def test_the_store_applies_mail_through_the_state_machine(sqlite_db) -> None:
     from sqlalchemy import select
 
     from smartreturn.model import Event, ReturnKind
-    from smartreturn.store.repo import apply_events
+    from smartreturn.apply.events import apply_events
     from smartreturn.store.tables import ReturnCase
 
     when = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from smartreturn.model import Direction, Event, EventKind, Item, Money, ReturnKind, ReturnStatus, TrackingRef
-from smartreturn.store.manual import ManualReturn, ReturnUpdate, add_manual_return, update_return
-from smartreturn.store.repo import apply_events
+from smartreturn.apply.manual import ManualReturn, ReturnUpdate, add_manual_return, update_return
+from smartreturn.apply.events import apply_events
 from smartreturn.store.tables import (
     Base, CaseEvent, Message, Order, OrderItem, ReturnCase, Shipment, TrackingEvent,
 )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from smartreturn.model import ShipmentStatus as S
 from smartreturn.store.tables import CaseEvent, Order, ReturnCase, Shipment, TrackingEvent
 from smartreturn.tracking.providers.base import ProviderEvent
-from smartreturn.tracking.timeline import merge_events, record_status, timeline
+from smartreturn.apply.parcels import merge_events, record_status, timeline
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 CST = timezone(timedelta(hours=8))

@@ -17,7 +17,7 @@ from smartreturn import clock
 from smartreturn.cli.context import console, database_of, print_json, settings_of
 from smartreturn.cli.core import parse_when
 from smartreturn.rules.agenda import Agenda, AgendaItem, Urgency
-from smartreturn.rules.build import build_agenda
+from smartreturn.apply.agenda import build_agenda
 
 URGENCY_STYLE = {Urgency.URGENT: "bold red", Urgency.SOON: "yellow", Urgency.INFO: "dim"}
 

@@ -244,7 +244,7 @@ def return_add(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Enter a return or exchange by hand (输入退换货信息)."""
-    from smartreturn.store.manual import ManualReturn, add_manual_return
+    from smartreturn.apply.manual import ManualReturn, add_manual_return
 
     entry = ManualReturn(
         order_number=order, platform=platform, kind=kind, items=tuple(item or ()), reason=reason,
@@ -275,7 +275,7 @@ def return_update(
     note: str = typer.Option(None, "--note"),
 ) -> None:
     """Correct a return case; what you set here is never overwritten by later mail."""
-    from smartreturn.store.manual import ReturnUpdate, update_return
+    from smartreturn.apply.manual import ReturnUpdate, update_return
 
     change = ReturnUpdate(
         status=status, reason=reason, category=category, refunded=_money(refunded, "--refunded"),

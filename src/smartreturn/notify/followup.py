@@ -99,7 +99,8 @@ def _refund_deadline(session: Session, case_id: int, now: datetime, settings: Se
     query = select(Deadline).where(Deadline.return_case_id == case_id, Deadline.kind == "refund_due")
     deadline = session.scalars(query).first()
     if deadline is None:  # not computed yet (e.g. `smartreturn draft` before the daemon ran)
-        from smartreturn.rules.deadlines import RuleContext, recompute_deadlines
+        from smartreturn.apply.agenda import recompute_deadlines
+        from smartreturn.rules.deadlines import RuleContext
 
         recompute_deadlines(session, now, RuleContext.from_settings(settings))
         deadline = session.scalars(query).first()

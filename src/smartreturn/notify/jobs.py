@@ -30,7 +30,7 @@ class JobReport:
 
 
 def current_agenda(db: Database, settings: Settings, now: datetime) -> Agenda:
-    from smartreturn.rules.build import build_agenda
+    from smartreturn.apply.agenda import build_agenda
 
     with db.session() as session:
         return build_agenda(session, now, settings)

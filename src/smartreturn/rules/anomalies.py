@@ -1,4 +1,4 @@
-"""Anomalies: things that went wrong or look odd, found in the store.
+"""Anomalies: things that went wrong or look odd, found in a snapshot (pure functions of it and ``now``).
 
 - refund overdue: the refund deadline (Deadline row) has passed and no refund came
 - delivered to the merchant but no refund (yet within the deadline) for some days
@@ -19,16 +19,12 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from smartreturn.model import Direction, Money, ShipmentStatus
 from smartreturn.rules import state_machine
-from smartreturn.rules.deadlines import RuleContext, Snapshot, case_facts, load_snapshot
+from smartreturn.rules.deadlines import RuleContext, case_facts
 from smartreturn.rules.policies import DeadlineKind, Subject
 from smartreturn.rules.return_window import Facts, days_left, local_date, refund_due
-from smartreturn.rules.snapshot import CaseRow, OrderRow, read
-from smartreturn.store.tables import Amount, Deadline, Merchant, Order, ReturnCase, Shipment, UTCDateTime
+from smartreturn.snapshot import CaseRow, OrderRow, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +109,7 @@ def robust_z(value: float, sample: Sequence[float]) -> float | None:
     return None if scale is None else scale.z(value)
 
 
-def case_amount(case: ReturnCase | CaseRow, order: Order | OrderRow) -> Money | None:
+def case_amount(case: CaseRow, order: OrderRow) -> Money | None:
     currency = case.currency or order.currency
     amount = case.expected_refund if case.expected_refund is not None else order.total
     if amount is None or not currency:
@@ -123,41 +119,36 @@ def case_amount(case: ReturnCase | CaseRow, order: Order | OrderRow) -> Money | 
     return Money(amount, currency)
 
 
-def refund_overdue(session: Session, now: datetime, ctx: RuleContext, snapshot: Snapshot | None = None) -> list[Anomaly]:
-    """Open cases waiting for money whose refund_due deadline (recomputed first) has passed."""
-    snap = snapshot or load_snapshot(session, now)
+def refund_overdue(snap: Snapshot, now: datetime, ctx: RuleContext) -> list[Anomaly]:
+    """Open cases waiting for money whose refund_due deadline (in the snapshot) has passed."""
     cases = {case.id: case for case in snap.waiting_for_refund()}
     found: list[Anomaly] = []
     if not cases:
         return found
-    rows = read(session, select(Deadline.return_case_id, Deadline.due_on, Deadline.rule_id, Deadline.confidence)
-        .join(ReturnCase, Deadline.return_case_id == ReturnCase.id)
-        .where(Deadline.kind == DeadlineKind.REFUND_DUE.value, Deadline.due_on < local_date(now, ctx.tz),
-               ReturnCase.status.in_([status.value for status in state_machine.OPEN_STATES]))
-        .order_by(Deadline.return_case_id)).all()
-    for case_id, due_on, rule_id, confidence in rows:
-        case = cases.get(case_id)
-        if case is None:
-            continue
+    today = local_date(now, ctx.tz)
+    rows = sorted((d for d in snap.deadlines.values() if d.kind == DeadlineKind.REFUND_DUE.value
+                   and d.return_case_id in cases and d.due_on < today), key=lambda d: d.return_case_id)
+    for deadline in rows:
+        case = cases[deadline.return_case_id]  # type: ignore[index]
+        due_on = deadline.due_on
         late = -days_left(due_on, now, ctx.tz)
         order = snap.orders[case.order_id]
-        assumed = " (assumed: the merchant's receipt is estimated)" if confidence == "assumed" else ""
+        assumed = " (assumed: the merchant's receipt is estimated)" if deadline.confidence == "assumed" else ""
         found.append(Anomaly(
             AnomalyKind.REFUND_OVERDUE, f"refund_overdue:case:{case.id}:{due_on.isoformat()}",
             f"Refund overdue by {late} day{'s' if late != 1 else ''}",
-            f"refund was due on {due_on.isoformat()} by rule {rule_id}{assumed}",
+            f"refund was due on {due_on.isoformat()} by rule {deadline.rule_id}{assumed}",
             order_id=case.order_id, return_case_id=case.id, merchant_id=order.merchant_id,
             due_on=due_on, days=late, amount=case_amount(case, order)))
     return found
 
 
-def received_no_refund(session: Session, now: datetime, ctx: RuleContext, min_days: int = 3,
-                       snapshot: Snapshot | None = None, overdue: set[int] | None = None) -> list[Anomaly]:
+def received_no_refund(snap: Snapshot, now: datetime, ctx: RuleContext, min_days: int = 3,
+                       overdue: set[int] | None = None) -> list[Anomaly]:
     """The merchant has had the return for ``min_days`` or more and no refund came (not yet overdue:
     those are in :func:`refund_overdue`)."""
-    snap = snapshot or load_snapshot(session, now)
     if overdue is None:
-        overdue = {a.return_case_id for a in refund_overdue(session, now, ctx, snap)}  # type: ignore[misc]
+        overdue = {a.return_case_id for a in refund_overdue(snap, now, ctx)}  # type: ignore[misc]
     found = []
     today = local_date(now, ctx.tz)
     for case in snap.waiting_for_refund():
@@ -180,12 +171,10 @@ def received_no_refund(session: Session, now: datetime, ctx: RuleContext, min_da
     return found
 
 
-def stuck_parcels(session: Session, now: datetime, stuck_days: Mapping[str, int] | None = None,
-                  snapshot: Snapshot | None = None) -> list[Anomaly]:
+def stuck_parcels(snap: Snapshot, now: datetime, stuck_days: Mapping[str, int] | None = None) -> list[Anomaly]:
     """Parcels on their way that have not moved for ``stuck_days[carrier]`` (else ``["default"]``) days,
     or that the tracking code marked as stuck. Return parcels of closed cases are left out."""
     stuck_days = stuck_days or {"default": 5}
-    snap = snapshot or load_snapshot(session, now)
     open_case_ids = {case.id for case in snap.open_cases}
     found = []
     for shipment in snap.active_shipments:
@@ -210,27 +199,11 @@ def stuck_parcels(session: Session, now: datetime, stuck_days: Mapping[str, int]
     return found
 
 
-def merchant_history(session: Session, now: datetime, ctx: RuleContext) -> dict[int, MerchantRecord]:
-    """Per merchant id: refunds of the last two years that came after the rule's refund deadline.
-
-    Read as plain columns (no ORM objects): the history can be long. Item categories are not looked
-    at here (refund rules do not depend on them); the order's own category is."""
-    parcel = (
-        select(Shipment.return_case_id, func.min(Shipment.shipped_at).label("shipped"),
-               func.min(Shipment.delivered_at).label("delivered"))
-        .where(Shipment.direction == Direction.RETURN.value, Shipment.return_case_id.is_not(None))
-        .group_by(Shipment.return_case_id).subquery()
-    )
-    # the case's own dates win over its parcel's (coalesce, typed so that both come back tz-aware)
-    rows = read(session, select(
-        Order.merchant_id, Order.platform, Order.region, Order.category, Merchant.name,
-        func.coalesce(ReturnCase.shipped_at, parcel.c.shipped, type_=UTCDateTime),
-        func.coalesce(ReturnCase.received_at, parcel.c.delivered, type_=UTCDateTime), ReturnCase.refunded_at)
-        .join(Order, ReturnCase.order_id == Order.id)
-        .join(Merchant, Order.merchant_id == Merchant.id)
-        .outerjoin(parcel, parcel.c.return_case_id == ReturnCase.id)
-        .where(ReturnCase.refunded_at.is_not(None), ReturnCase.refunded_at >= now - MERCHANT_HISTORY_FOR)
-    ).all()
+def merchant_history(snap: Snapshot, now: datetime, ctx: RuleContext) -> dict[int, MerchantRecord]:
+    """Per merchant id: refunds of the last two years (snapshot.refund_history) that came after the
+    rule's refund deadline. Item categories are not looked at here (refund rules do not depend on
+    them); the order's own category is."""
+    rows = snap.refund_history
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     # These facts hold only a subject and two moments, and the rules look at the local dates of
     # those: rows with the same subject and dates share one refund deadline (computed once). The
@@ -240,7 +213,7 @@ def merchant_history(session: Session, now: datetime, ctx: RuleContext) -> dict[
     by_category = any(rule.categories for rule in kind_rules)
     due_by: dict[tuple[Any, ...], date | None] = {}
     tz = ctx.tz
-    for merchant_id, platform, region, category, name, shipped, received, refunded in rows:
+    for merchant_id, platform, region, category, name, shipped, received, refunded, *_ in rows:
         key = (platform, region, name if by_merchant else None, category if by_category else None,
                shipped.astimezone(tz).date() if shipped else None, received.astimezone(tz).date() if received else None)
         if key in due_by:
@@ -259,12 +232,10 @@ def merchant_history(session: Session, now: datetime, ctx: RuleContext) -> dict[
     return {merchant: MerchantRecord(late, total) for merchant, (late, total) in counts.items()}
 
 
-def late_merchants(session: Session, now: datetime, ctx: RuleContext,
-                   history: Mapping[int, MerchantRecord] | None = None,
-                   snapshot: Snapshot | None = None) -> list[Anomaly]:
+def late_merchants(snap: Snapshot, now: datetime, ctx: RuleContext,
+                   history: Mapping[int, MerchantRecord] | None = None) -> list[Anomaly]:
     """Merchants with an open case whose refunds were late at least half the time (3+ refunds)."""
-    history = merchant_history(session, now, ctx) if history is None else history
-    snap = snapshot or load_snapshot(session, now)
+    history = merchant_history(snap, now, ctx) if history is None else history
     found = []
     seen: set[int] = set()
     for case in snap.waiting_for_refund():
@@ -286,17 +257,11 @@ def late_merchants(session: Session, now: datetime, ctx: RuleContext,
 AMOUNT_HISTORY = 1000  # the most recent closed cases per currency that make "usual"
 
 
-def unusual_returns(session: Session, now: datetime, ctx: RuleContext, min_history: int = 5) -> list[Anomaly]:
+def unusual_returns(snap: Snapshot, now: datetime, ctx: RuleContext, min_history: int = 5) -> list[Anomaly]:
     """More returns in the last 30 days than usual, or an open case with an unusually large amount
     (against the user's closed cases in the same currency)."""
     found: list[Anomaly] = []
-    rows = read(session, select(
-        ReturnCase.id, ReturnCase.order_id, ReturnCase.status,
-        func.coalesce(ReturnCase.requested_at, ReturnCase.created_at, type_=UTCDateTime),  # when
-        func.coalesce(ReturnCase.expected_refund, Order.total, type_=Amount),  # amount
-        ReturnCase.currency, Order.currency, Order.merchant_id)
-        .join(Order, ReturnCase.order_id == Order.id)
-    ).all()
+    rows = snap.return_history
     if not rows:
         return found
     # frequency: returns per 30-day window, this window against up to a year of earlier ones
@@ -327,8 +292,7 @@ def unusual_returns(session: Session, now: datetime, ctx: RuleContext, min_histo
     history: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
     open_rows = []
     open_statuses = frozenset(status.value for status in state_machine.OPEN_STATES)
-    for case_id, order_id, status, requested, amount, currency, order_currency, merchant_id in rows:
-        currency = currency or order_currency
+    for case_id, order_id, status, requested, amount, currency, merchant_id in rows:
         if amount is None or not currency:
             continue
         if status in open_statuses:
@@ -356,17 +320,15 @@ def unusual_returns(session: Session, now: datetime, ctx: RuleContext, min_histo
     return found
 
 
-def find_anomalies(session: Session, now: datetime, ctx: RuleContext, *, stuck_days: Mapping[str, int] | None = None,
+def find_anomalies(snap: Snapshot, now: datetime, ctx: RuleContext, *, stuck_days: Mapping[str, int] | None = None,
                    received_days: int = 3, min_history: int = 5,
-                   history: Mapping[int, MerchantRecord] | None = None,
-                   snapshot: Snapshot | None = None) -> list[Anomaly]:
-    """All of the above (deadlines must be recomputed first: refund_overdue reads Deadline rows)."""
-    snap = snapshot or load_snapshot(session, now)
-    overdue = refund_overdue(session, now, ctx, snap)
+                   history: Mapping[int, MerchantRecord] | None = None) -> list[Anomaly]:
+    """All of the above (the snapshot's deadlines must be the recomputed ones: refund_overdue reads them)."""
+    overdue = refund_overdue(snap, now, ctx)
     return [
         *overdue,
-        *received_no_refund(session, now, ctx, received_days, snap, {a.return_case_id for a in overdue}),  # type: ignore[misc]
-        *stuck_parcels(session, now, stuck_days, snap),
-        *late_merchants(session, now, ctx, history, snap),
-        *unusual_returns(session, now, ctx, min_history),
+        *received_no_refund(snap, now, ctx, received_days, {a.return_case_id for a in overdue}),  # type: ignore[misc]
+        *stuck_parcels(snap, now, stuck_days),
+        *late_merchants(snap, now, ctx, history),
+        *unusual_returns(snap, now, ctx, min_history),
     ]

@@ -1,7 +1,6 @@
-"""``build_agenda()``: what the user should look at today, from the store, for the digest and the CLI.
-
-It recomputes the deadlines first (an idempotent upsert), so it writes Deadline rows; everything else
-is read. Item keys are stable while the situation is the same (notifications use them exactly once):
+"""``assemble_agenda()``: what the user should look at today, from a snapshot, its (recomputed)
+deadlines and the anomalies found in it; pure. ``apply.agenda.build_agenda`` loads the snapshot,
+recomputes and stores the deadlines, then calls it. Item keys are stable while the situation is the same (notifications use them exactly once):
 a window closing gets one key per stage (``d3`` soon, ``d1`` urgent), a refund one key per due date.
 """
 
@@ -16,35 +15,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from smartreturn.model import Direction, MessageStatus, Money
+from smartreturn.model import Direction, Money
 from smartreturn.rules.agenda import Agenda, AgendaItem, AgendaKind, Urgency
-from smartreturn.rules.anomalies import (
-    Anomaly,
-    AnomalyKind,
-    MerchantRecord,
-    case_amount,
-    find_anomalies,
-    merchant_history,
-)
-from smartreturn.rules.deadlines import RuleContext, recompute_deadlines
+from smartreturn.rules.anomalies import Anomaly, AnomalyKind, MerchantRecord, case_amount
+from smartreturn.rules.deadlines import RuleContext
 from smartreturn.rules.policies import DeadlineKind
 from smartreturn.rules.priority import PriorityInput, Weights, score
 from smartreturn.rules.return_window import days_left
-from smartreturn.rules.snapshot import (
-    CaseRow,
-    OrderRow,
-    Snapshot,
-    chunks,
-    load_cases,
-    load_orders_where,
-    load_shipments,
-    load_snapshot,
-    read,
-)
-from smartreturn.store.tables import Deadline, Message, Order, ReturnCase, Shipment
+from smartreturn.snapshot import CaseRow, OrderRow, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +53,11 @@ def _order_money(order: OrderRow) -> Money | None:
 
 
 class _Builder:
-    """Collects the items; every row it looks at is a plain snapshot row (rules/snapshot.py), and rows
-    outside the snapshot are loaded in one batch per section, never one by one."""
+    """Collects the items; every row it looks at is a plain snapshot row (smartreturn/snapshot.py)."""
 
-    def __init__(self, session: Session, now: datetime, ctx: RuleContext, weights: Weights,
+    def __init__(self, now: datetime, ctx: RuleContext, weights: Weights,
                  history: Mapping[int, MerchantRecord], snapshot: Snapshot) -> None:
-        self.session, self.now, self.ctx, self.weights, self.history = session, now, ctx, weights, history
+        self.now, self.ctx, self.weights, self.history = now, ctx, weights, history
         self.snap = snapshot
         self.items: list[AgendaItem] = []
 
@@ -100,47 +77,35 @@ class _Builder:
             order_number=order.order_number if order else None, item_names=_item_names(order, case),
             due_on=due_on, days_left=left, amount=amount))
 
-    def _cases(self, ids: set[int]) -> dict[int, CaseRow]:
-        found = {case.id: case for case in self.snap.open_cases if case.id in ids}
-        for part in chunks(ids - found.keys()):
-            found.update((case.id, case) for case in load_cases(self.session, ReturnCase.id.in_(part)))
-        return found
-
-    def windows_closing(self) -> None:
+    def windows_closing(self, horizon_days: int = SOON_DAYS) -> None:
         today = self.now.astimezone(self.ctx.tz).date()
-        rows = read(self.session, select(Deadline.order_id, Deadline.due_on, Deadline.rule_id, Deadline.confidence)
-                    .join(Order, Deadline.order_id == Order.id)
-                    .where(Deadline.kind == DeadlineKind.RETURN_WINDOW.value, Deadline.return_case_id.is_(None),
-                           Deadline.due_on >= today, Deadline.due_on <= today + timedelta(days=SOON_DAYS))
-                    .order_by(Deadline.id)).all()
-        rows = [row for row in rows if row[0] not in self.snap.orders_with_case]
-        orders = self.snap.orders_by_id(self.session, {row[0] for row in rows})
-        for order_id, due_on, rule_id, confidence in rows:
-            order = orders[order_id]
+        last = today + timedelta(days=horizon_days)
+        rows = sorted((d for d in self.snap.deadlines.values()
+                       if d.kind == DeadlineKind.RETURN_WINDOW.value and d.return_case_id is None
+                       and today <= d.due_on <= last and d.order_id not in self.snap.orders_with_case),
+                      key=lambda d: d.id or 0)
+        for deadline in rows:
+            order = self.snap.orders[deadline.order_id]
+            due_on = deadline.due_on
             left = days_left(due_on, self.now, self.ctx.tz)
             stage = "d1" if left <= URGENT_DAYS else "d3"
             when = {0: "today", 1: "tomorrow"}.get(left, f"in {left} days")
-            assumed = ", delivery date assumed" if confidence == "assumed" else ""
+            assumed = ", delivery date assumed" if deadline.confidence == "assumed" else ""
             self.add(key=f"window_closing:order:{order.id}:{due_on.isoformat()}:{stage}",
                      kind=AgendaKind.WINDOW_CLOSING,
                      urgency=Urgency.URGENT if left <= URGENT_DAYS else Urgency.SOON,
                      title=f"Return window closes {when}",
-                     detail=f"last day {due_on.isoformat()} (rule {rule_id}{assumed})",
+                     detail=f"last day {due_on.isoformat()} (rule {deadline.rule_id}{assumed})",
                      order=order, due_on=due_on, left=left, amount=_order_money(order))
 
-    def _refund_deadlines(self, case_ids: set[int]) -> dict[int, date]:
-        due: dict[int, date] = {}
-        for part in chunks(case_ids):
-            due.update(read(self.session, select(Deadline.return_case_id, Deadline.due_on).where(
-                Deadline.kind == DeadlineKind.REFUND_DUE.value, Deadline.return_case_id.in_(part))).all())
-        return due
+    def _refund_deadlines(self) -> dict[int, date]:
+        return {d.return_case_id: d.due_on for d in self.snap.deadlines.values()
+                if d.kind == DeadlineKind.REFUND_DUE.value and d.return_case_id is not None}
 
     def anomalies(self, anomalies: list[Anomaly]) -> None:
         cases = {case.id: case for case in self.snap.open_cases}
-        refund_due = self._refund_deadlines({a.return_case_id for a in anomalies if a.return_case_id and not a.due_on})
-        order_ids = {a.order_id or (cases[a.return_case_id].order_id if a.return_case_id in cases else None)
-                     for a in anomalies}
-        orders = self.snap.orders_by_id(self.session, order_ids - {None})  # older orders' parcels too
+        refund_due = self._refund_deadlines()
+        orders = self.snap.orders
         for anomaly in anomalies:
             kind, urgency = ANOMALY_AGENDA[anomaly.kind]
             case = cases.get(anomaly.return_case_id) if anomaly.return_case_id else None
@@ -154,22 +119,18 @@ class _Builder:
                      amount=anomaly.amount)
 
     def arrived(self) -> None:
-        since = self.now - RECENT
-        delivered = load_orders_where(self.session, Order.delivered_at > since, Order.delivered_at <= self.now)
-        for order in delivered.values():
+        delivered = self.snap.delivered_recently
+        for order in delivered:
             self.add(key=f"arrived:order:{order.id}", kind=AgendaKind.ARRIVED, urgency=Urgency.INFO,
                      title="Delivered", detail=f"delivered {order.delivered_at.isoformat()}",  # type: ignore[union-attr]
                      order=order, amount=_order_money(order))
-        seen = set(delivered)
-        parcels = load_shipments(self.session, Shipment.delivered_at > since, Shipment.delivered_at <= self.now)
-        orders = self.snap.orders_by_id(self.session, {p.order_id for p in parcels if p.order_id})
-        cases = self._cases({p.return_case_id for p in parcels if p.return_case_id})
-        for parcel in parcels:
+        seen = {order.id for order in delivered}
+        for parcel in self.snap.parcels_delivered_recently:
             is_return = parcel.direction == Direction.RETURN.value
             if not is_return and parcel.order_id in seen:
                 continue
-            order = orders.get(parcel.order_id) if parcel.order_id else None
-            case = cases.get(parcel.return_case_id) if parcel.return_case_id else None
+            order = self.snap.orders.get(parcel.order_id) if parcel.order_id else None
+            case = self.snap.case(parcel.return_case_id)
             if order is not None:
                 seen.add(order.id)
             self.add(key=f"arrived:shipment:{parcel.id}", kind=AgendaKind.ARRIVED, urgency=Urgency.INFO,
@@ -178,23 +139,19 @@ class _Builder:
                      shipment_id=parcel.id)
 
     def refunded(self) -> None:
-        cases = load_cases(self.session, ReturnCase.refunded_at > self.now - RECENT, ReturnCase.refunded_at <= self.now)
-        orders = self.snap.orders_by_id(self.session, {case.order_id for case in cases})
-        for case in cases:
-            order = orders[case.order_id]
+        since = self.now - RECENT
+        for case in self.snap.refunded_recently:
+            if case.refunded_at is None or case.refunded_at <= since:
+                continue
+            order = self.snap.orders[case.order_id]
             currency = case.currency or order.currency
             amount = Money(case.refunded_amount, currency) if case.refunded_amount is not None and currency else None
             self.add(key=f"refunded:case:{case.id}", kind=AgendaKind.REFUNDED, urgency=Urgency.INFO,
                      title=f"Refunded {amount}" if amount else "Refunded", order=order, case=case, amount=amount)
 
     def parser_health(self, days: int) -> tuple[tuple[str, int], ...]:
-        rows = self.session.execute(
-            select(Message.from_addr, func.count(Message.id), func.max(Message.received_at))
-            .where(Message.status == MessageStatus.UNMATCHED.value, Message.received_at >= self.now - timedelta(days=days))
-            .group_by(Message.from_addr)
-        ).all()
         health = []
-        for sender, count, latest in rows:
+        for sender, count, latest in self.snap.unmatched:
             if not self.ctx.rules.is_known_sender(sender):
                 continue
             health.append((sender, count))
@@ -221,7 +178,7 @@ def _sort_key(item: AgendaItem) -> tuple[int, float, int, str]:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause CPython's cyclic garbage collector for one agenda run.
 
     A run builds some 10^5 rows that all stay alive until it ends; the generational collector would
@@ -236,28 +193,19 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def build_agenda(session: Session, now: datetime, settings: Any, ctx: RuleContext | None = None) -> Agenda:
-    """The agenda for ``now`` (tz-aware). ``ctx`` defaults to the rules and time zone of ``settings``."""
-    with _collector_paused():
-        return _build_agenda(session, now, settings, ctx)
-
-
-def _build_agenda(session: Session, now: datetime, settings: Any, ctx: RuleContext | None) -> Agenda:
-    ctx = ctx or RuleContext.from_settings(settings)
-    snapshot = load_snapshot(session, now)
-    recompute_deadlines(session, now, ctx, snapshot)
-    history = merchant_history(session, now, ctx)
-    builder = _Builder(session, now, ctx, Weights.from_settings(settings), history, snapshot)
-    builder.windows_closing()
-    builder.anomalies(find_anomalies(
-        session, now, ctx, stuck_days=settings.tracking.stuck_days, received_days=settings.rules.received_no_refund_days,
-        min_history=settings.rules.anomaly_min_history, history=history, snapshot=snapshot))
-    builder.arrived()
-    builder.refunded()
-    health = builder.parser_health(settings.rules.parser_health_days)
-    items: dict[str, AgendaItem] = {}
-    for item in builder.items:
-        items.setdefault(item.key, item)  # one item per key, whatever found it first
-    ordered = tuple(sorted(items.values(), key=_sort_key))
+def assemble_agenda(snap: Snapshot, now: datetime, settings: Any, ctx: RuleContext,
+                    anomalies: list[Anomaly], history: Mapping[int, MerchantRecord]) -> Agenda:
+    """The agenda for ``now`` from a snapshot whose deadlines are up to date and the anomalies found in it."""
+    with collector_paused():
+        builder = _Builder(now, ctx, Weights.from_settings(settings), history, snap)
+        builder.windows_closing()
+        builder.anomalies(anomalies)
+        builder.arrived()
+        builder.refunded()
+        health = builder.parser_health(settings.rules.parser_health_days)
+        items: dict[str, AgendaItem] = {}
+        for item in builder.items:
+            items.setdefault(item.key, item)  # one item per key, whatever found it first
+        ordered = tuple(sorted(items.values(), key=_sort_key))
     log.info("agenda: %d items", len(ordered))
-    return Agenda(generated_at=now, items=ordered, money_outstanding=money_outstanding(snapshot), parser_health=health)
+    return Agenda(generated_at=now, items=ordered, money_outstanding=money_outstanding(snap), parser_health=health)

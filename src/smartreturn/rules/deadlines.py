@@ -1,38 +1,23 @@
-"""Deadlines in the store: compute them from the rules for open orders and cases, upsert Deadline rows.
+"""Deadlines from the rules for open orders and cases: pure functions of a snapshot and ``now``.
 
-A Deadline row's natural key is (kind, order_id, return_case_id). Rows of closed cases are left as
-they were (history: was the refund late?). A row whose rule no longer applies (the order turned out
-to be custom-made, the anchor vanished) is deleted.
+:func:`compute_deadlines` answers, per (kind, order, case), the deadline the most specific rule gives
+(or None when no rule applies or its anchor cannot be told yet). Storing them is the store's job
+(store/deadlines.py); ``apply.agenda.recompute_deadlines`` runs both.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.orm import Session
 
 from smartreturn.model import Direction, ReturnKind, ShipmentStatus
 from smartreturn.rules.policies import DeadlineKind, RuleSet, Subject, load_rules, rules_from_settings
 from smartreturn.rules.return_window import ComputedDeadline, Facts, deadline_for
-from smartreturn.rules.snapshot import (  # noqa: F401  (re-exported: the rules modules import them from here)
-    WATCH_ORDERS_FOR,
-    CaseRow,
-    OrderRow,
-    ShipmentRow,
-    Snapshot,
-    chunks,
-    is_waiting_for_refund,
-    load_snapshot,
-    read,
-    shipments_by_order,
-)
-from smartreturn.store.tables import Deadline, Order, ReturnCase, Shipment
+from smartreturn.snapshot import CaseRow, DeadlineKey, OrderRow, ShipmentRow, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +47,13 @@ class RuleContext:
         return cls(load_rules())
 
 
-def _categories(order: Order | OrderRow) -> tuple[str, ...]:
+def _categories(order: OrderRow) -> tuple[str, ...]:
     if order.category:
         return (order.category,)
     return tuple(sorted({item.category for item in order.items if item.category}))
 
 
-def subject_of(order: Order | OrderRow, ctx: RuleContext) -> Subject:
+def subject_of(order: OrderRow, ctx: RuleContext) -> Subject:
     merchant = order.merchant.name if order.merchant is not None else None
     return Subject(order.platform, order.region or ctx.default_region, merchant, _categories(order))
 
@@ -78,7 +63,7 @@ _WINDOW = DeadlineKind.RETURN_WINDOW.value
 _FINAL = frozenset(s.value for s in ShipmentStatus if s.is_final)
 
 
-def _delivery(order: Order | OrderRow, shipments: Sequence[Shipment | ShipmentRow]) -> tuple[datetime | None, bool]:
+def _delivery(order: OrderRow, shipments: Sequence[ShipmentRow]) -> tuple[datetime | None, bool]:
     """(delivered at, still in transit) from the order and its outbound parcels."""
     if not shipments:
         return order.delivered_at, False
@@ -89,14 +74,14 @@ def _delivery(order: Order | OrderRow, shipments: Sequence[Shipment | ShipmentRo
     return delivered, in_transit
 
 
-def order_facts(order: Order | OrderRow, shipments: Sequence[Shipment | ShipmentRow], ctx: RuleContext,
+def order_facts(order: OrderRow, shipments: Sequence[ShipmentRow], ctx: RuleContext,
                 first_seen: datetime | None = None) -> Facts:
     delivered, in_transit = _delivery(order, shipments)
     return Facts(subject_of(order, ctx), order_date=order.order_date, first_seen=first_seen, delivered_at=delivered,
                  outbound_in_transit=in_transit)
 
 
-def case_facts(order: Order | OrderRow, case: ReturnCase | CaseRow, shipments: Sequence[Shipment | ShipmentRow],
+def case_facts(order: OrderRow, case: CaseRow, shipments: Sequence[ShipmentRow],
                ctx: RuleContext, first_seen: datetime | None = None) -> Facts:
     delivered, in_transit = _delivery(order, shipments)
     shipped, received = case.shipped_at, case.received_at
@@ -114,76 +99,18 @@ def compute(kind: DeadlineKind, facts: Facts, now: datetime, ctx: RuleContext) -
     return result if isinstance(result, ComputedDeadline) else None
 
 
-_Key = tuple[str, int, "int | None"]
-_Stored = tuple[int, date, str, str, str]  # id, due_on, rule_id, anchor, confidence
-
-
-def _stored(session: Session, order_ids: Iterable[int]) -> dict[_Key, _Stored]:
-    """The Deadline rows of these orders, as plain values keyed by (kind, order_id, return_case_id)."""
-    existing: dict[_Key, _Stored] = {}
-    for part in chunks(order_ids):
-        for row in read(session, select(
-                Deadline.kind, Deadline.order_id, Deadline.return_case_id, Deadline.id, Deadline.due_on,
-                Deadline.rule_id, Deadline.anchor, Deadline.confidence).where(Deadline.order_id.in_(part))).all():
-            existing[(row[0], row[1], row[2])] = tuple(row[3:])  # type: ignore[assignment]
-    return existing
-
-
-def _write(session: Session, inserts: list[dict[str, Any]], updates: list[dict[str, Any]], deletes: list[int]) -> None:
-    """Bulk INSERT, UPDATE by primary key and DELETE; loaded Deadline objects are expired so that
-    the session shows the new values."""
-    if inserts:
-        session.execute(insert(Deadline), inserts)
-    if updates:
-        session.execute(update(Deadline), updates)
-        changed = {values["id"] for values in updates}
-        for obj in list(session.identity_map.values()):
-            if isinstance(obj, Deadline) and obj.id in changed:
-                session.expire(obj)
-    for part in chunks(deletes):
-        session.execute(delete(Deadline).where(Deadline.id.in_(part)))
-
-
-def recompute_deadlines(session: Session, now: datetime, ctx: RuleContext | None = None,
-                        snapshot: Snapshot | None = None) -> int:
-    """Upsert the deadlines of open orders and open return cases; returns the rows changed.
-
-    The stored rows are read as plain values and compared in Python; only new, changed and vanished
-    rows are written (bulk statements), so the steady state writes nothing."""
-    ctx = ctx or RuleContext.default()
-    snap = snapshot or load_snapshot(session, now)
-    existing = _stored(session, snap.orders)
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    deletes: list[int] = []
-
-    def upsert(kind: str, order_id: int, case_id: int | None, computed: ComputedDeadline | None) -> None:
-        row = existing.get((kind, order_id, case_id))
-        if computed is None:
-            if row is not None:
-                deletes.append(row[0])
-            return
-        # StrEnum members compare equal to their stored text
-        if row is not None and row[1:] == (computed.due_on, computed.rule_id, computed.anchor, computed.confidence):
-            return
-        values = {"due_on": computed.due_on, "rule_id": computed.rule_id, "anchor": computed.anchor.value,
-                  "confidence": computed.confidence.value, "computed_at": now}
-        if row is None:
-            inserts.append({"kind": kind, "order_id": order_id, "return_case_id": case_id, **values})
-        else:
-            updates.append({"id": row[0], **values})
-
+def compute_deadlines(snap: Snapshot, now: datetime, ctx: RuleContext) -> dict[DeadlineKey, ComputedDeadline | None]:
+    """Every deadline the rules give for the snapshot's open orders and cases, keyed by
+    (kind, order id, return case id); None where a stored deadline no longer applies."""
+    found: dict[DeadlineKey, ComputedDeadline | None] = {}
     for order in snap.watched:
         if order.id in snap.orders_with_case:
             continue  # the return is under way: its window has done its job
         facts = order_facts(order, snap.shipments_of(order.id), ctx, snap.first_seen.get(order.id))
-        upsert(_WINDOW, order.id, None, compute(DeadlineKind.RETURN_WINDOW, facts, now, ctx))
+        found[(_WINDOW, order.id, None)] = compute(DeadlineKind.RETURN_WINDOW, facts, now, ctx)
     for case in snap.open_cases:
         order = snap.orders[case.order_id]
         facts = case_facts(order, case, snap.shipments_of(order.id), ctx, snap.first_seen.get(order.id))
         for kind in CASE_KINDS[ReturnKind(case.kind)]:
-            upsert(kind.value, order.id, case.id, compute(kind, facts, now, ctx))
-    _write(session, inserts, updates, deletes)
-    changed = len(inserts) + len(updates) + len(deletes)
-    log.info("deadlines recomputed: %d changed", changed)
-    return changed
+            found[(kind.value, order.id, case.id)] = compute(kind, facts, now, ctx)
+    return found

@@ -55,6 +55,7 @@ class ComputedDeadline:
     anchor_on: date
     confidence: Confidence
     note: str = ""
+    evidence_message_id: int | None = None  # the mail that stated the date (confidence "stated")
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,6 +158,8 @@ class Order(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     region: Mapped[str | None] = mapped_column(String(8))  # cn / eu / us / uk ..., for rules
     category: Mapped[str | None] = mapped_column(String(64))
+    category_user_set: Mapped[bool] = mapped_column(Boolean, default=False)  # a CLI correction wins
+    country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166 of the shop: its legal calendar
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     merchant: Mapped[Merchant | None] = relationship()
@@ -201,6 +203,7 @@ class ReturnCase(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     currency: Mapped[str | None] = mapped_column(Currency)
     expected_refund: Mapped[Decimal | None] = mapped_column(Amount)
+    expected_source: Mapped[str | None] = mapped_column(String(16))  # stated (merchant) / paid (prices) / cli
     refunded_amount: Mapped[Decimal | None] = mapped_column(Amount)
     return_shipping_cost: Mapped[Decimal | None] = mapped_column(Amount)
     restocking_fee: Mapped[Decimal | None] = mapped_column(Amount)
@@ -281,10 +284,28 @@ class Deadline(Base):
     return_case_id: Mapped[int | None] = mapped_column(ForeignKey("return_cases.id", ondelete="CASCADE"))
     due_on: Mapped[date] = mapped_column(Date)
     rule_id: Mapped[str] = mapped_column(String(128))
-    anchor: Mapped[str] = mapped_column(String(32))  # order_date / delivery / receipt / merchant_received
-    confidence: Mapped[str] = mapped_column(String(16))  # known / assumed
+    anchor: Mapped[str] = mapped_column(String(32))  # order_date / delivery / receipt / merchant_received / stated ...
+    confidence: Mapped[str] = mapped_column(String(16))  # known / assumed / stated
+    anchor_on: Mapped[date | None] = mapped_column(Date)  # the anchor's date: an assumed one is fixed once
+    evidence_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     __table_args__ = (UniqueConstraint("kind", "order_id", "return_case_id"),)
+
+
+class StatedDeadline(Base):
+    """A date the merchant stated in a mail ("Return window closes on Jan 15, 2027", "请在7天内寄回"):
+    the evidence that beats a rule's computed date. The latest statement per (kind, order, case) wins."""
+
+    __tablename__ = "stated_deadlines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # return_window / ship_by / refund_due ...
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    return_case_id: Mapped[int | None] = mapped_column(ForeignKey("return_cases.id", ondelete="CASCADE"))
+    due_on: Mapped[date] = mapped_column(Date)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    quote: Mapped[str] = mapped_column(Text)  # the sentence of the mail, as evidence
+    stated_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the mail was sent
+    __table_args__ = (UniqueConstraint("kind", "order_id", "return_case_id", "message_id"),)
 
 
 class Notification(Base):

@@ -28,7 +28,7 @@ from smartreturn.store.tables import Shipment
 from smartreturn.tracking import carriers
 from smartreturn.tracking.budget import Clock, QuotaBudget, QuotaLimits, utc_clock
 from smartreturn.tracking.providers.base import NOT_REGISTERED, TrackingProvider, TrackQuery, TrackResult, chunks
-from smartreturn.tracking.timeline import merge_events
+from smartreturn.apply.parcels import merge_events
 
 log = logging.getLogger(__name__)
 

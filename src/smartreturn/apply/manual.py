@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from smartreturn.errors import StoreError
 from smartreturn.model import Direction, ReasonCategory, ReturnKind, ReturnStatus, ShipmentStatus
 from smartreturn.stats.reasons import classify
+from smartreturn.apply.parcels import record_status
 from smartreturn.store.repo import find_or_create_case, upsert_merchant, upsert_order, upsert_shipment
 from smartreturn.store.tables import CaseEvent, OrderItem, ReturnCase
-from smartreturn.tracking.timeline import record_status
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,46 @@
+"""The layers stay apart: the store only persists, the rules are pure, the event layer joins them.
+
+Checked on the import statements of each module (including imports inside functions), so that a
+shortcut through a lazy import fails here too.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "smartreturn"
+
+FORBIDDEN = {
+    "store": ("smartreturn.rules", "smartreturn.apply", "smartreturn.stats", "smartreturn.pipeline"),
+    "rules": ("smartreturn.store", "smartreturn.apply", "sqlalchemy", "smartreturn.notify", "smartreturn.pipeline"),
+}
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_layer_imports(package: str) -> None:
+    offending = []
+    for path in sorted((SRC / package).rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        for name in _imports(path):
+            if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN[package]):
+                offending.append(f"{path.relative_to(SRC)} imports {name}")
+    assert offending == []
+
+
+def test_the_timeline_merge_is_pure() -> None:
+    names = _imports(SRC / "tracking" / "timeline.py")
+    assert not {n for n in names if n.startswith(("sqlalchemy", "smartreturn.store", "smartreturn.rules"))}
