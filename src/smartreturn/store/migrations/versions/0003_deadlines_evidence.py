@@ -1,15 +1,15 @@
 """deadlines: evidence (stated dates), fixed anchors, order country and category correction, expected-refund source
 
-Revision ID: 0002_deadlines_evidence
-Revises: 0001
+Revision ID: 0003_deadlines_evidence
+Revises: 0002_web_tables
 Create Date: 2026-12-06 00:30:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0002_deadlines_evidence'
-down_revision = '0001'
+revision = '0003_deadlines_evidence'
+down_revision = '0002_web_tables'
 branch_labels = None
 depends_on = None
 
