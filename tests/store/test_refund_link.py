@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from smartreturn.model import Event, EventKind, Money
-from smartreturn.store.repo import apply_events
+from smartreturn.apply.events import apply_events
 from smartreturn.store.tables import CaseEvent, Message, ReturnCase
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

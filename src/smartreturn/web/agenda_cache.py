@@ -44,7 +44,7 @@ class AgendaCache:
         self._agenda: Agenda | None = None
 
     def get(self, db: Database, now: datetime) -> Agenda:
-        from smartreturn.rules.build import build_agenda
+        from smartreturn.apply.agenda import build_agenda
 
         hour = now.astimezone(self.settings.general.tz).replace(minute=0, second=0, microsecond=0)
         with db.session() as session:

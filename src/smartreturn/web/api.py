@@ -26,7 +26,7 @@ from smartreturn import clock
 from smartreturn.errors import StoreError
 from smartreturn.model import ReasonCategory, ReturnStatus
 from smartreturn.store import queries
-from smartreturn.store.manual import ManualReturn, ReturnUpdate, add_manual_return, update_return
+from smartreturn.apply.manual import ManualReturn, ReturnUpdate, add_manual_return, update_return
 from smartreturn.store.tables import Deadline, Message
 from smartreturn.web import schemas
 from smartreturn.web.tokens import TokenInfo, check_token, touch

@@ -18,7 +18,7 @@ from smartreturn.errors import NotifyError, ParseError, StoreError
 from smartreturn.model import ReasonCategory, ReturnKind, ReturnStatus
 from smartreturn.stats.reasons import label as reason_label
 from smartreturn.store import queries
-from smartreturn.store.manual import ManualReturn, ReturnUpdate, add_manual_return, update_return
+from smartreturn.apply.manual import ManualReturn, ReturnUpdate, add_manual_return, update_return
 from smartreturn.store.tables import Deadline, Message, Order, ReturnCase, Shipment
 from smartreturn.web.auth import SignedIn
 from smartreturn.web.render import language_of, page
@@ -57,7 +57,7 @@ def not_found(request: Request, user: SignedIn, what: str) -> Response:
 # --- the case page ---------------------------------------------------------------------------------
 
 def case_view(session, ref: str, now: datetime, settings) -> dict[str, Any] | None:
-    from smartreturn.tracking.timeline import timeline
+    from smartreturn.apply.parcels import timeline
 
     detail = queries.case_detail(session, ref, now=now, tz=settings.general.tz)
     if detail is None:

@@ -199,7 +199,7 @@ def valid_17track_sign(body: bytes, key: str, sign: str | None) -> bool:
 async def seventeen_track(request: Request) -> JSONResponse:
     """17TRACK's webhook push: verified by its ``sign`` header, then merged into the parcel's timeline."""
     from smartreturn.tracking.providers.seventeen_track import parse_push
-    from smartreturn.tracking.timeline import merge_events
+    from smartreturn.apply.parcels import merge_events
 
     state = request.app.state.web
     key = seventeen_track_key(state.settings)
