@@ -77,6 +77,18 @@ class IngestSettings(Section):
     # stored as 'ignored'. Empty list: nothing from IMAP is parsed (local files/Maildir/mbox are trusted).
     allowed_forwarders: list[str] = []
     max_message_bytes: int = Field(default=10_000_000, gt=0)  # larger mail is kept, not parsed
+    # The authserv-id your mail provider writes into Authentication-Results (e.g. "mx.google.com");
+    # only the topmost header with this id is read (mail/envelope.py).
+    authserv_id: str | None = None
+    # Accept an allow-listed sender only with aligned dmarc=pass (or dkim=pass for its domain) from authserv_id.
+    require_authenticated: bool = False
+
+    @model_validator(mode="after")
+    def _auth_needs_id(self) -> "IngestSettings":
+        if self.require_authenticated and not (self.authserv_id or "").strip():
+            raise ValueError("require_authenticated = true needs authserv_id (the id your provider writes in "
+                             "Authentication-Results, e.g. 'mx.google.com')")
+        return self
 
     @field_validator("allowed_forwarders")
     @classmethod

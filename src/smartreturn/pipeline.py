@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from smartreturn import clock
 from smartreturn.config import Settings
 from smartreturn.errors import ParseError
+from smartreturn.mail import envelope
 from smartreturn.mail.decode import parse_email
 from smartreturn.mail.message import Email
 from smartreturn.model import MessageStatus
@@ -293,16 +294,11 @@ def _log_outcome(message_pk: int, status: str, reason: str | None) -> None:
 
 
 def _refusal(email: Email, source_kind: str, settings: Settings) -> str | None:
-    """Why this mail must not be parsed, or None. Local sources the user picked are trusted."""
+    """Why this mail must not be parsed, or None. Local sources the user picked are trusted; mail that
+    arrived (IMAP) is judged on its outer, authenticated envelope only (mail/envelope.py)."""
     if source_kind in TRUSTED_SOURCES:
         return None
-    allowed = settings.ingest.allowed_forwarders
-    sender = (email.outer_from or email.forwarded_by or email.from_addr or "").lower()
-    if not allowed:
-        return "no allow-listed forwarders configured (ingest.allowed_forwarders)"
-    if any(sender == entry or (entry.startswith("@") and sender.endswith(entry)) for entry in allowed):
-        return None
-    return f"sender {sender or '(none)'} is not an allow-listed forwarder"
+    return envelope.refusal(email.raw, settings.ingest)
 
 
 def reparse(db: Database, settings: Settings, *, statuses: tuple[str, ...] | None = None,

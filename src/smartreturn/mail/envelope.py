@@ -1,0 +1,179 @@
+"""Who really sent a mail: the outer From, parsed strictly, and what the user's provider authenticated.
+
+The allow-list is decided here and only here, on the message as it arrived (never on a forwarded
+original's headers, which the forwarder's mail body supplies):
+
+* **Strict From.** Exactly one ``From:`` header holding exactly one syntactically valid RFC 5322
+  mailbox. The stdlib's ``email.headerregistry`` parser reads the header and records every deviation
+  as a defect; any ``InvalidHeaderDefect`` or obsolete route rejects it, so the lenient readings that
+  let ``From: <owner@example.org>@evil.test`` or ``From: owner@example.org <stranger@evil.test>``
+  pass as the owner are never used. Empty (``<>``), group (``owner@example.org:;``), several
+  mailboxes and a missing header are refused with a reason saying which.
+* **Authentication-Results** (RFC 8601), parsed with ``authres``. Only headers stamped with the
+  authserv-id the user configured (``ingest.authserv_id``, e.g. ``mx.google.com``) count, and of those
+  only the topmost: the provider prepends its own header, so any header with that id further down
+  was in the mail before it reached the provider and may be forged. With
+  ``ingest.require_authenticated`` a mail is accepted only with ``dmarc=pass`` whose ``header.from``
+  is the From domain, or ``dkim=pass`` whose signing domain (``header.d``/``header.i``) is aligned
+  with it (equal, or the From domain is a subdomain of it: DMARC's relaxed alignment).
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import re
+from dataclasses import dataclass
+from email.headerregistry import HeaderRegistry
+
+import authres
+
+from smartreturn.config import IngestSettings
+from smartreturn.mail.decode import decode_bytes
+
+__all__ = ["Sender", "authenticated", "outer_headers", "refusal", "strict_sender"]
+
+HEADER_BLOCK_LIMIT = 256 * 1024  # no provider writes more header than this; the rest is body
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_REGISTRY = HeaderRegistry()
+_GROUP_END = re.compile(r":[\s;]*;\s*$")  # "owner@example.org:;" (anchored at ':': linear)
+MAX_FROM = 2048  # characters; a longer From header is refused before any parsing
+_SHOWN = 80  # characters of a hostile header value quoted in a reason
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """The outer sender: ``address`` when the From header is one valid mailbox, else ``refusal``."""
+
+    address: str | None
+    refusal: str | None = None
+
+    @property
+    def domain(self) -> str:
+        return (self.address or "").rpartition("@")[2]
+
+
+def refusal(raw: bytes, settings: IngestSettings) -> str | None:
+    """Why a mail that arrived must not be parsed (the reason stored with ``ignored``), or None."""
+    allowed = settings.allowed_forwarders
+    if not allowed:
+        return "no allow-listed forwarders configured (ingest.allowed_forwarders)"
+    headers = outer_headers(raw)
+    sender = strict_sender(headers)
+    if sender.address is None:
+        return f"sender refused: {sender.refusal}"
+    if not any(sender.address == entry or (entry.startswith("@") and sender.address.endswith(entry))
+               for entry in allowed):
+        return f"sender {sender.address} is not an allow-listed forwarder"
+    if settings.require_authenticated and settings.authserv_id:
+        return authenticated(headers, settings.authserv_id, sender)
+    return None
+
+
+def outer_headers(raw: bytes) -> list[tuple[str, str]]:
+    """The header fields of the message as received, in order (8-bit bytes decoded, never raises)."""
+    match = _HEADER_END.search(raw, 0, HEADER_BLOCK_LIMIT)
+    block = raw[: match.end()] if match else raw[:HEADER_BLOCK_LIMIT]
+    parsed = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(block)
+    return [(str(name), _text(value)) for name, value in parsed.raw_items()]
+
+
+def _text(value: object) -> str:
+    text = str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # raw 8-bit bytes arrive as surrogate escapes
+        text = decode_bytes(text.encode("ascii", "surrogateescape"))
+    return re.sub(r"\r?\n(?=[ \t])", "", text)
+
+
+def _shown(value: str) -> str:
+    return repr(value[:_SHOWN] + ("…" if len(value) > _SHOWN else ""))
+
+
+def strict_sender(headers: list[tuple[str, str]]) -> Sender:
+    """The one mailbox of the single From header, or why there is none."""
+    values = [value for name, value in headers if name.lower() == "from"]
+    if not values:
+        return Sender(None, "no From header")
+    if len(values) > 1:
+        return Sender(None, f"{len(values)} From headers (exactly one is allowed)")
+    value = values[0]
+    if not value.strip():
+        return Sender(None, "empty From header")
+    if len(value) > MAX_FROM:
+        return Sender(None, f"From header longer than {MAX_FROM} characters")
+    try:
+        header = _REGISTRY("From", value)
+    except Exception:  # noqa: BLE001 - the stdlib parser on hostile input: refuse, never crash
+        return Sender(None, f"From {_shown(value)} cannot be parsed")
+    problem = _problem(value, header)
+    if problem:
+        return Sender(None, f"From {_shown(value)} is {problem}")
+    return Sender(header.addresses[0].addr_spec.lower())
+
+
+def _problem(value: str, header) -> str | None:
+    addresses = header.addresses
+    invalid = [str(d) for d in header.defects if not _harmless(d)]
+    if any(group.display_name is not None for group in header.groups) or re.search(r":[\s;]*;\s*$", value):
+        return "a group, not a mailbox"
+    if len(addresses) > 1:
+        return f"{len(addresses)} mailboxes, not one"
+    if not addresses or not addresses[0].username or not addresses[0].domain:
+        return "an empty or incomplete address"
+    if ">" in value and "@" in value.rpartition(">")[2]:
+        return "a route-like form (text after the address)"
+    if any("route" in d for d in invalid):
+        return "a source route"
+    if invalid and "@" in value.partition("<")[0] and "<" in value:
+        return "an address shown as display name in front of another address"
+    if invalid:
+        return f"not a valid RFC 5322 mailbox ({invalid[0]})"
+    return None
+
+
+def _harmless(defect: Exception) -> bool:
+    """Obsolete but valid syntax that real mailers still write ("J. Smith <j@example.org>")."""
+    return type(defect).__name__ == "ObsoleteHeaderDefect" and "period in 'phrase'" in str(defect)
+
+
+def _aligned(signing: str, from_domain: str) -> bool:
+    signing = signing.lower().lstrip("@").rpartition("@")[2].rstrip(".")
+    return bool(signing) and "." in signing and (from_domain == signing or from_domain.endswith("." + signing))
+
+
+def authenticated(headers: list[tuple[str, str]], authserv_id: str, sender: Sender) -> str | None:
+    """None when the provider's topmost Authentication-Results vouch for the From domain, else why not."""
+    wanted = authserv_id.lower()
+    for name, value in headers:
+        if name.lower() != "authentication-results":
+            continue
+        try:
+            parsed = authres.AuthenticationResultsHeader.parse_value(value)
+        except Exception:  # noqa: BLE001 - authres raises its own errors and others on hostile input
+            continue
+        if (parsed.authserv_id or "").lower() != wanted:
+            continue
+        return _verdict(parsed, sender.domain, authserv_id)  # the topmost one only
+    return f"no Authentication-Results from {authserv_id} (ingest.require_authenticated)"
+
+
+def _verdict(parsed, from_domain: str, authserv_id: str) -> str | None:
+    seen: list[str] = []
+    for result in parsed.results:
+        method, outcome = str(result.method).lower(), str(result.result).lower()
+        props = {f"{p.type}.{p.name}".lower(): str(p.value) for p in result.properties}
+        if method == "dmarc":
+            domain = props.get("header.from", "").lower().rstrip(".")
+            seen.append(f"dmarc={outcome}")
+            if outcome == "pass" and domain == from_domain:
+                return None
+        elif method == "dkim":
+            signing = props.get("header.d") or props.get("header.i") or ""
+            seen.append(f"dkim={outcome}")
+            if outcome == "pass" and _aligned(signing, from_domain):
+                return None
+    found = ", ".join(seen) or "no dkim or dmarc result"
+    return (f"{authserv_id} did not authenticate {from_domain} ({found}; aligned dmarc=pass or dkim=pass needed, "
+            "ingest.require_authenticated)")
