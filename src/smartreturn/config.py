@@ -157,6 +157,17 @@ class DraftSettings(Section):
     enabled: bool = True                # put follow-up drafts into the IMAP Drafts folder
     account: str | None = None          # IMAP account for drafts; default: the first one
     from_address: str | None = None
+    # Your own choice of recipient per merchant (name as `smartreturn show` prints it, case-insensitive)
+    # or platform: {"Northwind Outfitters" = "help@northwind.example"}. Wins over the address learnt from mail.
+    merchant_addresses: dict[str, str] = {}
+
+    @field_validator("merchant_addresses")
+    @classmethod
+    def _addresses(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, address in value.items():
+            if address.count("@") != 1 or any(c in address for c in " <>,;\r\n"):
+                raise ValueError(f"{name!r}: {address!r} is not a plain address like help@shop.example")
+        return {name.strip().lower(): address.strip() for name, address in value.items()}
 
 
 class TrackingProviderSettings(Section):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
@@ -192,7 +192,7 @@ def read_message(raw: bytes, source_kind: str, settings: Settings, label: str) -
             log.exception("parsing message %s failed", label)
         return Reading(MessageStatus.FAILED, str(exc) or repr(exc), email)
     if extraction.parser is not None and extraction.events:
-        return Reading(MessageStatus.PARSED, None, email, extraction)
+        return Reading(MessageStatus.PARSED, None, email, _vetted_addresses(extraction, email))
     known = registry.known_sender(email)
     if known:
         return Reading(MessageStatus.UNMATCHED, f"from a {known} sender but no parser produced records", email,
@@ -299,6 +299,13 @@ def _refusal(email: Email, source_kind: str, settings: Settings) -> str | None:
     if source_kind in TRUSTED_SOURCES:
         return None
     return envelope.refusal(email.raw, settings.ingest)
+
+
+def _vetted_addresses(extraction: Extraction, email: Email) -> Extraction:
+    """Support addresses from outside the merchant's sending domain are dropped (draft recipients)."""
+    events = [replace(event, merchant_email=envelope.merchant_address(event.merchant_email, email.sender_domain))
+              if event.merchant_email else event for event in extraction.events]
+    return replace(extraction, events=events)
 
 
 def reparse(db: Database, settings: Settings, *, statuses: tuple[str, ...] | None = None,

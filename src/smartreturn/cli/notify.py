@@ -48,6 +48,7 @@ def draft(
     language: str = typer.Option(None, "--lang", help="en, zh or de (default: the merchant's language)."),
     level: int = typer.Option(None, "--level", min=1, max=2, help="1 = first reminder, 2 = firmer second one."),
     save: bool = typer.Option(False, "--save", help="Also put it into the IMAP Drafts folder (never sent)."),
+    to: str = typer.Option(None, "--to", help="Address the draft to this address (your choice wins over any other)."),
 ) -> None:
     """Print a polite, factual follow-up mail to the merchant about a late refund."""
     from smartreturn.notify.followup import append_draft, render_followup, to_mime
@@ -55,7 +56,7 @@ def draft(
     settings = settings_of(ctx)
     now = clock.now()
     with database_of(ctx).session() as session:
-        followup = render_followup(session, int(case.lstrip("rR")), now, settings, language=language, level=level)
+        followup = render_followup(session, int(case.lstrip("rR")), now, settings, language=language, level=level, to=to)
     typer.echo(f"To: {followup.to or '(support address unknown)'}\nSubject: {followup.subject}\n\n{followup.body}")
     if save:
         folder = append_draft(settings, to_mime(followup, from_address=settings.drafts.from_address, now=now), now)

@@ -31,7 +31,7 @@ import authres
 from smartreturn.config import IngestSettings
 from smartreturn.mail.decode import decode_bytes
 
-__all__ = ["Sender", "authenticated", "outer_headers", "refusal", "strict_sender"]
+__all__ = ["Sender", "authenticated", "merchant_address", "outer_headers", "refusal", "strict_sender"]
 
 HEADER_BLOCK_LIMIT = 256 * 1024  # no provider writes more header than this; the rest is body
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -141,6 +141,20 @@ def _harmless(defect: Exception) -> bool:
 def _aligned(signing: str, from_domain: str) -> bool:
     signing = signing.lower().lstrip("@").rpartition("@")[2].rstrip(".")
     return bool(signing) and "." in signing and (from_domain == signing or from_domain.endswith("." + signing))
+
+
+def merchant_address(candidate: str | None, sender_domain: str) -> str | None:
+    """A support address a mail names (Reply-To, "contact us at …"), kept only when it belongs to the
+    domain that sent the mail (the same domain, or one a subdomain of the other: ``help@shop.example``
+    for mail from ``orders@mail.shop.example``). Anything else is what the mail's author chose to
+    write, so it never becomes a draft recipient (issue 10)."""
+    if not candidate or "@" not in candidate:
+        return None
+    domain = candidate.rpartition("@")[2].lower().rstrip(".")
+    sender_domain = sender_domain.lower().rstrip(".")
+    if not sender_domain or "." not in domain or "." not in sender_domain:
+        return None
+    return candidate if _aligned(domain, sender_domain) or _aligned(sender_domain, domain) else None
 
 
 def authenticated(headers: list[tuple[str, str]], authserv_id: str, sender: Sender) -> str | None:

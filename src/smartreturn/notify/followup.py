@@ -81,7 +81,7 @@ def followup_context(session: Session, case_id: int, now: datetime, settings: Se
         "case": {"case_number": case.case_number, "requested_at": _day(case.requested_at, tz),
                  "received_at": _day(case.received_at, tz)},
         "merchant_name": merchant.name if merchant else None,
-        "merchant_email": merchant.support_email if merchant else None,
+        "merchant_email": _recipient(order, merchant, settings),
         "items": [name.strip() for name in (case.items_text or "").split(",") if name.strip()]
                  or [i.name for i in order.items],
         "parcel": {"carrier": parcel.carrier.upper() if len(parcel.carrier) <= 4 else parcel.carrier,
@@ -93,6 +93,28 @@ def followup_context(session: Session, case_id: int, now: datetime, settings: Se
         "language": merchant_language(order, merchant, settings.general.language),
         "sender_name": settings.drafts.from_address or "",
     }
+
+
+def _recipient(order: Order, merchant: Merchant | None, settings: Settings) -> str | None:
+    """The user's own choice (config) first, else the support address learnt from the merchant's own
+    domain (the pipeline keeps no other: mail/envelope.py::merchant_address)."""
+    chosen = settings.drafts.merchant_addresses
+    for key in (merchant.name if merchant else None, order.platform):
+        if key and key.strip().lower() in chosen:
+            return chosen[key.strip().lower()]
+    return merchant.support_email if merchant else None
+
+
+# Said at the top of a draft that has no To: (issue 15 item 8): who to send it to.
+NO_RECIPIENT = {
+    "en": "[To: {merchant}'s customer service. SmartReturn knows no support address from the merchant's own "
+          "domain; use the one on your order page or the shop's website, or set drafts.merchant_addresses.]",
+    "de": "[An: den Kundenservice von {merchant}. SmartReturn kennt keine Support-Adresse von der eigenen Domain "
+          "des Händlers; nimm die aus deiner Bestellübersicht oder von der Website des Shops, oder setze "
+          "drafts.merchant_addresses.]",
+    "zh": "[收件人：{merchant} 的客服。SmartReturn 没有来自商家自身域名的客服地址；请使用订单页面或店铺网站上的地址，"
+          "或在配置中设置 drafts.merchant_addresses。]",
+}
 
 
 def _refund_deadline(session: Session, case_id: int, now: datetime, settings: Settings) -> Deadline | None:
@@ -113,8 +135,11 @@ def _explain(deadline: Deadline) -> str:
 
 
 def render_followup(session: Session, case_id: int, now: datetime, settings: Settings, *,
-                    language: str | None = None, level: int | None = None) -> FollowUp:
+                    language: str | None = None, level: int | None = None, to: str | None = None) -> FollowUp:
+    """``to``: the recipient the user gave (``smartreturn draft --to``); wins over everything else."""
     context = followup_context(session, case_id, now, settings)
+    if to:
+        context["merchant_email"] = to
     if language:
         context["language"] = language
     if level:
@@ -125,6 +150,8 @@ def render_followup(session: Session, case_id: int, now: datetime, settings: Set
         raise NotifyError(f"no follow-up template for language {lang!r}")
     subject = render(f"followup/{lang}/subject.txt.j2", context, user_dir=user_dir).strip()
     body = render(f"followup/{lang}/body.txt.j2", context, user_dir=user_dir)
+    if not context["merchant_email"]:
+        body = NO_RECIPIENT[lang].format(merchant=context["merchant_name"] or context["order"]["platform"]) + "\n\n" + body
     return FollowUp(case_id, context["level"], lang, context["merchant_email"], subject, body)
 
 
