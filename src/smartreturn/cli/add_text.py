@@ -16,10 +16,9 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from smartreturn import clock
-from smartreturn.cli.context import console, database_of, err_console, print_json, settings_of
+from smartreturn.cli.context import cell, console, database_of, err_console, print_json, settings_of
 from smartreturn.cli.core import parse_when
 from smartreturn.errors import ParseError
 from smartreturn.mail.decode import parse_email
@@ -94,8 +93,8 @@ def add_text(
     if outcome.duplicate:
         console.print("already added earlier (same text and date): nothing changed", highlight=False)
     if not events:
-        err_console.print(f"nothing recognised in this text ({outcome.status.value}"
-                          f"{': ' + outcome.reason if outcome.reason else ''})", highlight=False, markup=False)
+        err_console.print(cell(f"nothing recognised in this text ({outcome.status.value}"
+                               f"{': ' + outcome.reason if outcome.reason else ''})"), highlight=False)
         raise typer.Exit(1)
     console.print(f"{outcome.status.value} by {outcome.parser}: {len(events)} record(s)", highlight=False, markup=False)
     console.print(_table(events))
@@ -110,5 +109,5 @@ def _table(events: list[Event]) -> Table:
         detail = " ".join(v for v in (event.detail, extra.get("pickup_location"), event.order_number and f"order {event.order_number}") if v)
         cells = (event.kind.value, event.platform, tracking or extra.get("carrier", ""), event.pickup_code or "",
                  event.occurred_at.strftime("%Y-%m-%d %H:%M") if event.occurred_at else "", detail)
-        table.add_row(*(Text(cell) for cell in cells))  # Text: mail-derived strings are never rich markup
+        table.add_row(*map(cell, cells))  # mail-derived strings: never rich markup, never terminal escapes
     return table

@@ -14,7 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from smartreturn import clock
-from smartreturn.cli.context import console, database_of, print_json, settings_of
+from smartreturn.cli.context import cell, console, database_of, print_json, settings_of
+from smartreturn.neutralise import terminal
 from smartreturn.cli.core import parse_when
 from smartreturn.rules.agenda import Agenda, AgendaItem, Urgency
 from smartreturn.apply.agenda import build_agenda
@@ -57,13 +58,13 @@ def _item_json(item: AgendaItem) -> dict[str, Any]:
 def _what(item: AgendaItem) -> Text:
     ref = " ".join(part for part in (item.platform, item.order_number) if part)
     names = ", ".join(item.item_names)
-    text = Text(item.title)
+    text = cell(item.title)
     if ref or item.merchant:
-        text.append(f"\n{ref}" + (f" · {item.merchant}" if item.merchant else ""), style="dim")
+        text.append(terminal(f"\n{ref}" + (f" · {item.merchant}" if item.merchant else ""), newlines=True), style="dim")
     if names:
-        text.append(f"\n{names[:120]}", style="dim")
+        text.append("\n" + terminal(names[:120]), style="dim")
     if item.detail:
-        text.append(f"\n{item.detail}", style="dim")
+        text.append("\n" + terminal(item.detail), style="dim")
     return text
 
 
@@ -105,4 +106,4 @@ def show_agenda(ctx: typer.Context, *, by_priority: bool = False, json_out: bool
     if result.money_outstanding:
         console.print("outstanding refunds: " + ", ".join(str(m) for m in result.money_outstanding), highlight=False)
     for sender, count in result.parser_health:
-        console.print(Text(f"parser health: {count} unmatched mail(s) from {sender}", style="yellow"))
+        console.print(cell(f"parser health: {count} unmatched mail(s) from {sender}", style="yellow"))

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from smartreturn.config import Settings, load_settings
+from smartreturn.neutralise import term_text
 from smartreturn.store.db import Database, open_database
 
 console = Console()
@@ -39,9 +40,10 @@ def database_of(ctx: typer.Context) -> Database:
     return obj["database"]
 
 
-def cell(value: Any) -> Text:
-    """A table cell shown literally: mail-derived text must never be read as rich markup."""
-    return Text("" if value is None else str(value))
+def cell(value: Any, style: str = "") -> Text:
+    """A table cell or line shown literally: mail-derived text is never rich markup and never drives the
+    terminal (escape sequences and controls removed, bidi/zero-width characters shown: neutralise.py)."""
+    return term_text(value, style)
 
 
 def _default(value: Any) -> Any:

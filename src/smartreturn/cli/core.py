@@ -85,7 +85,7 @@ def ingest(
     table.add_row(*(str(summary[k]) for k in ("new", "duplicate", "parsed", "ignored", "unmatched", "failed", "records")))
     console.print(table)
     for path, reason in failures:
-        console.print(Text("failed ", style="red"), Text(f"{path}: {reason}"))
+        console.print(Text("failed ", style="red"), cell(f"{path}: {reason}"))
 
 
 def parse(
@@ -112,9 +112,9 @@ def parse(
     if json_out:
         typer.echo(dump_records(name, version, result.events), nl=False)
         return
-    console.print(f"from {email.from_addr}  subject {email.subject!r}  parser {name or '-'}", highlight=False, markup=False)
+    console.print(cell(f"from {email.from_addr}  subject {email.subject!r}  parser {name or '-'}"), highlight=False)
     if email.forwarded_by:
-        console.print(f"forwarded by {email.forwarded_by}; note: {email.user_note or '-'}", highlight=False, markup=False)
+        console.print(cell(f"forwarded by {email.forwarded_by}; note: {email.user_note or '-'}"), highlight=False)
     table = Table("kind", "platform", "order", "tracking", "amount", "when")
     for event in result.events:
         amount = event.refund_amount or event.total
@@ -187,19 +187,19 @@ def show(
         print_json(detail)
         return
     order = detail["order"]
-    console.print(Text(f"{order['platform']} order {order['order_number']}", style="bold"),
-                  Text(f" {order['merchant'] or ''}  {order['total'] or ''} {order['currency'] or ''}  status {order['status']}"))
+    console.print(cell(f"{order['platform']} order {order['order_number']}", style="bold"),
+                  cell(f" {order['merchant'] or ''}  {order['total'] or ''} {order['currency'] or ''}  status {order['status']}"))
     for item in detail["items"]:
-        console.print(f"  • {item['quantity']} × {item['name']}  {item['unit_price'] or ''} {item['currency'] or ''}",
-                      highlight=False, markup=False)
+        console.print(cell(f"  • {item['quantity']} × {item['name']}  {item['unit_price'] or ''} {item['currency'] or ''}"),
+                      highlight=False)
     for case in detail["returns"]:
-        console.print(f"  return r{case['id']} {case['kind']} [{case['status']}] reason: {case['reason_category'] or '-'} "
-                      f"{case['reason_text'] or ''}  refunded {case['refunded_amount'] or 0} of {case['expected_refund'] or '?'} "
-                      f"{case['currency'] or ''}", highlight=False, markup=False)
+        console.print(cell(f"  return r{case['id']} {case['kind']} [{case['status']}] reason: {case['reason_category'] or '-'} "
+                           f"{case['reason_text'] or ''}  refunded {case['refunded_amount'] or 0} of {case['expected_refund'] or '?'} "
+                           f"{case['currency'] or ''}"), highlight=False)
     for shipment in detail["shipments"]:
         predicted = f"  expected {shipment['prediction']['text']}" if shipment["prediction"] else ""
-        console.print(f"  parcel {shipment['carrier']} {shipment['tracking_number']} ({shipment['direction']}) "
-                      f"{shipment['status']}{predicted}", highlight=False, markup=False)
+        console.print(cell(f"  parcel {shipment['carrier']} {shipment['tracking_number']} ({shipment['direction']}) "
+                           f"{shipment['status']}{predicted}"), highlight=False)
     table = Table("when", "what", "detail", "evidence", title="timeline")
     for step in detail["timeline"]:
         table.add_row(*map(cell, (step["when"], step["what"], step["detail"], step["evidence"])))

@@ -8,6 +8,7 @@ import typer
 
 from smartreturn import clock
 from smartreturn.cli.context import console, database_of, settings_of
+from smartreturn.neutralise import terminal
 
 
 def register(app: typer.Typer) -> None:
@@ -35,8 +36,8 @@ def digest(
     rendered = render_digest(agenda, local_date=now.astimezone(settings.general.tz).date(),
                              language=settings.general.language, user_dir=settings.notify.template_dir,
                              on_the_way=on_the_way(db, settings, now))
-    typer.echo(f"Subject: {rendered.subject}\n")
-    typer.echo(rendered.text)
+    typer.echo(terminal(f"Subject: {rendered.subject}") + "\n")
+    typer.echo(terminal(rendered.text, newlines=True))
     if html:
         html.write_text(rendered.html, encoding="utf-8")
         console.print(f"wrote {html}")
@@ -57,7 +58,8 @@ def draft(
     now = clock.now()
     with database_of(ctx).session() as session:
         followup = render_followup(session, int(case.lstrip("rR")), now, settings, language=language, level=level, to=to)
-    typer.echo(f"To: {followup.to or '(support address unknown)'}\nSubject: {followup.subject}\n\n{followup.body}")
+    typer.echo(terminal(f"To: {followup.to or '(support address unknown)'}\nSubject: {followup.subject}\n\n{followup.body}",
+                        newlines=True))
     if save:
         folder = append_draft(settings, to_mime(followup, from_address=settings.drafts.from_address, now=now), now)
         console.print(f"saved to {folder}")

@@ -8,10 +8,11 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import select
 
 from smartreturn import clock
-from smartreturn.cli.context import console, database_of, err_console, print_json, settings_of
+from smartreturn.cli.context import cell, console, database_of, err_console, print_json, settings_of
 from smartreturn.errors import SmartReturnError
 from smartreturn.model import Direction, ShipmentStatus
 from smartreturn.store.tables import ReturnCase, Shipment, TrackingEvent
@@ -156,14 +157,14 @@ def shipments(
     for row in rows:
         when = row["last_event_at"].astimezone(tz).strftime("%m-%d %H:%M") if row["last_event_at"] else ""
         event = " ".join(filter(None, [when, row["last_event"], f"({row['last_location']})" if row["last_location"] else None]))
-        status = row["status"] + (" [red]stuck[/red]" if row["stuck"] else "")
+        status = cell(row["status"]) + (Text(" stuck", style="red") if row["stuck"] else Text())
         if row["delivered_at"]:
             delivery = "delivered " + row["delivered_at"].astimezone(tz).strftime("%Y-%m-%d")
         elif row["predicted"]:
-            delivery = escape(row["predicted"]["text"])
+            delivery = row["predicted"]["text"]
         else:
             delivery = ""
-        table.add_row(f"s{row['id']}", row["carrier"], escape(row["tracking_number"]),
+        table.add_row(f"s{row['id']}", cell(row["carrier"]), cell(row["tracking_number"]),
                       "↩" if row["direction"] == Direction.RETURN.value else "", status,
-                      escape(event[:80]), delivery)
+                      cell(event[:80]), cell(delivery))
     console.print(table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from smartreturn.neutralise import csv_row
 from smartreturn.stats.report import Stats
 
 
@@ -15,9 +16,10 @@ def write_csv(stats: Stats, directory: Path) -> list[Path]:
         path = directory / f"{name}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
             if rows:
-                writer = csv.DictWriter(handle, fieldnames=list(rows[0].keys()))
+                # csv_row: a cell a spreadsheet would run as a formula (=HYPERLINK(...) from a mail) is prefixed '
+                writer = csv.DictWriter(handle, fieldnames=list(csv_row(rows[0]).keys()))
                 writer.writeheader()
-                writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
+                writer.writerows(csv_row({k: ("" if v is None else v) for k, v in row.items()}) for row in rows)
         written.append(path)
     return written
 
