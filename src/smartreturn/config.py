@@ -254,12 +254,26 @@ class Settings(Section):
     stats: StatsSettings = StatsSettings()
     web: WebSettings = WebSettings()
     source: Path | None = Field(default=None, exclude=True)  # the file it came from, for messages
+    from_env: dict[str, str] = Field(default={}, exclude=True)  # "general.state_dir" -> "SMARTRETURN_GENERAL__STATE_DIR"
+
+    def origin(self, key: str) -> str:
+        """Where a key's value came from, for messages: the environment variable, the file, or the default."""
+        if key in self.from_env:
+            return f"${self.from_env[key]}"
+        return str(self.source) if self.source else "the default"
 
     @property
     def database_url(self) -> str:
+        """The database URL; the default SQLite file needs a writable ``general.state_dir`` (ConfigError if not)."""
         if self.database.url:
             return self.database.url
-        return f"sqlite:///{self.general.state_dir / 'smartreturn.db'}"
+        state_dir = self.general.state_dir.expanduser()
+        existing = next((p for p in (state_dir, *state_dir.parents) if p.exists()), None)
+        if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+            what = "is not writable" if existing == state_dir else f"cannot be created ({existing} is not a writable folder)"
+            raise ConfigError(f"general.state_dir ({self.origin('general.state_dir')}): {state_dir} {what}; "
+                              "set general.state_dir to a writable folder, or database.url")
+        return f"sqlite:///{state_dir / 'smartreturn.db'}"
 
 
 def _is_loopback(host: str) -> bool:
@@ -295,19 +309,27 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str
     data: dict[str, Any] = {}
     if config_path:
         try:
-            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+            data = tomllib.loads(config_path.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{config_path}: not UTF-8 text (byte {exc.start}): save the config file as UTF-8") from None
+        except OSError as exc:
+            raise ConfigError(f"{config_path}: cannot read the config file: {exc.strerror}") from None
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{config_path}: not valid TOML: {exc}") from exc
-    _apply_env(data, env)
-    _resolve_files(data, env, where, ())
+            raise ConfigError(f"{config_path}: not valid TOML: {exc}") from None
+    from_env = _apply_env(data, env)
+    _resolve_files(data, env, where, (), from_env)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, where)) from None
-    return settings.model_copy(update={"source": config_path})
+        raise ConfigError(_describe(exc, where, from_env)) from None
+    env_keys = {".".join(path): name for path, name in from_env.items()}
+    return settings.model_copy(update={"source": config_path, "from_env": env_keys})
 
 
-def _apply_env(data: dict[str, Any], env: dict[str, str]) -> None:
+def _apply_env(data: dict[str, Any], env: dict[str, str]) -> dict[tuple[str, ...], str]:
+    """Apply ``SMARTRETURN_*`` overrides; returns which key path each environment variable set (for
+    messages: an error in a value from the environment names the variable, not the file)."""
+    from_env: dict[tuple[str, ...], str] = {}
     for name, raw in env.items():
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
@@ -318,13 +340,21 @@ def _apply_env(data: dict[str, Any], env: dict[str, str]) -> None:
             match = [a for a in accounts if str(a.get("name", "")).lower() == parts[1]]
             if match:
                 match[0][parts[2]] = value
-            else:
+            else:  # an account only the environment defines: its missing keys are the environment's too
                 accounts.append({"name": parts[1], parts[2]: value})
+                from_env[("imap", "accounts", str(len(accounts) - 1))] = f"{ENV_PREFIX}IMAP__{parts[1].upper()}__*"
+            index = next(i for i, a in enumerate(accounts) if str(a.get("name", "")).lower() == parts[1])
+            from_env[("imap", "accounts", str(index), parts[2])] = name
             continue
         node = data
         for part in parts[:-1]:
-            node = node.setdefault(part, {})
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"${name}: {part} is not a section (it is a value in the file)")
+            node = child
         node[parts[-1]] = value
+        from_env[tuple(parts)] = name
+    return from_env
 
 
 def _env_value(raw: str) -> Any:
@@ -334,10 +364,13 @@ def _env_value(raw: str) -> Any:
         return raw
 
 
-def _resolve_files(node: Any, env: dict[str, str], where: str, path: tuple[str, ...]) -> None:
+def _resolve_files(node: Any, env: dict[str, str], where: str, path: tuple[str, ...],
+                   from_env: dict[tuple[str, ...], str]) -> None:
+    """Replace each ``X_file`` key by the content of that file as ``X``. ``X`` set both directly (in the
+    file or by ``$SMARTRETURN_…``) and through ``X_file`` is an error naming both: one source per key."""
     if isinstance(node, list):
         for index, child in enumerate(node):
-            _resolve_files(child, env, where, path + (str(index),))
+            _resolve_files(child, env, where, path + (str(index),), from_env)
         return
     if not isinstance(node, dict):
         return
@@ -345,18 +378,27 @@ def _resolve_files(node: Any, env: dict[str, str], where: str, path: tuple[str, 
         value = node[key]
         if key.endswith("_file") and key[:-5] and isinstance(value, str) and key not in _PATH_KEYS:
             target = key[:-5]
+            key_where = f"${from_env[path + (key,)]}" if path + (key,) in from_env else where
+            dotted = ".".join(path + (key,))
+            if node.get(target) not in (None, "", []):  # an empty value (the template's `urls = []`) is unset
+                direct = path + (target,)
+                first = f"${from_env[direct]}" if direct in from_env else f"{'.'.join(direct)} in {where}"
+                raise ConfigError(f"{'.'.join(direct)} is set twice: by {first} and by {dotted} ({key_where}); "
+                                  "remove one of them")
             file_path = _credential_path(value, env)
             try:
-                content = file_path.read_text(encoding="utf-8").strip()
+                content = file_path.read_bytes().decode("utf-8").strip()
             except OSError as exc:
-                raise ConfigError(f"{where}: key {'.'.join(path + (key,))}: cannot read {file_path}: {exc.strerror}") from None
+                raise ConfigError(f"{key_where}: key {dotted}: cannot read {file_path}: {exc.strerror}") from None
+            except UnicodeDecodeError:
+                raise ConfigError(f"{key_where}: key {dotted}: {file_path} is not UTF-8 text") from None
             del node[key]
             if target.endswith("urls"):
                 node[target] = [line.strip() for line in content.splitlines() if line.strip()]
             else:
                 node[target] = content
         else:
-            _resolve_files(value, env, where, path + (key,))
+            _resolve_files(value, env, where, path + (key,), from_env)
 
 
 _PATH_KEYS = {"oauth2_token_file", "ca_file"}  # these are paths the program reads itself
@@ -371,10 +413,15 @@ def _credential_path(value: str, env: dict[str, str]) -> Path:
     return path
 
 
-def _describe(exc: ValidationError, where: str) -> str:
-    lines = [f"invalid configuration in {where}:"]
+def _describe(exc: ValidationError, where: str, from_env: dict[tuple[str, ...], str]) -> str:
+    """One line per error: the key, where its value came from (the file or the environment variable)."""
+    lines = ["invalid configuration:"]
     for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        loc = tuple(str(part) for part in error["loc"])
+        key = ".".join(loc) or "(top level)"
         message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-        lines.append(f"  {key}: {message}")
+        variables = sorted((name for path, name in from_env.items() if loc[:len(path)] == path or path[:len(loc)] == loc),
+                           key=lambda name: name.endswith("*"))  # the exact variable before the account's
+        source = f"from ${variables[0]}" if variables else f"in {where}"
+        lines.append(f"  {key}: {message} ({source})")
     return "\n".join(lines)

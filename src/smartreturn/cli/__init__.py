@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 import typer
 from dateutil import parser as dateparser
 
-from smartreturn import clock
+from smartreturn import clock, logsafe
 from smartreturn.errors import SmartReturnError
 
 app = typer.Typer(
@@ -52,6 +52,7 @@ def _root(
         ctx.with_resource(clock.pinned(parse_now(now)))  # back to the clock it was when the command ends
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    logsafe.install()  # every configured secret is masked in every logger's lines (settings_of adds them)
 
 
 def parse_now(value: str) -> datetime:

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from smartreturn import logsafe
 from smartreturn.config import Settings, load_settings
 from smartreturn.neutralise import term_text
 from smartreturn.store.db import Database, open_database
@@ -26,6 +27,7 @@ def settings_of(ctx: typer.Context) -> Settings:
     obj = root.obj if isinstance(root.obj, dict) else {}
     if "settings" not in obj:
         obj["settings"] = load_settings(obj.get("config_path"))
+        logsafe.remember(obj["settings"])
         root.obj = obj
     return obj["settings"]
 

@@ -9,8 +9,9 @@ import threading
 import typer
 from rich.markup import escape
 
+from smartreturn import logsafe
 from smartreturn.cli.context import console, settings_of
-from smartreturn.config import load_settings
+from smartreturn.config import Settings, load_settings
 from smartreturn.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,12 @@ def run_command(
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGHUP, lambda *_: reload_requested.set())
-    loop.run(settings, stop, reload=lambda: load_settings(config_path), reload_requested=reload_requested)
+    def _reload() -> Settings:
+        fresh = load_settings(config_path)
+        logsafe.remember(fresh)  # the new config's secrets are masked before the workers use them
+        return fresh
+
+    loop.run(settings, stop, reload=_reload, reload_requested=reload_requested)
 
 
 def doctor_command(ctx: typer.Context) -> None:
