@@ -17,6 +17,6 @@ from smartreturn.parsers.courier_cn import CourierParser
 
 class CainiaoParser(CourierParser):
     name: ClassVar[str] = "cainiao"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("@cainiao.com",)

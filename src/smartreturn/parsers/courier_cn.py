@@ -376,7 +376,7 @@ _PICKUP_CODE = re.compile(
 # "取件码为16-4-9626, 15-3-2194, 16-3-0906": more codes of the same shape right after the first
 _MORE_CODES = re.compile(r"\s*[,，、;；]\s*([A-Za-z0-9]{1,10}(?:[-－—][A-Za-z0-9]{1,10}){1,4})(?![A-Za-z0-9号])")
 _NUMBER_CONTEXT = re.compile(
-    r"(?:运单号码|运单号|运单|快递单号|物流单号|单号|快件|包裹|快递|邮件号码|邮件号|邮件|waybill(?: no\.?| number)?|"
+    r"(?:运单号码|运单号|运单|快递单号|物流单号|(?<!订)单号|快件|包裹|快递|邮件号码|邮件号|邮件|waybill(?: no\.?| number)?|"
     r"tracking(?: no\.?| number)?|shipment)"
     r"\s*(?:号码?)?\s*(?:为|是|:|：|#)?\s*[（(【\[“\"]?\s*([A-Z]{0,4}\d{9,20}[A-Z]{0,2})(?![\d])",
     re.I,
@@ -393,6 +393,7 @@ _LOCATION_BETWEEN = re.compile(r"凭[^，,。；;]{1,24}?(?:到|至)\s*([^，,�
 _LOCATION_CARD = re.compile(r"[^，,。；;|｜\s]{2,20}\s*[|｜]\s*([^，,。；;！!|｜]{2,40})")  # an app card: "韵达快递超市代收点 | 富里超市"
 _LOCATION_LABEL = re.compile(r"(?:取件地址|地址)\s*[:：-]\s*([^，,。；;！!]{2,40})")
 _JD_ORDER = re.compile(r"订单(?:号)?\s*[:：]?\s*(\d{9,14})(?!\d)")
+_ORDER_NUMBER = re.compile(r"(?:订单|商品)(?:号|编号)?\s*[:：（(]?\s*(\d{9,20})(?!\d)|(?<!\d)(\d{9,20})\s*号(?:的)?订单")
 
 
 def pickup_codes(text: str) -> list[str]:
@@ -435,6 +436,7 @@ def tracking_numbers(text: str, courier: Courier | None) -> list[str]:
         blocked.update(re.split(r"-", code))
         blocked.add(code)
     blocked.update(_JD_ORDER.findall(text))
+    blocked.update(n for pair in _ORDER_NUMBER.findall(text) for n in pair if n)  # order numbers are never waybills
     found: list[tuple[int, str]] = []
     patterns = [c.numbers for c in COURIERS if c.numbers is not None]
     if courier is not None and courier.numbers is not None:

@@ -25,14 +25,15 @@ _JD_RULES: tuple[Rule, ...] = (
 
 class JdParser(ChinesePlatformParser):
     name: ClassVar[str] = "jd"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     fallback: ClassVar[bool] = False
     senders: ClassVar[tuple[str, ...]] = ("customer_service@jd.com", "@service.jd.com", "@order.jd.com")
     domains: ClassVar[tuple[str, ...]] = ("jd.com", "jd.hk")
     # Not 京东物流 / 京东快递: those are JD Logistics, the carrier parser's.
     signatures: ClassVar[frozenset[str]] = frozenset({"京东", "京东商城", "京东JD.COM", "京东JD", "京东国际", "京东自营"})
     order_number: ClassVar[re.Pattern[str]] = re.compile(
-        r"(?:订单(?:号|编号)?|订单号码)\s*[:：]?\s*(?P<num>\d{9,14})(?!\d)"
+        # "订单号：301234567890"; an SMS names it as the goods' number: "您购买的商品（285012345678）已交中通快递配送"
+        r"(?:(?:订单(?:号|编号)?|订单号码)\s*[:：]?\s*|商品\s*[（(]\s*)(?P<num>\d{9,14})(?!\d)"
     )
     case_number: ClassVar[re.Pattern[str]] = re.compile(
         r"(?:服务单号|服务单编号|服务单|售后单号|退款单号|退款编号|返修单号)\s*[:：]?\s*(?P<num>\d{6,14})(?!\d)"
