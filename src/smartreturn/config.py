@@ -186,6 +186,8 @@ class TrackingSettings(Section):
     aftership: TrackingProviderSettings = TrackingProviderSettings()
     kuaidi100: TrackingProviderSettings = TrackingProviderSettings()
     stuck_days: dict[str, int] = {"default": 5}
+    # A parcel whose last event is older than this is archived: no longer "stuck", "late" or on the way.
+    archive_after_days: int = Field(default=60, gt=0)
     # Adaptive polling (tracking/poller.py): often when out for delivery, rarely when not moving.
     poll_out_for_delivery_minutes: int = Field(default=30, gt=0)
     poll_active_hours: float = Field(default=3.0, gt=0)      # moved within idle_after_days
@@ -202,6 +204,7 @@ class RulesSettings(Section):
     overrides: dict[str, Any] = {}
     holiday_country: str | None = None    # public holidays for deadline roll-over when the order's region is no country
     parser_health_days: int = Field(default=3, gt=0)     # look back this far for unmatched platform mail
+    agenda_horizon_days: int = Field(default=7, ge=0)    # deadlines this close show in the agenda and digest
     received_no_refund_days: int = Field(default=3, ge=0)  # merchant has the parcel this long, no refund yet
     anomaly_min_history: int = Field(default=5, gt=0)    # past cases needed before "unusual" is judged
 

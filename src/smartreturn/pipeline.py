@@ -12,7 +12,7 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from smartreturn.mail.message import Email
 from smartreturn.model import MessageStatus
 from smartreturn.parsers import registry
 from smartreturn.parsers.registry import Extraction
+from smartreturn.rules.stated import find_statements
 from smartreturn.store.db import Database
 from smartreturn.apply.events import apply_events
 from smartreturn.store.repo import Lookups
@@ -233,7 +234,7 @@ def _apply(session: Session, message_pk: int, reading: Reading, *, fresh: bool) 
             session.execute(delete(CaseEvent).where(CaseEvent.message_id == message_pk))
         if events:
             apply_events(session, message_pk, events, user_note=reading.email.user_note,
-                         default_time=reading.email.received, fresh=fresh)
+                         default_time=reading.email.received, fresh=fresh, statements=_statements(reading))
         savepoint.commit()
     except Exception as exc:
         savepoint.rollback()
@@ -261,7 +262,7 @@ def _apply_together(session: Session, fresh: list[tuple[int, Reading]]) -> dict[
                     _insert_case_events(session, buffered)  # a refund adds up the case events written before
                 apply_events(session, pk, events, user_note=reading.email.user_note,
                              default_time=reading.email.received, fresh=True, case_events=buffered,
-                             lookups=lookups)
+                             lookups=lookups, statements=_statements(reading))
             _insert_case_events(session, buffered)
             savepoint.commit()
         except Exception as exc:  # noqa: BLE001 - found again and reported below, mail by mail
@@ -273,6 +274,14 @@ def _apply_together(session: Session, fresh: list[tuple[int, Reading]]) -> dict[
             return result
     result.update((pk, _apply(session, pk, reading, fresh=True)) for pk, reading in with_events)
     return result
+
+
+def _statements(reading: Reading) -> list:
+    """Due dates the mail's text states (rules/stated.py), on the mail's own calendar day (UTC)."""
+    email = reading.email
+    if email is None or not email.text:
+        return []
+    return find_statements(email.text, email.received, timezone.utc)
 
 
 def _insert_case_events(session: Session, rows: list[dict]) -> None:

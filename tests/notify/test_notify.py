@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from smartreturn.config import Settings
 from smartreturn.model import Money
-from smartreturn.notify.digest import render_digest
+from smartreturn.notify.digest import render_digest, render_push
 from smartreturn.notify.followup import render_followup
 from smartreturn.notify.jobs import run_digest_job, run_reminders_job, send_digest
 from smartreturn.notify.outbox import Delivery
@@ -51,13 +51,13 @@ def test_digest_html_escapes_mail_text_and_text_part_keeps_it():
 def test_every_template_renders_with_a_sample_context(sqlite_db, language):
     digest = render_digest(hostile_agenda(), local_date=date(2026, 11, 25), language=language)
     assert digest.html.startswith("<!doctype html>") and digest.text.strip()
-    assert render("push.txt.j2", {"item": hostile_agenda().items[0]}).startswith("Return window closes tomorrow")
+    assert render_push(hostile_agenda().items[0]).text.startswith("Return window closes tomorrow")
     case_id = late_refund(sqlite_db)
     for level in (1, 2):
         with sqlite_db.session() as session:
             followup = render_followup(session, case_id, NOW, settings_for(), language=language, level=level)
         assert "302-1111111-2222222" in followup.subject and "302-1111111-2222222" in followup.body
-        assert "00340434161234567890" in followup.body and "2026-11-10" in followup.body
+        assert "00340434161234567890" in followup.body and "2026-11-09" in followup.body
         assert "59.90 EUR" in followup.body
 
 
@@ -68,7 +68,9 @@ def test_followup_is_in_the_merchants_language_and_cites_the_evidence(sqlite_db)
     assert followup.language == "de" and followup.level == 2 and followup.to == "rueckgabe@amazon.example"
     assert followup.subject.startswith("Zweite Erinnerung: Erstattung zu Bestellung 302-1111111-2222222")
     assert "bei Ihnen zugestellt am 2026-11-05" in followup.body
-    assert "15 Tag(e) überfällig" in followup.body and "amazon.refund_3bd" in followup.body
+    # EU art. 13(1): 14 days from the withdrawal notice (Oct 26) -> Nov 9, 16 days ago; the law, not a rule id
+    assert "16 Tage überfällig" in followup.body and "Art. 13 der Richtlinie 2011/83/EU" in followup.body
+    assert "eu.refund_14d" not in followup.body and "rule" not in followup.body.lower()
 
 
 def test_digest_reaches_a_real_smtp_server_with_both_parts_once_a_day(sqlite_db, smtp_sink):
@@ -83,7 +85,7 @@ def test_digest_reaches_a_real_smtp_server_with_both_parts_once_a_day(sqlite_db,
     types = [part.get_content_type() for part in message.walk()]
     assert "text/plain" in types and "text/html" in types
     html = next(p for p in message.walk() if p.get_content_type() == "text/html").get_content()
-    assert "Refund overdue by 15 days" in html and "&lt;b&gt;Gr. 44&lt;/b&gt;" in html
+    assert "Ask for the refund — due Mon 9 Nov, 16 days late" in html and "Amazon.de · Trail running shoes" in html and "&lt;b&gt;Gr. 44&lt;/b&gt;" in html
     next_day = NOW + timedelta(days=1)
     assert send_digest(sqlite_db, settings, next_day) == Delivery.SENT
     assert len(smtp_sink.messages) == 2
@@ -118,7 +120,9 @@ def test_push_to_a_receiver_that_is_down_arrives_once_it_is_back(sqlite_db, http
     run_reminders_job(sqlite_db, settings, NOW + timedelta(minutes=70))
     assert len(http_receiver.requests) == 1
     push = http_receiver.requests[0]["json"]
-    assert push["title"].startswith("SmartReturn: Refund overdue") and "2026-11-10" in push["message"]
+    # the push says what to do and names the shop, the item and the order
+    assert push["title"] == "SmartReturn: Ask for the refund — due Mon 9 Nov, 16 days late"
+    assert "Amazon.de · Trail running shoes <b>Gr. 44</b> · order 302-1111111-2222222" in push["message"]
 
 
 def test_overdue_refund_drafts_land_in_the_real_drafts_folder_once(sqlite_db, imap_mailbox):
@@ -148,7 +152,7 @@ def test_cli_digest_preview_and_draft(sqlite_db, tmp_path):
     target = tmp_path / "digest.html"
     result = CliRunner().invoke(app, ["digest", "--preview", "--html", str(target)], env=env)
     assert result.exit_code == 0, result.output
-    assert "Refund overdue" in result.stdout
+    assert "Ask for the refund — due Mon 9 Nov, 16 days late" in result.stdout
     assert "<script>x()</script>" not in target.read_text() and "&lt;script&gt;x()&lt;/script&gt; shoes" in target.read_text()
     result = CliRunner().invoke(app, ["draft", "r1", "--lang", "zh"], env=env)
     assert result.exit_code == 0, result.output
@@ -182,3 +186,26 @@ def test_weekly_stats_mail_carries_the_chart_once_a_week(sqlite_db, smtp_sink):
     assert "Amazon.de" in html and "size_fit" in html
     run_weekly_stats_job(sqlite_db, settings, monday + timedelta(days=7))
     assert len(smtp_sink.messages) == 2
+
+
+def test_ship_by_reminder_is_pushed_in_the_users_language_naming_shop_item_and_order(sqlite_db, http_receiver):
+    """A return requested on Dec 1 must leave by Dec 15 (Directive 2011/83/EU art. 14(1)); the day before,
+    the daemon's reminder job pushes it once, in German, with the shop, the item and the order."""
+    from datetime import datetime, timezone
+
+    from tests.rules import rows
+
+    with sqlite_db.session() as s:
+        shop = rows.merchant(s, "jacken.de")
+        order = rows.order(s, shop=shop, items=("Winterjacke Gr. M",), ordered=datetime(2026, 11, 25, tzinfo=timezone.utc))
+        rows.case(s, order, status="requested", requested=datetime(2026, 12, 1, 9, tzinfo=timezone.utc))
+        number = order.order_number
+    settings = Settings.model_validate({"general": {"timezone": "Europe/Berlin", "language": "de"},
+                                        "notify": {"urls": [http_receiver.url()], "digest_time": "23:59"}})
+    when = datetime(2026, 12, 14, 8, tzinfo=timezone.utc)
+    run_reminders_job(sqlite_db, settings, when)
+    run_reminders_job(sqlite_db, settings, when + timedelta(hours=1))
+    pushes = [r["json"] for r in http_receiver.requests if "Paket" in r["json"]["title"]]
+    assert len(pushes) == 1
+    assert pushes[0]["title"] == "SmartReturn: Schicken Sie das Paket bis Di. 15. Dez. zurück"
+    assert f"jacken.de · Winterjacke Gr. M · Bestellung {number}" in pushes[0]["message"]

@@ -78,8 +78,9 @@ def test_agenda_has_one_of_each_in_order(store) -> None:
         ids["overdue"], Urgency.URGENT, -6, Money(Decimal("89.90"), "EUR"))
     [received] = by_kind[AgendaKind.RECEIVED_NO_REFUND]
     assert received.return_case_id == ids["waiting"] and received.urgency is Urgency.SOON
-    # the refund deadline rides along: parcel delivered Nov 21 + 14 days (EU)
-    assert (received.due_on, received.days_left) == (date(2026, 12, 5), 10)
+    # the refund deadline rides along (EU art. 13(1)): 14 days from the withdrawal notice, which came at
+    # the latest when the parcel left on Nov 18 (no request date known: assumed) -> Dec 2
+    assert (received.due_on, received.days_left) == (date(2026, 12, 2), 7)
     [stuck] = by_kind[AgendaKind.RETURN_STUCK]
     assert stuck.shipment_id == ids["stuck_parcel"] and stuck.platform == "taobao"
     [refunded] = by_kind[AgendaKind.REFUNDED]

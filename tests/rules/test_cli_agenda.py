@@ -47,7 +47,7 @@ def test_agenda_table_shows_factors_and_mail_text_literally(config) -> None:
     result = CliRunner().invoke(app, ["--config", config, "agenda", "--by-priority", "--at", "2026-11-25"],
                                 env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "Refund overdue by 6 days" in result.stdout
+    assert "Ask for the refund — due 19 Nov, 6 days late" in result.stdout
     assert "[red]Boots[/red]" in result.stdout  # not swallowed as rich markup
     assert "urgency" in result.stdout and "reason_severity" in result.stdout
     assert "outstanding refunds: 89.90 EUR" in result.stdout

@@ -42,13 +42,16 @@ def test_windows_and_refund_deadlines_are_stored_with_rule_and_confidence(sqlite
         stored = deadlines(session)
         window = stored[("return_window", known.id, None)]
         assert (window.due_on, window.rule_id, window.anchor, window.confidence) == (
-            date(2026, 11, 27), "eu.14day_withdrawal", "delivery", "known")
+            date(2026, 11, 27), "eu.14day_withdrawal", "last_delivery", "known")
         window = stored[("return_window", assumed.id, None)]
         assert (window.due_on, window.rule_id, window.confidence) == (date(2026, 11, 30), "taobao.7day_no_reason", "assumed")
         # the order with a return under way gets case deadlines, not a window
         assert ("return_window", returned.id, None) not in stored
         refund = stored[("refund_due", returned.id, case.id)]
-        assert (refund.due_on, refund.rule_id, refund.anchor) == (date(2026, 11, 25), "amazon.refund_3bd", "merchant_received")
+        # Amazon.de is bound by EU law: 14 days from the withdrawal notice; its date is unknown, so the
+        # goods' arrival stands in (the notice came before it): assumed, the lenient reading
+        assert (refund.due_on, refund.rule_id, refund.anchor, refund.confidence) == (
+            date(2026, 12, 4), "eu.refund_14d", "return_requested", "assumed")
 
 
 def test_recompute_is_an_idempotent_upsert(sqlite_db) -> None:

@@ -84,7 +84,8 @@ AMAZON_TABLE = [
     (local(BERLIN, 2026, 10, 31, 12), date(2026, 11, 30)),  # the day before the holiday season
     (local(BERLIN, 2026, 11, 1, 12), date(2027, 1, 31)),    # first day of the season
     (local(BERLIN, 2026, 12, 20, 12), date(2027, 1, 31)),
-    (local(BERLIN, 2026, 12, 31, 12), date(2027, 1, 31)),   # last day: +30 would be Jan 30
+    (local(BERLIN, 2026, 12, 25, 12), date(2027, 1, 31)),   # last day of the EU season (bought by Dec 25)
+    (local(BERLIN, 2026, 12, 31, 12), date(2027, 1, 30)),   # bought after Dec 25: plain 30 days
     (local(BERLIN, 2027, 1, 2, 12), date(2027, 2, 1)),      # after the season: plain 30 days
     (utc(2026, 10, 31, 23, 30), date(2027, 1, 31)),         # 00:30 on Nov 1 in Berlin: in the season
     (utc(2026, 10, 31, 22, 30), date(2026, 11, 30)),        # 23:30 on Oct 31 in Berlin: not yet
@@ -158,16 +159,16 @@ REFUND_TABLE = [
     (Subject(platform="shop", region="cn"), local(SHANGHAI, 2026, 11, 1, 10), SHANGHAI, date(2026, 11, 8), "cn.refund_7d"),
     (GERMANY, local(BERLIN, 2026, 11, 2, 10), BERLIN, date(2026, 11, 16), "eu.refund_14d"),
     # business days: Thanksgiving (Thu) and the weekend do not count
-    (Subject(platform="amazon", region="us"), local(NEW_YORK, 2026, 11, 25, 10), NEW_YORK, date(2026, 12, 1), "amazon.refund_3bd"),
-    # Christmas in Germany: Fri 25 and Sat 26 are holidays
-    (AMAZON_DE, local(BERLIN, 2026, 12, 24, 10), BERLIN, date(2026, 12, 30), "amazon.refund_3bd"),
+    (Subject(platform="amazon", region="us"), local(NEW_YORK, 2026, 11, 25, 10), NEW_YORK, date(2026, 12, 1), "amazon.us.refund_3bd"),
+    # Amazon.de is bound by EU law: 14 days from the withdrawal notice (art. 13(1))
+    (AMAZON_DE, local(BERLIN, 2026, 12, 24, 10), BERLIN, date(2027, 1, 7), "eu.refund_14d"),
     (Subject(platform="shop", region="jp"), local(BERLIN, 2026, 11, 2, 10), BERLIN, date(2026, 11, 16), "default.refund_14d"),
 ]
 
 
 @pytest.mark.parametrize(("subject", "received", "tz", "due", "rule_id"), REFUND_TABLE)
 def test_refund_due_after_the_merchant_received_the_return(subject, received, tz, due, rule_id) -> None:
-    result = refund_due(Facts(subject, merchant_received_at=received), RULES, NOW, tz)
+    result = refund_due(Facts(subject, merchant_received_at=received, requested_at=received), RULES, NOW, tz)
     assert (result.due_on, result.rule_id, result.confidence) == (due, rule_id, Confidence.KNOWN)
 
 
@@ -250,5 +251,5 @@ def test_rules_from_the_config_file(tmp_path) -> None:
 
 def test_a_stored_rule_id_can_be_explained() -> None:
     rule = RULES.by_id("refund_due", "cn.refund_7d")
-    assert rule is not None and "第二十五条" in rule.note and rule.days == 7
+    assert rule is not None and "第二十五条" in rule.source and rule.days == 7
     assert RULES.by_id("return_window", "cn.refund_7d") is None

@@ -53,7 +53,7 @@ def test_today_shows_the_late_refund_from_the_sample_mailbox(browser, web, viewp
     page = context.new_page()
     sign_in(page, web.url)
     urgent = page.locator("section.agenda.urgent li.item")
-    late = urgent.filter(has_text="Refund overdue")
+    late = urgent.filter(has_text="Ask for the refund")
     assert late.count() == 1
     assert "3456789012349876543" in late.inner_text()  # the Taobao order whose return the merchant received
     assert "5 d late" in late.inner_text()
@@ -103,7 +103,7 @@ def test_case_page_shows_money_deadlines_and_parcel(browser, web, viewport) -> N
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     sign_in(page, web.url)
-    page.locator("section.agenda.urgent li.item").filter(has_text="Refund overdue").locator("text=Open").click()
+    page.locator("section.agenda.urgent li.item").filter(has_text="Ask for the refund").locator("text=Open").click()
     assert "3456789012349876543" in page.locator("h1").inner_text()
     deadlines = page.locator("#h-deadlines + ul").inner_text()
     assert "Refund due: 2026-12-01" in deadlines and "cn.platform.refund_7d" in deadlines  # rule and anchor

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -47,5 +47,6 @@ def build_agenda(session: Session, now: datetime, settings: Any, ctx: RuleContex
         history = merchant_history(snap, now, ctx)
         anomalies = find_anomalies(
             snap, now, ctx, stuck_days=settings.tracking.stuck_days, received_days=settings.rules.received_no_refund_days,
-            min_history=settings.rules.anomaly_min_history, history=history)
+            min_history=settings.rules.anomaly_min_history, history=history,
+            archive_after=timedelta(days=settings.tracking.archive_after_days))
         return assemble_agenda(snap, now, settings, ctx, anomalies, history)

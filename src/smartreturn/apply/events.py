@@ -9,8 +9,9 @@ merge as provider tracking (:mod:`smartreturn.apply.parcels`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session
 from smartreturn.apply.parcels import record_status
 from smartreturn.model import Direction, Event, EventKind, ShipmentStatus
 from smartreturn.rules import state_machine
+from smartreturn.rules.policies import DeadlineKind
+from smartreturn.rules.stated import Statement
 from smartreturn.rules.refund_match import OpenReturn, match_refund
 from smartreturn.rules.region import infer_region
 from smartreturn.stats.reasons import classify as classify_reason
@@ -33,7 +36,7 @@ from smartreturn.store.repo import (
     upsert_order,
     upsert_shipment,
 )
-from smartreturn.store.tables import CaseEvent, Message, Order, OrderItem, ReturnCase, Shipment
+from smartreturn.store.tables import CaseEvent, Message, Order, OrderItem, ReturnCase, Shipment, StatedDeadline
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +67,7 @@ class Applied:
 def apply_events(session: Session, message: Message | int | None, events: list[Event], *,
                  user_note: str | None = None, default_time: datetime, source: str = "mail",
                  fresh: bool = False, case_events: list[dict] | None = None,
-                 lookups: Lookups | None = None) -> Applied:
+                 lookups: Lookups | None = None, statements: Sequence[Statement] = ()) -> Applied:
     """Upsert what ``events`` say; ``message`` (a row or its primary key) is the mail they came from.
 
     ``fresh``: the message was stored in this transaction and has no case events yet (skips the
@@ -99,15 +102,48 @@ def apply_events(session: Session, message: Message | int | None, events: list[E
                 "message_id": message_pk, "seq": seq, "kind": event.kind.value, "occurred_at": when,
                 "order_id": order.id if order else None, "return_case_id": case.id if case else None,
                 "shipment_id": shipments[0].id if shipments else None, "detail": _detail(event),
-                "amount": event.refund_amount.amount if event.refund_amount else None,
-                "currency": event.refund_amount.currency if event.refund_amount else None, "source": source}
+                "amount": event.refund_amount.amount if is_paid_refund(event) else None,
+                "currency": event.refund_amount.currency if is_paid_refund(event) else None, "source": source}
             if case_events is None:
                 session.add(CaseEvent(**row))
             else:
                 case_events.append(row)
+    _record_statements(session, message_pk, events, statements, default_time, order_ids, case_ids)
     if lookups is None:
         session.flush()
     return Applied(tuple(dict.fromkeys(order_ids)), tuple(dict.fromkeys(shipment_ids)), tuple(dict.fromkeys(case_ids)))
+
+
+def _record_statements(session: Session, message_pk: int | None, events: list[Event], statements: Sequence[Statement],
+                       sent: datetime, order_ids: list[int], case_ids: list[int]) -> None:
+    """Dates the merchant stated (in the text, or as a parser's ``return_by``) become evidence for the
+    order or return case the mail is about: a ship-by date needs a case, else it is the return window."""
+    found = list(statements)
+    for event in events:
+        return_by = dict(event.extra).get("return_by")
+        if return_by and not any(s.kind == DeadlineKind.RETURN_WINDOW for s in found):
+            try:
+                due = date.fromisoformat(return_by[:10])
+            except ValueError:
+                continue
+            kind = DeadlineKind.SHIP_BY if event.kind in RETURN_EVENTS else DeadlineKind.RETURN_WINDOW
+            found.append(Statement(kind, due, f"return by {due.isoformat()} ({event.platform} mail)"))
+    if not found or not order_ids:
+        return
+    order_id, case_id = order_ids[-1], case_ids[-1] if case_ids else None
+    for statement in found:
+        kind = statement.kind
+        if kind is DeadlineKind.SHIP_BY and case_id is None:
+            kind = DeadlineKind.RETURN_WINDOW
+        target_case = case_id if kind is not DeadlineKind.RETURN_WINDOW else None
+        exists = session.scalar(select(StatedDeadline.id).where(
+            StatedDeadline.kind == kind.value, StatedDeadline.order_id == order_id,
+            StatedDeadline.return_case_id.is_(None) if target_case is None else StatedDeadline.return_case_id == target_case,
+            StatedDeadline.message_id.is_(None) if message_pk is None else StatedDeadline.message_id == message_pk))
+        if exists is None:
+            session.add(StatedDeadline(kind=kind.value, order_id=order_id, return_case_id=target_case,
+                                       due_on=statement.due_on, message_id=message_pk, quote=statement.quote[:300],
+                                       stated_at=sent))
 
 
 def _detail(event: Event) -> str | None:
@@ -177,7 +213,8 @@ def _refunded_case(session: Session, event: Event) -> ReturnCase | None:
 def _apply_case(session: Session, order: Order, event: Event, when: datetime, user_note: str | None,
                 message_pk: int | None, lookups: Lookups | None = None, case: ReturnCase | None = None) -> ReturnCase:
     case = case or find_or_create_case(session, order, event.return_case_number, event.return_kind, lookups)
-    set_changed(case, status=state_machine.apply(case.status, event.kind, case.kind).value)  # forward-only (rules/state_machine.py)
+    if event.kind is not EventKind.REFUND_ISSUED or is_paid_refund(event) or event.refund_amount is None:
+        set_changed(case, status=state_machine.apply(case.status, event.kind, case.kind).value)  # forward-only (rules/state_machine.py)
     date_field = state_machine.TIMESTAMP_FIELD.get(state_machine.EVENT_TARGET[event.kind]) \
         if event.kind in RETURN_EVENTS else None
     if date_field and getattr(case, date_field) is None:
@@ -190,7 +227,13 @@ def _apply_case(session: Session, order: Order, event: Event, when: datetime, us
         case.reason_source = "mail" if event.return_reason else "note"
         guess = classify_reason(reason)
         case.reason_category, case.reason_confidence = guess.category.value, guess.confidence
-    if event.refund_amount is not None:
+    if event.refund_amount is not None and not is_paid_refund(event):
+        # an amount stated before the money moved ("Voraussichtliche Erstattung", 退款金额 in a request):
+        # what the merchant expects to pay back, never a refund; the user's own figure wins
+        if case.expected_source != "cli":
+            set_changed(case, expected_refund=event.refund_amount.amount, expected_source="stated",
+                        currency=case.currency or event.refund_amount.currency)
+    elif event.refund_amount is not None:
         # partial refunds add up: the refunds other mails reported, plus this one
         earlier = session.scalars(select(CaseEvent.amount).where(
             CaseEvent.return_case_id == case.id, CaseEvent.kind == EventKind.REFUND_ISSUED.value,
@@ -204,12 +247,29 @@ def _apply_case(session: Session, order: Order, event: Event, when: datetime, us
     if event.items and not case.items_text:
         case.items_text = ", ".join(i.name for i in event.items)
     if case.expected_refund is None:
-        set_changed(case, expected_refund=_expected_refund(event, order))
+        expected = _expected_refund(event, order)
+        if expected is not None:
+            set_changed(case, expected_refund=expected, expected_source="paid")
     if event.merchant_email and order.merchant is not None and not order.merchant.support_email:
         order.merchant.support_email = event.merchant_email
     if lookups is None:
         session.flush()
     return case
+
+
+# Words that mark a stated amount as expected, not paid (also in a "refund" mail: "will be refunded").
+EXPECTED_WORDS = ("voraussichtlich", "expected", "estimated", "will be refunded", "wird erstattet",
+                  "预计", "将退", "应退", "待退款", "退款中")
+
+
+def is_paid_refund(event: Event) -> bool:
+    """Money that moved: a refund_issued event whose amount is not announced as expected."""
+    if event.kind is not EventKind.REFUND_ISSUED or event.refund_amount is None:
+        return False
+    if dict(event.extra).get("refund_expected") in ("1", "true", "yes"):
+        return False
+    text = (event.detail or "").casefold()
+    return not any(word in text for word in EXPECTED_WORDS)
 
 
 def _expected_refund(event: Event, order: Order) -> Decimal | None:

@@ -13,7 +13,7 @@ from smartreturn.model import Direction, ReasonCategory, ReturnKind, ReturnStatu
 from smartreturn.stats.reasons import classify
 from smartreturn.apply.parcels import record_status
 from smartreturn.store.repo import find_or_create_case, upsert_merchant, upsert_order, upsert_shipment
-from smartreturn.store.tables import CaseEvent, OrderItem, ReturnCase
+from smartreturn.store.tables import CaseEvent, Order, OrderItem, ReturnCase
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,7 @@ class ManualReturn:
     shipping_cost: Decimal | None = None
     tracking_number: str | None = None
     carrier: str | None = None
+    goods_category: str | None = None  # custom_made / fresh / ... (statutory exclusions): the order's
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,10 @@ def add_manual_return(session: Session, entry: ManualReturn) -> int:
     if entry.reason or entry.category:
         _set_reason(case, entry.reason, entry.category)
     case.expected_refund = entry.expected_refund if entry.expected_refund is not None else case.expected_refund or entry.paid
+    if entry.expected_refund is not None:
+        case.expected_source = "cli"
+    if entry.goods_category:
+        order.category, order.category_user_set = entry.goods_category, True
     if entry.shipping_cost is not None:
         case.return_shipping_cost = entry.shipping_cost
     if entry.tracking_number:
@@ -98,6 +103,8 @@ def update_return(session: Session, case_id: int, change: ReturnUpdate, *, now: 
         if value is not None:
             setattr(case, field, value)
             details.append(f"{field} {value}")
+            if field == "expected_refund":
+                case.expected_source = "cli"
     if change.note:
         case.notes = f"{case.notes}\n{change.note}" if case.notes else change.note
         details.append("note")
@@ -118,3 +125,28 @@ def _set_reason(case: ReturnCase, text: str | None, category: ReasonCategory | N
         case.reason_category, case.reason_confidence = guess.category.value, guess.confidence
     case.reason_source = "cli"
     case.reason_user_set = True
+
+
+GOODS_CATEGORIES = ("custom_made", "fresh", "perishable", "digital_download", "newspaper", "periodical",
+                    "opened_hygiene", "opened_audio_visual", "opened_software", "electronics", "apple", "other")
+
+
+def set_order_category(session: Session, order_id: int, category: str | None, *, now: datetime,
+                       country: str | None = None) -> Order:
+    """The user's goods category (and shop country) for an order: it wins over the word lists and is
+    never overwritten by mail; the rules' exclusions follow it on the next run."""
+    order = session.get(Order, order_id)
+    if order is None:
+        raise StoreError(f"no order o{order_id}")
+    details = []
+    if category is not None:
+        order.category = category or None
+        order.category_user_set = True
+        details.append(f"category {category or '-'}")
+    if country is not None:
+        order.country = country.upper()[:2] or None
+        details.append(f"country {order.country or '-'}")
+    session.add(CaseEvent(kind="cli:order_updated", occurred_at=now, order_id=order.id, detail="; ".join(details),
+                          source="cli"))
+    session.flush()
+    return order

@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "smartreturn.cli.agenda",     # agenda [--by-priority] [--json] (also list --by-priority)
     "smartreturn.cli.daemon",     # run (the IMAP daemon), doctor
     "smartreturn.cli.tracking",   # track [--all] [--json], track add, shipments
+    "smartreturn.cli.deadlines",  # deadlines [--all] [--json]
     "smartreturn.cli.web",        # web (dashboard + REST API), web-password, token create/list/revoke
 )
 

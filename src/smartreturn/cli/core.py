@@ -23,6 +23,7 @@ from smartreturn.pipeline import ingest_bytes, reparse
 from smartreturn.store import queries
 
 return_app = typer.Typer(help="Enter or correct a return, exchange or refund by hand.", no_args_is_help=True)
+order_app = typer.Typer(help="Correct what the mails said about an order.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -33,18 +34,32 @@ def register(app: typer.Typer) -> None:
     app.command("list")(list_command)
     app.command("show")(show)
     app.add_typer(return_app, name="return")
+    app.add_typer(order_app, name="order")
 
 
 def init(
     path: Path = typer.Argument(None, help="Where to write the config (default: the XDG config dir)."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+    country: str = typer.Option(None, "--country", help="Your country (ISO code, e.g. DE): public holidays for "
+                                "deadlines when a shop's country is unknown (asked when run in a terminal)."),
 ) -> None:
     """Write a fully commented config file."""
+    import sys
+
     target = path or default_config_path()
     if target.exists() and not force:
         raise ConfigError(f"{target} exists; use --force to overwrite it")
+    if country is None and sys.stdin.isatty():
+        country = typer.prompt("Your country (ISO code such as DE, GB, CN; empty to skip)", default="",
+                               show_default=False)
+    text = resources.files("smartreturn").joinpath("templates/config.toml").read_text("utf-8")
+    if country and country.strip():
+        code = country.strip().upper()
+        if len(code) != 2 or not code.isalpha():
+            raise typer.BadParameter(f"not an ISO country code: {country!r}", param_hint="--country")
+        text = text.replace('# holiday_country = "DE"', f'holiday_country = "{code}"', 1)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(resources.files("smartreturn").joinpath("templates/config.toml").read_text("utf-8"), "utf-8")
+    target.write_text(text, "utf-8")
     target.chmod(0o600)  # it may hold secrets
     console.print(f"wrote {target}")
 
@@ -178,8 +193,15 @@ def show(
 ) -> None:
     """The timeline of an order or return case, with the mail each step came from."""
     db = database_of(ctx)
+    from smartreturn.apply.deadlines import list_deadlines
+    from smartreturn.rules.deadlines import RuleContext
+
+    settings = settings_of(ctx)
     with db.session() as session:
-        detail = queries.case_detail(session, ref, now=clock.now(), tz=settings_of(ctx).general.tz)
+        detail = queries.case_detail(session, ref, now=clock.now(), tz=settings.general.tz)
+        if detail is not None:
+            detail["deadlines"] = list_deadlines(session, clock.now(), RuleContext.from_settings(settings),
+                                                 order_id=detail["order"]["id"])
     if detail is None:
         err_console.print(f"nothing found for {ref!r}", markup=False)
         raise typer.Exit(1)
@@ -200,6 +222,10 @@ def show(
         predicted = f"  expected {shipment['prediction']['text']}" if shipment["prediction"] else ""
         console.print(cell(f"  parcel {shipment['carrier']} {shipment['tracking_number']} ({shipment['direction']}) "
                            f"{shipment['status']}{predicted}"), highlight=False)
+    if detail["deadlines"]:
+        from smartreturn.cli.deadlines import deadline_table
+
+        console.print(deadline_table(detail["deadlines"], title="deadlines"))
     table = Table("when", "what", "detail", "evidence", title="timeline")
     for step in detail["timeline"]:
         table.add_row(*map(cell, (step["when"], step["what"], step["detail"], step["evidence"])))
@@ -232,7 +258,9 @@ def return_add(
     kind: ReturnKind = typer.Option(ReturnKind.RETURN, "--kind"),
     item: list[str] = typer.Option(None, "--item", help="Returned item (repeatable)."),
     reason: str = typer.Option(None, "--reason", help="Why (free text, any language)."),
-    category: ReasonCategory = typer.Option(None, "--category", help="Reason category (else classified from --reason)."),
+    category: str = typer.Option(None, "--category", help="Reason category (size_fit, defective ...; else classified "
+                                 "from --reason) or goods category (custom_made, fresh, digital_download, newspaper ...: "
+                                 "statutory exclusions)."),
     merchant: str = typer.Option(None, "--merchant"),
     paid: str = typer.Option(None, "--paid", help="What the order cost."),
     expected_refund: str = typer.Option(None, "--expected-refund"),
@@ -244,11 +272,12 @@ def return_add(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Enter a return or exchange by hand (输入退换货信息)."""
-    from smartreturn.apply.manual import ManualReturn, add_manual_return
+    from smartreturn.apply.manual import GOODS_CATEGORIES, ManualReturn, add_manual_return
 
+    reason_category, goods_category = _categories(category, GOODS_CATEGORIES)
     entry = ManualReturn(
         order_number=order, platform=platform, kind=kind, items=tuple(item or ()), reason=reason,
-        category=category, merchant=merchant, paid=_money(paid, "--paid"),
+        category=reason_category, goods_category=goods_category, merchant=merchant, paid=_money(paid, "--paid"),
         expected_refund=_money(expected_refund, "--expected-refund"),
         shipping_cost=_money(shipping_cost, "--shipping-cost"), currency=currency.upper(),
         requested_at=parse_when(requested, settings_of(ctx).general.tz) if requested else clock.now(),
@@ -259,6 +288,42 @@ def return_add(
         print_json({"return_case_id": case_id})
     else:
         console.print(f"return r{case_id} recorded for {platform} order {order}", highlight=False, markup=False)
+
+
+def _categories(value: str | None, goods: tuple[str, ...]) -> tuple[ReasonCategory | None, str | None]:
+    """``--category`` takes a reason category or a goods category (the two lists do not overlap)."""
+    if value is None:
+        return None, None
+    if value in goods:
+        return None, value
+    try:
+        return ReasonCategory(value), None
+    except ValueError:
+        choices = ", ".join([*(c.value for c in ReasonCategory), *goods])
+        raise typer.BadParameter(f"{value!r} is no category; choose one of {choices}", param_hint="--category") from None
+
+
+@order_app.command("update")
+def order_update(
+    ctx: typer.Context,
+    order: str = typer.Argument(..., help="Order id (o12), order number, return case (r3) or tracking number."),
+    category: str = typer.Option(None, "--category", help="Goods category: custom_made, fresh, digital_download, "
+                                 "newspaper, ... ('' clears it). Wins over the word lists; the statutory exclusions follow it."),
+    country: str = typer.Option(None, "--country", help="The shop's country (ISO code, e.g. DE): its holidays and legal day."),
+) -> None:
+    """Correct an order's goods category (statutory exclusions) or its shop's country."""
+    from smartreturn.apply.manual import GOODS_CATEGORIES, set_order_category
+
+    if category and category not in GOODS_CATEGORIES:
+        raise typer.BadParameter(f"choose one of {', '.join(GOODS_CATEGORIES)}", param_hint="--category")
+    with database_of(ctx).session() as session:
+        found = queries.find_order(session, order)
+        if found is None:
+            err_console.print(f"nothing found for {order!r}", markup=False)
+            raise typer.Exit(1)
+        set_order_category(session, found.id, category, now=clock.now(), country=country)
+        order_id = found.id
+    console.print(f"order o{order_id} updated", highlight=False, markup=False)
 
 
 @return_app.command("update")

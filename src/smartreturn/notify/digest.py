@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from smartreturn.notify import phrases
 from smartreturn.notify.apprise import Message
 from smartreturn.notify.render import render
 from smartreturn.rules.agenda import Agenda, AgendaItem, AgendaKind, Urgency
@@ -28,10 +29,17 @@ class Texts:
     more: str = "… and {n} more: smartreturn list --by-priority"
     on_the_way: str = "On the way (predicted delivery)"
 
+    language: str = "en"
+
     def days_left(self, n: int) -> str:
-        if n <= 0:
-            return self.days[0]
-        return self.days[1] if n == 1 else self.days[2].format(n=n)
+        """today / n days left; a date that has passed says overdue (never "today")."""
+        return phrases.days_left(n, self.language)
+
+    def title(self, item: AgendaItem) -> str:
+        return phrases.action_title(item, self.language)
+
+    def who(self, item: AgendaItem) -> str:
+        return phrases.who(item, self.language)
 
 
 TEXTS = {
@@ -40,11 +48,11 @@ TEXTS = {
                 "SmartReturn: {urgent} urgent, {soon} this week", ("today", "1 day left", "{n} days left")),
     "zh": Texts("今日退换货提醒", "今天没有需要处理的事项。", "待退款金额", "无法识别的邮件（模板可能已变化）",
                 "立即处理", "本周内", "动态", "SmartReturn：{urgent} 项紧急，{soon} 项本周内", ("今天截止", "剩 1 天", "剩 {n} 天"),
-                "……另有 {n} 项：smartreturn list --by-priority", "在途包裹（预计送达）"),
+                "……另有 {n} 项：smartreturn list --by-priority", "在途包裹（预计送达）", "zh"),
     "de": Texts("Ihre Rücksendungen heute", "Heute ist nichts zu tun.", "Ausstehende Erstattungen",
                 "Mails, die SmartReturn nicht lesen konnte (Vorlage geändert?)", "Jetzt handeln", "Diese Woche",
                 "Neuigkeiten", "SmartReturn: {urgent} dringend, {soon} diese Woche", ("heute", "noch 1 Tag", "noch {n} Tage"),
-                "… und {n} weitere: smartreturn list --by-priority", "Unterwegs (voraussichtliche Zustellung)"),
+                "… und {n} weitere: smartreturn list --by-priority", "Unterwegs (voraussichtliche Zustellung)", "de"),
 }
 
 # A mail with thousands of rows helps nobody: each section shows the most urgent ones and says how
@@ -88,9 +96,11 @@ def render_digest(agenda: Agenda, *, local_date: date, language: str = "en", use
                   html=render("digest.html.j2", context, user_dir=user_dir))
 
 
-def render_push(item: AgendaItem, *, user_dir: Path | None = None) -> Message:
-    text = render("push.txt.j2", {"item": item}, user_dir=user_dir).strip()
-    return Message(title=f"SmartReturn: {item.title}"[:120], text=text)
+def render_push(item: AgendaItem, *, user_dir: Path | None = None, language: str = "en") -> Message:
+    """One urgent item: what to do (in ``language``), naming the shop, the item and the order."""
+    texts = TEXTS.get(language, TEXTS["en"])
+    text = render("push.txt.j2", {"item": item, "t": texts}, user_dir=user_dir).strip()
+    return Message(title=f"SmartReturn: {texts.title(item)}"[:120], text=text)
 
 
 def digest_key(local_date: date) -> str:

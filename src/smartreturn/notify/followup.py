@@ -48,14 +48,21 @@ def escalation_level(days_overdue: int) -> int:
     return 2 if days_overdue >= SECOND_LEVEL_AFTER_DAYS else 1
 
 
-def merchant_language(order: Order, merchant: Merchant | None, default: str) -> str:
+GERMAN_COUNTRIES = frozenset({"DE", "AT", "CH", "LI"})
+
+
+def merchant_language(order: Order, merchant: Merchant | None, default: str, country: str | None = None) -> str:
+    """The merchant's language: set on the merchant, else by the shop's country (DE/AT/CH: German,
+    CN: Chinese, any other known country: English), else by the shop's name, else the user's."""
     if merchant and merchant.language in LANGUAGES:
         return merchant.language
     name = merchant.name if merchant else ""
-    if order.platform in CHINESE_PLATFORMS or _CJK.search(name):
+    if order.platform in CHINESE_PLATFORMS or _CJK.search(name) or country == "CN":
         return "zh"
-    if name.lower().endswith(".de") or order.platform in {"amazon_de", "otto", "zalando"} or order.currency == "EUR" and default == "de":
+    if country in GERMAN_COUNTRIES or name.lower().endswith((".de", ".at")) or order.platform in {"otto", "zalando"}:
         return "de"
+    if country is not None:
+        return "en"
     return default if default in LANGUAGES else "en"
 
 
@@ -63,7 +70,8 @@ def _day(value: datetime | None, tz) -> str | None:
     return value.astimezone(tz).date().isoformat() if value else None
 
 
-def followup_context(session: Session, case_id: int, now: datetime, settings: Settings) -> dict[str, Any]:
+def followup_context(session: Session, case_id: int, now: datetime, settings: Settings,
+                     language: str | None = None) -> dict[str, Any]:
     case = session.get(ReturnCase, case_id)
     if case is None:
         raise NotifyError(f"no return case r{case_id}")
@@ -75,6 +83,10 @@ def followup_context(session: Session, case_id: int, now: datetime, settings: Se
     deadline = _refund_deadline(session, case.id, now, settings)
     today = now.astimezone(tz).date()
     days_overdue = (today - deadline.due_on).days if deadline else 0
+    from smartreturn.rules.deadlines import RuleContext, country_of
+
+    country = country_of(order, RuleContext.from_settings(settings))
+    language = language or merchant_language(order, merchant, settings.general.language, country)
     expected = f"{case.expected_refund} {case.currency or order.currency or ''}".strip() if case.expected_refund else None
     return {
         "order": {"order_number": order.order_number, "order_date": _day(order.order_date, tz), "platform": order.platform},
@@ -87,10 +99,10 @@ def followup_context(session: Session, case_id: int, now: datetime, settings: Se
         "parcel": {"carrier": parcel.carrier.upper() if len(parcel.carrier) <= 4 else parcel.carrier,
                    "tracking_number": parcel.tracking_number, "delivered_at": _day(parcel.delivered_at, tz)} if parcel else None,
         "expected": expected,
-        "deadline": {"due_on": deadline.due_on.isoformat(), "explanation": _explain(deadline)} if deadline else None,
+        "deadline": {"due_on": deadline.due_on.isoformat(), "explanation": _explain(deadline, language)} if deadline else None,
         "days_overdue": max(0, days_overdue),
         "level": escalation_level(days_overdue),
-        "language": merchant_language(order, merchant, settings.general.language),
+        "language": language,
         "sender_name": settings.drafts.from_address or "",
     }
 
@@ -129,19 +141,37 @@ def _refund_deadline(session: Session, case_id: int, now: datetime, settings: Se
     return deadline
 
 
-def _explain(deadline: Deadline) -> str:
-    return f"rule {deadline.rule_id}, counted from {deadline.anchor.replace('_', ' ')}" + (
-        "" if deadline.confidence == "known" else ", assumed date")
+# How a refund deadline is counted, in the letter's language: what the merchant can check, never a rule id.
+ANCHOR_WORDS = {
+    "merchant_received": {"en": "from the day you received the return", "de": "ab dem Eingang der Rücksendung bei Ihnen",
+                          "zh": "自您收到退货之日起"},
+    "return_requested": {"en": "from my notice of withdrawal", "de": "ab meinem Widerruf", "zh": "自我申请退货之日起"},
+    "return_evidence": {"en": "from the day you received the goods or my proof of posting",
+                        "de": "ab dem Eingang der Ware oder meines Versandnachweises", "zh": "自您收到退货或我的寄件凭证之日起"},
+    "stated": {"en": "as you stated yourself", "de": "wie von Ihnen selbst angegeben", "zh": "按您承诺的日期"},
+}
+LAW_WORDS = {  # rule id prefix -> the law, cited the way a letter cites it
+    "eu.": {"en": "Article 13 of Directive 2011/83/EU", "de": "Art. 13 der Richtlinie 2011/83/EU", "zh": "欧盟第2011/83/EU号指令第13条"},
+    "uk.": {"en": "regulation 34 of the Consumer Contracts Regulations 2013", "de": "Regulation 34 der Consumer Contracts Regulations 2013",
+            "zh": "英国《2013年消费者合同条例》第34条"},
+    "cn.": {"en": "Article 25 of the PRC Consumer Rights Protection Law", "de": "Art. 25 des chinesischen Verbraucherschutzgesetzes",
+            "zh": "《消费者权益保护法》第二十五条"},
+}
+
+
+def _explain(deadline: Deadline, language: str = "en") -> str:
+    counted = ANCHOR_WORDS.get(deadline.anchor, {}).get(language, "")
+    law = next((words.get(language, "") for prefix, words in LAW_WORDS.items() if deadline.rule_id.startswith(prefix)), "")
+    joiner = {"zh": "，依据", "de": ", gemäß", "en": ", under"}[language if language in ("zh", "de") else "en"]
+    return counted + (f"{joiner} {law}" if law else "")
 
 
 def render_followup(session: Session, case_id: int, now: datetime, settings: Settings, *,
                     language: str | None = None, level: int | None = None, to: str | None = None) -> FollowUp:
     """``to``: the recipient the user gave (``smartreturn draft --to``); wins over everything else."""
-    context = followup_context(session, case_id, now, settings)
+    context = followup_context(session, case_id, now, settings, language)
     if to:
         context["merchant_email"] = to
-    if language:
-        context["language"] = language
     if level:
         context["level"] = level
     lang = context["language"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from smartreturn.config import Settings
 from smartreturn.errors import NotifyError
@@ -40,7 +40,8 @@ def on_the_way(db: Database, settings: Settings, now: datetime) -> list:
     from smartreturn.tracking.prediction import parcels_on_the_way
 
     with db.session() as session:
-        return parcels_on_the_way(session, now, settings.general.tz)
+        return parcels_on_the_way(session, now, settings.general.tz,
+                                  archive_after=timedelta(days=settings.tracking.archive_after_days))
 
 
 def digest_urls(settings: Settings) -> list[str]:
@@ -80,7 +81,7 @@ def send_urgent_pushes(db: Database, settings: Settings, now: datetime, agenda: 
     for item in agenda.by_urgency(Urgency.URGENT):
         if item.kind == AgendaKind.PARSER_HEALTH:
             continue
-        message = render_push(item, user_dir=settings.notify.template_dir)
+        message = render_push(item, user_dir=settings.notify.template_dir, language=settings.general.language)
         result = deliver_once(db, f"push:{item.key}", "push", message.title, lambda m=message: notifier.send(urls, m), now)
         (report.sent if result == Delivery.SENT else report.failed if result == Delivery.FAILED else []).append(item.key)
     return report

@@ -21,6 +21,10 @@ class Urgency(StrEnum):
 
 class AgendaKind(StrEnum):
     WINDOW_CLOSING = "window_closing"
+    SHIP_BY = "ship_by"                        # send the parcel back by ...
+    PLATFORM_TIMER = "platform_timer"          # the platform decides if the shop is silent (merchant response, auto-refund)
+    DELIVERY_PROBLEM = "delivery_problem"      # a parcel reported an exception / failed attempt today
+    REFUND_SHORT = "refund_short"              # less money came back than paid or than the shop said
     REFUND_OVERDUE = "refund_overdue"
     RETURN_STUCK = "return_stuck"              # return parcel not moving
     PARCEL_STUCK = "parcel_stuck"              # outbound parcel not moving
@@ -50,6 +54,9 @@ class AgendaItem:
     due_on: date | None = None
     days_left: int | None = None
     amount: Money | None = None
+    action: str = ""         # what to do, for wording in every language (notify/phrases.py): send_back ...
+    shop: str | None = None  # the shop's name for the reader (never a parser name)
+    platform_name: str | None = None  # the platform a timer belongs to (Taobao ...)
 
 
 @dataclass(frozen=True, slots=True)

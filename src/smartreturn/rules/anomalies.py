@@ -42,6 +42,8 @@ _STATUS = {status.value: status for status in ShipmentStatus}
 
 class AnomalyKind(StrEnum):
     REFUND_OVERDUE = "refund_overdue"
+    REFUND_SHORT = "refund_short"                  # less came back than was paid for the returned items
+    REFUND_LESS_THAN_EXPECTED = "refund_less_than_expected"  # less than the amount the shop stated
     RECEIVED_NO_REFUND = "received_no_refund"
     RETURN_STUCK = "return_stuck"
     PARCEL_STUCK = "parcel_stuck"
@@ -136,7 +138,7 @@ def refund_overdue(snap: Snapshot, now: datetime, ctx: RuleContext) -> list[Anom
         assumed = " (assumed: the merchant's receipt is estimated)" if deadline.confidence == "assumed" else ""
         found.append(Anomaly(
             AnomalyKind.REFUND_OVERDUE, f"refund_overdue:case:{case.id}:{due_on.isoformat()}",
-            f"Refund overdue by {late} day{'s' if late != 1 else ''}",
+            f"Ask for the refund — due {due_on.day} {due_on:%b}, {late} day{'s' if late != 1 else ''} late",
             f"refund was due on {due_on.isoformat()} by rule {deadline.rule_id}{assumed}",
             order_id=case.order_id, return_case_id=case.id, merchant_id=order.merchant_id,
             due_on=due_on, days=late, amount=case_amount(case, order)))
@@ -171,7 +173,39 @@ def received_no_refund(snap: Snapshot, now: datetime, ctx: RuleContext, min_days
     return found
 
 
-def stuck_parcels(snap: Snapshot, now: datetime, stuck_days: Mapping[str, int] | None = None) -> list[Anomaly]:
+def short_date(day: date) -> str:
+    """'Fri 18 Dec' (English; the digest words it in its own language)."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def short_refunds(snap: Snapshot) -> list[Anomaly]:
+    """Refunds of the last weeks that paid back less than expected: less than the amount the shop stated
+    ("refund less than expected"), or less than the returned items cost ("refund short by X")."""
+    found = []
+    for case in snap.refunded_recently:
+        order = snap.orders.get(case.order_id)
+        currency = case.currency or (order.currency if order else None)
+        if case.refunded_amount is None or not currency or order is None:
+            continue
+        expected = case.expected_refund if case.expected_refund is not None else order.total
+        if expected is None or case.refunded_amount >= expected:
+            continue
+        gap = expected - case.refunded_amount
+        if case.expected_source == "stated":
+            kind, title = (AnomalyKind.REFUND_LESS_THAN_EXPECTED,
+                           f"Refund less than expected: {case.refunded_amount} of {expected} {currency}")
+        else:
+            kind, title = AnomalyKind.REFUND_SHORT, f"Refund short by {gap} {currency}"
+        found.append(Anomaly(
+            kind, f"{kind.value}:case:{case.id}", title,
+            f"refunded {case.refunded_amount} {currency}, expected {expected} {currency}",
+            order_id=case.order_id, return_case_id=case.id, merchant_id=order.merchant_id,
+            amount=Money(gap, currency)))
+    return found
+
+
+def stuck_parcels(snap: Snapshot, now: datetime, stuck_days: Mapping[str, int] | None = None,
+                  archive_after: timedelta = timedelta(days=60)) -> list[Anomaly]:
     """Parcels on their way that have not moved for ``stuck_days[carrier]`` (else ``["default"]``) days,
     or that the tracking code marked as stuck. Return parcels of closed cases are left out."""
     stuck_days = stuck_days or {"default": 5}
@@ -182,6 +216,8 @@ def stuck_parcels(snap: Snapshot, now: datetime, stuck_days: Mapping[str, int] |
         if shipment.return_case_id is not None and shipment.return_case_id not in open_case_ids:
             continue
         last = shipment.last_event_at or shipment.shipped_at
+        if last is not None and now - last > archive_after:
+            continue  # older than the tracking horizon: archived, not stuck
         limit = stuck_days.get(shipment.carrier, stuck_days.get("default", 5))
         idle = (now - last).days if last else None
         if not (shipment.stuck or (status in MOVING and idle is not None and idle >= limit)):
@@ -322,13 +358,15 @@ def unusual_returns(snap: Snapshot, now: datetime, ctx: RuleContext, min_history
 
 def find_anomalies(snap: Snapshot, now: datetime, ctx: RuleContext, *, stuck_days: Mapping[str, int] | None = None,
                    received_days: int = 3, min_history: int = 5,
-                   history: Mapping[int, MerchantRecord] | None = None) -> list[Anomaly]:
+                   history: Mapping[int, MerchantRecord] | None = None,
+                   archive_after: timedelta = timedelta(days=60)) -> list[Anomaly]:
     """All of the above (the snapshot's deadlines must be the recomputed ones: refund_overdue reads them)."""
     overdue = refund_overdue(snap, now, ctx)
     return [
         *overdue,
         *received_no_refund(snap, now, ctx, received_days, {a.return_case_id for a in overdue}),  # type: ignore[misc]
-        *stuck_parcels(snap, now, stuck_days),
+        *stuck_parcels(snap, now, stuck_days, archive_after),
+        *short_refunds(snap),
         *late_merchants(snap, now, ctx, history),
         *unusual_returns(snap, now, ctx, min_history),
     ]

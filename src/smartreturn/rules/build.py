@@ -17,7 +17,7 @@ from typing import Any
 
 from smartreturn.model import Direction, Money
 from smartreturn.rules.agenda import Agenda, AgendaItem, AgendaKind, Urgency
-from smartreturn.rules.anomalies import Anomaly, AnomalyKind, MerchantRecord, case_amount
+from smartreturn.rules.anomalies import Anomaly, AnomalyKind, MerchantRecord, case_amount, short_date
 from smartreturn.rules.deadlines import RuleContext
 from smartreturn.rules.policies import DeadlineKind
 from smartreturn.rules.priority import PriorityInput, Weights, score
@@ -39,7 +39,17 @@ ANOMALY_AGENDA: dict[AnomalyKind, tuple[AgendaKind, Urgency]] = {
     AnomalyKind.MERCHANT_LATE: (AgendaKind.ANOMALY, Urgency.INFO),
     AnomalyKind.UNUSUAL_FREQUENCY: (AgendaKind.ANOMALY, Urgency.SOON),
     AnomalyKind.UNUSUAL_AMOUNT: (AgendaKind.ANOMALY, Urgency.SOON),
+    AnomalyKind.REFUND_SHORT: (AgendaKind.REFUND_SHORT, Urgency.SOON),
+    AnomalyKind.REFUND_LESS_THAN_EXPECTED: (AgendaKind.REFUND_SHORT, Urgency.SOON),
 }
+ANOMALY_ACTION = {AnomalyKind.REFUND_OVERDUE: "ask_refund", AnomalyKind.RECEIVED_NO_REFUND: "check_refund",
+                  AnomalyKind.RETURN_STUCK: "return_stuck", AnomalyKind.PARCEL_STUCK: "parcel_stuck",
+                  AnomalyKind.REFUND_SHORT: "refund_short", AnomalyKind.REFUND_LESS_THAN_EXPECTED: "refund_less"}
+# Platforms whose name a reader knows; parser names (schema_org, tracking_numbers ...) are never shown.
+PLATFORM_NAMES = {"amazon": "Amazon", "ebay": "eBay", "shopify": "Shopify", "aliexpress": "AliExpress",
+                  "etsy": "Etsy", "temu": "Temu", "taobao": "淘宝 Taobao", "tmall": "天猫 Tmall", "jd": "京东 JD",
+                  "pinduoduo": "拼多多 Pinduoduo", "douyin": "抖音 Douyin", "otto": "OTTO", "zalando": "Zalando"}
+PROBLEM_STATUSES = frozenset({"exception", "failed_attempt", "returned_to_sender"})
 
 
 def _item_names(order: OrderRow | None, case: CaseRow | None = None) -> tuple[str, ...]:
@@ -63,7 +73,8 @@ class _Builder:
 
     def add(self, *, key: str, kind: AgendaKind, urgency: Urgency, title: str, detail: str = "",
             order: OrderRow | None = None, case: CaseRow | None = None, shipment_id: int | None = None,
-            due_on: date | None = None, left: int | None = None, amount: Money | None = None) -> None:
+            due_on: date | None = None, left: int | None = None, amount: Money | None = None,
+            action: str = "") -> None:
         merchant = order.merchant if order is not None else None
         record = self.history.get(merchant.id) if merchant is not None else None
         priority, factors = score(PriorityInput(
@@ -75,7 +86,9 @@ class _Builder:
             order_id=order.id if order else None, return_case_id=case.id if case else None, shipment_id=shipment_id,
             platform=order.platform if order else None, merchant=merchant.name if merchant else None,
             order_number=order.order_number if order else None, item_names=_item_names(order, case),
-            due_on=due_on, days_left=left, amount=amount))
+            due_on=due_on, days_left=left, amount=amount, action=action,
+            shop=merchant.name if merchant else PLATFORM_NAMES.get(order.platform) if order else None,
+            platform_name=PLATFORM_NAMES.get(order.platform) if order else None))
 
     def windows_closing(self, horizon_days: int = SOON_DAYS) -> None:
         today = self.now.astimezone(self.ctx.tz).date()
@@ -88,15 +101,75 @@ class _Builder:
             order = self.snap.orders[deadline.order_id]
             due_on = deadline.due_on
             left = days_left(due_on, self.now, self.ctx.tz)
-            stage = "d1" if left <= URGENT_DAYS else "d3"
-            when = {0: "today", 1: "tomorrow"}.get(left, f"in {left} days")
+            stage = "d1" if left <= URGENT_DAYS else "d3" if left <= SOON_DAYS else "d7"
+            when = {0: "today", 1: "tomorrow"}.get(left, f"{short_date(due_on)} (in {left} days)")
             assumed = ", delivery date assumed" if deadline.confidence == "assumed" else ""
             self.add(key=f"window_closing:order:{order.id}:{due_on.isoformat()}:{stage}",
                      kind=AgendaKind.WINDOW_CLOSING,
                      urgency=Urgency.URGENT if left <= URGENT_DAYS else Urgency.SOON,
                      title=f"Return window closes {when}",
                      detail=f"last day {due_on.isoformat()} (rule {deadline.rule_id}{assumed})",
-                     order=order, due_on=due_on, left=left, amount=_order_money(order))
+                     order=order, due_on=due_on, left=left, amount=_order_money(order), action="return_window")
+
+    def ship_by(self, horizon_days: int) -> None:
+        """Send the parcel back by the ship-by day (rule or the shop's own date); overdue says so."""
+        cases = {case.id: case for case in self.snap.open_cases}
+        rows = sorted((d for d in self.snap.deadlines.values() if d.kind == DeadlineKind.SHIP_BY.value
+                       and d.return_case_id in cases), key=lambda d: (d.due_on, d.return_case_id))
+        for deadline in rows:
+            left = days_left(deadline.due_on, self.now, self.ctx.tz)
+            if left > horizon_days:
+                continue
+            case = cases[deadline.return_case_id]  # type: ignore[index]
+            order = self.snap.orders[case.order_id]
+            due = short_date(deadline.due_on)
+            title = (f"Send the parcel back by {due}" if left >= 0
+                     else f"Send the parcel back — due {due}, {-left} day{'s' if left != -1 else ''} late")
+            stage = "late" if left < 0 else "d1" if left <= URGENT_DAYS else "d3" if left <= SOON_DAYS else "d7"
+            said = " (the shop's own date)" if deadline.confidence == "stated" else ""
+            self.add(key=f"ship_by:case:{case.id}:{deadline.due_on.isoformat()}:{stage}", kind=AgendaKind.SHIP_BY,
+                     urgency=Urgency.URGENT if left <= URGENT_DAYS else Urgency.SOON, title=title,
+                     detail=f"last day {deadline.due_on.isoformat()}{said}", order=order, case=case,
+                     due_on=deadline.due_on, left=left, amount=case_amount(case, order), action="send_back")
+
+    def platform_timers(self, horizon_days: int) -> None:
+        """The platform decides for the buyer when the shop stays silent: say when, and check after."""
+        cases = {case.id: case for case in self.snap.open_cases}
+        wording = {DeadlineKind.MERCHANT_RESPONSE.value: ("platform_response", "approves the return if the shop has not answered by",
+                                                          "should have approved the return: the shop did not answer by"),
+                   DeadlineKind.AUTO_REFUND.value: ("platform_refund", "refunds by itself if the shop has not confirmed receipt by",
+                                                    "should have refunded by itself: the shop did not confirm receipt by")}
+        for deadline in sorted(self.snap.deadlines.values(), key=lambda d: (d.due_on, d.return_case_id or 0)):
+            if deadline.kind not in wording or deadline.return_case_id not in cases:
+                continue
+            left = days_left(deadline.due_on, self.now, self.ctx.tz)
+            if left > horizon_days or left < -7:
+                continue
+            case = cases[deadline.return_case_id]  # type: ignore[index]
+            order = self.snap.orders[case.order_id]
+            action, before, after = wording[deadline.kind]
+            platform = PLATFORM_NAMES.get(order.platform, order.platform)
+            title = f"{platform} {before if left >= 0 else after} {short_date(deadline.due_on)}"
+            self.add(key=f"{action}:case:{case.id}:{deadline.due_on.isoformat()}:{'after' if left < 0 else 'before'}",
+                     kind=AgendaKind.PLATFORM_TIMER, urgency=Urgency.SOON if left < 0 or left <= URGENT_DAYS else Urgency.INFO,
+                     title=title, detail=f"platform timer ({deadline.rule_id})", order=order, case=case,
+                     due_on=deadline.due_on, left=left, action=action if left >= 0 else action + "_passed")
+
+    def delivery_problems(self) -> None:
+        """A parcel that reported a problem today: said the same day, not days later as "not moving"."""
+        today = self.now.astimezone(self.ctx.tz).date()
+        for parcel in self.snap.active_shipments:
+            if parcel.status not in PROBLEM_STATUSES or parcel.last_event_at is None:
+                continue
+            if parcel.last_event_at.astimezone(self.ctx.tz).date() != today:
+                continue
+            order = self.snap.orders.get(parcel.order_id) if parcel.order_id else None
+            what = "return parcel" if parcel.direction == Direction.RETURN.value else "parcel"
+            self.add(key=f"delivery_problem:shipment:{parcel.id}:{today.isoformat()}:{parcel.status}",
+                     kind=AgendaKind.DELIVERY_PROBLEM, urgency=Urgency.URGENT,
+                     title=f"Delivery problem with the {what} {parcel.carrier} {parcel.tracking_number}: {parcel.status.replace('_', ' ')}",
+                     detail="check the carrier's page or call them today", order=order,
+                     case=self.snap.case(parcel.return_case_id), shipment_id=parcel.id, action="delivery_problem")
 
     def _refund_deadlines(self) -> dict[int, date]:
         return {d.return_case_id: d.due_on for d in self.snap.deadlines.values()
@@ -116,7 +189,7 @@ class _Builder:
             left = days_left(due_on, self.now, self.ctx.tz) if due_on else None
             self.add(key=anomaly.key, kind=kind, urgency=urgency, title=anomaly.title, detail=anomaly.detail,
                      order=order, case=case, shipment_id=anomaly.shipment_id, due_on=due_on, left=left,
-                     amount=anomaly.amount)
+                     amount=anomaly.amount, action=ANOMALY_ACTION.get(anomaly.kind, ""))
 
     def arrived(self) -> None:
         delivered = self.snap.delivered_recently
@@ -198,7 +271,11 @@ def assemble_agenda(snap: Snapshot, now: datetime, settings: Any, ctx: RuleConte
     """The agenda for ``now`` from a snapshot whose deadlines are up to date and the anomalies found in it."""
     with collector_paused():
         builder = _Builder(now, ctx, Weights.from_settings(settings), history, snap)
-        builder.windows_closing()
+        horizon = getattr(settings.rules, "agenda_horizon_days", SOON_DAYS)
+        builder.windows_closing(horizon)
+        builder.ship_by(horizon)
+        builder.platform_timers(horizon)
+        builder.delivery_problems()
         builder.anomalies(anomalies)
         builder.arrived()
         builder.refunded()

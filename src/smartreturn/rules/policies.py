@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ SHIPPED_DIR = Path(__file__).parent
 
 class DeadlineKind(StrEnum):
     RETURN_WINDOW = "return_window"          # last day to ask for a return
+    SHIP_BY = "ship_by"                      # last day to send the parcel back (after the request / label)
     REFUND_DUE = "refund_due"                # the money should be back by then
     MERCHANT_RESPONSE = "merchant_response"  # the merchant must answer, or the platform decides
     AUTO_REFUND = "auto_refund"              # the platform refunds by itself if the merchant is silent
@@ -32,16 +34,27 @@ class DeadlineKind(StrEnum):
 
 class Anchor(StrEnum):
     ORDER_DATE = "order_date"
-    DELIVERY = "delivery"
+    DELIVERY = "delivery"                    # the (first) parcel of the order delivered
+    LAST_DELIVERY = "last_delivery"          # the last parcel of the order delivered (EU art. 9(2)(b)(i))
     RECEIPT = "receipt"                      # signed-for receipt (签收); same date source as delivery
     MERCHANT_RECEIVED = "merchant_received"
-    RETURN_REQUESTED = "return_requested"
+    RETURN_REQUESTED = "return_requested"    # = the withdrawal notice in EU/UK terms
+    RETURN_APPROVED = "return_approved"      # the merchant agreed (or the label came, whichever first)
     RETURN_SHIPPED = "return_shipped"
+    RETURN_EVIDENCE = "return_evidence"      # the merchant got the goods, or proof of posting, whichever first
+    STATED = "stated"                        # the merchant stated the date in a mail
 
 
 class Confidence(StrEnum):
     KNOWN = "known"      # the anchor date is in the store (a mail or a carrier said so)
-    ASSUMED = "assumed"  # the anchor date is estimated (order date + typical transit days)
+    ASSUMED = "assumed"  # the anchor date is estimated (order date + typical transit days); fixed once
+    STATED = "stated"    # the merchant stated the due date itself (the mail is the evidence)
+
+
+class Basis(StrEnum):
+    LAW = "law"                  # a statute or regulation
+    POLICY = "policy"            # the platform's or shop's published terms
+    EXPECTATION = "expectation"  # no published basis: what the app expects, labelled as such
 
 
 class DayCount(StrEnum):
@@ -50,13 +63,21 @@ class DayCount(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class HolidayExtension:
-    """Deliveries from ``delivered_from`` to ``delivered_to`` (month, day) may be returned until
-    ``until`` (month, day) of the following year, if that is later than the normal deadline."""
+class HolidaySeason:
+    """One year's holiday return extension of a marketplace, keyed on the PURCHASE date: bought from
+    ``purchased_from`` to ``purchased_to`` → returnable until ``until`` (or the normal deadline if
+    later). Some categories get an earlier ``short_until`` (Amazon.de electronics: 15 January)."""
 
-    delivered_from: tuple[int, int]
-    delivered_to: tuple[int, int]
-    until: tuple[int, int]
+    marketplace: str
+    purchased_from: date
+    purchased_to: date
+    until: date
+    short_categories: frozenset[str] = frozenset()
+    short_until: date | None = None
+    short_min_days: int = 0        # ... or this many days after delivery, whichever later
+    source: str = ""
+    url: str = ""
+    checked: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +93,16 @@ class Rule:
     regions: frozenset[str] = frozenset()
     merchants: frozenset[str] = frozenset()   # lower case
     categories: frozenset[str] = frozenset()
-    holiday_extension: HolidayExtension | None = None
+    holiday_season: str | None = None          # marketplace key of [[holiday_season]] tables
     holiday_country: str | None = None
+    withhold_until_return: bool = False        # EU art. 13(3): not due before the goods or proof of posting
     note: str = ""
-    source: str = ""  # the file or "config" it came from, for explanations
+    source: str = ""      # the legal or policy source: article / terms, as a citation
+    url: str = ""         # where the source can be read
+    checked: str = ""     # the day the source was last checked (YYYY-MM-DD)
+    tz: str | None = None  # the legal time zone of the rule's days ("country": the shop's country)
+    basis: Basis = Basis.LAW
+    origin: str = ""      # the file or "config" it came from
 
     @property
     def specificity(self) -> tuple[bool, bool, bool, bool]:
@@ -90,6 +117,7 @@ class Subject:
     region: str | None = None
     merchant: str | None = None
     categories: tuple[str, ...] = ()
+    country: str | None = None     # the shop's country (ISO 3166 alpha-2), for holidays and time zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +128,10 @@ class RuleSet:
     return_transit_days: Mapping[str, int] = field(default_factory=dict)
     known_senders: frozenset[str] = frozenset()  # sender domains of the platforms and carriers we parse
     marketing_senders: frozenset[str] = frozenset()  # local parts (substrings) of their advertising mail
+    seasons: Mapping[str, tuple[HolidaySeason, ...]] = field(default_factory=dict)  # by marketplace, oldest first
+    country_tz: Mapping[str, str] = field(default_factory=dict)  # ISO country -> IANA zone (legal day)
+    currency_country: Mapping[str, str] = field(default_factory=dict)  # ISO currency -> ISO country
+    category_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # category -> words (casefolded)
     # select() answers, memoised: the rules never change once loaded, subjects repeat a lot
     _selected: dict[tuple[DeadlineKind, Subject], Rule | None] = field(
         default_factory=dict, init=False, repr=False, compare=False)
@@ -127,7 +159,7 @@ class RuleSet:
         if rule.merchants and (subject.merchant or "").strip().lower() not in rule.merchants:
             return False
         if rule.categories:
-            cats = {c.lower() for c in subject.categories if c}
+            cats = {c.lower() for c in subject.categories}  # "" = an item of no category
             if not cats or not cats <= rule.categories:
                 return False
         return True
@@ -144,6 +176,26 @@ class RuleSet:
                     best = rule
         self._selected[key] = best
         return best
+
+    def season(self, marketplace: str, purchased_on: date) -> tuple[HolidaySeason, bool] | None:
+        """The marketplace's holiday season that covers a purchase on ``purchased_on``, and whether it
+        is in the data (False: that year is not, so the latest known season's dates are assumed)."""
+        seasons = self.seasons.get(marketplace, ())
+        for season in seasons:
+            if season.purchased_from <= purchased_on <= season.purchased_to:
+                return season, True
+        if not seasons or any(s.purchased_from.year == purchased_on.year for s in seasons):
+            return None
+        latest = seasons[-1]
+        shift = purchased_on.year - latest.purchased_from.year
+        if shift <= 0:
+            return None  # an earlier year we have no data for: no extension assumed
+
+        def moved(day: date) -> date:
+            return day.replace(year=day.year + shift)
+        guess = replace(latest, purchased_from=moved(latest.purchased_from), purchased_to=moved(latest.purchased_to),
+                        until=moved(latest.until), short_until=moved(latest.short_until) if latest.short_until else None)
+        return (guess, False) if guess.purchased_from <= purchased_on <= guess.purchased_to else None
 
     def by_id(self, kind: DeadlineKind | str, rule_id: str) -> Rule | None:
         """The rule a stored Deadline names (for explanations: its note cites the law or policy)."""
@@ -170,19 +222,39 @@ def _names(value: Any, key: str, where: str) -> frozenset[str]:
     return frozenset(v.strip().lower() for v in value)
 
 
-def _month_day(value: Any, key: str, where: str) -> tuple[int, int]:
+def _date(value: Any, key: str, where: str) -> date:
+    if isinstance(value, date):
+        return value
     try:
-        month, day = (int(part) for part in str(value).split("-"))
+        return date.fromisoformat(str(value))
     except ValueError:
-        raise ConfigError(f"{where}: holiday_extension.{key} must look like \"MM-DD\", got {value!r}") from None
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        raise ConfigError(f"{where}: holiday_extension.{key} {value!r} is not a month and day")
-    return month, day
+        raise ConfigError(f"{where}: '{key}' must be a date (YYYY-MM-DD), got {value!r}") from None
+
+
+SEASON_KEYS = frozenset({"marketplace", "purchased_from", "purchased_to", "until", "short_categories", "short_until",
+                         "short_min_days", "source", "url", "checked"})
+
+
+def parse_season(raw: Mapping[str, Any], source: str) -> HolidaySeason:
+    where = f"{source}: [[holiday_season]] {raw.get('marketplace', '(no marketplace)')}"
+    unknown = set(raw) - SEASON_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}")
+    if not isinstance(raw.get("marketplace"), str):
+        raise ConfigError(f"{where}: 'marketplace' is required")
+    return HolidaySeason(
+        marketplace=raw["marketplace"].lower(), purchased_from=_date(raw.get("purchased_from"), "purchased_from", where),
+        purchased_to=_date(raw.get("purchased_to"), "purchased_to", where), until=_date(raw.get("until"), "until", where),
+        short_categories=_names(raw.get("short_categories"), "short_categories", where),
+        short_until=_date(raw["short_until"], "short_until", where) if "short_until" in raw else None,
+        short_min_days=int(raw.get("short_min_days", 0)), source=str(raw.get("source", "")),
+        url=str(raw.get("url", "")), checked=str(raw.get("checked", "")))
 
 
 KNOWN_KEYS = frozenset({
     "id", "anchor", "days", "count", "roll_over", "returnable", "platform", "region", "merchant",
-    "category", "holiday_extension", "holiday_country", "note",
+    "category", "holiday_season", "holiday_country", "withhold_until_return", "note", "source", "url", "checked",
+    "tz", "basis",
 })
 
 
@@ -201,13 +273,11 @@ def parse_rule(kind: DeadlineKind, raw: Mapping[str, Any], source: str) -> Rule:
     try:
         anchor = Anchor(raw.get("anchor", "delivery"))
         count = DayCount(raw.get("count", "calendar"))
+        basis = Basis(raw.get("basis", "law"))
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
-    extension = None
-    if (ext := raw.get("holiday_extension")) is not None:
-        if not isinstance(ext, Mapping) or set(ext) != {"delivered_from", "delivered_to", "until"}:
-            raise ConfigError(f"{where}: holiday_extension needs delivered_from, delivered_to and until")
-        extension = HolidayExtension(*(_month_day(ext[k], k, where) for k in ("delivered_from", "delivered_to", "until")))
+    if raw.get("checked"):
+        _date(raw["checked"], "checked", where)
     return Rule(
         id=rule_id,
         kind=kind,
@@ -220,10 +290,16 @@ def parse_rule(kind: DeadlineKind, raw: Mapping[str, Any], source: str) -> Rule:
         regions=_names(raw.get("region"), "region", where),
         merchants=_names(raw.get("merchant"), "merchant", where),
         categories=_names(raw.get("category"), "category", where),
-        holiday_extension=extension,
+        holiday_season=str(raw["holiday_season"]).lower() if raw.get("holiday_season") else None,
         holiday_country=raw.get("holiday_country"),
+        withhold_until_return=bool(raw.get("withhold_until_return", False)),
         note=str(raw.get("note", "")),
-        source=source,
+        source=str(raw.get("source", "")),
+        url=str(raw.get("url", "")),
+        checked=str(raw.get("checked", "")),
+        tz=str(raw["tz"]) if raw.get("tz") else None,
+        basis=basis,
+        origin=source,
     )
 
 
@@ -235,6 +311,10 @@ class _Builder:
     return_transit: dict[str, int] = field(default_factory=dict)
     senders: frozenset[str] = frozenset()
     marketing: frozenset[str] = frozenset()
+    seasons: dict[str, list[HolidaySeason]] = field(default_factory=dict)
+    country_tz: dict[str, str] = field(default_factory=dict)
+    currency_country: dict[str, str] = field(default_factory=dict)
+    category_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def add(self, data: Mapping[str, Any], source: str) -> None:
         for key, value in data.items():
@@ -245,6 +325,18 @@ class _Builder:
                 self.transit.update({k.lower(): int(v) for k, v in value.items()})
             elif key == "assumed_return_transit_days":
                 self.return_transit.update({k.lower(): int(v) for k, v in value.items()})
+            elif key == "holiday_season":
+                for raw in value:
+                    season = parse_season(raw, source)
+                    self.seasons.setdefault(season.marketplace, []).append(season)
+            elif key == "item_categories":
+                for category, languages in value.items():
+                    words = [w for lang in languages.values() for w in (lang if isinstance(lang, list) else [lang])]
+                    self.category_words[category.lower()] = tuple(dict.fromkeys(str(w).casefold() for w in words if w))
+            elif key == "country_time_zones":
+                self.country_tz.update({k.upper(): str(v) for k, v in value.items()})
+            elif key == "currency_countries":
+                self.currency_country.update({k.upper(): str(v).upper() for k, v in value.items()})
             elif key == "known_senders":
                 self.senders |= _names(value.get("domains"), "known_senders.domains", source)
                 self.marketing |= _names(value.get("marketing"), "known_senders.marketing", source)
@@ -261,8 +353,10 @@ class _Builder:
                     self.rules[f"{kind}:{rule.id}"] = rule
 
     def build(self) -> RuleSet:
+        seasons = {k: tuple(sorted(v, key=lambda s: s.purchased_from)) for k, v in self.seasons.items()}
         return RuleSet(tuple(self.rules.values()), dict(self.groups), dict(self.transit), dict(self.return_transit),
-                       self.senders, self.marketing)
+                       self.senders, self.marketing, seasons, dict(self.country_tz), dict(self.currency_country),
+                       dict(self.category_words))
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 CHINESE_PLATFORMS = frozenset({"jd", "taobao", "tmall", "pinduoduo", "douyin", "vipshop"})
 TLD_REGION = {".co.uk": "uk", ".uk": "uk", ".de": "de", ".fr": "fr", ".it": "it", ".es": "es", ".nl": "nl",
               ".be": "be", ".at": "at", ".pl": "pl", ".se": "se", ".ie": "ie", ".com.be": "be", ".cn": "cn",
-              ".com": "us", ".ca": "ca", ".com.au": "au", ".co.jp": "jp"}
+              ".dk": "dk", ".ch": "ch", ".no": "no", ".cz": "cz", ".hu": "hu", ".pt": "pt", ".fi": "fi", ".com": "us", ".ca": "ca", ".com.au": "au", ".co.jp": "jp"}
 CURRENCY_REGION = {"EUR": "eu", "GBP": "uk", "CNY": "cn", "RMB": "cn", "USD": "us", "CAD": "ca", "AUD": "au",
-                   "JPY": "jp", "PLN": "pl", "SEK": "se"}
+                   "JPY": "jp", "PLN": "pl", "SEK": "se", "DKK": "dk", "CHF": "ch", "NOK": "no", "CZK": "cz",
+                   "HUF": "hu", "RON": "ro", "BGN": "bg", "ISK": "is"}
 
 
 def infer_region(platform: str, merchant: str | None, currency: str | None) -> str | None:

@@ -1,14 +1,17 @@
-"""Deadline arithmetic: anchors, day counting, roll-over, holiday extension. Pure functions of the
-facts, the rule set and ``now``; dates are the user's local dates (``tz``).
+"""Deadline arithmetic: anchors, day counting, roll-over, holiday seasons. Pure functions of the
+facts, the rule set and ``now``.
 
 ``due_on`` is the last day on which the buyer (or merchant) can still act: the day of the anchor is not
-counted, so a 14-day period from a delivery on the 1st ends on the 15th.
+counted, so a 14-day period from a delivery on the 1st ends on the 15th (Regulation 1182/71 art. 3(1)).
+The anchor's day is the legal day of the rule's time zone (``tz = "Asia/Shanghai"``, or ``"country"``:
+the shop's country), not the user's: a 签收 at 07:30 Beijing time is that Beijing day, although it is
+the previous day in UTC. Without a rule zone, the user's zone is used.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -17,10 +20,10 @@ import holidays
 
 from smartreturn.rules.policies import (
     Anchor,
+    Basis,
     Confidence,
     DayCount,
     DeadlineKind,
-    HolidayExtension,
     Rule,
     RuleSet,
     Subject,
@@ -39,11 +42,15 @@ class Facts:
     subject: Subject
     order_date: datetime | None = None
     first_seen: datetime | None = None          # date of the first mail about the order (order date unknown)
-    delivered_at: datetime | None = None       # outbound delivery / signed-for receipt
+    delivered_at: datetime | None = None       # outbound delivery / signed-for receipt (the first parcel)
     outbound_in_transit: bool = False           # the order's parcel is known to be still on its way
     requested_at: datetime | None = None
     return_shipped_at: datetime | None = None
     merchant_received_at: datetime | None = None
+    last_delivered_at: datetime | None = None   # the last parcel of the order delivered (all of them are)
+    parcels_missing: bool = False               # some parcel of the order is still on its way
+    approved_at: datetime | None = None         # return approved or label issued, whichever first
+    fixed_anchor: date | None = None            # an assumed anchor stored earlier: it stays until evidence comes
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,8 @@ class ComputedDeadline:
     confidence: Confidence
     note: str = ""
     evidence_message_id: int | None = None  # the mail that stated the date (confidence "stated")
+    basis: Basis = Basis.LAW
+    source: str = ""                        # the rule's citation, or the merchant's sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +82,19 @@ def local_date(moment: datetime, tz: ZoneInfo) -> date:
 def days_left(due_on: date, now: datetime, tz: ZoneInfo) -> int:
     """0 on the deadline day itself, negative once it has passed."""
     return (due_on - local_date(now, tz)).days
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def legal_zone(rule: Rule, subject: Subject, rules: RuleSet, user_tz: ZoneInfo) -> ZoneInfo:
+    """The zone whose calendar day counts for ``rule``: its own, the shop country's, else the user's."""
+    name = rule.tz
+    if name == "country":
+        name = rules.country_tz.get((subject.country or "").upper())
+    return _zone(name) if name else user_tz
 
 
 @lru_cache(maxsize=64)
@@ -109,12 +131,33 @@ class WorkingDays:
 
 
 def holiday_country(rule: Rule, subject: Subject, default_country: str | None) -> str | None:
-    """The rule's own country, else the order's region if it is a country, else the user's."""
+    """The rule's own country, else the shop's country, else the order's region if it is a country,
+    else the user's (``rules.holiday_country``, asked by ``smartreturn init``)."""
     if rule.holiday_country:
         return rule.holiday_country
+    if subject.country and _calendar(subject.country) is not None:
+        return subject.country
     if subject.region and _calendar(subject.region) is not None:
         return subject.region
     return default_country
+
+
+def _delivered(facts: Facts, rules: RuleSet, tz: ZoneInfo, today: date, last: bool) -> tuple[date, Confidence] | None:
+    if last:  # every parcel must have arrived; the window runs from the last one
+        delivered = None if facts.parcels_missing else (facts.last_delivered_at or facts.delivered_at)
+    else:
+        delivered = facts.delivered_at
+    if delivered is not None:
+        return local_date(delivered, tz), Confidence.KNOWN
+    if facts.fixed_anchor is not None:
+        return facts.fixed_anchor, Confidence.ASSUMED  # assumed once, kept until a delivery is known
+    ordered = facts.order_date or facts.first_seen
+    if ordered is None:
+        return None
+    assumed = local_date(ordered, tz) + timedelta(days=rules.typical_days(rules.transit_days, facts.subject))
+    if facts.outbound_in_transit or (last and facts.parcels_missing):
+        assumed = max(assumed, today)  # not delivered yet: the window cannot have started before today
+    return assumed, Confidence.ASSUMED
 
 
 def resolve_anchor(anchor: Anchor, facts: Facts, rules: RuleSet, tz: ZoneInfo, today: date) -> tuple[date, Confidence] | None:
@@ -123,43 +166,62 @@ def resolve_anchor(anchor: Anchor, facts: Facts, rules: RuleSet, tz: ZoneInfo, t
         if facts.order_date:
             return local_date(facts.order_date, tz), Confidence.KNOWN
         return (local_date(facts.first_seen, tz), Confidence.ASSUMED) if facts.first_seen else None
-    if anchor in (Anchor.DELIVERY, Anchor.RECEIPT):
-        if facts.delivered_at:
-            return local_date(facts.delivered_at, tz), Confidence.KNOWN
-        ordered = facts.order_date or facts.first_seen
-        if ordered is None:
-            return None
-        assumed = local_date(ordered, tz) + timedelta(days=rules.typical_days(rules.transit_days, facts.subject))
-        if facts.outbound_in_transit:
-            assumed = max(assumed, today)  # not delivered yet: the window cannot have started before today
-        return assumed, Confidence.ASSUMED
+    if anchor in (Anchor.DELIVERY, Anchor.RECEIPT, Anchor.LAST_DELIVERY):
+        return _delivered(facts, rules, tz, today, anchor is Anchor.LAST_DELIVERY)
     if anchor is Anchor.MERCHANT_RECEIVED:
         if facts.merchant_received_at:
             return local_date(facts.merchant_received_at, tz), Confidence.KNOWN
         if facts.return_shipped_at is None:
             return None
+        if facts.fixed_anchor is not None:
+            return facts.fixed_anchor, Confidence.ASSUMED
         days = rules.typical_days(rules.return_transit_days, facts.subject)
         return local_date(facts.return_shipped_at, tz) + timedelta(days=days), Confidence.ASSUMED
+    if anchor is Anchor.RETURN_EVIDENCE:
+        moments = [m for m in (facts.merchant_received_at, facts.return_shipped_at) if m is not None]
+        return (local_date(min(moments), tz), Confidence.KNOWN) if moments else None
     if anchor is Anchor.RETURN_REQUESTED:
-        return (local_date(facts.requested_at, tz), Confidence.KNOWN) if facts.requested_at else None
+        if facts.requested_at:
+            return local_date(facts.requested_at, tz), Confidence.KNOWN
+        # the notice came at the latest when the parcel left (or arrived): the lenient assumption
+        later = [m for m in (facts.return_shipped_at, facts.merchant_received_at) if m is not None]
+        return (local_date(min(later), tz), Confidence.ASSUMED) if later else None
+    if anchor is Anchor.RETURN_APPROVED:
+        return (local_date(facts.approved_at, tz), Confidence.KNOWN) if facts.approved_at else None
     if anchor is Anchor.RETURN_SHIPPED:
         return (local_date(facts.return_shipped_at, tz), Confidence.KNOWN) if facts.return_shipped_at else None
     raise AssertionError(anchor)
 
 
-def _extended(due: date, anchor_on: date, ext: HolidayExtension) -> date:
-    start = date(anchor_on.year, *ext.delivered_from)
-    end = date(anchor_on.year, *ext.delivered_to)
-    if start <= anchor_on <= end:
-        return max(due, date(anchor_on.year + 1, *ext.until))
-    return due
+def _season_due(due: date, rule: Rule, facts: Facts, rules: RuleSet, tz: ZoneInfo) -> tuple[date, str]:
+    """The holiday season's later deadline, keyed on the purchase date (Amazon: "items purchased
+    between ..."), if the order falls in one; with a note saying which season (and if it is assumed)."""
+    purchased = facts.order_date or facts.first_seen
+    if rule.holiday_season is None or purchased is None:
+        return due, ""
+    found = rules.season(rule.holiday_season, local_date(purchased, tz))
+    if found is None:
+        return due, ""
+    season, in_data = found
+    until = season.until
+    if season.short_until and set(facts.subject.categories) & season.short_categories:
+        until = season.short_until
+    later = max(due, until)
+    if later == due:
+        return due, ""
+    note = f"holiday season: bought {season.purchased_from:%d %b}–{season.purchased_to:%d %b %Y}, returnable until {until:%d %b %Y}"
+    if not in_data:
+        note += " (this year's dates are not in the data: the last known season's are assumed)"
+    return later, note
 
 
 def compute(rule: Rule, facts: Facts, rules: RuleSet, now: datetime, tz: ZoneInfo,
             default_country: str | None = None) -> ComputedDeadline | None:
-    """The deadline ``rule`` gives for ``facts``; None when its anchor is not known yet."""
+    """The deadline ``rule`` gives for ``facts``; None when its anchor is not known yet. ``tz`` is the
+    user's zone (today; the legal day when the rule names none)."""
+    zone = legal_zone(rule, facts.subject, rules, tz)
     today = local_date(now, tz)
-    resolved = resolve_anchor(rule.anchor, facts, rules, tz, today)
+    resolved = resolve_anchor(rule.anchor, facts, rules, zone, today)
     if resolved is None:
         return None
     anchor_on, confidence = resolved
@@ -170,7 +232,21 @@ def compute(rule: Rule, facts: Facts, rules: RuleSet, now: datetime, tz: ZoneInf
     hit = rules.counted.get(key)
     if hit is None or hit[0] is not rule:
         hit = rules.counted[key] = (rule, _counted(rule, anchor_on, confidence, country))
-    return hit[1]
+    result: ComputedDeadline = hit[1]
+    if rule.withhold_until_return:
+        # EU art. 13(3): the trader may withhold the refund until the goods or proof of posting arrive
+        evidence = [m for m in (facts.merchant_received_at, facts.return_shipped_at) if m is not None]
+        if not evidence:
+            return None
+        withheld = local_date(min(evidence), zone)
+        if withheld > result.due_on:
+            result = replace(result, due_on=withheld, note=(result.note + "; " if result.note else "")
+                             + "not before the goods or proof of posting reached the shop (art. 13(3))")
+    if rule.holiday_season is not None:
+        due, note = _season_due(result.due_on, rule, facts, rules, zone)
+        if due != result.due_on:
+            result = replace(result, due_on=due, note=note)
+    return result
 
 
 def _counted(rule: Rule, anchor_on: date, confidence: Confidence, country: str | None) -> ComputedDeadline:
@@ -182,9 +258,8 @@ def _counted(rule: Rule, anchor_on: date, confidence: Confidence, country: str |
         due = anchor_on + timedelta(days=rule.days)
         if rule.roll_over:
             due = calendar.roll_forward(due)
-    if rule.holiday_extension is not None:
-        due = _extended(due, anchor_on, rule.holiday_extension)
-    return ComputedDeadline(rule.kind, due, rule.id, rule.anchor, anchor_on, confidence, rule.note)
+    return ComputedDeadline(rule.kind, due, rule.id, rule.anchor, anchor_on, confidence, rule.note,
+                            basis=rule.basis, source=rule.source)
 
 
 def deadline_for(kind: DeadlineKind, facts: Facts, rules: RuleSet, now: datetime, tz: ZoneInfo,

@@ -149,8 +149,10 @@ class OnTheWay:
     prediction: DeliveryPrediction
 
 
-def parcels_on_the_way(session: Session, now: datetime, tz: ZoneInfo | None = None, limit: int = 50) -> list[OnTheWay]:
-    """Active parcels (not final) with a prediction, soonest first. History is read once per carrier."""
+def parcels_on_the_way(session: Session, now: datetime, tz: ZoneInfo | None = None, limit: int = 50,
+                       archive_after: timedelta = timedelta(days=60)) -> list[OnTheWay]:
+    """Active parcels (not final) with a prediction, soonest first. History is read once per carrier.
+    A parcel whose last sign of life is older than ``archive_after`` is archived, not "on the way"."""
     rows = session.execute(
         select(Shipment, Order.order_number).outerjoin(Order, Shipment.order_id == Order.id)
         .where(Shipment.status.not_in(("delivered", "returned_to_sender", "expired")))
@@ -161,6 +163,8 @@ def parcels_on_the_way(session: Session, now: datetime, tz: ZoneInfo | None = No
         start = shipment.shipped_at or shipment.created_at
         if start is None:
             continue
+        if now - (shipment.last_event_at or start) > archive_after or start > now:
+            continue  # archived (older than the tracking horizon), or not yet shipped at ``now``
         if shipment.carrier not in history:
             history[shipment.carrier] = delivery_history(session, shipment.carrier)
         estimate = estimate_days((), history[shipment.carrier], shipment.carrier,
