@@ -84,3 +84,23 @@ def test_every_command_prints_hostile_mail_content_neutralised(tmp_path: Path):
     cells = [value for row in merchants for value in row]
     assert any(value.startswith("'@SUM(1+1)") for value in cells), cells
     assert not any(value.startswith(("=", "+", "@", "\t", "\r")) for value in cells)
+
+
+def test_agenda_table_shows_hostile_item_text_neutralised():
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    from smartreturn.cli.agenda import render_table
+    from tests.notify.test_notify import hostile_agenda
+
+    agenda = hostile_agenda()
+    hostile = replace(agenda.items[0], merchant=HOSTILE_SHOP, item_names=(HOSTILE_ITEM,), detail=f"late {ESC_ATTACKS}")
+    agenda = replace(agenda, items=(hostile,))
+    console = Console(record=True, width=400, force_terminal=True, color_system="truecolor")
+    console.print(render_table(agenda, by_priority=True))
+    text = console.export_text(styles=False)
+    assert_neutral(text)
+    assert "<U+202E>" in text and "[red]fake[/red]" in text and "@SUM(1+1)" in text
+    styled = console.export_text(styles=True)  # rich's own style codes only: no OSC, no screen clearing
+    assert "\x1b]" not in styled and "\x1b[2J" not in styled and "\x1b[H" not in styled
