@@ -60,5 +60,46 @@ def check_cmd(
     typer.secho(f"{len(cases)} fixture(s) match", fg="green", err=True)
 
 
+@fixtures_app.command("score")
+def score_cmd(
+    folders: list[Path] = typer.Argument(..., exists=True, help="Folders of real samples (<case>.eml|.txt + .json)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures (and every failed check) as JSON."),
+    failures: bool = typer.Option(False, "--failures", help="List every failed check."),
+) -> None:
+    """Field accuracy (kind, order number, tracking number, carrier, pickup code) per kind, language and parser."""
+    from smartreturn.cli.context import print_json
+    from smartreturn.parsers.score import score_folder
+
+    result = score_folder(folders)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    for dimension in ("kind", "language", "parser", "field"):
+        typer.echo(f"by {dimension}:")
+        for key, (passed, total) in result.by(dimension).items():
+            typer.echo(f"  {_safe(key):<24} {passed:>5}/{total:<5} {_pct(passed, total)}")
+    for sample in result.samples:
+        if sample.error:
+            typer.secho(f"error    {sample.path}: {_safe(sample.error)}", fg="yellow", err=True)
+    if failures:
+        for sample in result.samples:
+            for check in sample.checks:
+                if not check.passed:
+                    typer.echo(f"miss     {sample.path} [{check.kind}] {check.field}: expected "
+                               f"{_safe(check.expected)!r}, got {_safe(check.actual or '-')!r}")
+    extra = sum(s.extra for s in result.samples)
+    typer.echo(f"fields: {result.passed}/{result.total} {_pct(result.passed, result.total)} over "
+               f"{len(result.samples)} samples ({extra} extra records)")
+
+
+def _pct(passed: int, total: int) -> str:
+    return f"{100 * passed / total:5.1f} %" if total else "    - "
+
+
+def _safe(text: str) -> str:
+    """Mail text on a terminal: control characters (escape sequences) shown, not obeyed."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(fixtures_app, name="fixtures")

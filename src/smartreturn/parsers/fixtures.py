@@ -2,7 +2,9 @@
 
 The JSON is written by :func:`dump_records` only, so that ``generate`` and ``check`` agree byte for
 byte. An ``.eml`` without a ``.json`` is a negative case: no parser may produce records for it.
-Folders whose name starts with ``sample`` or ``_`` are not parser fixtures (the quick-start mailbox).
+Folders whose name starts with ``sample`` or ``_`` are not parser fixtures (the quick-start mailbox);
+neither is ``real/``: real samples with hand-written expectations, scored by ``fixtures score``
+(:mod:`smartreturn.parsers.score`), not diffed.
 """
 
 from __future__ import annotations
@@ -85,8 +87,14 @@ def expected_path(eml: Path) -> Path:
     return eml.with_name(eml.name + JSON_SUFFIX)
 
 
+REAL_SAMPLES = "real"
+
+
 def _excluded(path: Path, root: Path) -> bool:
-    return any(part.startswith(("sample", "_", ".")) for part in path.relative_to(root).parts[:-1])
+    folders = path.relative_to(root).parts[:-1]
+    if root.name == "fixtures" and folders[:1] == (REAL_SAMPLES,):
+        return True
+    return any(part.startswith(("sample", "_", ".")) for part in folders)
 
 
 def fixture_cases(root: Path) -> list[Path]:
