@@ -88,6 +88,11 @@ class ReasonCategory(StrEnum):
     OTHER = "other"
 
 
+# status_reason of a mail a specific parser identified but could not read, read by the generic layer
+# instead: stored as parsed, and still counted by the drift alarm.
+DEGRADED_PREFIX = "degraded:"
+
+
 class MessageStatus(StrEnum):
     NEW = "new"            # stored, not parsed yet (a crash between store and parse)
     PARSED = "parsed"      # a parser produced records
@@ -123,6 +128,9 @@ class TrackingRef:
     number: str
     carrier: str | None = None        # carrier code from tracking.carriers (e.g. "ups", "sf")
     direction: Direction = Direction.OUTBOUND
+    # False: the carrier's own mail labels it its tracking number, but no format or check digit
+    # confirms it (a redacted number, a format the table lacks). Shown as such; never dropped.
+    verified: bool = True
 
 
 @dataclass(frozen=True, slots=True)

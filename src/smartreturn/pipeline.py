@@ -23,7 +23,7 @@ from smartreturn.errors import ParseError
 from smartreturn.mail import envelope
 from smartreturn.mail.decode import parse_email
 from smartreturn.mail.message import Email
-from smartreturn.model import MessageStatus
+from smartreturn.model import DEGRADED_PREFIX, MessageStatus
 from smartreturn.parsers import registry
 from smartreturn.parsers.registry import Extraction
 from smartreturn.rules.stated import find_statements
@@ -193,7 +193,10 @@ def read_message(raw: bytes, source_kind: str, settings: Settings, label: str) -
             log.exception("parsing message %s failed", label)
         return Reading(MessageStatus.FAILED, str(exc) or repr(exc), email)
     if extraction.parser is not None and extraction.events:
-        return Reading(MessageStatus.PARSED, None, email, _vetted_addresses(extraction, email))
+        reason = None
+        if extraction.degraded_from:  # kept, and still reported by the drift alarm (parser health)
+            reason = f"{DEGRADED_PREFIX} the {extraction.degraded_from} parser read nothing; the generic layer did"
+        return Reading(MessageStatus.PARSED, reason, email, _vetted_addresses(extraction, email))
     known = registry.known_sender(email)
     if known:
         return Reading(MessageStatus.UNMATCHED, f"from a {known} sender but no parser produced records", email,

@@ -134,7 +134,8 @@ def parse(
     for event in result.events:
         amount = event.refund_amount or event.total
         table.add_row(*map(cell, (event.kind.value, event.platform, event.order_number,
-                      ", ".join(f"{t.carrier or '?'} {t.number} ({t.direction.value})" for t in event.tracking),
+                      ", ".join(f"{t.carrier or '?'} {t.number} ({t.direction.value}"
+                                f"{'' if t.verified else ', unverified'})" for t in event.tracking),
                       amount, event.occurred_at.isoformat() if event.occurred_at else None)))
     console.print(table)
 

@@ -61,6 +61,8 @@ def _dataclass_dict(obj: Any, where: str) -> dict[str, Any]:
         value = getattr(obj, f.name)
         if value is None or value == ():
             continue
+        if isinstance(value, bool) and value == f.default:
+            continue  # a flag at its default says nothing ("verified": true on every number)
         if f.name == "extra" and isinstance(obj, Event):
             out["extra"] = {str(k): _plain(v, f"{where}.extra") for k, v in value}
             continue

@@ -3,7 +3,13 @@
 Specific parsers (platforms, carriers) are asked first. Exactly one may identify a mail: two is a
 :class:`ParserConflict`, never "first wins". Only when no specific parser identifies the mail are
 the generic fallbacks tried, in the order listed, and the first that yields records wins (schema.org
-markup is more precise than a bare tracking number found in the text).
+markup is more precise than the generic reading, which is more precise than a bare tracking number).
+
+The generic layer (:mod:`smartreturn.parsers.generic`) sits beneath every specific parser: its
+reading fills the gaps of the specific parser's records (never overriding a field the parser set),
+and when the specific parser identified the mail but produced nothing (its template changed), the
+generic reading is used instead and ``Extraction.degraded_from`` names the parser that failed, so
+the drift alarm still reports it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from importlib.metadata import entry_points
 from smartreturn.errors import ParseError, ParserConflict
 from smartreturn.mail.message import Email
 from smartreturn.model import Event
+from smartreturn.parsers import generic
 from smartreturn.parsers.base import Parser
 from smartreturn.parsers.noise import looks_like_noise
 
@@ -57,6 +64,7 @@ BUILTIN_PARSERS: tuple[str, ...] = (
     "smartreturn.parsers.payment_cn:PaymentRefundParser",
     # generic fallbacks, most precise first
     "smartreturn.parsers.schema_org:SchemaOrgParser",
+    "smartreturn.parsers.generic:GenericParser",
     "smartreturn.parsers.tracking_numbers:TrackingNumberParser",
 )
 
@@ -65,6 +73,7 @@ BUILTIN_PARSERS: tuple[str, ...] = (
 class Extraction:
     parser: Parser | None
     events: list[Event]
+    degraded_from: str | None = None  # the specific parser that identified the mail but read nothing
 
 
 def _load(dotted: str) -> Parser:
@@ -108,13 +117,26 @@ def extract(email: Email, parsers: tuple[Parser, ...] | None = None) -> Extracti
     if len(claimed) > 1:
         raise ParserConflict("several parsers identify this mail: " + ", ".join(p.name for p in claimed))
     if claimed:
-        return Extraction(claimed[0], _run(claimed[0], email))
+        events = _run(claimed[0], email)
+        if events:
+            return Extraction(claimed[0], generic.fill_gaps(events, email))
+        rescue = _generic(parsers)
+        if rescue is not None and _identifies(rescue, email):
+            degraded = _run(rescue, email)
+            if degraded:
+                log.info("parser %s read nothing in a mail it identified; the generic layer did", claimed[0].name)
+                return Extraction(rescue, degraded, degraded_from=claimed[0].name)
+        return Extraction(claimed[0], [])
     for fallback in (p for p in parsers if getattr(p, "fallback", False)):
         if _identifies(fallback, email):
             events = _run(fallback, email)
             if events:
                 return Extraction(fallback, events)
     return Extraction(None, [])
+
+
+def _generic(parsers: tuple[Parser, ...]) -> Parser | None:
+    return next((p for p in parsers if p.name == generic.GenericParser.name), None)
 
 
 def _run(parser: Parser, email: Email) -> list[Event]:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from smartreturn.model import DEGRADED_PREFIX
 from smartreturn.store.tables import CaseEvent, Merchant, Message, Order, OrderItem, ReturnCase, Shipment, TrackingEvent
 
 Row = dict[str, Any]
@@ -185,10 +186,12 @@ def _prediction(prediction) -> Row | None:
 
 
 def parser_health(session: Session, since: datetime) -> list[Row]:
-    """Drift alarm: mail from a known platform/carrier sender that yielded no record, per sender."""
+    """Drift alarm: mail from a known platform/carrier sender that its parser could not read, per sender:
+    unmatched (no record at all) or degraded (read by the generic layer instead)."""
     query = (select(Message.from_addr, func.count(Message.id), func.max(Message.received_at), func.max(Message.subject),
                     func.max(Message.status_reason))
-             .where(Message.status == "unmatched", Message.received_at >= since)
+             .where(or_(Message.status == "unmatched", Message.status_reason.startswith(DEGRADED_PREFIX)),
+                    Message.received_at >= since)
              .group_by(Message.from_addr).order_by(func.count(Message.id).desc()))
     return [{"sender": sender, "unmatched": count, "last_seen": _iso(last), "example_subject": subject,
              "reason": reason} for sender, count, last, subject, reason in session.execute(query)]

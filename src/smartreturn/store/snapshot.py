@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Executable, Result, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from smartreturn.model import Direction, MessageStatus, ReturnStatus, ShipmentStatus
+from smartreturn.model import DEGRADED_PREFIX, Direction, MessageStatus, ReturnStatus, ShipmentStatus
 from smartreturn.snapshot import (
     WATCH_ORDERS_FOR,
     CaseRow,
@@ -201,7 +201,8 @@ def return_history(session: Session) -> tuple[ReturnHistoryRow, ...]:
 
 def unmatched_senders(session: Session, since: datetime) -> tuple[tuple[str, int, datetime | None], ...]:
     rows = read(session, select(Message.from_addr, func.count(Message.id), func.max(Message.received_at))
-                .where(Message.status == MessageStatus.UNMATCHED.value, Message.received_at >= since)
+                .where(or_(Message.status == MessageStatus.UNMATCHED.value,  # degraded: read by the generic layer
+                           Message.status_reason.startswith(DEGRADED_PREFIX)), Message.received_at >= since)
                 .group_by(Message.from_addr)).all()
     return tuple((sender, count, latest) for sender, count, latest in rows if sender)
 

@@ -1,0 +1,400 @@
+"""The generic extraction layer: what any shopping or carrier mail says, read without a template.
+
+Every mail goes through it (see :func:`smartreturn.parsers.registry.extract`):
+
+* **beneath a template parser** that produced records: it only *fills gaps* (:func:`fill_gaps`), never
+  overrides a field the specific parser set: an order number the template did not find, the carrier
+  of a tracking number the template left open, the refund amount of a refund event;
+* **instead of a template parser** that identified the mail but produced nothing (its template
+  changed): the mail is read here, so it degrades to a plainer record instead of being lost. The
+  registry reports which parser failed (``Extraction.degraded_from``), the pipeline stores the mail as
+  parsed *with that reason*, and ``parsers health`` still lists it: the drift alarm keeps ringing;
+* **as a fallback** for mail no template parser knows (after schema.org markup, before the bare
+  tracking-number detector).
+
+What it reads, all from data: the sender's domain (``lexicon/senders.toml``: carriers and big shops),
+the status the mail announces (``lexicon/<lang>.toml``: one lexicon per language, phrases for every
+normalised status and return/refund event), numbers written after a label in any of those languages
+("Tracking number", "Sendungsnummer", "numer przesyłki", "n° de suivi", "运单号", "お問い合わせ番号"),
+numbers in links (carrier tracking links, ``orderId=``; links are read, never fetched) and amounts
+with their currency.
+
+Tracking numbers: a number the carrier's own mail labels as its tracking number is kept even when no
+format or check digit confirms it (``TrackingRef.verified = False``); a labelled number in a shop's
+mail is kept unverified only when the mail names its carrier. Free-text numbers must pass
+:func:`smartreturn.tracking.detect.detect` (format and check digit). Pure: no I/O beyond the
+packaged data files, no clock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import ClassVar
+from urllib.parse import parse_qs, urlsplit
+
+from smartreturn.mail.message import Email
+from smartreturn.model import Event, EventKind, Money, ShipmentStatus, TrackingRef
+from smartreturn.parsers.common_intl import (
+    SOFT_NEGATIVE, body_text, carrier_code, find_money, find_tracking, sender_address, tracking_from_links,
+)
+from smartreturn.parsers.noise import looks_like_noise
+from smartreturn.tracking.carriers import all_carriers, normalise_number
+from smartreturn.tracking.detect import candidates, detect
+
+__all__ = ["STATUS_ORDER", "GenericParser", "Reading", "fill_gaps", "lexicon_languages", "read", "sender_info"]
+
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "zh", "ja")
+
+# Statuses in order of precedence when one text names several ("refund" beats "delivered": a refund
+# mail often recalls the delivery; "delivered" beats "shipped": a delivery mail recalls the shipping).
+STATUS_ORDER: tuple[tuple[str, EventKind, ShipmentStatus | None], ...] = (
+    ("refund_issued", EventKind.REFUND_ISSUED, None),
+    ("return_received", EventKind.RETURN_RECEIVED, None),
+    ("return_rejected", EventKind.RETURN_REJECTED, None),
+    ("return_approved", EventKind.RETURN_APPROVED, None),
+    ("return_label", EventKind.RETURN_LABEL, None),
+    ("return_shipped", EventKind.RETURN_SHIPPED, None),
+    ("return_requested", EventKind.RETURN_REQUESTED, None),
+    ("cancelled", EventKind.CANCELLED, None),
+    ("returned_to_sender", EventKind.DELIVERY_EXCEPTION, ShipmentStatus.RETURNED_TO_SENDER),
+    ("failed_attempt", EventKind.DELIVERY_EXCEPTION, ShipmentStatus.FAILED_ATTEMPT),
+    ("pickup_ready", EventKind.PICKUP_READY, ShipmentStatus.PICKUP_READY),
+    ("out_for_delivery", EventKind.OUT_FOR_DELIVERY, ShipmentStatus.OUT_FOR_DELIVERY),  # "delivered today"
+    ("delivered", EventKind.DELIVERED, ShipmentStatus.DELIVERED),
+    ("exception", EventKind.DELIVERY_EXCEPTION, ShipmentStatus.EXCEPTION),
+    ("shipped", EventKind.SHIPPED, ShipmentStatus.IN_TRANSIT),
+    ("in_transit", EventKind.SHIPPED, ShipmentStatus.IN_TRANSIT),
+    ("info_received", EventKind.SHIPPED, ShipmentStatus.INFO_RECEIVED),
+    ("order_placed", EventKind.ORDER_PLACED, None),
+)
+_PARCEL_KINDS = frozenset({EventKind.SHIPPED, EventKind.OUT_FOR_DELIVERY, EventKind.PICKUP_READY,
+                           EventKind.DELIVERED, EventKind.DELIVERY_EXCEPTION, EventKind.RETURN_SHIPPED,
+                           EventKind.RETURN_LABEL, EventKind.RETURN_RECEIVED})
+# A return's parcel (label issued, approved with a pickup booked, shipped back, received) goes back.
+_RETURN_KINDS = frozenset({EventKind.RETURN_APPROVED, EventKind.RETURN_LABEL, EventKind.RETURN_SHIPPED,
+                           EventKind.RETURN_RECEIVED})
+_HEAD = 3000
+_MAX_BODY = 20_000  # what a notification says is in its first screens; caps the work on hostile mail
+
+
+# --------------------------------------------------------------------------- data
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    status: dict[str, re.Pattern[str]]      # status -> one regex of literal phrases, all languages
+    labels: dict[str, str]                  # label kind -> regex alternation of literal labels
+
+
+def _phrases_regex(phrases: list[str]) -> str:
+    """Literal phrases, longest first; Latin words on word boundaries, CJK phrases anywhere."""
+    words = sorted({p.lower() for p in phrases if p.strip()}, key=len, reverse=True)
+    latin = [re.escape(p) for p in words if not _CJK.search(p)]
+    cjk = [re.escape(p) for p in words if _CJK.search(p)]
+    parts = []
+    if latin:
+        parts.append(r"(?<![^\W\d_])(?:" + "|".join(latin) + r")(?![^\W\d_])")
+    if cjk:
+        parts.append("(?:" + "|".join(cjk) + ")")
+    return "|".join(parts) or r"(?!x)x"
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    status: dict[str, list[str]] = {}
+    labels: dict[str, list[str]] = {}
+    folder = resources.files("smartreturn.parsers") / "lexicon"
+    for lang in LANGUAGES:
+        data = tomllib.loads((folder / f"{lang}.toml").read_text(encoding="utf-8"))
+        for key, phrases in data.get("status", {}).items():
+            status.setdefault(key, []).extend(phrases)
+        for key, phrases in data.get("labels", {}).items():
+            labels.setdefault(key, []).extend(phrases)
+    unknown = set(status) - {name for name, _, _ in STATUS_ORDER}
+    if unknown:
+        raise ValueError(f"lexicon names unknown statuses: {sorted(unknown)}")
+    return Lexicon(
+        {key: re.compile(_phrases_regex(phrases), re.IGNORECASE) for key, phrases in status.items()},
+        {key: "|".join(re.escape(p) for p in sorted(set(phrases), key=len, reverse=True))
+         for key, phrases in labels.items()},
+    )
+
+
+def lexicon_languages() -> tuple[str, ...]:
+    return LANGUAGES
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    domain: str
+    carrier: str | None     # tracking.carriers code (None: a shop, or a carrier the registry lacks)
+    platform: str           # "ups", "walmart", or the sender's domain for a shop we do not list
+    name: str
+    is_carrier: bool
+
+
+@lru_cache(maxsize=1)
+def _senders() -> dict[str, Sender]:
+    data = tomllib.loads((resources.files("smartreturn.parsers") / "lexicon" / "senders.toml").read_text(encoding="utf-8"))
+    registered = {c.code for c in all_carriers()}
+    table: dict[str, Sender] = {}
+    for domain, row in data["carriers"].items():
+        code = row["carrier"] or None
+        if code is not None and code not in registered:
+            raise ValueError(f"senders.toml: {domain} names unknown carrier {code!r}")
+        slug = code or re.sub(r"[^a-z0-9]+", "_", row["name"].lower()).strip("_")
+        table[domain] = Sender(domain, code, slug, row["name"], True)
+    for domain, row in data["merchants"].items():
+        table[domain] = Sender(domain, None, row["platform"], row["name"], False)
+    return table
+
+
+def sender_info(address: str) -> Sender | None:
+    """Who sends from this address (its domain or a parent domain in the table), else None."""
+    domain = address.rpartition("@")[2].lower().strip(">. ")
+    table = _senders()
+    while domain:
+        if domain in table:
+            return table[domain]
+        _, _, domain = domain.partition(".")
+        if "." not in domain:
+            return table.get(domain)
+    return None
+
+
+# --------------------------------------------------------------------------- reading
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    status: str | None
+    from_subject: bool          # the subject states the status (not only the body)
+    kind: EventKind | None
+    shipment_status: ShipmentStatus | None
+    order_number: str | None
+    tracking: tuple[TrackingRef, ...]
+    pickup_code: str | None
+    amount: Money | None
+    sender: Sender | None
+
+
+_ORDER_VALUE = r"#?\s*([A-Z0-9](?:[A-Z0-9]|[-_/](?=[A-Z0-9])){3,39})"
+_PICKUP_VALUE = r"([A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){2,15})"
+_NUMBER_WORD = r"(?:\s*(?:no\.?|nr\.?|number|nummer|n[°º]\.?|#))?"
+_ORDER_LINK_KEYS = frozenset(("orderid", "order_id", "ordernumber", "order_number", "orderno", "order_no", "ordernr"))
+_HREF = re.compile(r"""href\s*=\s*["']([^"'\s]{1,2000})["']""", re.IGNORECASE)
+_DATE_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+
+
+@lru_cache(maxsize=1)
+def _label_res() -> dict[str, re.Pattern[str]]:
+    labels = lexicon().labels
+    head = r"(?<![^\W\d_])(?:{})" + _NUMBER_WORD + r"\s*(?:is|ist|est|es|è|:|：|#|-)?\s*[:：]?\s*"
+    return {
+        "order": re.compile(head.format(labels["order"]) + _ORDER_VALUE, re.IGNORECASE),
+        "pickup_code": re.compile(head.format(labels["pickup_code"]) + _PICKUP_VALUE, re.IGNORECASE),
+    }
+
+
+def _status(subject: str, body: str) -> tuple[str | None, bool]:
+    """The status the subject names (by precedence), else the body opening's earliest phrase;
+    and whether it came from the subject."""
+    pats = lexicon().status
+    for name, _, _ in STATUS_ORDER:
+        pat = pats.get(name)
+        if pat is not None and pat.search(subject):
+            return name, True
+    best: tuple[int, int, str] | None = None
+    head = body[:_HEAD]
+    for order, (name, _, _) in enumerate(STATUS_ORDER):
+        pat = pats.get(name)
+        m = pat.search(head) if pat is not None else None
+        if m and (best is None or (m.start(), order) < best[:2]):
+            best = (m.start(), order, name)
+    return (best[2] if best else None), False
+
+
+def _order_number(text: str, html: str | None) -> str | None:
+    for m in _label_res()["order"].finditer(text):
+        value = m.group(1).strip("-_/")
+        if sum(ch.isdigit() for ch in value) >= 4 and not _DATE_LIKE.fullmatch(value):
+            return value
+    for m in _HREF.finditer(html or ""):
+        query = urlsplit(m.group(1).replace("&amp;", "&")).query
+        for key, values in parse_qs(query).items():
+            if key.lower() in _ORDER_LINK_KEYS:
+                value = values[0].strip()
+                if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9\-]{3,39}", value) and sum(ch.isdigit() for ch in value) >= 4:
+                    return value
+    return None
+
+
+def _pickup_code(text: str) -> str | None:
+    m = _label_res()["pickup_code"].search(text)
+    if m and any(ch.isdigit() for ch in m.group(1)):
+        return m.group(1)
+    return None
+
+
+def _tracking(text: str, html: str | None, sender: Sender | None) -> tuple[TrackingRef, ...]:
+    hint = sender.carrier if sender is not None else None
+    named = carrier_code(text[:_HEAD])
+    named = named if named in {c.code for c in all_carriers()} else None
+    refs: dict[str, TrackingRef] = {}
+    for found in detect(text, hint=hint, min_confidence=0.65):
+        refs.setdefault(found.number, TrackingRef(found.number, found.carrier or hint or named))
+    labelled = find_tracking(text, _tracking_labels())
+    linked = [n for n, _ in tracking_from_links(html)]
+    for number in [*labelled, *linked]:
+        number = normalise_number(number)
+        if number in refs or not _plausible(number):
+            continue
+        fits = [c.code for c, _f in candidates(number)]
+        if fits:  # a format fits: the carrier is the sender's or the one named, else the only fit
+            carrier = next((c for c in (hint, named) if c in fits), fits[0] if len(set(fits)) == 1 else None)
+            refs[number] = TrackingRef(number, carrier)
+        elif sender is not None and sender.is_carrier:
+            refs[number] = TrackingRef(number, hint, verified=False)   # the carrier's own word for it
+        elif named is not None and number in labelled:
+            refs[number] = TrackingRef(number, named, verified=False)  # a shop's label + the carrier it names
+    return tuple(refs.values())
+
+
+def _plausible(number: str) -> bool:
+    digits = sum(ch.isdigit() for ch in number)
+    return 8 <= len(number) <= 35 and digits >= 6 and not _DATE_LIKE.fullmatch(number)
+
+
+@lru_cache(maxsize=1)
+def _tracking_labels() -> str:
+    return lexicon().labels["tracking"]
+
+
+@lru_cache(maxsize=8)
+def _read(from_addr: str, subject: str, html: str | None, body: str) -> Reading:
+    body = body[:_MAX_BODY]
+    text = f"{subject}\n{body}"
+    sender = sender_info(from_addr)
+    status, from_subject = _status(subject, body)
+    kind, shipment_status = None, None
+    for name, k, s in STATUS_ORDER:
+        if name == status:
+            kind, shipment_status = k, s
+    amount = None
+    if kind is EventKind.REFUND_ISSUED:
+        amount = find_money(text, lexicon().labels["refund"])
+    elif kind is EventKind.ORDER_PLACED:
+        amount = find_money(text, lexicon().labels["total"])
+    return Reading(status, from_subject, kind, shipment_status, _order_number(text, html), _tracking(text, html, sender),
+                   _pickup_code(text), amount, sender)
+
+
+def read(email: Email) -> Reading:
+    """What the generic layer reads in a mail (cached: identify, extract and fill_gaps share it)."""
+    return _read(sender_address(email), email.subject or "", email.html, body_text(email))
+
+
+# --------------------------------------------------------------------------- the parser
+
+@lru_cache(maxsize=1)
+def _template_names() -> frozenset[str]:
+    from smartreturn.parsers.registry import load_parsers
+
+    return frozenset(p.name for p in load_parsers() if not getattr(p, "fallback", False))
+
+
+def registry_sender(email: Email) -> bool:
+    """True when a registered template parser lists this mail's sender as its own."""
+    from smartreturn.parsers.registry import known_sender  # the registry imports this module
+
+    return known_sender(email) is not None
+
+
+class GenericParser:
+    """Fallback parser over the generic reading (see the module docstring)."""
+
+    name: ClassVar[str] = "generic"
+    version: ClassVar[int] = 1
+    fallback: ClassVar[bool] = True
+    senders: ClassVar[tuple[str, ...]] = ()
+
+    def identify(self, email: Email) -> bool:
+        if looks_like_noise(email) or SOFT_NEGATIVE.search(email.subject or ""):
+            return False  # promotions, newsletters, one-time codes, review and rating requests
+        reading = read(email)
+        if reading.kind is None:
+            return False
+        if reading.sender is not None and not reading.sender.is_carrier and reading.sender.platform in _template_names():
+            return False  # a shop with its own template parser: that parser decides what is transactional
+        if registry_sender(email) and not reading.from_subject:
+            # a template parser's sender it did not claim: only a status its subject states counts
+            # (its body may recall an order in a security-code, bidding or message mail)
+            return False
+        has_number = bool(reading.tracking or reading.order_number or reading.pickup_code)
+        if not has_number:
+            return False
+        if reading.sender is not None:
+            return True
+        # an unknown sender: a verified tracking number, or an order number with an order/return event
+        return any(ref.verified for ref in reading.tracking) or (
+            reading.order_number is not None and reading.kind not in _PARCEL_KINDS)
+
+    def extract(self, email: Email) -> list[Event]:
+        if not self.identify(email):
+            return []
+        return [_event(email, read(email))]
+
+
+def _event(email: Email, reading: Reading) -> Event:
+    assert reading.kind is not None
+    sender = reading.sender
+    platform = sender.platform if sender is not None else _domain_platform(sender_address(email))
+    merchant = sender.name if sender is not None and not sender.is_carrier and sender.name else None
+    tracking = reading.tracking if reading.kind in _PARCEL_KINDS | _RETURN_KINDS else ()
+    if reading.kind in _RETURN_KINDS:
+        tracking = tuple(dataclasses.replace(t, direction=t.direction.RETURN) for t in tracking)
+    return Event(
+        kind=reading.kind,
+        platform=platform,
+        order_number=reading.order_number,
+        merchant=merchant,
+        occurred_at=email.received,
+        tracking=tracking,
+        shipment_status=reading.shipment_status if tracking else None,
+        pickup_code=reading.pickup_code if reading.kind is EventKind.PICKUP_READY else None,
+        refund_amount=reading.amount if reading.kind is EventKind.REFUND_ISSUED else None,
+        total=reading.amount if reading.kind is EventKind.ORDER_PLACED else None,
+    )
+
+
+def _domain_platform(address: str) -> str:
+    domain = address.rpartition("@")[2]
+    parts = [p for p in domain.split(".") if p]
+    return ".".join(parts[-2:]) if len(parts) >= 2 else (domain or "unknown")
+
+
+def fill_gaps(events: list[Event], email: Email) -> list[Event]:
+    """A template parser's events with the gaps the generic reading can fill; set fields stay."""
+    if not events:
+        return events
+    reading = read(email)
+    carriers = {ref.number: ref.carrier for ref in reading.tracking if ref.carrier and ref.verified}
+    out = []
+    for event in events:
+        changes: dict[str, object] = {}
+        if event.order_number is None and reading.order_number is not None and len(events) == 1:
+            changes["order_number"] = reading.order_number
+        if any(ref.carrier is None and ref.number in carriers for ref in event.tracking):
+            changes["tracking"] = tuple(
+                dataclasses.replace(ref, carrier=carriers[ref.number]) if ref.carrier is None and ref.number in carriers
+                else ref for ref in event.tracking)
+        if event.kind is EventKind.REFUND_ISSUED and event.refund_amount is None and reading.amount is not None:
+            changes["refund_amount"] = reading.amount
+        out.append(dataclasses.replace(event, **changes) if changes else event)
+    return out

@@ -1,0 +1,181 @@
+"""The generic extraction layer: lexicons as data, labelled fields, links, verified: false, merging."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime, timezone
+from decimal import Decimal
+from importlib import resources
+from typing import ClassVar
+
+import pytest
+from typer.testing import CliRunner
+
+from smartreturn.cli import app
+from smartreturn.model import DEGRADED_PREFIX, Direction, Event, EventKind, Money, ShipmentStatus, TrackingRef
+from smartreturn.parsers import generic, registry
+from smartreturn.parsers.generic import STATUS_ORDER, GenericParser, fill_gaps, read, sender_info
+from tests.conftest import FIXTURES
+from tests.parsers.carrier_mail import fixture, mail, run
+from tests.tracking import checkdigit_data as cd
+
+UPS = cd.ups("Y5E019A03642219")
+
+
+# --------------------------------------------------------------------------- data
+
+@pytest.mark.parametrize("lang", generic.LANGUAGES)
+def test_every_language_names_every_status_and_label(lang: str) -> None:
+    data = tomllib.loads((resources.files("smartreturn.parsers") / "lexicon" / f"{lang}.toml").read_text("utf-8"))
+    assert data["language"] == lang
+    assert set(data["status"]) == {name for name, _, _ in STATUS_ORDER}
+    assert all(data["status"][name] for name in data["status"])
+    assert {"tracking", "order", "pickup_code", "refund", "total"} <= set(data["labels"])
+
+
+@pytest.mark.parametrize(("subject", "kind"), [
+    ("Ihr Paket wurde zugestellt", EventKind.DELIVERED),
+    ("Votre colis a été livré", EventKind.DELIVERED),
+    ("Tu pedido ha sido entregado", EventKind.DELIVERED),
+    ("La tua spedizione è stata consegnata", EventKind.DELIVERED),
+    ("Je pakket is bezorgd", EventKind.DELIVERED),
+    ("Twoja paczka została doręczona", EventKind.DELIVERED),
+    ("A sua encomenda foi entregue", EventKind.DELIVERED),
+    ("您的快件已签收", EventKind.DELIVERED),
+    ("お荷物の配達完了のお知らせ", EventKind.DELIVERED),
+    ("Paczka czeka w Paczkomacie", EventKind.PICKUP_READY),
+    ("Ihre Erstattung für Bestellung 302-1", EventKind.REFUND_ISSUED),
+    ("Votre remboursement a été effectué", EventKind.REFUND_ISSUED),
+    ("Deine Bestellung wurde storniert", EventKind.CANCELLED),
+    ("Your package will be delivered today", EventKind.OUT_FOR_DELIVERY),
+    ("Je pakket wordt vandaag bezorgd", EventKind.OUT_FOR_DELIVERY),
+])
+def test_the_lexicon_reads_the_status_in_each_language(subject: str, kind: EventKind) -> None:
+    reading = read(mail("noreply@shop.example", subject, "Order number: 55501234\n"))
+    assert reading.kind is kind
+
+
+def test_a_word_inside_another_word_is_no_status() -> None:
+    # "livré" must not fire inside "délivré", nor "delivered" inside "undelivered"-like compounds
+    assert read(mail("noreply@shop.example", "Document délivrance", "Order number: 55501234\n")).kind is None
+
+
+def test_sender_domains_and_their_subdomains() -> None:
+    assert sender_info("mcinfo@ups.com").carrier == "ups"
+    assert sender_info("noreply@notifications.auspost.com.au").carrier == "australia_post"
+    assert sender_info("info@service-mail.zalando.de").platform == "zalando"
+    inpost = sender_info("powiadomienia@inpost.pl")
+    assert inpost.is_carrier and inpost.carrier is None and inpost.name == "InPost"
+    assert sender_info("someone@gmail.com") is None
+
+
+# --------------------------------------------------------------------------- reading mail
+
+def test_a_carrier_number_that_fails_its_check_digit_is_kept_unverified() -> None:
+    parser, (event,) = fixture("generic/ups_delivered_check_digit_fails.eml")
+    assert parser == "generic" and event.kind is EventKind.DELIVERED
+    assert event.tracking == (TrackingRef("1ZV2E8470368123455", "ups", Direction.OUTBOUND, verified=False),)
+    shown = CliRunner().invoke(app, ["parse", "--json", str(FIXTURES / "generic" / "ups_delivered_check_digit_fails.eml")])
+    assert '"verified": false' in shown.output
+
+
+def test_a_polish_locker_mail_gives_the_pickup_code_and_the_labelled_number() -> None:
+    parser, (event,) = fixture("generic/inpost_pickup_pl.eml")
+    assert (parser, event.kind, event.pickup_code) == ("generic", EventKind.PICKUP_READY, "482913")
+    assert event.tracking[0].number == "620354120034567891234567" and not event.tracking[0].verified
+
+
+def test_merchants_without_a_template_parser() -> None:
+    _, (zalando,) = fixture("generic/zalando_versendet_de.eml")
+    assert (zalando.platform, zalando.kind, zalando.order_number) == ("zalando", EventKind.SHIPPED, "10105433271234")
+    assert zalando.tracking == (TrackingRef("00340434161094042557", "dhl_paket"),)
+    _, (walmart,) = fixture("generic/walmart_delivered_en.eml")
+    assert (walmart.platform, walmart.order_number) == ("walmart", "2000123-45678901")
+    assert walmart.tracking == (TrackingRef("9400111899223344556677", "usps"),)
+
+
+def test_small_shop_shipping_mail_gives_its_order_and_parcel() -> None:
+    parser, (event,) = fixture("generic/small_shop_shipped_en.eml")
+    assert parser == "generic" and event.kind is EventKind.SHIPPED and event.order_number == "WC-10442"
+    assert event.tracking == (TrackingRef(UPS, "ups", Direction.OUTBOUND),)
+
+
+def test_chinese_return_approval_with_the_return_waybill() -> None:
+    _, (event,) = fixture("generic/cn_shop_return_base64.eml")
+    assert event.kind is EventKind.RETURN_APPROVED and event.order_number == "3392018475512068"
+    assert event.tracking == (TrackingRef("JT3096182730541", "jt", Direction.RETURN),)
+
+
+def test_a_labelled_number_in_a_shop_mail_without_a_format_or_a_carrier_is_not_kept() -> None:
+    email = mail("orders@tiny-shop.example", "Your order has shipped", "Tracking number: ABC123456789\n")
+    assert read(email).tracking == ()
+    assert run(email) == (None, [])
+
+
+def test_a_refund_naming_its_order_only_in_links() -> None:
+    html = ('<p>We\'ve issued your refund.</p><p>Refund total: $24.50</p>'
+            '<a href="https://shop.example/account/order?orderId=A-778812&amp;utm=x">View order</a>')
+    email = mail("returns@shop.example", "Your refund has been processed", html=html)
+    parser, (event,) = run(email)
+    assert parser == "generic" and event.kind is EventKind.REFUND_ISSUED
+    assert event.order_number == "A-778812" and event.refund_amount == Money(Decimal("24.50"), "USD")
+
+
+@pytest.mark.parametrize(("subject", "body"), [
+    ("Your security code is 482913", "Use code 482913. Order number: 55501234"),
+    ("Rate your delivery", "Your package was delivered. Order number: 55501234"),
+    ("Your statement is ready", "Account number 12345678, balance $100.00"),
+])
+def test_codes_reviews_and_statements_yield_nothing(subject: str, body: str) -> None:
+    assert run(mail("noreply@shop.example", subject, body)) == (None, [])
+
+
+# --------------------------------------------------------------------------- merging
+
+def test_gaps_are_filled_and_set_fields_never_overridden() -> None:
+    email = mail("orders@shop.example", "Your order has shipped",
+                 f"Order number: 55501234\nTracking number: {UPS}\n")
+    received = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    bare = Event(EventKind.SHIPPED, "shop", occurred_at=received, tracking=(TrackingRef(UPS),))
+    [filled] = fill_gaps([bare], email)
+    assert filled.order_number == "55501234" and filled.tracking[0].carrier == "ups"
+    own = Event(EventKind.SHIPPED, "shop", order_number="X-1", tracking=(TrackingRef(UPS, "dhl"),))
+    assert fill_gaps([own], email) == [own]
+
+
+class _BrokenTemplate:
+    """A specific parser whose template changed: it claims the mail but reads nothing."""
+
+    name: ClassVar[str] = "broken"
+    version: ClassVar[int] = 1
+    fallback: ClassVar[bool] = False
+    senders: ClassVar[tuple[str, ...]] = ("@shop.example",)
+
+    def identify(self, email) -> bool:
+        return True
+
+    def extract(self, email) -> list[Event]:
+        return []
+
+
+def test_a_template_that_reads_nothing_degrades_to_the_generic_record() -> None:
+    email = mail("orders@shop.example", "Your order has shipped", f"Order number: 55501234\nTracking number: {UPS}\n")
+    result = registry.extract(email, (_BrokenTemplate(), GenericParser()))
+    assert result.parser.name == "generic" and result.degraded_from == "broken"
+    assert result.events[0].order_number == "55501234"
+
+
+def test_degraded_mail_is_parsed_and_still_raises_the_drift_alarm(any_db) -> None:
+    from smartreturn.store.queries import parser_health
+    from smartreturn.store.tables import Message
+
+    at = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+    with any_db.session() as session:
+        for n, (status, reason) in enumerate([("parsed", f"{DEGRADED_PREFIX} the ups parser read nothing"),
+                                              ("parsed", None), ("unmatched", "no records")]):
+            session.add(Message(message_id=f"<{n}@x>", content_hash=f"{n:064d}", raw=b"x", size=1, source_kind="file",
+                                from_addr="mcinfo@ups.com", subject="s", received_at=at, status=status,
+                                status_reason=reason))
+    with any_db.session() as session:
+        rows = parser_health(session, datetime(2026, 11, 1, tzinfo=timezone.utc))
+    assert [(r["sender"], r["unmatched"]) for r in rows] == [("mcinfo@ups.com", 2)]
