@@ -302,7 +302,7 @@ def _events(reading: Reading) -> list:
 
 def _log_outcome(message_pk: int, status: str, reason: str | None) -> None:
     if status in (MessageStatus.FAILED.value, MessageStatus.UNMATCHED.value):
-        log.warning("message %s %s: %s", message_pk, status, reason)
+        log.info("message %s %s: %s", message_pk, status, reason)  # counted in summaries; not a warning
 
 
 def _refusal(email: Email, source_kind: str, settings: Settings) -> str | None:

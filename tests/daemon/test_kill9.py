@@ -47,14 +47,14 @@ def test_kill_9_at_random_moments_stores_every_mail_exactly_once(tmp_path: Path,
         seen = db_count(db_path)
     assert kills >= KILLS, f"all {MAILS} mails were stored after only {kills} kills: ingestion is too fast to test"
 
-    starts = log.read_text().count("watching ")
+    starts = log.read_text().count(" starting: config ")
     process = start_daemon(config, log)  # the last run finishes the job and stops cleanly on SIGTERM
     try:
         wait_for(lambda: db_count(db_path) >= MAILS, 60, f"all {MAILS} mails")
         keyworded = lambda: len(imap_mailbox.uids("INBOX", ["KEYWORD", "$SmartReturn"])) == MAILS  # noqa: E731
         wait_for(keyworded, 10, "the after-action on every mail")
         # the killed runs may have done it all: SIGTERM only once this run is up (handlers installed)
-        wait_for(lambda: log.read_text().count("watching ") > starts, 30, "the last daemon to start")
+        wait_for(lambda: log.read_text().count(" starting: config ") > starts, 30, "the last daemon to start")
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(15) == 0, log.read_text()[-3000:]

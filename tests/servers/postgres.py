@@ -42,31 +42,62 @@ def _as_server_user(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd]
 
 
+class PostgresServer:
+    """One throwaway cluster in a temp folder; :meth:`stop` and :meth:`start` again keep its data and port."""
+
+    def __init__(self) -> None:
+        self.bindir = _pg_bin()
+        self.root = Path(tempfile.mkdtemp(prefix="sr-pg-"))
+        os.chmod(self.root, 0o755)
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.root, pw.pw_uid, pw.pw_gid)
+        self.port = _free_port()
+        self.data = self.root / "data"
+        subprocess.run(_as_server_user([str(self.bindir / "initdb"), "-D", str(self.data), "-A", "trust", "-U",
+                                        "postgres", "--no-sync", "-E", "UTF8"]), check=True, capture_output=True)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        subprocess.run(_as_server_user([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"),
+                                        "-w", "-o", f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off",
+                                        "start"]), check=True, capture_output=True)
+
+    def stop(self, mode: str = "fast") -> None:
+        subprocess.run(_as_server_user([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"]),
+                       capture_output=True)
+
+    def cleanup(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """URL of a running PostgreSQL server (superuser, database 'postgres')."""
     if os.environ.get("SMARTRETURN_TEST_POSTGRES_URL"):
         yield os.environ["SMARTRETURN_TEST_POSTGRES_URL"]
         return
-    bindir = _pg_bin()
-    root = Path(tempfile.mkdtemp(prefix="sr-pg-"))
-    os.chmod(root, 0o755)
-    if os.geteuid() == 0:
-        pw = pwd.getpwnam("postgres")
-        os.chown(root, pw.pw_uid, pw.pw_gid)
-    port = _free_port()
-    data = root / "data"
-    subprocess.run(_as_server_user([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                                    "--no-sync", "-E", "UTF8"]), check=True, capture_output=True)
-    subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w",
-                                    "-o", f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off", "start"]),
-                   check=True, capture_output=True)
+    server = PostgresServer()
+    server.start()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield server.url
     finally:
-        subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-                       capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+        server.cleanup()
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of this test's own, which the test may stop and start (an outage)."""
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.cleanup()
 
 
 @pytest.fixture

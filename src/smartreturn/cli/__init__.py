@@ -43,12 +43,13 @@ COMMAND_MODULES: tuple[str, ...] = (
 def _root(
     ctx: typer.Context,
     config: str = typer.Option(None, "--config", "-c", help="Config file (default: $SMARTRETURN_CONFIG, then the XDG config dir)."),
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More logging (-v info, -vv debug)."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True,
+                                help="More logging (-v info, -vv debug); `run` logs at info by default, -v debug."),
     now: str = typer.Option(None, "--now", envvar="SMARTRETURN_NOW", show_envvar=True,
                             help="Act as if it were this moment (ISO date or date-time, UTC when no zone is given): "
                                  "agenda, deadlines, digest, draft, list, show and shipments see that day."),
 ) -> None:
-    ctx.obj = {"config_path": config}
+    ctx.obj = {"config_path": config, "verbose": verbose}
     if now:
         ctx.with_resource(clock.pinned(parse_now(now)))  # back to the clock it was when the command ends
     level = logging.WARNING - 10 * min(verbose, 2)

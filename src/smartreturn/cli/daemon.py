@@ -34,6 +34,8 @@ def run_command(
 
     settings = settings_of(ctx)
     config_path = ctx.find_root().obj.get("config_path")
+    # a service says what it does: info by default, -v for debug
+    logging.getLogger().setLevel(logging.DEBUG if ctx.find_root().obj.get("verbose") else logging.INFO)
     if once:
         db = open_database(settings.database_url)
         try:

@@ -112,7 +112,7 @@ class ImapConnection:
         except BaseException:
             self.close()
             raise
-        log.info("logged in to %s as %s", self.label, account.username)
+        log.debug("logged in to %s as %s", self.label, account.username)
 
     def _login(self, client: IMAPClient) -> None:
         account = self.account

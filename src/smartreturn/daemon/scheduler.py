@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -139,11 +139,14 @@ class Scheduler:
                 names.append(spec.name)
         return names
 
-    def run_due(self, settings: Settings, now: datetime | None = None) -> datetime | None:
-        """Run every job that is due; returns when the next one is due (None without jobs)."""
+    def run_due(self, settings: Settings, now: datetime | None = None, hold: Collection[str] = ()) -> datetime | None:
+        """Run every job that is due, except those named in ``hold`` (they wait, e.g. for the first
+        sync after start-up); returns when the next one is due (None without jobs)."""
         now = now or clock.now()
         upcoming: list[datetime] = []
         for job in list(self.jobs.values()):
+            if job.name in hold:
+                continue
             with self.db.session() as session:
                 state = session.get(JobState, job.name) or JobState(name=job.name)
                 session.add(state)

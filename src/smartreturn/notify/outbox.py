@@ -55,8 +55,13 @@ def deliver_once(db: Database, key: str, channel: str, subject: str, send: Calla
     with db.session() as session:
         row = session.scalar(select(Notification).where(Notification.idempotency_key == key))
         row.status, row.sent_at, row.last_error, row.next_attempt_at = "sent", now, None, None
-    log.info("notification %s (%s) sent", key, channel)
+    log.info("%s %s: %s (%s)", channel, "saved to Drafts" if channel == "draft" else "sent", key, _safe(subject))
     return Delivery.SENT
+
+
+def _safe(text: str) -> str:
+    """A subject for the log: one line, printable, short (subjects quote mail content)."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)[:120]
 
 
 def _claim(db: Database, key: str, channel: str, subject: str, now: datetime) -> bool:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,13 +19,34 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")      # readers (CLI) never block the daemon
-    cursor.execute("PRAGMA synchronous=NORMAL")    # durable across process crashes in WAL mode
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+SQLITE_BUSY_TIMEOUT = 30.0  # seconds a write waits for another writer's lock; `?timeout=N` in the URL overrides it
+
+
+def _sqlite_pragmas(busy_timeout: float):
+    def apply(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")      # readers (CLI) never block the daemon
+        cursor.execute("PRAGMA synchronous=NORMAL")    # durable across process crashes in WAL mode
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.close()
+    return apply
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True when the database itself failed (locked past the busy timeout, disconnected, restarting,
+    disk full, I/O error), as opposed to refusing one statement (a constraint, bad data). An outage is
+    not the mail's fault: callers wait and retry it without giving up on the mail."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError)):
+            return True
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def create_db_engine(url: str) -> Engine:
@@ -34,8 +56,10 @@ def create_db_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        busy_timeout = float(parsed.query.get("timeout", SQLITE_BUSY_TIMEOUT))
+        engine = create_engine(parsed.difference_update_query(["timeout"]), connect_args={"timeout": busy_timeout},
+                               hide_parameters=True)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
