@@ -68,9 +68,10 @@ def settings_for(folder: Path, mailbox: Mailbox, **account: Any) -> Settings:
 SMARTRETURN = [sys.executable, "-c", "from smartreturn.cli import main; main()"]
 
 
-def start_daemon(config: Path, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+def start_daemon(config: Path, log: Path, env: dict[str, str] | None = None,
+                 verbose: bool = True) -> subprocess.Popen[bytes]:
     with open(log, "ab") as out:
-        return subprocess.Popen([*SMARTRETURN, "--config", str(config), "-v", "run"], stdout=out,
+        return subprocess.Popen([*SMARTRETURN, "--config", str(config), *(["-v"] if verbose else []), "run"], stdout=out,
                                 stderr=subprocess.STDOUT, env=env or {**os.environ, "SMARTRETURN_CONFIG": ""})
 
 

@@ -331,6 +331,22 @@ class DovecotServer:
                 self.process.wait()
         self.process = None
 
+    def drop_clients(self) -> int:
+        """Kill this instance's leftover imap processes (they outlive the master here, so a stopped
+        server would keep serving connected clients): what a crash or reboot does to open connections."""
+        marker = f"smartreturn-test-{self.port}/imap".encode()
+        killed = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if marker in (entry / "cmdline").read_bytes():
+                    os.kill(int(entry.name), signal.SIGKILL)
+                    killed += 1
+            except (OSError, ProcessLookupError):
+                continue
+        return killed
+
     def log_tail(self, lines: int = 30) -> str:
         text = ""
         for name in ("dovecot.out", "dovecot.log"):

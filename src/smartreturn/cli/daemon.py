@@ -36,6 +36,7 @@ def run_command(
     config_path = ctx.find_root().obj.get("config_path")
     # a service says what it does: info by default, -v for debug
     logging.getLogger().setLevel(logging.DEBUG if ctx.find_root().obj.get("verbose") else logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "running upgrade ..." on every start is noise
     if once:
         db = open_database(settings.database_url)
         try:

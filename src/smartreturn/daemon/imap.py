@@ -290,6 +290,10 @@ class ImapConnection:
             try:
                 while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
                     responses = client.idle_check(timeout=min(IDLE_TICK, left))
+                    bye = _bye(responses)
+                    if bye is not None:  # the server is going away (shutdown, restart): reconnect now
+                        client.shutdown()
+                        raise MailError(f"IDLE in {self.folder!r} on {self.label}: server closed the connection: {bye}")
                     if tick is not None:
                         tick()
                     if _new_mail(responses):
@@ -322,6 +326,14 @@ class ImapConnection:
 
 def _new_mail(responses: list) -> bool:
     return any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
+
+
+def _bye(responses: list) -> str | None:
+    for response in responses:
+        if response and response[0] == b"BYE":
+            text = response[1] if len(response) > 1 else b""
+            return text.decode("ascii", "replace") if isinstance(text, bytes) else str(text)
+    return None
 
 
 def _socket_closed(client: IMAPClient) -> bool:
