@@ -50,6 +50,9 @@ def _root(
                                  "agenda, deadlines, digest, draft, list, show and shipments see that day."),
 ) -> None:
     ctx.obj = {"config_path": config, "verbose": verbose}
+    from smartreturn.cli.context import fit_output
+
+    fit_output()
     if now:
         ctx.with_resource(clock.pinned(parse_now(now)))  # back to the clock it was when the command ends
     level = logging.WARNING - 10 * min(verbose, 2)

@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
 from smartreturn import logsafe
@@ -20,6 +21,42 @@ from smartreturn.store.db import Database, open_database
 
 console = Console()
 err_console = Console(stderr=True)
+
+PIPE_WIDTH = 10_000  # piped output (files, journald, CI logs): tables as wide as their content, never cut
+
+
+def fit_output() -> None:
+    """In a terminal tables fit its width; when stdout is not a terminal they are printed untruncated."""
+    if not console.is_terminal:
+        console.width = PIPE_WIDTH
+
+
+def print_rows(rows: list[dict[str, Any]], *, title: str | None = None, fmt: str = "table") -> None:
+    """A listing as a table, or as TSV (header line, tab-separated, tabs/newlines in cells as spaces)."""
+    if fmt == "tsv":
+        if rows:
+            keys = list(rows[0])
+            lines = ["\t".join(keys)] + ["\t".join(_tsv(row.get(k)) for k in keys) for row in rows]
+            sys.stdout.write("\n".join(lines) + "\n")
+        return
+    table = Table(*rows[0].keys(), title=title) if rows else None
+    if table is None:
+        return
+    for row in rows:
+        table.add_row(*map(cell, row.values()))
+    console.print(table)
+
+
+def _tsv(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return " ".join(text.replace("\t", " ").splitlines())
+
+
+def shown_of(shown: int, total: int, limit: int) -> str | None:
+    """'200 of 6,051 shown; --limit 0 for all' when a listing was cut by --limit, else None."""
+    if limit and shown >= limit and total > shown:
+        return f"{shown:,} of {total:,} shown; --limit 0 for all"
+    return None
 
 
 def settings_of(ctx: typer.Context) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from importlib import resources
@@ -15,7 +16,8 @@ from rich.table import Table
 from rich.text import Text
 
 from smartreturn import clock
-from smartreturn.cli.context import cell, console, database_of, err_console, print_json, settings_of
+from smartreturn.cli.context import (cell, console, database_of, err_console, print_json, print_rows, settings_of,
+                                     shown_of)
 from smartreturn.config import default_config_path
 from smartreturn.errors import ConfigError, ParseError
 from smartreturn.model import MessageStatus, ReasonCategory, ReturnKind, ReturnStatus
@@ -159,9 +161,10 @@ def list_command(
     platform: str = typer.Option(None, "--platform", help="Only this platform (amazon, jd, ...)."),
     status: str = typer.Option(None, "--status", help="Only this status."),
     since: str = typer.Option(None, "--since", help="Only since this date (YYYY-MM-DD)."),
-    limit: int = typer.Option(200, "--limit"),
+    limit: int = typer.Option(200, "--limit", help="At most this many rows (newest first); 0 for all."),
     by_priority: bool = typer.Option(False, "--by-priority", help="Returns and orders that need action, most urgent first, with the factors."),
     json_out: bool = typer.Option(False, "--json", help="JSON instead of a table."),
+    fmt: str = typer.Option("table", "--format", help="table or tsv (tab-separated, for scripts)."),
 ) -> None:
     """List orders, returns, shipments or stored messages."""
     if what not in LISTINGS:
@@ -172,24 +175,29 @@ def list_command(
 
         show_agenda(ctx, by_priority=True, json_out=json_out)
         return
+    if fmt not in ("table", "tsv"):
+        raise typer.BadParameter("choose table or tsv", param_hint="--format")
     since_dt = parse_when(since, settings_of(ctx).general.tz) if since else None
+    filters = {"platform": platform, "status": status, "since": since_dt}
     with db.session() as session:
-        rows = queries.LISTERS[what](session, platform=platform, status=status, since=since_dt, limit=limit)
+        rows = queries.LISTERS[what](session, **filters, limit=limit or None)
+        total = len(queries.LISTERS[what](session, **filters, limit=None)) if limit and len(rows) >= limit else len(rows)
+    note = shown_of(len(rows), total, limit)
     if json_out:
         print_json(rows)
-        return
-    if not rows:
+    elif not rows:
         console.print(f"no {what}")
-        return
-    table = Table(*rows[0].keys(), title=what)
-    for row in rows:
-        table.add_row(*map(cell, row.values()))
-    console.print(table)
+    else:
+        print_rows(rows, title=what, fmt=fmt)
+    if note:  # on stderr: stdout stays exactly the rows (JSON, TSV), the reader still learns they are cut
+        sys.stdout.flush()
+        err_console.print(note, highlight=False)
 
 
 def show(
     ctx: typer.Context,
-    ref: str = typer.Argument(..., help="Order number, order id (o12), return case id (r3) or tracking number."),
+    ref: str = typer.Argument(..., help="Order number or id (o12), return case (r3), parcel (s9) or tracking number, "
+                                        "stored mail (m4) or its Message-ID."),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """The timeline of an order or return case, with the mail each step came from."""
@@ -209,9 +217,15 @@ def show(
     if json_out:
         print_json(detail)
         return
-    order = detail["order"]
-    console.print(cell(f"{order['platform']} order {order['order_number']}", style="bold"),
-                  cell(f" {order['merchant'] or ''}  {order['total'] or ''} {order['currency'] or ''}  status {order['status']}"))
+    order, message = detail["order"], detail.get("message")
+    if message is not None:
+        console.print(cell(f"mail m{message['id']} [{message['status']}] from {message['from'] or '?'}: "
+                           f"{message['subject'] or ''}"), cell(f" {message['reason'] or ''}"))
+    if order is not None:
+        console.print(cell(f"{order['platform']} order {order['order_number']}", style="bold"),
+                      cell(f" {order['merchant'] or ''}  {order['total'] or ''} {order['currency'] or ''}  status {order['status']}"))
+    elif detail["shipments"]:
+        console.print(cell("parcel without a known order", style="bold"))
     for item in detail["items"]:
         console.print(cell(f"  • {item['quantity']} × {item['name']}  {item['unit_price'] or ''} {item['currency'] or ''}"),
                       highlight=False)

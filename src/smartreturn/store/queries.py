@@ -113,40 +113,76 @@ LISTERS: dict[str, Callable[..., list[Row]]] = {
 
 
 def find_order(session: Session, ref: str) -> Order | None:
-    """An order by 'o12', by a return case 'r3', by order number, or by a tracking number."""
+    """An order by 'o12', a return case 'r3', a parcel 's9', a stored mail 'm4' or its Message-ID, an
+    order number, or a tracking number."""
+    return resolve(session, ref)[0]
+
+
+def resolve(session: Session, ref: str) -> tuple[Order | None, Shipment | None, Message | None]:
+    """What ``ref`` names: (its order, the parcel it named, the mail it named); all None if nothing."""
     ref = ref.strip()
-    if ref[:1] in "oO" and ref[1:].isdigit():
-        return session.get(Order, int(ref[1:]))
-    if ref[:1] in "rR" and ref[1:].isdigit():
-        case = session.get(ReturnCase, int(ref[1:]))
-        return case.order if case else None
-    order = session.scalars(select(Order).where(Order.order_number == ref)).first()
-    if order is None:
-        shipment = session.scalars(select(Shipment).where(Shipment.tracking_number == ref.upper())).first()
-        if shipment is not None and shipment.order_id is not None:
-            order = session.get(Order, shipment.order_id)
-    return order
+    prefix, number = ref[:1].lower(), ref[1:]
+    shipment: Shipment | None = None
+    message: Message | None = None
+    if number.isdigit() and prefix in "orsm":
+        if prefix == "o":
+            return session.get(Order, int(number)), None, None
+        if prefix == "r":
+            case = session.get(ReturnCase, int(number))
+            return (case.order if case else None), None, None
+        if prefix == "s":
+            shipment = session.get(Shipment, int(number))
+        else:
+            message = session.get(Message, int(number))
+    elif "@" in ref:
+        bare = ref.strip("<>")
+        message = session.scalars(select(Message).where(Message.message_id.in_((f"<{bare}>", bare)))
+                                  .order_by(Message.id)).first()
+    else:
+        order = session.scalars(select(Order).where(Order.order_number == ref)).first()
+        if order is not None:
+            return order, None, None
+        compact = "".join(ref.split()).upper()
+        shipment = session.scalars(select(Shipment).where(Shipment.tracking_number.in_((ref, compact)))
+                                   .order_by(Shipment.id)).first()
+    if shipment is not None:
+        order_id = shipment.order_id
+        if order_id is None and shipment.return_case_id is not None:
+            order_id = session.scalar(select(ReturnCase.order_id).where(ReturnCase.id == shipment.return_case_id))
+        return (session.get(Order, order_id) if order_id else None), shipment, None
+    if message is not None:
+        order_id = session.scalar(select(CaseEvent.order_id).where(CaseEvent.message_id == message.id,
+                                                                   CaseEvent.order_id.is_not(None)).limit(1))
+        return (session.get(Order, order_id) if order_id else None), None, message
+    return None, None, None
 
 
 def case_detail(session: Session, ref: str, *, now: datetime | None = None, tz=None) -> Row | None:
-    """Everything about one order: items, returns, parcels (with a delivery prediction), timeline."""
+    """Everything about one order: items, returns, parcels (with a delivery prediction), timeline.
+
+    A parcel without an order, or a mail that made no order, is shown on its own (``order`` is None)."""
     from smartreturn.tracking.prediction import predict_shipment
 
-    order = find_order(session, ref)
-    if order is None:
+    order, shipment, message = resolve(session, ref)
+    if order is None and shipment is None and message is None:
         return None
-    merchant = session.get(Merchant, order.merchant_id) if order.merchant_id else None
-    cases = session.scalars(select(ReturnCase).where(ReturnCase.order_id == order.id).order_by(ReturnCase.id)).all()
-    shipments = session.scalars(select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id)).all()
-    items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)).all()
+    merchant = session.get(Merchant, order.merchant_id) if order is not None and order.merchant_id else None
+    if order is not None:
+        cases = session.scalars(select(ReturnCase).where(ReturnCase.order_id == order.id).order_by(ReturnCase.id)).all()
+        shipments = session.scalars(select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id)).all()
+        items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)).all()
+        step_filter = CaseEvent.order_id == order.id
+    else:
+        cases, items = [], []
+        shipments = [shipment] if shipment is not None else []
+        step_filter = (CaseEvent.shipment_id == shipment.id) if shipment is not None else (CaseEvent.message_id == message.id)
     timeline: list[Row] = []
     steps = session.execute(select(CaseEvent, Message.subject, Message.from_addr)
                             .outerjoin(Message, CaseEvent.message_id == Message.id)
-                            .where(CaseEvent.order_id == order.id).order_by(CaseEvent.occurred_at, CaseEvent.id)).all()
+                            .where(step_filter).order_by(CaseEvent.occurred_at, CaseEvent.id)).all()
     for step, subject, sender in steps:
         evidence = f"mail m{step.message_id} from {sender}: {subject}" if step.message_id else step.source
-        timeline.append({"when": _iso(step.occurred_at), "what": step.kind, "detail": step.detail, "evidence": evidence,
-                         "message": f"m{step.message_id}" if step.message_id else None})
+        timeline.append({"when": _iso(step.occurred_at), "what": step.kind, "detail": step.detail, "evidence": evidence})
     if shipments:
         events = session.scalars(select(TrackingEvent).where(
             TrackingEvent.shipment_id.in_([s.id for s in shipments]),
@@ -154,14 +190,17 @@ def case_detail(session: Session, ref: str, *, now: datetime | None = None, tz=N
         for event in events:
             timeline.append({"when": _iso(event.occurred_at), "what": f"parcel {event.status}",
                              "detail": " ".join(filter(None, [event.description, event.location])),
-                             "evidence": f"tracking via {event.source}",
-                             "message": f"m{event.message_id}" if event.message_id else None})
+                             "evidence": f"tracking via {event.source}"})
     timeline.sort(key=lambda row: row["when"] or "")
     return {
         "order": {"id": order.id, "platform": order.platform, "order_number": order.order_number,
                   "merchant": merchant.name if merchant else None, "order_date": _iso(order.order_date),
                   "total": order.total, "currency": order.currency, "status": order.status,
-                  "delivered_at": _iso(order.delivered_at)},
+                  "delivered_at": _iso(order.delivered_at)} if order is not None else None,
+        "message": {"id": message.id, "message_id": message.message_id, "status": message.status,
+                    "reason": message.status_reason, "from": message.from_addr, "subject": message.subject,
+                    "parser": message.parser_name, "received_at": _iso(message.received_at)}
+                   if message is not None else None,
         "items": [{"name": i.name, "quantity": i.quantity, "unit_price": i.unit_price, "currency": i.currency} for i in items],
         "returns": [{"id": c.id, "case_number": c.case_number, "kind": c.kind, "status": c.status,
                      "reason_category": c.reason_category, "reason_text": c.reason_text,

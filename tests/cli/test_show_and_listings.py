@@ -1,0 +1,69 @@
+"""`show` finds what the user has in hand (order, parcel, tracking number, mail); listings say when they
+are cut; piped output is never truncated, and TSV is there for scripts (real subprocesses, real SQLite)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES
+
+CLI = [sys.executable, "-m", "smartreturn"]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    env = {"SMARTRETURN_CONFIG": "", "SMARTRETURN_GENERAL__STATE_DIR": str(tmp_path / "state"),
+           "XDG_CONFIG_HOME": str(tmp_path / "xdg"), "PATH": "/usr/bin:/bin", "SMARTRETURN_NOW": "2026-12-04T04:00Z"}
+    sr(env, "ingest", str(FIXTURES / "amazon"), str(FIXTURES / "taobao" / "forwarded_163_return_received.eml"))
+    return env
+
+
+def sr(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it, its stdout a pipe (not a terminal)."""
+    result = subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_show_takes_a_parcel_id_a_tracking_number_and_a_mail(env: dict[str, str]) -> None:
+    parcels = json.loads(sr(env, "list", "shipments", "--json", "--limit", "0").stdout)
+    sf = next(p for p in parcels if p["tracking_number"] == "SF1412345678901")
+    by_id = json.loads(sr(env, "show", sf["id"], "--json").stdout)
+    by_number = json.loads(sr(env, "show", "sf 1412345678901", "--json").stdout)  # as typed, spaces and case
+    assert by_id == by_number
+    assert by_id["order"]["order_number"] == "3456789012349876543"
+    assert [s["tracking_number"] for s in by_id["shipments"]] == ["SF1412345678901"]
+
+    mails = json.loads(sr(env, "list", "messages", "--json", "--limit", "0").stdout)
+    taobao = next(m for m in mails if m["parser"] == "taobao")
+    by_mail = json.loads(sr(env, "show", taobao["id"], "--json").stdout)
+    by_message_id = json.loads(sr(env, "show", "5a1c7e3b.3f2a.18c0d2e4f11.Coremail.lina_2019@163.com", "--json").stdout)
+    assert by_mail == by_message_id
+    assert by_mail["order"]["order_number"] == "3456789012349876543"
+    assert by_mail["message"]["status"] == "parsed"
+
+
+def test_listings_say_when_they_are_cut(env: dict[str, str]) -> None:
+    total = len(json.loads(sr(env, "list", "messages", "--json", "--limit", "0").stdout))
+    assert total > 3
+    cut = sr(env, "list", "messages", "--json", "--limit", "3")
+    assert len(json.loads(cut.stdout)) == 3  # stdout stays valid JSON
+    assert f"3 of {total:,} shown; --limit 0 for all" in cut.stderr
+    assert "shown" not in sr(env, "list", "messages", "--limit", "0").stderr
+
+
+def test_piped_tables_are_not_truncated_and_tsv_is_one_line_per_row(env: dict[str, str]) -> None:
+    table = sr(env, "list", "orders", "--limit", "0").stdout
+    orders = json.loads(sr(env, "list", "orders", "--json", "--limit", "0").stdout)
+    for order in orders:  # every order number and date printed whole, on one line (no 80-column wrap)
+        assert any(order["order_number"] in line and (order["order_date"] or "") in line for line in table.splitlines())
+    assert "…" not in table
+    tsv = sr(env, "list", "orders", "--format", "tsv", "--limit", "0").stdout.splitlines()
+    assert sorted(tsv[0].split("\t")) == sorted(orders[0].keys()) and tsv[0].startswith("id\tplatform\torder_number")
+    assert len(tsv) == len(orders) + 1
+    assert {line.split("\t")[2] for line in tsv[1:]} == {o["order_number"] for o in orders}
