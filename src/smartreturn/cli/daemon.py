@@ -67,8 +67,13 @@ def run_command(
     loop.run(settings, stop, reload=_reload, reload_requested=reload_requested)
 
 
-def doctor_command(ctx: typer.Context) -> None:
-    """Check the config, the database and each IMAP account (login, folders, IDLE, Drafts)."""
+def doctor_command(
+    ctx: typer.Context,
+    send_test: bool = typer.Option(False, "--send-test", help="Also send a test notification to every Apprise URL."),
+    fix: bool = typer.Option(False, "--fix", help="Create the Drafts folder when it is missing."),
+) -> None:
+    """Check the config, the database, the running daemon (last contact per folder), every Apprise URL,
+    the tracking keys and each IMAP account (login, folders, IDLE, Drafts)."""
     from smartreturn.daemon.doctor import Finding, diagnose
 
     try:
@@ -76,7 +81,7 @@ def doctor_command(ctx: typer.Context) -> None:
     except ConfigError as exc:
         findings = [Finding("error", "config", str(exc))]
     else:
-        findings = diagnose(settings)
+        findings = diagnose(settings, send_test=send_test, fix=fix)
     for finding in findings:
         console.print(f"{MARKS[finding.level]} {escape(finding.subject)}: {escape(finding.message)}", highlight=False)
     errors = sum(f.level == "error" for f in findings)

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 IDLE_SLICES = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 60.0)  # IDLE lengths after a sync; then 60 s each (limit: 29 min)
 IDLE_TICK = 1.0        # how often IDLE looks at the stop flag
 TIMEOUT = 60.0         # socket timeout for every command
+DEFAULT_DRAFTS = "Drafts"  # used when no folder has the \\Drafts special use (and `doctor --fix` creates it)
 
 
 class AuthError(MailError):
@@ -168,7 +169,8 @@ class ImapConnection:
         folders = self.list_folders()
         if self.account.drafts_folder:
             return self.account.drafts_folder if any(n == self.account.drafts_folder for n, _ in folders) else None
-        return next((name for name, flags in folders if "\\Drafts" in flags), None)
+        special = next((name for name, flags in folders if "\\Drafts" in flags), None)
+        return special or (DEFAULT_DRAFTS if any(n == DEFAULT_DRAFTS for n, _ in folders) else None)
 
     def folder_exists(self, folder: str) -> bool:
         with wrap_errors(f"LIST {folder!r} on {self.label}"):

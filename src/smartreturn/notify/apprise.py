@@ -25,6 +25,22 @@ class Message:
     attachments: tuple[Path, ...] = ()  # files (e.g. a chart PNG); channels that cannot attach drop them
 
 
+def valid_url(url: str) -> bool:
+    """Whether Apprise understands this URL (no network; for `doctor`)."""
+    quiet = _DropAll()
+    apprise_log = logging.getLogger("apprise")
+    apprise_log.addFilter(quiet)  # its "Unparseable URL <the URL>" line would carry the tokens
+    try:
+        return apprise.Apprise.instantiate(url, suppress_exceptions=True) is not None
+    finally:
+        apprise_log.removeFilter(quiet)
+
+
+class _DropAll(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
 class Notifier(Protocol):
     def send(self, urls: Sequence[str], message: Message) -> None: ...
 
