@@ -9,6 +9,9 @@ missing=()
 command -v dovecot >/dev/null 2>&1 || missing+=(dovecot-imapd)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
+# `systemd-analyze verify` / `security` check the unit `smartreturn service install` writes. Installing
+# Debian's systemd package in a container is safe: it does not become PID 1 or start anything there.
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 # browser tests of the web dashboard: Debian's Chromium (Playwright drives it; no browser download),
 # and a CJK font so Chinese text renders in the screenshots
 [ -x /usr/bin/chromium ] || missing+=(chromium)

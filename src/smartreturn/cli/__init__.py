@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "smartreturn.cli.daemon",     # run (the IMAP daemon), doctor
     "smartreturn.cli.tracking",   # track [--all] [--json], track add, shipments
     "smartreturn.cli.deadlines",  # deadlines [--all] [--json]
+    "smartreturn.cli.service",    # service install [--user]
     "smartreturn.cli.web",        # web (dashboard + REST API), web-password, token create/list/revoke
 )
 

@@ -78,6 +78,7 @@ def ingest(
     db = database_of(ctx)
     summary = {"new": 0, "duplicate": 0, "parsed": 0, "ignored": 0, "unmatched": 0, "failed": 0, "records": 0}
     failures: list[tuple[str, str]] = []
+    stored: list[int] = []
     total = count_messages(paths)
     with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err_console, transient=True, disable=total < 50 or json_out) as progress:
@@ -89,10 +90,12 @@ def ingest(
                 summary["duplicate"] += 1
                 continue
             summary["new"] += 1
+            stored.append(outcome.message_pk)
             summary[outcome.status.value] = summary.get(outcome.status.value, 0) + 1
             summary["records"] += outcome.records
             if outcome.status == MessageStatus.FAILED:
                 failures.append((mail.source.path or "?", outcome.reason or ""))
+    react(db, settings, stored)
     if json_out:
         print_json({**summary, "failures": [{"path": p, "reason": r} for p, r in failures]})
         return
@@ -101,8 +104,35 @@ def ingest(
         table.add_column(key, justify="right")
     table.add_row(*(str(summary[k]) for k in ("new", "duplicate", "parsed", "ignored", "unmatched", "failed", "records")))
     console.print(table)
+    for status, meaning in STATUS_MEANING.items():
+        if summary[status]:
+            console.print(f"  {status:<9} {meaning}", highlight=False, markup=False)
     for path, reason in failures:
         console.print(Text("failed ", style="red"), cell(f"{path}: {reason}"))
+
+
+STATUS_MEANING = {
+    "duplicate": "already stored (same bytes): nothing changed",
+    "parsed": "orders, parcels, returns or refunds were read from it",
+    "ignored": "not shopping mail, or not from an allowed forwarder; kept with the reason "
+               "(smartreturn list messages --status ignored)",
+    "unmatched": "from a known shop or carrier, but no parser understood it: kept for `smartreturn reparse` "
+                 "after a parser update (smartreturn list messages --status unmatched)",
+    "failed": "could not be read (cut off, too large, undecodable); kept with the reason below",
+}
+
+
+def react(db, settings, message_pks: list[int]) -> None:
+    """Urgent pushes and due drafts for what this run stored, like the daemon does after each batch."""
+    from smartreturn.errors import SmartReturnError
+    from smartreturn.notify.reactions import react_to_messages
+
+    if not message_pks:
+        return
+    try:
+        react_to_messages(db, settings, message_pks)
+    except SmartReturnError as exc:  # the mail is stored; the hourly job of the daemon retries
+        err_console.print(f"reminders for the new mail not sent now: {exc}", highlight=False, markup=False)
 
 
 def parse(
