@@ -1,32 +1,34 @@
 """`show` finds what the user has in hand (order, parcel, tracking number, mail); listings say when they
-are cut; piped output is never truncated, and TSV is there for scripts (real subprocesses, real SQLite)."""
+are cut; piped output is never truncated, and TSV is there for scripts (real SQLite)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
+from typer.testing import CliRunner
+
+from smartreturn import clock
+from smartreturn.cli import app
 
 from tests.conftest import FIXTURES
 
-CLI = [sys.executable, "-m", "smartreturn"]
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """One store for the module: the Amazon fixtures and a forwarded Taobao return."""
+    tmp_path = tmp_path_factory.mktemp("listings")
     env = {"SMARTRETURN_CONFIG": "", "SMARTRETURN_GENERAL__STATE_DIR": str(tmp_path / "state"),
-           "XDG_CONFIG_HOME": str(tmp_path / "xdg"), "PATH": "/usr/bin:/bin", "SMARTRETURN_NOW": "2026-12-04T04:00Z"}
+           "XDG_CONFIG_HOME": str(tmp_path / "xdg"), "SMARTRETURN_NOW": "2026-12-04T04:00Z"}
     sr(env, "ingest", str(FIXTURES / "amazon"), str(FIXTURES / "taobao" / "forwarded_163_return_received.eml"))
-    return env
+    yield env
+    clock.pin(None)  # SMARTRETURN_NOW pinned the process clock for these in-process runs
 
 
-def sr(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """The command as a user runs it, its stdout a pipe (not a terminal)."""
-    result = subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=120)
-    assert result.returncode == 0, result.stderr
+def sr(env: dict[str, str], *args: str):
+    """The command with stdout and stderr captured (not a terminal, like a pipe)."""
+    result = CliRunner().invoke(app, list(args), env=env)
+    assert result.exit_code == 0, result.output
     return result
 
 
