@@ -69,16 +69,20 @@ def child_floor(port: int, user: str, batch: int) -> dict[str, float]:
     return {"count": count, "seconds": time.perf_counter() - started, "rss_mb": peak_rss_mb()}
 
 
-def child_daemon(config: str) -> dict[str, float]:
+def child_daemon(config: str, trace: bool = False) -> dict[str, float]:
     from smartreturn.config import load_settings
     from smartreturn.daemon import loop
     from smartreturn.store.db import open_database
 
     settings = load_settings(config, env={})
     db = open_database(settings.database_url)  # schema migration is not part of the timing
+    if trace:
+        growth = trace_growth(loop)
     started = time.perf_counter()
     [worker] = loop.sync_once(settings, db)
     seconds = time.perf_counter() - started
+    if trace:
+        growth()
     if worker.error is not None:
         raise SystemExit(f"backfill failed: {worker.error}")
     with db.session() as session:
@@ -88,8 +92,36 @@ def child_daemon(config: str) -> dict[str, float]:
     return {"count": worker.health.ingested, "seconds": seconds, "rss_mb": peak_rss_mb(), "statuses": statuses}
 
 
+def trace_growth(loop):
+    """--trace: what is still allocated after the first 10 % of the batches vs. at the end, by source
+    line (tracemalloc; slow, so the timing of a traced run means nothing). Printed to stderr."""
+    import tracemalloc
+
+    tracemalloc.start(5)
+    snapshots: list = []
+    original = loop.FolderWorker._store_batch
+    calls = {"n": 0}
+
+    def counting(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 50:
+            snapshots.append(tracemalloc.take_snapshot())
+        return original(self, *args, **kwargs)
+
+    loop.FolderWorker._store_batch = counting
+
+    def report() -> None:
+        end = tracemalloc.take_snapshot()
+        if snapshots:
+            for stat in end.compare_to(snapshots[0], "traceback")[:8]:
+                print(f"grew {stat.size_diff / 1e6:+.2f} MB in {stat.count_diff:+d} blocks:", file=sys.stderr)
+                for line in stat.traceback.format()[-6:]:
+                    print("   ", line, file=sys.stderr)
+    return report
+
+
 def run_child(*args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True, stdout=subprocess.PIPE, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -98,10 +130,12 @@ def main() -> None:
     parser.add_argument("--mails", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help="print what grows with the folder (tracemalloc)")
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
-        result = child_floor(int(rest[0]), rest[1], int(rest[2])) if kind == "floor" else child_daemon(rest[0])
+        result = (child_floor(int(rest[0]), rest[1], int(rest[2])) if kind == "floor"
+                  else child_daemon(rest[0], trace="trace" in rest))
         print(json.dumps(result))
         return
 
@@ -124,7 +158,7 @@ def main() -> None:
         config = write_config(workdir, [mailbox.account_settings(batch_size=args.batch)],
                               ingest={"allowed_forwarders": senders(base)})
         floor = run_child("floor", str(server.port), mailbox.user, str(args.batch))
-        daemon = run_child("daemon", str(config))
+        daemon = run_child("daemon", str(config), *(["trace"] if args.trace else []))
     finally:
         server.cleanup()
 

@@ -38,9 +38,13 @@ def run_command(
     logging.getLogger().setLevel(logging.DEBUG if ctx.find_root().obj.get("verbose") else logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # "running upgrade ..." on every start is noise
     if once:
+        from smartreturn.notify.reactions import ReactionQueue, react_to_messages
+
         db = open_database(settings.database_url)
+        reactions = ReactionQueue()
         try:
-            workers = loop.sync_once(settings, db)
+            workers = loop.sync_once(settings, db, reactions)
+            react_to_messages(db, settings, reactions.take())  # urgent pushes, due drafts, as `run` does
         finally:
             db.dispose()
         failed = [w for w in workers if w.error is not None]

@@ -610,12 +610,10 @@ def _reload(daemon: Daemon, reload: Callable[[], Settings] | None) -> None:
     daemon.reload(settings)
 
 
-def sync_once(settings: Settings, db: Database) -> list[FolderWorker]:
-    """Fetch everything new in every folder once (no IDLE), react to it (pushes, drafts) and return the
-    workers (errors in .error)."""
-    reactions = ReactionQueue()
+def sync_once(settings: Settings, db: Database, reactions: ReactionQueue | None = None) -> list[FolderWorker]:
+    """Fetch everything new in every folder once (no IDLE) and return the workers (errors in .error).
+    The keys of the stored mails go to ``reactions`` (``run --once`` reacts to them afterwards)."""
     workers = make_workers(db, settings, threading.Event(), once=True, reactions=reactions)
     for worker in workers:
         worker.run()
-    react_to_messages(db, settings, reactions.take())
     return workers
