@@ -78,6 +78,10 @@ def add_text(
     settings = settings_of(ctx)
     raw = text_message(text, _when(date, settings.general.timezone))
     outcome = ingest_bytes(database_of(ctx), raw, Source(kind="text"), settings)
+    if not outcome.duplicate:
+        from smartreturn.cli.core import react  # urgent pushes and due drafts at once, as after any stored mail
+
+        react(database_of(ctx), settings, [outcome.message_pk])
     events: list[Event] = []
     if outcome.status is MessageStatus.PARSED:
         try:

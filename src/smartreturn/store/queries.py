@@ -182,7 +182,8 @@ def case_detail(session: Session, ref: str, *, now: datetime | None = None, tz=N
                             .where(step_filter).order_by(CaseEvent.occurred_at, CaseEvent.id)).all()
     for step, subject, sender in steps:
         evidence = f"mail m{step.message_id} from {sender}: {subject}" if step.message_id else step.source
-        timeline.append({"when": _iso(step.occurred_at), "what": step.kind, "detail": step.detail, "evidence": evidence})
+        timeline.append({"when": _iso(step.occurred_at), "what": step.kind, "detail": step.detail, "evidence": evidence,
+                         "message": f"m{step.message_id}" if step.message_id else None})
     if shipments:
         events = session.scalars(select(TrackingEvent).where(
             TrackingEvent.shipment_id.in_([s.id for s in shipments]),
@@ -190,7 +191,8 @@ def case_detail(session: Session, ref: str, *, now: datetime | None = None, tz=N
         for event in events:
             timeline.append({"when": _iso(event.occurred_at), "what": f"parcel {event.status}",
                              "detail": " ".join(filter(None, [event.description, event.location])),
-                             "evidence": f"tracking via {event.source}"})
+                             "evidence": f"tracking via {event.source}",
+                             "message": f"m{event.message_id}" if event.message_id else None})
     timeline.sort(key=lambda row: row["when"] or "")
     return {
         "order": {"id": order.id, "platform": order.platform, "order_number": order.order_number,
