@@ -68,7 +68,16 @@ def run_command(
         logsafe.remember(fresh)  # the new config's secrets are masked before the workers use them
         return fresh
 
-    loop.run(settings, stop, reload=_reload, reload_requested=reload_requested)
+    web = None
+    if settings.web.enabled:  # [web] enabled = true: the dashboard and API in a thread beside the loop
+        from smartreturn.web.server import Background
+
+        web = Background(settings).start()
+    try:
+        loop.run(settings, stop, reload=_reload, reload_requested=reload_requested)
+    finally:
+        if web is not None:
+            web.stop()
 
 
 def doctor_command(

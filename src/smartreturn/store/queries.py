@@ -20,56 +20,86 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def list_orders(session: Session, *, platform=None, status=None, since=None, limit=200, offset=0) -> list[Row]:
-    query: Select = select(Order, Merchant.name).outerjoin(Merchant, Order.merchant_id == Merchant.id)
+    # The page is chosen on the orders table alone (its sort index), then joined: SQLite would
+    # otherwise join every row it skips. Plain columns, not ORM entities: a listing changes nothing.
+    page = select(Order.id)
     if platform:
-        query = query.where(Order.platform == platform)
+        page = page.where(Order.platform == platform)
     if status:
-        query = query.where(Order.status == status)
+        page = page.where(Order.status == status)
     if since:
-        query = query.where(Order.order_date >= since)
-    query = query.order_by(Order.order_date.desc().nulls_last(), Order.id.desc()).limit(limit).offset(offset)
-    return [{"id": f"o{o.id}", "platform": o.platform, "order_number": o.order_number, "merchant": m,
+        page = page.where(Order.order_date >= since)
+    order = (Order.order_date.desc().nulls_last(), Order.id.desc())
+    page = page.order_by(*order).limit(limit).offset(offset).subquery()
+    query: Select = (select(Order.id, Order.platform, Order.order_number, Merchant.name, Order.order_date, Order.total,
+                            Order.currency, Order.status, Order.delivered_at)
+                     .join(page, Order.id == page.c.id)
+                     .outerjoin(Merchant, Order.merchant_id == Merchant.id).order_by(*order))
+    return [{"id": f"o{o.id}", "platform": o.platform, "order_number": o.order_number, "merchant": o.name,
              "order_date": _iso(o.order_date), "total": o.total, "currency": o.currency, "status": o.status,
-             "delivered_at": _iso(o.delivered_at)} for o, m in session.execute(query)]
+             "delivered_at": _iso(o.delivered_at)} for o in session.execute(query)]
 
 
-def list_returns(session: Session, *, platform=None, status=None, since=None, limit=200, offset=0,
-                 merchant=None, reason=None, case_id=None) -> list[Row]:
-    query = (select(ReturnCase, Order, Merchant.name).join(Order, ReturnCase.order_id == Order.id)
-             .outerjoin(Merchant, Order.merchant_id == Merchant.id))
+def return_case_ids(session: Session, *, platform=None, status=None, since=None, merchant=None, reason=None) -> list[int]:
+    """The ids of the return cases :func:`list_returns` would list, in its order (newest first)."""
+    return list(session.scalars(_returns_query(select(ReturnCase.id), platform=platform, status=status, since=since,
+                                               merchant=merchant, reason=reason, joins=bool(platform or merchant))))
+
+
+def _returns_query(query: Select, *, platform=None, status=None, since=None, merchant=None, reason=None,
+                   case_ids=None, joins: bool = True) -> Select:
+    if joins:  # the order and merchant columns, or filters on them
+        query = query.join(Order, ReturnCase.order_id == Order.id).outerjoin(Merchant, Order.merchant_id == Merchant.id)
     if platform:
         query = query.where(Order.platform == platform)
     if status:
         query = query.where(ReturnCase.status.in_(status) if isinstance(status, (list, tuple)) else ReturnCase.status == status)
-    if case_id is not None:
-        query = query.where(ReturnCase.id == case_id)
+    if case_ids is not None:
+        query = query.where(ReturnCase.id.in_(case_ids))
     if merchant:
         query = query.where(Merchant.name == merchant)
     if reason:
         query = query.where(ReturnCase.reason_category == reason)
     if since:
         query = query.where(ReturnCase.requested_at >= since)
-    query = query.order_by(ReturnCase.requested_at.desc().nulls_last(), ReturnCase.id.desc()).limit(limit).offset(offset)
-    return [{"id": f"r{c.id}", "platform": o.platform, "order_number": o.order_number, "merchant": m, "kind": c.kind,
-             "status": c.status, "reason": c.reason_category, "reason_text": c.reason_text,
-             "requested_at": _iso(c.requested_at),
-             "expected_refund": c.expected_refund, "refunded": c.refunded_amount, "currency": c.currency}
-            for c, o, m in session.execute(query)]
+    return query.order_by(ReturnCase.requested_at.desc().nulls_last(), ReturnCase.id.desc())
+
+
+def list_returns(session: Session, *, platform=None, status=None, since=None, limit=200, offset=0,
+                 merchant=None, reason=None, case_ids=None) -> list[Row]:
+    page = _returns_query(select(ReturnCase.id), platform=platform, status=status, since=since, merchant=merchant,
+                          reason=reason, case_ids=case_ids, joins=bool(platform or merchant))
+    page = page.limit(limit).offset(offset).subquery()  # chosen before the joins (see list_orders)
+    columns = select(ReturnCase.id, Order.platform, Order.order_number, Merchant.name, ReturnCase.kind, ReturnCase.status,
+                     ReturnCase.reason_category, ReturnCase.reason_text, ReturnCase.requested_at,
+                     ReturnCase.expected_refund, ReturnCase.refunded_amount, ReturnCase.currency)
+    query = _returns_query(columns.join(page, ReturnCase.id == page.c.id))
+    return [{"id": f"r{c.id}", "platform": c.platform, "order_number": c.order_number, "merchant": c.name,
+             "kind": c.kind, "status": c.status, "reason": c.reason_category, "reason_text": c.reason_text,
+             "requested_at": _iso(c.requested_at), "expected_refund": c.expected_refund,
+             "refunded": c.refunded_amount, "currency": c.currency}
+            for c in session.execute(query)]
 
 
 def list_shipments(session: Session, *, platform=None, status=None, since=None, limit=200, offset=0) -> list[Row]:
-    query = select(Shipment, Order).outerjoin(Order, Shipment.order_id == Order.id)
+    page = select(Shipment.id)
     if platform:
-        query = query.where(or_(Order.platform == platform, Shipment.carrier == platform))
+        page = page.outerjoin(Order, Shipment.order_id == Order.id).where(
+            or_(Order.platform == platform, Shipment.carrier == platform))
     if status:
-        query = query.where(Shipment.status == status)
+        page = page.where(Shipment.status == status)
     if since:
-        query = query.where(Shipment.created_at >= since)
-    query = query.order_by(Shipment.last_event_at.desc().nulls_last(), Shipment.id.desc()).limit(limit).offset(offset)
+        page = page.where(Shipment.created_at >= since)
+    order = (Shipment.last_event_at.desc().nulls_last(), Shipment.id.desc())
+    page = page.order_by(*order).limit(limit).offset(offset).subquery()  # chosen before the join (see list_orders)
+    query = (select(Shipment.id, Shipment.carrier, Shipment.tracking_number, Shipment.direction, Shipment.status,
+                    Order.order_number, Shipment.last_event_at, Shipment.expected_delivery)
+             .join(page, Shipment.id == page.c.id)
+             .outerjoin(Order, Shipment.order_id == Order.id).order_by(*order))
     return [{"id": f"s{s.id}", "carrier": s.carrier, "tracking_number": s.tracking_number, "direction": s.direction,
-             "status": s.status, "order_number": o.order_number if o else None, "last_event_at": _iso(s.last_event_at),
+             "status": s.status, "order_number": s.order_number, "last_event_at": _iso(s.last_event_at),
              "expected_delivery": s.expected_delivery.isoformat() if s.expected_delivery else None}
-            for s, o in session.execute(query)]
+            for s in session.execute(query)]
 
 
 def list_messages(session: Session, *, platform=None, status=None, since=None, limit=200, offset=0) -> list[Row]:

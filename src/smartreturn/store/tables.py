@@ -151,7 +151,7 @@ class Order(Base):
     platform: Mapped[str] = mapped_column(String(32))
     order_number: Mapped[str] = mapped_column(String(128))
     merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"))
-    order_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    order_date: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # listings sort by it
     currency: Mapped[str | None] = mapped_column(Currency)
     total: Mapped[Decimal | None] = mapped_column(Amount)
     status: Mapped[str] = mapped_column(String(32), default="placed")  # last EventKind seen
@@ -194,7 +194,7 @@ class ReturnCase(Base):
     reason_confidence: Mapped[float | None] = mapped_column()
     reason_user_set: Mapped[bool] = mapped_column(Boolean, default=False)  # a CLI correction wins
     items_text: Mapped[str | None] = mapped_column(Text)
-    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # listings sort by it
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     label_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -226,7 +226,7 @@ class Shipment(Base):
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expected_delivery: Mapped[date | None] = mapped_column(Date)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # listings sort by it
     stuck: Mapped[bool] = mapped_column(Boolean, default=False)
     origin: Mapped[str | None] = mapped_column(String(64))
     destination: Mapped[str | None] = mapped_column(String(64))
@@ -282,7 +282,7 @@ class Deadline(Base):
     kind: Mapped[str] = mapped_column(String(32))  # return_window / refund_due / auto_refund ...
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     return_case_id: Mapped[int | None] = mapped_column(ForeignKey("return_cases.id", ondelete="CASCADE"))
-    due_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date, index=True)  # listings and the calendar sort by it
     rule_id: Mapped[str] = mapped_column(String(128))
     anchor: Mapped[str] = mapped_column(String(32))  # order_date / delivery / receipt / merchant_received / stated ...
     confidence: Mapped[str] = mapped_column(String(16))  # known / assumed / stated

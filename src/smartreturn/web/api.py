@@ -167,7 +167,7 @@ def list_returns(request: Request, token: Reader, limit: Limit = 50, offset: Off
 
 def _return_row(request: Request, case_id: int) -> dict[str, Any]:
     with request.app.state.web.db.session() as session:
-        rows = queries.list_returns(session, case_id=case_id, limit=1)
+        rows = queries.list_returns(session, case_ids=[case_id], limit=1)
     if not rows:
         raise ApiError(404, f"no return case r{case_id}")
     return rows[0]
@@ -198,6 +198,7 @@ def create_return(request: Request, token: Writer, body: schemas.ReturnCreate) -
         tracking_number=body.tracking_number, carrier=body.carrier)
     with request.app.state.web.db.session() as session:
         case_id = add_manual_return(session, entry)
+    request.app.state.web.agenda.invalidate()
     return _return_row(request, case_id)
 
 
@@ -213,6 +214,7 @@ def patch_return(request: Request, token: Writer, ref: str, body: schemas.Return
             update_return(session, case_id, change, now=clock.now())
     except StoreError:
         raise ApiError(404, f"no return case r{case_id}") from None
+    request.app.state.web.agenda.invalidate()
     return _return_row(request, case_id)
 
 

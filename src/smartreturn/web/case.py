@@ -119,6 +119,7 @@ def _apply(request: Request, user: SignedIn, case_id: int, change: ReturnUpdate,
             update_return(session, case_id, change, now=clock.now())
     except StoreError:
         return not_found(request, user, f"r{case_id}")
+    state.agenda.invalidate()
     return RedirectResponse(safe_next(next_path), status_code=303)
 
 
@@ -217,6 +218,7 @@ async def new_return(request: Request, user: User) -> Response:
                     kinds=[k.value for k in ReturnKind])
     with state.db.session() as session:
         case_id = add_manual_return(session, entry)
+    state.agenda.invalidate()
     return RedirectResponse(f"/case/r{case_id}", status_code=303)
 
 

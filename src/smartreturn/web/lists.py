@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from smartreturn import clock
 from smartreturn.model import ReasonCategory, ReturnStatus
@@ -36,20 +36,29 @@ def install(app: FastAPI) -> None:
     app.add_api_route("/settings", settings_page, methods=["GET"], include_in_schema=False)
 
 
-def returns_rows(state: Any, now, *, status: str, platform: str | None, merchant: str | None, reason: str | None,
-                 sort: str) -> list[dict]:
-    """Return cases matching the filters, most urgent first (the agenda's priority and factors)."""
+def returns_page_rows(state: Any, now, *, status: str, platform: str | None, merchant: str | None,
+                      reason: str | None, sort: str, page_no: int) -> tuple[list[dict], int]:
+    """One page of the return cases matching the filters, most urgent first (the agenda's priority
+    and factors), and how many match. Only the ids of all matches are read; rows only for the page."""
     statuses = OPEN if status == "open" else None if status == "all" else status
+    cache = state.agenda
+    best = cache.memo(state.db, now, "priorities", lambda: priorities(cache.get(state.db, now)))
+
+    def matching() -> list[int]:
+        with state.db.session() as session:
+            ids = queries.return_case_ids(session, platform=platform or None, status=statuses,
+                                          merchant=merchant or None, reason=reason or None)
+        if sort == "priority":  # stable: newest first among equals (the query's order)
+            ids.sort(key=lambda case_id: -(best[case_id].priority if case_id in best else 0.0))
+        return ids
+
+    ids = cache.memo(state.db, now, ("returns", status, platform, merchant, reason, sort), matching)
+    start = (page_no - 1) * PAGE_SIZE
+    shown = ids[start:start + PAGE_SIZE]
     with state.db.session() as session:
-        rows = queries.list_returns(session, platform=platform or None, status=statuses, merchant=merchant or None,
-                                    reason=reason or None, limit=None)
-    best = priorities(state.agenda.get(state.db, now))
-    for row in rows:
-        row["agenda"] = best.get(int(row["id"][1:]))
-        row["priority"] = row["agenda"].priority if row["agenda"] else 0.0
-    if sort == "priority":
-        rows.sort(key=lambda r: -r["priority"])  # stable: newest first among equals (the query's order)
-    return rows
+        rows = {row["id"]: row for row in queries.list_returns(session, case_ids=shown, limit=None)} if shown else {}
+    page_rows = [rows[f"r{case_id}"] | {"agenda": best.get(case_id)} for case_id in shown]
+    return page_rows, len(ids)
 
 
 def returns_page(request: Request, user: User, status: str = "open", platform: str | None = None,
@@ -59,23 +68,28 @@ def returns_page(request: Request, user: User, status: str = "open", platform: s
     if status not in ("open", "all") and status not in {s.value for s in ReturnStatus}:
         status = "open"
     sort = sort if sort in ("priority", "requested") else "priority"
-    rows = returns_rows(state, clock.now(), status=status, platform=platform, merchant=merchant, reason=reason,
-                        sort=sort)
-    with state.db.session() as session:
-        platforms = session.scalars(select(distinct(Order.platform)).join(ReturnCase, ReturnCase.order_id == Order.id)
-                                    .order_by(Order.platform)).all()
-        merchants = session.scalars(select(distinct(Merchant.name)).join(Order, Order.merchant_id == Merchant.id)
-                                    .join(ReturnCase, ReturnCase.order_id == Order.id).order_by(Merchant.name)
-                                    .limit(500)).all()
+    rows, total = returns_page_rows(state, clock.now(), status=status, platform=platform, merchant=merchant,
+                                    reason=reason, sort=sort, page_no=page_no)
+    platforms, merchants = state.agenda.memo(state.db, clock.now(), "filter_choices", lambda: _choices(state.db))
     language = language_of(request)
-    start = (page_no - 1) * PAGE_SIZE
-    return page(request, "returns.html.j2", user=user, rows=rows[start:start + PAGE_SIZE], total=len(rows),
-                page_no=page_no, pages=max(1, -(-len(rows) // PAGE_SIZE)),
+    return page(request, "returns.html.j2", user=user, rows=rows, total=total,
+                page_no=page_no, pages=max(1, -(-total // PAGE_SIZE)),
                 filters={"status": status, "platform": platform or "", "merchant": merchant or "",
                          "reason": reason or "", "sort": sort},
                 statuses=[s.value for s in ReturnStatus], platforms=platforms, merchants=merchants,
                 reasons=[(c.value, reason_label(c, language)) for c in ReasonCategory],
                 reason_label=lambda c: reason_label(c, language) if c else "")
+
+
+def _choices(db) -> tuple[list[str], list[str]]:
+    """The platforms and merchants that have return cases (for the filter menus)."""
+    with db.session() as session:
+        platforms = session.scalars(select(Order.platform).distinct().join(ReturnCase, ReturnCase.order_id == Order.id)
+                                    .order_by(Order.platform)).all()
+        merchants = session.scalars(select(Merchant.name).distinct().join(Order, Order.merchant_id == Merchant.id)
+                                    .join(ReturnCase, ReturnCase.order_id == Order.id).order_by(Merchant.name)
+                                    .limit(500)).all()
+    return list(platforms), list(merchants)
 
 
 def parcels_page(request: Request, user: User) -> Response:

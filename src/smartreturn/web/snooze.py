@@ -13,6 +13,7 @@ from smartreturn.store.tables import Snooze
 
 
 def snooze(session: Session, item_key: str, until: date, now: datetime) -> None:
+    session.execute(delete(Snooze).where(Snooze.until < now.date()))  # long over: forget them
     row = session.scalars(select(Snooze).where(Snooze.item_key == item_key)).first()
     if row is None:
         session.add(Snooze(item_key=item_key[:255], until=until, created_at=now))
@@ -21,8 +22,7 @@ def snooze(session: Session, item_key: str, until: date, now: datetime) -> None:
 
 
 def active_snoozes(session: Session, today: date) -> dict[str, date]:
-    session.execute(delete(Snooze).where(Snooze.until < today))
-    return dict(session.execute(select(Snooze.item_key, Snooze.until)).tuples().all())
+    return dict(session.execute(select(Snooze.item_key, Snooze.until).where(Snooze.until >= today)).tuples().all())
 
 
 def without_snoozed(agenda: Agenda, snoozed: dict[str, date]) -> Agenda:

@@ -12,7 +12,7 @@ from smartreturn.rules.agenda import Agenda, AgendaItem, AgendaKind, Urgency
 from smartreturn.store.db import Database
 from smartreturn.web.snooze import active_snoozes, without_snoozed
 
-SECTION_LIMIT = 100  # items shown per urgency on Today; the rest are counted and listed on Returns
+SECTION_LIMIT = 50  # items shown per urgency on Today; the rest are counted and listed on Returns
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,137 @@
+"""Benchmark: the web dashboard and REST API on 10,000 open return cases (SQLite file).
+
+Store: the one of bench/bench_agenda.py (40,000 orders, 10,000 open return cases with a return
+parcel each, 20,000 refunded cases as history). The app runs as ``smartreturn web`` (uvicorn, one
+process) on 127.0.0.1, as a user runs it; timings are request round trips over loopback measured by
+the clients in this process (an upper bound of the server-side time).
+
+- Today and Returns (page 1 of the open cases, most urgent first): the first request after a change
+  pays ``build_agenda()``; later ones reuse the agenda while the store is unchanged (p50, p95 of 20).
+- API list endpoints: 20 concurrent clients, 25 requests each, round-robin over /returns, /orders,
+  /shipments, /deadlines (limit 50, random offsets); p50 / p95 / max latency.
+
+Baseline, measured in the same run on the same file: a raw sqlite3 read of the 10,000 open cases
+with their orders, rendered as HTML rows with f-strings and html.escape (no framework, no rules).
+
+    .venv/bin/python bench/bench_web.py [--open 10000] [--clients 20] [--requests 25]
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import os
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_agenda import NOW, build  # noqa: E402  (the same store as the agenda benchmark)
+
+from smartreturn.store.db import open_database  # noqa: E402
+from smartreturn.web.auth import SESSION_COOKIE, start_session  # noqa: E402
+from smartreturn.web.tokens import create_token  # noqa: E402
+
+
+def baseline(path: Path) -> float:
+    start = time.perf_counter()
+    con = sqlite3.connect(path)
+    rows = con.execute("SELECT c.id, o.platform, o.order_number, c.status, c.reason_category, c.expected_refund, "
+                       "c.currency, c.requested_at FROM return_cases c JOIN orders o ON o.id = c.order_id "
+                       "WHERE c.status NOT IN ('refunded', 'rejected', 'cancelled', 'exchange_delivered') "
+                       "ORDER BY c.requested_at DESC").fetchall()
+    body = "".join(f"<tr><td>r{r[0]}</td><td>{html.escape(str(r[1]))} {html.escape(str(r[2]))}</td>"
+                   f"<td>{html.escape(str(r[3]))}</td><td>{html.escape(str(r[4]))}</td><td>{r[5]} {r[6]}</td>"
+                   f"<td>{r[7]}</td></tr>" for r in rows)
+    con.close()
+    assert body
+    return time.perf_counter() - start
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def timed(client: httpx.Client, path: str, **kwargs) -> float:
+    start = time.perf_counter()
+    response = client.get(path, **kwargs)
+    elapsed = time.perf_counter() - start
+    assert response.status_code == 200, (path, response.status_code, response.text[:300])
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--open", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=25)
+    parser.add_argument("--port", type=int, default=8797)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        build(path, args.open, 20_000, 40_000)
+        url = f"sqlite:///{path}"
+        db = open_database(url)
+        with db.session() as session:
+            cookie, _ = start_session(session, "bench", NOW, 24)
+            token = create_token(session, "bench", ("read",), NOW)
+        db.dispose()
+        config = Path(tmp) / "config.toml"
+        config.write_text(f'[general]\ntimezone = "Europe/Berlin"\n[database]\nurl = "{url}"\n'
+                          f'[web]\nport = {args.port}\n', encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTRETURN_")}
+        env.update(SMARTRETURN_CONFIG=str(config), SMARTRETURN_NOW=NOW.isoformat())
+        server = subprocess.Popen([sys.executable, "-m", "smartreturn", "web"], env=env)
+        base = f"http://127.0.0.1:{args.port}"
+        try:
+            for _ in range(600):
+                try:
+                    httpx.get(base + "/login", timeout=1)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            with httpx.Client(base_url=base, cookies={SESSION_COOKIE: cookie}, timeout=60) as browser:
+                first = timed(browser, "/")
+                today = [timed(browser, "/") for _ in range(20)]
+                returns = [timed(browser, "/returns") for _ in range(20)]
+                last_page = timed(browser, "/returns", params={"page": 200})
+            rng = random.Random(5)
+            paths = ["/api/v1/returns", "/api/v1/orders", "/api/v1/shipments", "/api/v1/deadlines"]
+
+            def client_run(n: int) -> list[float]:
+                with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as api:
+                    return [timed(api, paths[(n + i) % len(paths)],
+                                  params={"limit": 50, "offset": rng.randrange(0, 5000, 50)})
+                            for i in range(args.requests)]
+
+            start = time.perf_counter()
+            with ThreadPoolExecutor(args.clients) as pool:
+                latencies = [x for batch in pool.map(client_run, range(args.clients)) for x in batch]
+            wall = time.perf_counter() - start
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        floor = min(baseline(path) for _ in range(3))
+        ms = lambda s: f"{s * 1000:.0f} ms"  # noqa: E731
+        print(f"open cases: {args.open}")
+        print(f"Today, first request (build_agenda): {ms(first)}")
+        print(f"Today, agenda unchanged: p50 {ms(statistics.median(today))}, p95 {ms(percentile(today, 95))}")
+        print(f"Returns page 1 (priority order): p50 {ms(statistics.median(returns))}, "
+              f"p95 {ms(percentile(returns, 95))}; last page {ms(last_page)}")
+        print(f"baseline (raw sqlite3 + f-string rows of the open cases): {ms(floor)}")
+        print(f"API lists, {args.clients} concurrent clients x {args.requests}: p50 {ms(statistics.median(latencies))}, "
+              f"p95 {ms(percentile(latencies, 95))}, max {ms(max(latencies))}, "
+              f"{len(latencies) / wall:.0f} requests/s")
+
+
+if __name__ == "__main__":
+    main()
