@@ -1,6 +1,6 @@
 """The case page (order, items, money, deadlines, parcels, evidence), its actions, the evidence
 viewer and the "add a return" form. Writes go through the same store functions as the CLI
-(store/manual.py); the follow-up draft through notify/followup.py."""
+(apply/manual.py); the follow-up draft through notify/followup.py."""
 
 from __future__ import annotations
 

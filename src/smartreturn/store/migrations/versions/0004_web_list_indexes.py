@@ -1,14 +1,14 @@
 """web: indexes on the columns listings sort by (API pages without a full sort per request)
 
-Revision ID: 0003_web_list_indexes
-Revises: 0002_web_tables
+Revision ID: 0004_web_list_indexes
+Revises: 0003_deadlines_evidence
 Create Date: 2026-12-06 01:30:00
 """
 from alembic import op
 
 
-revision = '0003_web_list_indexes'
-down_revision = '0002_web_tables'
+revision = '0004_web_list_indexes'
+down_revision = '0003_deadlines_evidence'
 branch_labels = None
 depends_on = None
 
