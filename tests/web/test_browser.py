@@ -161,3 +161,55 @@ def test_evidence_runs_no_script_and_loads_nothing_remote(page, web, http_receiv
     assert page.locator("script", has_text="alert").count() == 0
     download = page.locator("a", has_text="Download .eml").first.get_attribute("href")
     assert download == f"/messages/{outcome.message_pk}/raw.eml"
+
+
+def test_pages_in_chinese_and_german(page, web) -> None:
+    sign_in(page, web.url)
+    page.click("footer >> text=中文")
+    assert page.locator("h1").inner_text() == "今日"
+    assert page.locator("html").get_attribute("lang") == "zh"
+    assert "退款逾期" in page.locator("section.agenda.urgent").inner_text()
+    page.click("footer >> text=Deutsch")
+    assert page.locator("h1").inner_text() == "Heute"
+    page.click("nav >> text=Rücksendungen")
+    assert page.locator("h1").inner_text() == "Rücksendungen"
+    page.click("footer >> text=English")
+
+
+def test_snoozing_hides_an_item_until_its_day(page, web) -> None:
+    sign_in(page, web.url)
+    soon = page.locator("section.agenda.soon li.item")
+    before = int(page.locator("#h-soon").inner_text().rsplit("(", 1)[1].rstrip(")"))
+    key = soon.first.locator("input[name=key]").get_attribute("value")
+    soon.first.locator("form.snooze select").select_option("7")
+    soon.first.locator("form.snooze button").click()
+    page.wait_for_url(web.url + "/")
+    assert page.locator("#h-soon").inner_text().endswith(f"({before - 1})")
+    assert page.locator(f"input[name=key][value='{key}']").count() == 0
+    assert "1 snoozed item(s) hidden." in page.locator("main").inner_text()
+
+
+def test_follow_up_draft_can_be_copied(browser, web) -> None:
+    context = browser.new_context(viewport=PHONE, permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    sign_in(page, web.url)
+    page.locator("section.agenda.urgent li.item").filter(has_text="Refund overdue").locator(
+        "text=Follow-up draft").click()
+    body = page.locator("#draft-body").input_value()
+    assert "3456789012349876543" in body and "商家您好" in body  # a Taobao merchant: in Chinese
+    page.select_option("#d-lang", "en")
+    page.click("form[action$='/draft'] button[type=submit]")
+    english = page.locator("#draft-body").input_value()
+    assert "3456789012349876543" in english and "商家您好" not in english
+    page.click("button[data-copy=draft-body]")
+    assert page.evaluate("navigator.clipboard.readText()") == page.locator("#draft-body").input_value()
+    context.close()
+
+
+def test_api_docs_render_under_the_csp(page, web) -> None:
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.goto(web.url + "/api/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("SmartReturn")
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/returns").first).to_be_visible()
+    assert not [p for p in problems if "Content Security Policy" in p], problems

@@ -321,12 +321,15 @@ def install(app: FastAPI) -> None:
 
 
 def _install_docs(app: FastAPI) -> None:
-    """Swagger UI from the swagger-ui-bundle package (no CDN, no inline script: our CSP holds)."""
+    """Swagger UI 5 from the files the fastapi-offline package ships (no CDN, no inline script: our
+    CSP holds; FastAPI's own /docs loads it from a CDN with an inline script)."""
+    from importlib import resources
+
     from fastapi.responses import HTMLResponse
     from fastapi.staticfiles import StaticFiles
-    from swagger_ui_bundle import swagger_ui_path
 
-    app.mount("/api/docs/assets", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+    assets = resources.files("fastapi_offline").joinpath("static")
+    app.mount("/api/docs/assets", StaticFiles(directory=str(assets)), name="swagger-ui")
 
     def docs() -> HTMLResponse:
         return HTMLResponse(
