@@ -5,7 +5,10 @@ by parsers and tracking providers. ``providers`` maps a provider name (``"17trac
 ``"kuaidi100"``) to that provider's own code for the carrier; a provider missing from the map means
 we do not know its code and let the provider auto-detect.
 
-Number formats are matched against a *normalised* number (upper case, spaces removed). A format
+Number formats are matched against a *normalised* number (upper case, spaces removed). Most come from
+the reference data (:mod:`smartreturn.tracking.refdata`, jkeen/tracking_number_data: regex, check digit,
+lookups), referred to by definition id with ``_ref``; the rest (Chinese couriers, DHL Paket, European
+posts) are written here with ``_fmt``. A format
 with ``needs_context`` (all-digit numbers that any order or phone number could resemble) is only
 accepted by :mod:`smartreturn.tracking.detect` when a carrier name or tracking keyword is nearby.
 """
@@ -13,13 +16,15 @@ accepted by :mod:`smartreturn.tracking.detect` when a carrier name or tracking k
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from re import _parser as sre_parse  # getwidth(): the lengths a format can match, for the length index
 from types import MappingProxyType
 
 from smartreturn.errors import TrackingError
-from smartreturn.tracking.checkdigits import Check, library, s10_digit, sscc_with_ai
+from smartreturn.tracking import refdata
+from smartreturn.tracking.checkdigits import gs1
 
 __all__ = ["Carrier", "NumberFormat", "UnknownCarrier", "all_carriers", "by_name", "get", "normalise_number"]
 
@@ -33,14 +38,40 @@ class UnknownCarrier(TrackingError, KeyError):
 
 @dataclass(frozen=True, slots=True)
 class NumberFormat:
+    """One number format of a carrier: a full-match regex over the normalised number plus its checks.
+
+    Formats of the reference data carry their :class:`~smartreturn.tracking.refdata.Definition`
+    (check digit, serial-number format, lookups); ``where`` narrows one to values of its named groups
+    (the S10 format of one country). Formats written here take ``check`` over the whole number.
+    """
+
     pattern: re.Pattern[str]             # full match over the normalised number
-    check: Check | None = None           # check-digit validation, when the format has one
+    check: Callable[[str], bool] | None = None   # check-digit validation of a format written here
     needs_context: bool = False          # accept only near a carrier name / tracking keyword
     confidence: float = 0.9              # how sure a match (with a passing check) is on its own
+    name: str = ""                       # the reference definition's id, or a short description
+    definition: refdata.Definition | None = field(default=None, compare=False)
+    where: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    lengths: tuple[int, int] = (0, 0)    # shortest and longest number the pattern can match
 
+    @property
+    def has_check(self) -> bool:
+        return self.check is not None or (self.definition is not None and self.definition.check is not None)
 
-def _fmt(pattern: str, check: Check | None = None, *, context: bool = False, confidence: float = 0.9) -> NumberFormat:
-    return NumberFormat(re.compile(pattern), check, context, confidence)
+    def match(self, number: str) -> re.Match[str] | None:
+        """The match when the normalised ``number`` has this format and passes its checks."""
+        if self.definition is not None:
+            m = self.definition.match(number)
+        else:
+            m = self.pattern.fullmatch(number)
+            if m is not None and self.check is not None and not self.check(number):
+                return None
+        if m is None:
+            return None
+        for group, wanted in self.where:
+            if not wanted.fullmatch(m.group(group) or ""):
+                return None
+        return m
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,15 +97,48 @@ class Carrier:
 
 def normalise_number(number: str) -> str:
     """Upper case, without spaces and dashes: the form formats are matched against."""
-    return re.sub(r"[\s\-]", "", number).upper()
+    return refdata.normalise(number)
 
 
-_S10_CHECK = library("s10")
+def _widths(pattern: re.Pattern[str]) -> tuple[int, int]:
+    low, high = sre_parse.parse(pattern.pattern, pattern.flags).getwidth()
+    return low, min(high, refdata.MAX_LENGTH)
+
+
+def _fmt(pattern: str, check: Callable[[str], bool] | None = None, *, context: bool = False,
+         confidence: float = 0.9, name: str = "") -> NumberFormat:
+    compiled = re.compile(pattern)
+    return NumberFormat(compiled, check, context, confidence, name or pattern, None, (), _widths(compiled))
+
+
+def _ref(key: str, *, context: bool = False, confidence: float = 0.9, **where: str) -> NumberFormat:
+    """A format of the reference data (by its id); ``where`` restricts named groups to regexes."""
+    definition = refdata.get(key)
+    conditions = tuple((group, re.compile(rx)) for group, rx in where.items())
+    return NumberFormat(definition.pattern, None, context, confidence, key, definition, conditions,
+                        _widths(definition.pattern))
+
+
+def _gs1_number(number: str) -> bool:
+    return number.isdigit() and gs1(number[:-1], number[-1])
+
+
+def _gs1_tail(number: str) -> bool:
+    """GS1 check of the 22/26-digit IMpb part, after a 420+ZIP or 420+ZIP+4 routing code if any."""
+    for prefix in (0, 8, 12):
+        body = number[prefix:]
+        if (prefix == 0 or number.startswith("420")) and len(body) in (22, 26) and "91" <= body[:2] <= "95":
+            if _gs1_number(body):
+                return True
+    return False
+
+
+def _s10(country: str, service: str = "[A-Z]{2}", confidence: float = 0.95) -> NumberFormat:
+    """The UPU S10 format of one country's post (reference check digit and country list)."""
+    return _ref("s10", confidence=confidence, CountryCode=country, ServiceType=service)
+
+
 _KUAIDI100_URL = "https://www.kuaidi100.com/chaxun?com={com}&nu={{number}}"
-
-
-def _s10(country: str, service: str = "[A-Z][A-Z]") -> NumberFormat:
-    return _fmt(rf"{service}\d{{9}}{country}", _S10_CHECK, confidence=0.95)
 
 
 _CARRIERS: tuple[Carrier, ...] = (
@@ -82,17 +146,20 @@ _CARRIERS: tuple[Carrier, ...] = (
     Carrier(
         "ups", "UPS", "UPS快递", "https://www.ups.com/track?tracknum={number}",
         {"17track": "100002", "aftership": "ups", "kuaidi100": "ups"},
-        (_fmt(r"1Z[0-9A-Z]{16}", library("ups", "UPS"), confidence=0.95),),
+        (_ref("ups", confidence=0.95), _ref("UPS Waybill", context=True, confidence=0.6)),
         ("United Parcel Service", "UPS My Choice", "ups.com", "联合包裹"),
     ),
     Carrier(
         "fedex", "FedEx", "联邦快递", "https://www.fedex.com/fedextrack/?trknbr={number}",
         {"17track": "100003", "aftership": "fedex", "kuaidi100": "fedex"},
         (
-            _fmt(r"\d{12}", library("fedex", "FedEx Express (12)"), context=True, confidence=0.6),
-            _fmt(r"\d{15}", library("fedex", "FedEx Ground"), context=True, confidence=0.6),
-            _fmt(r"96\d{20}", library("fedex", "FedEx Ground 96 (22)"), context=True, confidence=0.7),
-            _fmt(r"\d{34}", library("fedex", "FedEx Express (34)", "FedEx Ground GSN"), context=True),
+            _ref("fedex_12", context=True, confidence=0.6),
+            _ref("fedex_ground", context=True, confidence=0.6),
+            _ref("fedex_ground_96", context=True, confidence=0.7),
+            _ref("fedex_ground_sscc_18", context=True, confidence=0.6),
+            _ref("fedex_astra_32", context=True, confidence=0.7),
+            _ref("fedex_34", context=True, confidence=0.7),
+            _ref("fedex_ground_gsn", context=True, confidence=0.7),
         ),
         ("Federal Express", "FedEx Express", "FedEx Ground", "fedex.com"),
     ),
@@ -100,9 +167,16 @@ _CARRIERS: tuple[Carrier, ...] = (
         "usps", "USPS", "美国邮政", "https://tools.usps.com/go/TrackConfirmAction?tLabels={number}",
         {"17track": "21051", "aftership": "usps", "kuaidi100": "usps"},
         (
-            # IMpb: 22 or 26 digits starting 91-95, optionally behind the 420+ZIP routing code
-            _fmt(r"(?:420\d{5})?9[1-5]\d{20}(?:\d{4})?", library("usps", "USPS 91", "USPS 34v2"), confidence=0.8),
-            _fmt(r"\d{20}", library("usps", "USPS 20"), context=True, confidence=0.6),
+            # IMpb (91-95 + service + mailer + serial), optionally behind the 420+ZIP routing code
+            _ref("usps_impb_n", confidence=0.8),
+            _ref("usps_impb_c", confidence=0.8),
+            _ref("usps_legacy", confidence=0.8, ApplicationIdentifier="91"),
+            _ref("usps_legacy", context=True, confidence=0.6),
+            _ref("usps_20", context=True, confidence=0.6),
+            # 22/26 digits 91-95 with the GS1 check but a mailer ID the IMpb rules above do not allow
+            # ("92" + a 9-digit ID not starting 9): USPS named nearby only
+            _fmt(r"(?:420\d{5}(?:\d{4})?)?9[1-5]\d{20}(?:\d{4})?", _gs1_tail, context=True, confidence=0.6,
+                 name="USPS 91-95 (mailer ID unchecked)"),
             _s10("US"),
         ),
         ("United States Postal Service", "U.S. Postal Service", "US Postal Service", "usps.com"),
@@ -111,9 +185,9 @@ _CARRIERS: tuple[Carrier, ...] = (
         "dhl", "DHL Express", "DHL快递", "https://www.dhl.com/global-en/home/tracking.html?tracking-id={number}",
         {"17track": "100001", "aftership": "dhl", "kuaidi100": "dhl"},
         (
-            _fmt(r"\d{10}", library("dhl", "DHL Express"), context=True, confidence=0.6),
-            _fmt(r"\d{11}", library("dhl", "DHL Express Air"), context=True, confidence=0.6),
-            _fmt(r"JD\d{18}", confidence=0.8),   # Express piece ID
+            _ref("dhl_express", context=True, confidence=0.6),
+            _ref("dhl_express_piece_id", confidence=0.75),
+            _fmt(r"JD\d{18}", confidence=0.8, name="DHL Express piece ID (JD + 18)"),
         ),
         ("DHL", "dhl.com", "敦豪"),
     ),
@@ -122,10 +196,10 @@ _CARRIERS: tuple[Carrier, ...] = (
         "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode={number}",
         {"17track": "7041", "aftership": "dhl-germany"},
         (
-            _fmt(r"00340434\d{12}", sscc_with_ai, confidence=0.95),  # DHL's own GS1 prefix
-            _fmt(r"00\d{18}", sscc_with_ai, context=True, confidence=0.7),
-            _fmt(r"JJD\d{16,18}", confidence=0.85),                   # Paket International
-            _fmt(r"\d{12}", context=True, confidence=0.5),
+            _fmt(r"00340434\d{12}", _gs1_number, confidence=0.95, name="DHL Paket SSCC (GS1 prefix 340434)"),
+            _fmt(r"00\d{18}", _gs1_number, context=True, confidence=0.7, name="DHL Paket SSCC"),
+            _fmt(r"JJD\d{18}", confidence=0.85, name="DHL Paket International"),  # JJD + 16 is Yodel's
+            _fmt(r"\d{12}", context=True, confidence=0.5, name="DHL Paket (12)"),
             _s10("DE"),
         ),
         ("Deutsche Post", "DHL Paket", "DHL Sendung", "Packstation", "dhl.de"),
@@ -133,39 +207,44 @@ _CARRIERS: tuple[Carrier, ...] = (
     Carrier(
         "royal_mail", "Royal Mail", "英国皇家邮政", "https://www.royalmail.com/track-your-item#/tracking-results/{number}",
         {"17track": "11031", "aftership": "royal-mail"},
-        (_fmt(r"[A-Z]{2}\d{9}GB", s10_digit, confidence=0.9),),
+        (_s10("GB", confidence=0.9),),   # domestic Tracked 24/48 use other service letters ("TT…GB")
         ("royalmail.com",),
     ),
     Carrier(
         "evri", "Evri", "Evri", "https://www.evri.com/track/parcel/{number}",
         {"17track": "100331", "aftership": "evri"},
         (_fmt(r"H[0-9A-Z]{15}", context=True, confidence=0.6), _fmt(r"\d{16}", context=True, confidence=0.5)),
-        ("evri.com",),
+        ("evri.com", "Hermes UK", "myHermes"),
     ),
     Carrier(
         "dpd", "DPD", "DPD", "https://tracking.dpd.de/status/en_US/parcel/{number}",
         {"17track": "100007", "aftership": "dpd"},
-        (_fmt(r"\d{14}", context=True, confidence=0.5), _fmt(r"\d{10}", context=True, confidence=0.4)),
-        ("dpd.de", "dpd.co.uk"),
+        (
+            _ref("dpd", confidence=0.85),
+            _ref("dpd_14", context=True, confidence=0.6),
+            _fmt(r"\d{14}", context=True, confidence=0.5, name="DPD parcel number (14)"),
+            _fmt(r"\d{10}", context=True, confidence=0.4),
+        ),
+        ("dpd.de", "dpd.co.uk", "DPD Predict", "dpdgroup.com"),
     ),
     Carrier(
         "gls", "GLS", "GLS", "https://gls-group.com/track/{number}",
         {"17track": "100005", "aftership": "gls"},
         (_fmt(r"\d{11,12}", context=True, confidence=0.5),),
-        ("General Logistics Systems", "gls-group.eu", "gls-pakete.de"),
+        ("General Logistics Systems", "gls-group.eu", "gls-pakete.de", "gls-group.com"),
     ),
     Carrier(
         "postnl", "PostNL", "荷兰邮政", "https://jouw.postnl.nl/track-and-trace/{number}",
         {"17track": "14041", "aftership": "postnl"},
-        (_fmt(r"3S[A-Z]{4}\d{7,9}", confidence=0.85), _s10("NL")),
+        (_fmt(r"3S[A-Z]{4}\d{7,9}", confidence=0.85, name="PostNL 3S"), _s10("NL")),
         ("postnl.nl",),
     ),
     Carrier(
         "canada_post", "Canada Post", "加拿大邮政",
         "https://www.canadapost-postescanada.ca/track-reperage/en#/details/{number}",
         {"17track": "3041", "aftership": "canada-post"},
-        (_fmt(r"\d{16}", context=True, confidence=0.5), _s10("CA")),
-        ("Postes Canada", "canadapost.ca"),
+        (_ref("canada_post", context=True, confidence=0.6), _s10("CA")),
+        ("Postes Canada", "canadapost.ca", "canadapost-postescanada.ca"),
     ),
     Carrier(
         "australia_post", "Australia Post", "澳大利亚邮政", "https://auspost.com.au/mypost/track/details/{number}",
@@ -176,7 +255,7 @@ _CARRIERS: tuple[Carrier, ...] = (
     Carrier(
         "amazon_logistics", "Amazon Logistics", "亚马逊物流", "https://track.amazon.com/tracking/{number}",
         {"aftership": "amazon"},
-        (_fmt(r"TB[ACM]\d{12}", confidence=0.9),),
+        (_ref("amazon_logistics", confidence=0.9), _ref("amazon_international", context=True, confidence=0.5)),
         ("Amazon Shipping", "AMZL", "Amazon"),
     ),
     Carrier(
@@ -194,7 +273,7 @@ _CARRIERS: tuple[Carrier, ...] = (
     Carrier(
         "yunexpress", "YunExpress", "云途物流", "https://www.yuntrack.com/parcelTracking?id={number}",
         {"17track": "190008", "aftership": "yunexpress"},
-        (_fmt(r"YT\d{16}", confidence=0.9),),
+        (_ref("yunexpress", confidence=0.9),),
         ("Yun Express", "云途"),
     ),
     # --- China domestic ----------------------------------------------------------------------
@@ -226,7 +305,8 @@ _CARRIERS: tuple[Carrier, ...] = (
     Carrier(
         "sto", "STO Express", "申通快递", _KUAIDI100_URL.format(com="shentong"),
         {"17track": "190324", "aftership": "sto", "kuaidi100": "shentong"},
-        (_fmt(r"(?:77|88|66)\d{11,13}", context=True, confidence=0.6),),
+        # 13-15 digits starting 77/88/66/55/58, and the 12-digit numbers starting 2-6 ("268…", "368…")
+        (_fmt(r"(?:77|88|66|55|58)\d{11,13}|[2-6]\d{11}", context=True, confidence=0.6),),
         ("申通", "STO"),
     ),
     Carrier(
@@ -238,7 +318,8 @@ _CARRIERS: tuple[Carrier, ...] = (
     Carrier(
         "ems", "China EMS", "中国邮政速递", _KUAIDI100_URL.format(com="ems"),
         {"17track": "3013", "aftership": "china-ems", "kuaidi100": "ems"},
-        (_s10("CN", "E[A-Z]"), _fmt(r"[19]\d{12}", context=True, confidence=0.5)),
+        # E?…CN items, and domestic 13-digit waybills starting 1, 5 (e-commerce parcels) or 9
+        (_s10("CN", "E[A-Z]"), _fmt(r"[159]\d{12}", context=True, confidence=0.5)),
         ("EMS", "邮政EMS", "邮政特快专递", "中国邮政EMS", "EMS快递"),
     ),
     Carrier(
@@ -259,25 +340,81 @@ _CARRIERS: tuple[Carrier, ...] = (
         (_fmt(r"DPK\d{12}", confidence=0.85), _fmt(r"\d{10}", context=True, confidence=0.4)),
         ("德邦", "德邦物流", "Deppon Express"),
     ),
-    # --- named by platform mails; detected by name, tracked through AfterShip ------------------
+    Carrier(
+        "best", "Best Express", "百世快递", _KUAIDI100_URL.format(com="huitongkuaidi"),
+        {"kuaidi100": "huitongkuaidi"},
+        (_fmt(r"\d{12,14}", context=True, confidence=0.5, name="Best Express (12-14)"),),
+        ("百世", "百世汇通", "汇通快递", "百世快运", "BEST Express", "BEST Inc"),
+    ),
+    Carrier(
+        "ttk", "TTK Express", "天天快递", _KUAIDI100_URL.format(com="tiantian"),
+        {"kuaidi100": "tiantian"},
+        (_fmt(r"\d{12,14}", context=True, confidence=0.5, name="TTK (12-14)"),),
+        ("天天", "TTK", "TTKEXP"),
+    ),
+    # --- further carriers of the reference data ----------------------------------------------
+    Carrier("ontrac", "OnTrac", "OnTrac", "https://www.ontrac.com/tracking/?number={number}",
+            {"aftership": "ontrac"},
+            (_ref("ontrac_c", confidence=0.8), _ref("ontrac_d", confidence=0.8)), ("ontrac.com",)),
+    Carrier("lasership", "LaserShip", "LaserShip", "https://www.lasership.com/track/{number}",
+            {"aftership": "lasership"},
+            (_ref("lasership_1ls7", confidence=0.8), _ref("LaserShip 1LS7 (18)", confidence=0.8),
+             _ref("lasership_1lscx", confidence=0.8), _ref("lasership_lx", context=True, confidence=0.6)),
+            ("OnTrac LaserShip", "lasership.com")),
+    Carrier("dhl_ecommerce", "DHL eCommerce", "DHL电子商务", "https://www.dhl.com/us-en/home/tracking.html?tracking-id={number}",
+            {"aftership": "dhl-global-mail"},
+            (_ref("dhl_ecommerce", context=True, confidence=0.5), _ref("dhl_ecommerce_14", context=True, confidence=0.5)),
+            ("DHL eCommerce Solutions", "DHL Global Mail")),
+    Carrier("purolator", "Purolator", "Purolator", "https://www.purolator.com/en/shipping/tracker?pin={number}",
+            {"aftership": "purolator"},
+            (_ref("purolator_numeric", context=True, confidence=0.6), _ref("purolator_alpha", context=True, confidence=0.5)),
+            ("purolator.com",)),
+    Carrier("canpar", "Canpar Express", "Canpar", "https://www.canpar.com/en/track/tracking.jsp?reference={number}&locale=en",
+            {"aftership": "canpar"}, (_ref("canpar_22", context=True, confidence=0.6),), ("Canpar", "canpar.com")),
+    Carrier("yodel", "Yodel", "Yodel", "https://www.yodel.co.uk/tracking/{number}",
+            {"aftership": "yodel"}, (_ref("yodel", confidence=0.85),), ("yodel.co.uk",)),
+    Carrier("gofo", "GOFO Express", "GOFO", "https://www.gofoexpress.com/tracking.html?searchID={number}",
+            {}, (_ref("gofo_us", confidence=0.85),), ("gofoexpress.com",)),
+    Carrier("landmark", "Landmark Global", "Landmark Global", "https://track.landmarkglobal.com/?search={number}",
+            {}, (_ref("landmark_global", confidence=0.85),), ("landmarkglobal.com",)),
+    Carrier("speedee", "Spee-Dee Delivery", "Spee-Dee", "https://www.speedeedelivery.com/track/?tracking={number}",
+            {}, (_ref("speedee", confidence=0.8),), ("Spee-Dee", "speedeedelivery.com")),
+    Carrier("old_dominion", "Old Dominion Freight Line", "Old Dominion",
+            "https://www.odfl.com/us/en/tools/trace-track-ltl-freight/trace.html?proNumbers={number}",
+            {}, (_ref("Old Dominion", context=True, confidence=0.6),
+                 _ref("Old Dominion Guaranteed Shipment", context=True, confidence=0.6)), ("Old Dominion", "odfl.com")),
+    # --- European posts and parcel carriers (formats written here) --------------------------------
     Carrier("hermes", "Hermes Germany", "德国Hermes", "https://www.myhermes.de/empfangen/sendungsverfolgung/?trackingId={number}",
-            {"aftership": "hermes-de"}, (), ("Hermes", "myhermes.de")),
+            {"aftership": "hermes-de"}, (_fmt(r"H\d{19}", context=True, confidence=0.6, name="Hermes H + 19"),
+                                         _fmt(r"\d{14}", context=True, confidence=0.5, name="Hermes (14)")),
+            ("Hermes", "myhermes.de", "Hermes Einrichtungs Service")),
     Carrier("parcelforce", "Parcelforce Worldwide", "英国Parcelforce", "https://www.parcelforce.com/track-trace?trackNumber={number}",
             {"aftership": "parcel-force"}, (), ("Parcelforce",)),
     Carrier("colissimo", "Colissimo", "法国Colissimo", "https://www.laposte.fr/outils/suivre-vos-envois?code={number}",
-            {"aftership": "colissimo"}, (_s10("FR"),), ("La Poste Colissimo",)),
-    Carrier("ontrac", "OnTrac", "OnTrac", "https://www.ontrac.com/tracking/?number={number}",
-            {"aftership": "ontrac"}, (), ()),
-    Carrier("lasership", "LaserShip", "LaserShip", "https://www.lasership.com/track/{number}",
-            {"aftership": "lasership"}, (), ()),
+            {"aftership": "colissimo"},
+            (_s10("FR"), _fmt(r"\d[A-Z]\d{11}", context=True, confidence=0.6, name="Colissimo (13)")),
+            ("La Poste Colissimo", "La Poste", "laposte.fr", "colissimo.fr")),
+    Carrier("inpost", "InPost", "InPost", "https://inpost.pl/sledzenie-przesylek?number={number}",
+            {"aftership": "inpost-paczkomaty"}, (_fmt(r"\d{24}", context=True, confidence=0.6, name="InPost (24)"),),
+            ("Paczkomat", "Paczkomaty", "inpost.pl", "InPost Paczkomaty")),
+    Carrier("poczta_polska", "Poczta Polska", "波兰邮政", "https://emonitoring.poczta-polska.pl/?numer={number}",
+            {"aftership": "poczta-polska"},
+            (_s10("PL"), _fmt(r"00\d{18}", _gs1_number, context=True, confidence=0.6, name="Poczta Polska SSCC")),
+            ("Pocztex", "poczta-polska.pl", "Envelo")),
+    Carrier("correos", "Correos", "西班牙邮政", "https://www.correos.es/es/en/tools/tracker/items/details?tracking-number={number}",
+            {}, (_s10("ES"), _fmt(r"P[QK][0-9A-Z]{21}", context=True, confidence=0.6, name="Correos (23)")),
+            ("Correos Express", "correos.es")),
+    Carrier("poste_italiane", "Poste Italiane", "意大利邮政", "https://www.poste.it/cerca/index.html#/risultati-spedizioni/{number}",
+            {}, (_s10("IT"),), ("SDA", "SDA Express Courier", "Poste Delivery", "poste.it", "sda.it")),
+    Carrier("brt", "BRT", "BRT", "https://vas.brt.it/vas/sped_det_show.hsm?Nspediz={number}",
+            {}, (), ("BRT Bartolini", "Bartolini", "brt.it")),
+    Carrier("packeta", "Packeta", "Packeta", "https://tracking.packeta.com/en/?id={number}",
+            {}, (_fmt(r"Z\d{10}", context=True, confidence=0.6, name="Packeta Z + 10"),),
+            ("Zásilkovna", "Zasilkovna", "packeta.com")),
     Carrier("yanwen", "Yanwen", "燕文物流", "https://track.yw56.com.cn/en/querydel?nums={number}",
             {"aftership": "yanwen"}, (), ("燕文",)),
     Carrier("hongkong_post", "Hongkong Post", "香港邮政", "https://www.hongkongpost.hk/en/mail_tracking/index.html",
             {"aftership": "hong-kong-post"}, (_s10("HK"),), ()),
-    Carrier("dhl_ecommerce", "DHL eCommerce", "DHL电子商务", "https://www.dhl.com/us-en/home/tracking.html?tracking-id={number}",
-            {"aftership": "dhl-global-mail"}, (), ("DHL eCommerce",)),
-    Carrier("purolator", "Purolator", "Purolator", "https://www.purolator.com/en/shipping/tracker?pin={number}",
-            {"aftership": "purolator"}, (), ()),
     Carrier("singapore_post", "Singapore Post", "新加坡邮政", "https://www.singpost.com/track-items",
             {"aftership": "singapore-post"}, (_s10("SG"),), ("SingPost",)),
 )

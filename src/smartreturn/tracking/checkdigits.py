@@ -1,72 +1,120 @@
-"""Check-digit algorithms for tracking numbers.
+"""Check-digit algorithms of the tracking-number reference data (jkeen/tracking_number_data).
 
-The carriers the ``tracking-numbers`` package knows (UPS, FedEx, USPS, DHL Express, S10, Amazon) are
-validated through it; the few formats it lacks (GS1 SSCC, used by DHL Paket) are written out here.
-Every function takes a normalised number (upper case, no spaces) and returns a bool; none raises.
+Each algorithm takes the serial number and the check digit as the reference regexes capture them
+(spaces already removed) plus the constants the definition's ``validation.checksum`` block states,
+as its ``CHECKSUM_ALGORITHMS.md`` describes them. :func:`checksum` turns such a block into one
+callable. None of them raises: a malformed input is simply not valid.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import lru_cache
+import string
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
-import tracking_numbers
-from tracking_numbers.definition import TrackingNumberDefinition
+__all__ = ["Checksum", "checksum", "gs1", "luhn", "mod7", "mod10", "mod_37_36", "s10", "sum_product"]
 
-Check = Callable[[str], bool]
+Checksum = Callable[[str, str], bool]   # (serial number, check digit) -> valid?
 
-
-@lru_cache(maxsize=None)
-def _definitions(courier: str) -> tuple[TrackingNumberDefinition, ...]:
-    return tuple(d for d in tracking_numbers.DEFINITIONS if d.courier.code == courier)
+_ALNUM = string.digits + string.ascii_uppercase   # value of a character in ISO 7064 MOD 37,36: 0-9, A=10 .. Z=35
 
 
-def library(courier: str, *products: str) -> Check:
-    """A check that passes when one of the package's definitions for ``courier`` validates the number.
+def _value(char: str) -> int:
+    """A digit's value; a letter counts (ord - 3) % 10, as UPS and the reference's mod10 count it."""
+    return int(char) if char.isdigit() else (ord(char) - 3) % 10
 
-    ``products`` narrows it to the named products ("DHL Express", "FedEx Express (12)", ...).
-    """
-    wanted = {p.lower() for p in products}
 
-    def check(number: str) -> bool:
-        for definition in _definitions(courier):
-            if wanted and definition.product.name.lower() not in wanted:
-                continue
-            try:
-                result = definition.test(number)
-            except (ValueError, IndexError):  # a malformed number must not stop detection
-                continue
-            if result is not None and result.valid:
-                return True
+def _digit(check: str) -> int | None:
+    return int(check) if len(check) == 1 and check.isdigit() else None
+
+
+def mod10(serial: str, check: str, *, evens: int = 1, odds: int = 1, reverse: bool = False) -> bool:
+    """Weighted sum (``evens`` on positions 0, 2, ..., ``odds`` on 1, 3, ...) completed to a multiple of 10."""
+    if _digit(check) is None or not serial.isalnum() or not serial.isascii():
         return False
+    chars = serial[::-1] if reverse else serial
+    total = sum(_value(c) * (odds if i % 2 else evens) for i, c in enumerate(chars))
+    return (10 - total % 10) % 10 == int(check)
 
-    check.__name__ = f"library_{courier}"
-    return check
+
+def mod7(serial: str, check: str) -> bool:
+    """DHL Express: the serial number modulo 7."""
+    return serial.isdigit() and serial.isascii() and _digit(check) == int(serial) % 7
 
 
-def gs1_mod10(number: str) -> bool:
-    """GS1 check digit (SSCC, GTIN): weights 3,1,3,... from the right, excluding the check digit."""
-    if not number.isdigit() or len(number) < 2:
+def s10(serial: str, check: str, weights: Sequence[int] = (8, 6, 4, 2, 3, 5, 9, 7)) -> bool:
+    """UPU S10: weights 8,6,4,2,3,5,9,7 modulo 11; remainder 1 gives 0 and remainder 0 gives 5."""
+    if len(serial) != len(weights) or not serial.isdigit() or not serial.isascii():
         return False
-    body, check = number[:-1], int(number[-1])
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
+    remainder = sum(int(d) * w for d, w in zip(serial, weights, strict=True)) % 11
+    expected = {1: 0, 0: 5}.get(remainder, 11 - remainder)
+    return _digit(check) == expected
 
 
-def sscc_with_ai(number: str) -> bool:
-    """A 20-digit "00" + SSCC-18 number (DHL Paket's 00340434… Sendungsnummer)."""
-    return len(number) == 20 and number.startswith("00") and gs1_mod10(number[2:])
-
-
-
-def s10_digit(number: str) -> bool:
-    """Only the UPU S10 mod-11 check digit of "XX12345678CYY", whatever the service letters.
-
-    Royal Mail's domestic Tracked 24/48 numbers use the S10 layout with service letters outside the
-    UPU list that the package checks ("TT…GB"); the check digit still holds.
-    """
-    if len(number) != 13 or not number[2:11].isdigit():
+def sum_product(serial: str, check: str, *, weights: Sequence[int], modulo1: int, modulo2: int) -> bool:
+    """FedEx: sum of digit x weight, then modulo ``modulo1`` and ``modulo2``."""
+    if len(serial) > len(weights) or not serial.isdigit() or not serial.isascii():
         return False
-    total = sum(int(d) * w for d, w in zip(number[2:10], (8, 6, 4, 2, 3, 5, 9, 7), strict=True))
-    rest = 11 - total % 11
-    return {10: 0, 11: 5}.get(rest, rest) == int(number[10])
+    total = sum(int(d) * w for d, w in zip(serial, weights, strict=False))
+    return _digit(check) == total % modulo1 % modulo2
+
+
+def luhn(serial: str, check: str) -> bool:
+    """Luhn: from the right, every other digit doubled (9 subtracted above 9), completed to a multiple of 10."""
+    if not serial.isdigit() or not serial.isascii():
+        return False
+    total = 0
+    for i, d in enumerate(reversed(serial)):
+        x = int(d) * (2 if i % 2 == 0 else 1)
+        total += x - 9 if x > 9 else x
+    return _digit(check) == (10 - total % 10) % 10
+
+
+def mod_37_36(serial: str, check: str) -> bool:
+    """ISO 7064 MOD 37,36 (DPD parcel labels): the check character is a digit or a letter."""
+    mod = 36
+    cd = mod
+    for char in serial:
+        value = _ALNUM.find(char)
+        if value < 0:
+            return False
+        cd += value
+        if cd > mod:
+            cd -= mod
+        cd *= 2
+        if cd > mod:
+            cd -= mod + 1
+    cd = (mod + 1) - cd
+    if cd == mod:
+        cd = 0
+    return check == _ALNUM[cd]
+
+
+def gs1(serial: str, check: str) -> bool:
+    """GS1 (SSCC, GTIN): weight 3 on the digit next to the check digit, then 1, 3, ..."""
+    return mod10(serial, check, evens=3, odds=1, reverse=True)
+
+
+def checksum(spec: Mapping[str, Any]) -> Checksum:
+    """The check a definition's ``validation.checksum`` block describes; ValueError for an unknown one."""
+    name = spec.get("name")
+    if name == "mod10":
+        evens, odds = int(spec.get("evens_multiplier", 1)), int(spec.get("odds_multiplier", 1))
+        reverse = bool(spec.get("reverse", False))
+        return lambda serial, check: mod10(serial, check, evens=evens, odds=odds, reverse=reverse)
+    if name == "mod7":
+        return mod7
+    if name == "s10":
+        weights = tuple(spec.get("weightings", (8, 6, 4, 2, 3, 5, 9, 7)))
+        return lambda serial, check: s10(serial, check, weights)
+    if name == "sum_product_with_weightings_and_modulo":
+        weights = tuple(spec["weightings"])
+        m1, m2 = int(spec["modulo1"]), int(spec["modulo2"])
+        return lambda serial, check: sum_product(serial, check, weights=weights, modulo1=m1, modulo2=m2)
+    if name == "luhn":
+        return luhn
+    if name == "mod_37_36":
+        return mod_37_36
+    if name == "gs1":
+        return gs1
+    raise ValueError(f"unknown check-digit algorithm {name!r}")

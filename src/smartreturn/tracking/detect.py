@@ -1,11 +1,21 @@
 """Find tracking numbers in free text and tell which carrier they belong to.
 
-Self-identifying formats (UPS ``1Z…``, S10 ``RR123456785GB``, ``SF…``, ``JD…``, ``YT…``, DHL's
-``00340434…`` SSCC) are accepted anywhere once their check digit (where they have one) passes.
-All-digit formats that an order, phone or customer number could resemble are accepted only when a
-carrier name (or the caller's ``hint``) is near, and score higher with a tracking keyword
-("tracking number", "Sendungsnummer", "运单号"). Numbers labelled as order, phone, invoice or
-customer numbers, Chinese mobile numbers, dates and numbers that are part of a price are ignored.
+The formats are the carriers' in :mod:`smartreturn.tracking.carriers`: the reference data's
+definitions (jkeen/tracking_number_data, with their check digits) and the formats written there
+(Chinese couriers, DHL Paket, European posts). Self-identifying formats (UPS ``1Z…``, S10
+``RR123456785GB``, ``SF…``, ``JD…``, ``YT…``, DHL's ``00340434…`` SSCC) are accepted anywhere once
+their check digit (where they have one) passes. All-digit formats that an order, phone or customer
+number could resemble are accepted only when a carrier name (or the caller's ``hint``) is near, and
+score higher with a tracking keyword ("tracking number", "Sendungsnummer", "运单号"). Numbers labelled
+as order, phone, invoice or customer numbers (before them, or "…号订单" after them), Chinese mobile
+numbers, dates and numbers that are part of a price are ignored.
+
+How the text is read, in linear time: one scan finds runs of upper-case/digit chunks separated by
+single spaces ("1Z 999 AA1 01 2345 678 4", "9400 1112 0108 …", "ＳＦ１４…" after NFKC) and one finds
+mixed-case tokens; every candidate is a run of whole chunks of at most ``refdata.MAX_LENGTH``
+characters, and the format regexes are only full-matched against such a bounded candidate, never
+run over the body. A number written with spaces must carry a check digit or a self-identifying
+prefix, or stand right after a tracking label, so that digit groups of phone numbers are not joined.
 
 Positions in :class:`Detected` refer to the NFKC-normalised text (full-width digits and colons
 become ASCII), which :func:`normalise_text` returns.
@@ -15,26 +25,33 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from smartreturn.tracking import refdata
 from smartreturn.tracking.carriers import Carrier, NumberFormat, all_carriers, find_names, get, normalise_number
-from smartreturn.tracking.checkdigits import library
 
-__all__ = ["Detected", "candidates", "detect", "normalise_text", "validate"]
+__all__ = ["Detected", "candidates", "detect", "identify", "normalise_text", "validate"]
+
 
 MIN_CONFIDENCE = 0.5
+MIN_LENGTH = 10        # shortest number any format accepts (DHL Express, LaserShip LX)
+MIN_DIGITS = 4         # "1LSCXVE005BUEFX" has four
+SPACED_BUDGET = 5_000   # candidates joined from spaced chunks per text: bounds a hostile body's cost
 _BEFORE = 150          # characters before a number searched for carrier names and keywords
 _AFTER = 60
 _LABEL_WINDOW = 40     # the label of a number ("Order #", "运单号：") sits right before it
 
-# Carriers that share names in mail ("DHL" is said for both DHL Express and DHL Paket).
+# Carriers that share names in mail ("DHL" is said for DHL Express, DHL Paket and DHL eCommerce).
 _FAMILY: dict[str, tuple[str, ...]] = {
-    "dhl": ("dhl_paket",), "dhl_paket": ("dhl",), "ems": ("china_post",), "china_post": ("ems",),
+    "dhl": ("dhl_paket", "dhl_ecommerce"), "dhl_paket": ("dhl",), "dhl_ecommerce": ("dhl",),
+    "ems": ("china_post",), "china_post": ("ems",),
 }
 
-# S10 items of posts not in the registry ("RR123456785CH"): valid, carrier unknown.
-_S10_ANY = NumberFormat(re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}"), library("s10"), False, 0.8)
+# S10 items of posts not in the registry ("RR123456785CH"): valid, carrier unknown, post named by the data.
+_S10 = refdata.get("s10")
 
 # Longer alternatives first: at one position the first alternative wins ("运单编号" before "编号").
 _LABELS = re.compile(
@@ -42,27 +59,30 @@ _LABELS = re.compile(
     r"|sendungsnummer|sendungs-?nr|sendungsverfolgung|sendung|paketnummer|paket-?nr|trackingnummer"
     r"|tracking-?nummer|waybill|awb|consignment|parcel\s*(?:number|no|id)|shipment\s*(?:number|no|id)"
     r"|label\s*number|运单编号|快递编号|包裹编号|运单号码|运单号|运单|快递单号|物流单号|包裹号|追踪号|跟踪号|单号"
-    r"|快递|快件|包裹)"
+    r"|邮件号|快递|快件|包裹|邮件)"
     r"|(?P<other>order|bestell\w*|auftrag\w*|订单|invoice|rechnung\w*|发票|customer|kunden\w*|account"
     r"|konto|phone|tel\b|telefon|mobile|handy|电话|手机|联系方式|reference|referenz|ref\b|iban|bic\b"
-    r"|sku|asin|artikel\w*|item\s*(?:number|no)|商品编号|编号|promo|coupon|voucher|gutschein|验证码"
+    r"|sku|asin|artikel\w*|item\s*(?:number|no)|商品编号|商品|货号|编号|promo|coupon|voucher|gutschein|验证码"
     r"|取件码|pin\b|postcode|zip|plz|postleitzahl|邮编)",
     re.IGNORECASE,
 )
-_IMMEDIATE = re.compile(r"[\s:#.\-/=（(]*(?:no\.?|nr\.?|number|号码?|id)?[\s:#.\-/=）)]*\Z", re.IGNORECASE)
+_IMMEDIATE = re.compile(r"[\s:#.\-/=（(【\[]*(?:no\.?|nr\.?|number|号码?|id)?[\s:#.\-/=）)】\]]*\Z", re.IGNORECASE)
+# "您的202603151234567号订单": the label follows the number.
+_LABEL_AFTER = re.compile(r"[)）】\]]?号?的?订单")
 
-_EDGE_BEFORE = r"(?<![A-Za-z0-9])(?<![0-9][.,\-])(?<!\+)"
-_EDGE_AFTER = r"(?![A-Za-z0-9])(?![.,\-][0-9])"
-_SPACED = re.compile(
-    _EDGE_BEFORE + r"(?:1Z(?: ?[0-9A-Z]){16}"
-    r"|[A-Z]{2} ?(?:\d ?){8}\d ?[A-Z]{2}"
-    r"|\d{4}(?: \d{4}){2,6}(?: \d{1,4})?)" + _EDGE_AFTER,
-    re.IGNORECASE,
+# Runs of upper-case/digit chunks separated by up to three spaces or tabs (a "-1" piece suffix is kept).
+_RUN = re.compile(r"(?<![A-Za-z0-9])[A-Z0-9]+(?:(?:[ \t]{1,3}|[ \t]?-[ \t]?(?=[0-9](?![A-Za-z0-9])))[A-Z0-9]+)*")
+_CHUNK = re.compile(r"[A-Z0-9]+")
+# Tokens with a lower-case letter ("1z999aa10123456784" in a link) are taken whole, never joined.
+_MIXED = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]{0,41}[a-z])[A-Za-z0-9]{%d,%d}(?![A-Za-z0-9])" % (MIN_LENGTH, refdata.MAX_LENGTH)
 )
-_TOKEN = re.compile(_EDGE_BEFORE + r"[A-Za-z0-9]{10,40}" + _EDGE_AFTER)
+_NO_DIGITS = str.maketrans("", "", "0123456789")
 _CN_MOBILE = re.compile(r"1[3-9]\d{9}")
 _PHONE_PREFIX = re.compile(r"\+\d{1,3}[\s()0]*\Z")
 _DATE_LIKE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{0,6}")
+_PRICE_BEFORE = re.compile(r"(?:[0-9][.,\-]|\+)\Z")
+_PRICE_AFTER = re.compile(r"[.,\-][0-9]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,21 +92,36 @@ class Detected:
     confidence: float           # 0..1
     start: int = field(default=-1, compare=False)  # first occurrence in normalise_text(text)
     end: int = field(default=-1, compare=False)
+    carrier_name: str | None = field(default=None, compare=False)  # the post an S10 names when carrier is None
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    start: int
+    end: int
+    number: str
+    spaced: bool
 
 
 def normalise_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+@lru_cache(maxsize=1)
+def _by_length() -> dict[int, tuple[tuple[Carrier, NumberFormat], ...]]:
+    index: dict[int, list[tuple[Carrier, NumberFormat]]] = defaultdict(list)
+    for carrier in all_carriers():
+        for fmt in carrier.formats:
+            low, high = fmt.lengths
+            for length in range(max(low, 1), high + 1):
+                index[length].append((carrier, fmt))
+    return {length: tuple(rows) for length, rows in index.items()}
+
+
 def candidates(number: str) -> list[tuple[Carrier, NumberFormat]]:
     """Every (carrier, format) the number fits, check digit included, regardless of context."""
     norm = normalise_number(number)
-    found = []
-    for carrier in all_carriers():
-        for fmt in carrier.formats:
-            if fmt.pattern.fullmatch(norm) and (fmt.check is None or fmt.check(norm)):
-                found.append((carrier, fmt))
-    return found
+    return [(c, f) for c, f in _by_length().get(len(norm), ()) if f.match(norm) is not None]
 
 
 def validate(carrier_code: str, number: str) -> bool:
@@ -95,7 +130,14 @@ def validate(carrier_code: str, number: str) -> bool:
     Raises :class:`~smartreturn.tracking.carriers.UnknownCarrier` for an unknown code.
     """
     carrier = get(carrier_code)
-    return any(c.code == carrier.code for c, _fmt in candidates(number))
+    norm = normalise_number(number)
+    return any(f.match(norm) is not None for f in carrier.formats)
+
+
+def identify(number: str) -> str | None:
+    """The carrier a number names by itself (a self-identifying format of one carrier only), or None."""
+    codes = {carrier.code for carrier, fmt in candidates(number) if not fmt.needs_context}
+    return codes.pop() if len(codes) == 1 else None
 
 
 def detect(text: str, *, hint: str | None = None, min_confidence: float = MIN_CONFIDENCE) -> list[Detected]:
@@ -110,73 +152,125 @@ def detect(text: str, *, hint: str | None = None, min_confidence: float = MIN_CO
 @lru_cache(maxsize=4)  # a parser's identify() and extract() ask about the same mail text in a row
 def _detect(text: str, hint: str | None, min_confidence: float) -> tuple[Detected, ...]:
     hint_carrier = get(hint) if hint else None
+    found = [c for c in _scan(text) if _fits_something(c.number)]
+    if not found:
+        return ()
+    names = find_names(text)
     best: dict[str, Detected] = {}
-    spans = _scan(text)
-    names = find_names(text) if spans else []
-    for start, end, raw in spans:
-        found = _judge(text, start, end, normalise_number(raw), hint_carrier, names)
-        if found is None or found.confidence < min_confidence:
+    taken: list[tuple[int, int]] = []
+    # Longest first: "1Z 999 AA1 01 2345 678 4" wins over the pieces inside it.
+    for cand in sorted(found, key=lambda c: (c.start - c.end, c.start)):
+        if any(s < cand.end and cand.start < e for s, e in taken):
             continue
-        previous = best.get(found.number)
+        judged = _judge(text, cand, hint_carrier, names)
+        if judged is None or judged.confidence < min_confidence:
+            continue
+        taken.append((cand.start, cand.end))
+        previous = best.get(judged.number)
         if previous is None:
-            best[found.number] = found
-        elif found.confidence > previous.confidence:
-            best[found.number] = Detected(found.number, found.carrier, found.confidence, previous.start, previous.end)
+            best[judged.number] = judged
+        else:  # one entry per number: its first position, the most confident reading
+            first = judged if judged.start < previous.start else previous
+            top = judged if judged.confidence > previous.confidence else previous
+            best[judged.number] = Detected(top.number, top.carrier, top.confidence, first.start, first.end,
+                                           top.carrier_name)
     return tuple(sorted(best.values(), key=lambda d: d.start))
 
 
-def _scan(text: str) -> list[tuple[int, int, str]]:
-    spans: list[tuple[int, int, str]] = []
-    for m in _SPACED.finditer(text):
-        if " " in m.group():
-            spans.append((m.start(), m.end(), m.group()))
-    taken = [(s, e) for s, e, _ in spans]
-    for m in _TOKEN.finditer(text):
-        if sum(ch.isdigit() for ch in m.group()) < 8:
-            continue
-        if any(s < m.end() and m.start() < e for s, e in taken):
-            continue
-        spans.append((m.start(), m.end(), m.group()))
-    spans.sort()
-    return spans
+def _digits(s: str) -> int:
+    return len(s) - len(s.translate(_NO_DIGITS))
 
 
-def _judge(
-    text: str, start: int, end: int, number: str, hint: Carrier | None, names: list[tuple[int, int, Carrier]]
-) -> Detected | None:
+def _scan(text: str) -> Iterator[_Candidate]:
+    """Every candidate: a whole token, or whole chunks of a spaced run, of a length some format has."""
+    budget = SPACED_BUDGET
+    for m in _RUN.finditer(text):
+        start, end = m.span()
+        if end - start < MIN_LENGTH or _digits(m.group()) < MIN_DIGITS:
+            continue
+        chunks = [(c.start(), c.end()) for c in _CHUNK.finditer(text, start, end)]
+        if end < len(text) and "a" <= text[end] <= "z":
+            chunks.pop()                         # the last chunk begins a mixed-case word
+        if len(chunks) == 1:
+            s, e = chunks[0]
+            if MIN_LENGTH <= e - s <= refdata.MAX_LENGTH:
+                yield _Candidate(s, e, text[s:e], False)
+            continue
+        for i, (s, e) in enumerate(chunks):
+            if MIN_LENGTH <= e - s <= refdata.MAX_LENGTH:
+                yield _Candidate(s, e, text[s:e], False)
+            length, j = e - s, i + 1
+            while budget > 0 and j < len(chunks) and length + chunks[j][1] - chunks[j][0] <= refdata.MAX_LENGTH:
+                length += chunks[j][1] - chunks[j][0]
+                if length >= MIN_LENGTH:
+                    budget -= 1
+                    yield _Candidate(s, chunks[j][1], "".join(text[a:b] for a, b in chunks[i:j + 1]), True)
+                j += 1
+    for m in _MIXED.finditer(text):
+        if _digits(m.group()) >= MIN_DIGITS:
+            yield _Candidate(m.start(), m.end(), m.group().upper(), False)
+
+
+def _fits_something(number: str) -> bool:
+    if _digits(number) < MIN_DIGITS:
+        return False
+    return bool(candidates(number)) or _S10.match(number) is not None
+
+
+def _judge(text: str, cand: _Candidate, hint: Carrier | None, names: list[tuple[int, int, Carrier]]) -> Detected | None:
+    start, end, number = cand.start, cand.end, cand.number
+    if _PRICE_BEFORE.search(text, max(0, start - 2), start) or _PRICE_AFTER.match(text, end):
+        return None
     matches = candidates(number)
-    unknown_s10 = not matches and _S10_ANY.pattern.fullmatch(number) is not None and _S10_ANY.check is not None and _S10_ANY.check(number)
-    if not matches and not unknown_s10:
+    s10 = _S10.match(number) if not matches else None
+    if not matches and s10 is None:
         return None
     if number.isdigit() and (_CN_MOBILE.fullmatch(number) or _phone_prefix(text, start)):
         return None
 
     label_kind, label_immediate = _label(text, start)
-    if unknown_s10:  # a post outside the registry: valid, carrier unknown
-        return None if label_kind == "other" and label_immediate else Detected(number, None, 0.8, start, end)
+    if _LABEL_AFTER.match(text, end):
+        label_kind, label_immediate = "other", True
+    if s10 is not None:  # a post outside the registry: valid, carrier unknown
+        if label_kind == "other" and label_immediate:
+            return None
+        entry = _S10.lookup(s10, "Courier")
+        return Detected(number, None, 0.8, start, end, entry.get("courier") if entry else None)
     named = _named(names, start, end, hint)
     keyword = label_kind == "track" or _has_track_keyword(text, start, end)
 
-    free = [(c, f) for c, f in matches if not f.needs_context]
-    if free:
+    # A carrier named nearby decides between formats; a self-identifying format needs no name.
+    immediate_track = label_kind == "track" and label_immediate
+    context_ok = label_kind != "other" and not (number.isdigit() and _DATE_LIKE.fullmatch(number)) and not (
+        text[start - 1:start] in ("=", "/") and label_kind != "track"  # an id in a link ("?id=993311884477")
+    )
+    near = [
+        (c, f) for c, f in matches
+        if c.code in named and (not f.needs_context or context_ok and _context_enough(f, cand.spaced, keyword, immediate_track))
+    ]
+    if near:
+        carrier, fmt = min(near, key=lambda cf: (named[cf[0].code], cf[1].needs_context))
+    else:
+        free = [(c, f) for c, f in matches if not f.needs_context]
+        if not free:
+            return None
+        carrier, fmt = free[0]
+    if not fmt.needs_context:
         if label_kind == "other" and label_immediate:
             return None
-        carrier, fmt = min(free, key=lambda cf: named.get(cf[0].code, 1 << 30))
         bonus = 0.05 if (keyword or carrier.code in named) else 0.0
         return Detected(number, carrier.code, round(min(0.99, fmt.confidence + bonus), 2), start, end)
-
-    # Only ambiguous formats: a carrier must be named nearby, and no order/phone label may be closer.
-    if label_kind == "other" or (number.isdigit() and _DATE_LIKE.fullmatch(number)):
-        return None
-    if text[start - 1:start] in ("=", "/") and label_kind != "track":
-        return None  # an id in a link ("?id=993311884477") unless the link itself says tracking
-    # A format without a check digit also needs a tracking keyword: the name alone is not enough.
-    near = [(c, f) for c, f in matches if c.code in named and (f.check is not None or keyword)]
-    if not near:
-        return None
-    carrier, fmt = min(near, key=lambda cf: named[cf[0].code])
-    confidence = fmt.confidence + (0.2 if keyword else 0.0) + (0.1 if fmt.check else 0.0)
+    confidence = fmt.confidence + (0.2 if keyword else 0.0) + (0.1 if fmt.has_check else 0.0)
     return Detected(number, carrier.code, round(min(0.95, confidence), 2), start, end)
+
+
+def _context_enough(fmt: NumberFormat, spaced: bool, keyword: bool, immediate_track: bool) -> bool:
+    """An ambiguous format with its carrier named: without a check digit it also needs a tracking
+    keyword; written with spaces it needs a keyword (with a check digit) or a tracking label right
+    before it (without one), so that the digit groups of a phone number are not joined."""
+    if spaced:
+        return keyword if fmt.has_check else immediate_track
+    return fmt.has_check or keyword
 
 
 def _phone_prefix(text: str, start: int) -> bool:
