@@ -60,18 +60,15 @@ class NumberFormat:
 
     def match(self, number: str) -> re.Match[str] | None:
         """The match when the normalised ``number`` has this format and passes its checks."""
-        if self.definition is not None:
-            m = self.definition.match(number)
-        else:
-            m = self.pattern.fullmatch(number)
-            if m is not None and self.check is not None and not self.check(number):
-                return None
+        m = self.pattern.fullmatch(number)
         if m is None:
             return None
-        for group, wanted in self.where:
+        for group, wanted in self.where:   # cheap conditions first (the S10 of one country)
             if not wanted.fullmatch(m.group(group) or ""):
                 return None
-        return m
+        if self.definition is not None:
+            return m if self.definition.valid_match(m) else None
+        return m if self.check is None or self.check(number) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,6 +441,11 @@ def _alias_regex(alias: str) -> re.Pattern[str]:
     return re.compile(body, flags)
 
 
+# Words many names share and mails use anyway: a name's rarest word makes the better needle.
+_COMMON_WORDS = frozenset({"express", "post", "logistics", "delivery", "global", "mail", "parcel", "shipping",
+                           "courier", "network", "worldwide", "inc", "solutions", "service", "la"})
+
+
 @lru_cache(maxsize=1)
 def _alias_table() -> tuple[tuple[re.Pattern[str], Carrier, str, bool], ...]:
     """(regex, carrier, needle, ignores case): the needle is a word every match contains (lower-cased
@@ -452,7 +454,7 @@ def _alias_table() -> tuple[tuple[re.Pattern[str], Carrier, str, bool], ...]:
     for carrier in _CARRIERS:
         for name in dict.fromkeys(carrier.names):  # dedupe, keep order
             regex = _alias_regex(name)
-            needle = max(name.split(), key=len)
+            needle = max(name.split(), key=lambda w: (w.lower() not in _COMMON_WORDS, len(w)))
             folded = bool(regex.flags & re.IGNORECASE)
             rows.append((regex, carrier, needle.lower() if folded else needle, folded))
     return tuple(rows)

@@ -66,6 +66,7 @@ _LABELS = re.compile(
     r"|取件码|pin\b|postcode|zip|plz|postleitzahl|邮编)",
     re.IGNORECASE,
 )
+_LABELS_LOWER = re.compile(_LABELS.pattern)   # the pattern is lower case: run over lowered text, faster
 _IMMEDIATE = re.compile(r"[\s:#.\-/=（(【\[]*(?:no\.?|nr\.?|number|号码?|id)?[\s:#.\-/=）)】\]]*\Z", re.IGNORECASE)
 # "您的202603151234567号订单": the label follows the number.
 _LABEL_AFTER = re.compile(r"[)）】\]]?号?的?订单")
@@ -96,6 +97,13 @@ class Detected:
 
 
 @dataclass(frozen=True, slots=True)
+class _Label:
+    start: int
+    end: int
+    track: bool                 # a tracking label ("运单号", "Sendungsnummer"), else an order/phone/... one
+
+
+@dataclass(frozen=True, slots=True)
 class _Candidate:
     start: int
     end: int
@@ -107,21 +115,79 @@ def normalise_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+_ALPHABET = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _first(items: list, depth: int = 0) -> tuple[frozenset[str], bool]:  # type: ignore[type-arg]
+    """The characters a parsed regex sequence can start with, and whether it can match empty.
+
+    Conservative: whatever it does not understand may start with any character."""
+    chars: set[str] = set()
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            return frozenset(chars | {chr(arg)}), False
+        if name == "IN":
+            found: set[str] = set()
+            for kind, value in arg:
+                if str(kind) == "LITERAL":
+                    found.add(chr(value))
+                elif str(kind) == "RANGE":
+                    found.update(c for c in _ALPHABET if value[0] <= ord(c) <= value[1])
+                elif str(kind) == "CATEGORY" and str(value) == "CATEGORY_DIGIT":
+                    found.update("0123456789")
+                else:
+                    found = set(_ALPHABET)
+                    break
+            return frozenset(chars | found), False
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, _high, sub = arg
+            sub_chars, sub_empty = _first(list(sub), depth + 1)
+            chars |= sub_chars
+            if low > 0 and not sub_empty:
+                return frozenset(chars), False
+        elif name == "SUBPATTERN":
+            sub_chars, sub_empty = _first(list(arg[-1]), depth + 1)
+            chars |= sub_chars
+            if not sub_empty:
+                return frozenset(chars), False
+        elif name == "BRANCH":
+            empty = False
+            for branch in arg[1]:
+                sub_chars, sub_empty = _first(list(branch), depth + 1)
+                chars |= sub_chars
+                empty = empty or sub_empty
+            if not empty:
+                return frozenset(chars), False
+        elif name in ("ASSERT", "ASSERT_NOT", "AT"):
+            continue  # zero-width: look at what follows
+        else:
+            return _ALPHABET, False
+    return frozenset(chars), True
+
+
 @lru_cache(maxsize=1)
-def _by_length() -> dict[int, tuple[tuple[Carrier, NumberFormat], ...]]:
-    index: dict[int, list[tuple[Carrier, NumberFormat]]] = defaultdict(list)
+def _index() -> dict[tuple[int, str], tuple[tuple[Carrier, NumberFormat], ...]]:
+    """(length, first character) -> the formats that could match such a number, in registry order."""
+    from re import _parser as sre_parse
+
+    index: dict[tuple[int, str], list[tuple[Carrier, NumberFormat]]] = defaultdict(list)
     for carrier in all_carriers():
         for fmt in carrier.formats:
+            starts, _empty = _first(list(sre_parse.parse(fmt.pattern.pattern, fmt.pattern.flags)))
             low, high = fmt.lengths
             for length in range(max(low, 1), high + 1):
-                index[length].append((carrier, fmt))
-    return {length: tuple(rows) for length, rows in index.items()}
+                for char in starts & _ALPHABET:
+                    index[(length, char)].append((carrier, fmt))
+    return {key: tuple(rows) for key, rows in index.items()}
 
 
 def candidates(number: str) -> list[tuple[Carrier, NumberFormat]]:
     """Every (carrier, format) the number fits, check digit included, regardless of context."""
     norm = normalise_number(number)
-    return [(c, f) for c, f in _by_length().get(len(norm), ()) if f.match(norm) is not None]
+    if not norm:
+        return []
+    return [(c, f) for c, f in _index().get((len(norm), norm[0]), ()) if f.match(norm) is not None]
 
 
 def validate(carrier_code: str, number: str) -> bool:
@@ -155,14 +221,14 @@ def _detect(text: str, hint: str | None, min_confidence: float) -> tuple[Detecte
     found = [c for c in _scan(text) if _fits_something(c.number)]
     if not found:
         return ()
-    names = find_names(text)
+    names, labels = _context_near(text, found)
     best: dict[str, Detected] = {}
     taken: list[tuple[int, int]] = []
     # Longest first: "1Z 999 AA1 01 2345 678 4" wins over the pieces inside it.
     for cand in sorted(found, key=lambda c: (c.start - c.end, c.start)):
         if any(s < cand.end and cand.start < e for s, e in taken):
             continue
-        judged = _judge(text, cand, hint_carrier, names)
+        judged = _judge(text, cand, hint_carrier, names, labels)
         if judged is None or judged.confidence < min_confidence:
             continue
         taken.append((cand.start, cand.end))
@@ -196,28 +262,44 @@ def _scan(text: str) -> Iterator[_Candidate]:
             if MIN_LENGTH <= e - s <= refdata.MAX_LENGTH:
                 yield _Candidate(s, e, text[s:e], False)
             continue
+        # A number spelled out one character at a time ("1 Z 8 V 9 2 …") is never cut inside: a
+        # candidate starts and ends only where a chunk of two or more characters is on either side.
+        single = [e - s == 1 for s, e in chunks]
+        last = len(chunks) - 1
         for i, (s, e) in enumerate(chunks):
             if MIN_LENGTH <= e - s <= refdata.MAX_LENGTH:
                 yield _Candidate(s, e, text[s:e], False)
-            length, j = e - s, i + 1
-            while budget > 0 and j < len(chunks) and length + chunks[j][1] - chunks[j][0] <= refdata.MAX_LENGTH:
-                length += chunks[j][1] - chunks[j][0]
-                if length >= MIN_LENGTH:
+            if i > 0 and single[i] and single[i - 1]:
+                continue
+            joined, j = text[s:e], i + 1
+            while budget > 0 and j <= last and len(joined) + chunks[j][1] - chunks[j][0] <= refdata.MAX_LENGTH:
+                joined += text[chunks[j][0]:chunks[j][1]]
+                if len(joined) >= MIN_LENGTH and (j == last or not (single[j] and single[j + 1])):
                     budget -= 1
-                    yield _Candidate(s, chunks[j][1], "".join(text[a:b] for a, b in chunks[i:j + 1]), True)
+                    yield _Candidate(s, chunks[j][1], joined, True)
                 j += 1
     for m in _MIXED.finditer(text):
         if _digits(m.group()) >= MIN_DIGITS:
             yield _Candidate(m.start(), m.end(), m.group().upper(), False)
 
 
+@lru_cache(maxsize=1)
+def _any_format() -> re.Pattern[str]:
+    """One regex that full-matches whatever some format's pattern matches (checks not included):
+    a candidate that fails it is dropped with one call instead of one per format."""
+    patterns = {fmt.pattern.pattern for carrier in all_carriers() for fmt in carrier.formats}
+    patterns.add(_S10.pattern.pattern)
+    plain = (re.sub(r"\(\?P<[A-Za-z_]\w*>", "(?:", p) for p in sorted(patterns))
+    return re.compile("|".join(f"(?:{p})" for p in plain))
+
+
 def _fits_something(number: str) -> bool:
-    if _digits(number) < MIN_DIGITS:
-        return False
-    return bool(candidates(number)) or _S10.match(number) is not None
+    return _digits(number) >= MIN_DIGITS and _any_format().fullmatch(number) is not None
 
 
-def _judge(text: str, cand: _Candidate, hint: Carrier | None, names: list[tuple[int, int, Carrier]]) -> Detected | None:
+def _judge(
+    text: str, cand: _Candidate, hint: Carrier | None, names: list[tuple[int, int, Carrier]], labels: list[_Label]
+) -> Detected | None:
     start, end, number = cand.start, cand.end, cand.number
     if _PRICE_BEFORE.search(text, max(0, start - 2), start) or _PRICE_AFTER.match(text, end):
         return None
@@ -228,7 +310,7 @@ def _judge(text: str, cand: _Candidate, hint: Carrier | None, names: list[tuple[
     if number.isdigit() and (_CN_MOBILE.fullmatch(number) or _phone_prefix(text, start)):
         return None
 
-    label_kind, label_immediate = _label(text, start)
+    label_kind, label_immediate = _label(text, start, labels)
     if _LABEL_AFTER.match(text, end):
         label_kind, label_immediate = "other", True
     if s10 is not None:  # a post outside the registry: valid, carrier unknown
@@ -237,7 +319,7 @@ def _judge(text: str, cand: _Candidate, hint: Carrier | None, names: list[tuple[
         entry = _S10.lookup(s10, "Courier")
         return Detected(number, None, 0.8, start, end, entry.get("courier") if entry else None)
     named = _named(names, start, end, hint)
-    keyword = label_kind == "track" or _has_track_keyword(text, start, end)
+    keyword = label_kind == "track" or _has_track_keyword(start, end, labels)
 
     # A carrier named nearby decides between formats; a self-identifying format needs no name.
     immediate_track = label_kind == "track" and label_immediate
@@ -273,26 +355,56 @@ def _context_enough(fmt: NumberFormat, spaced: bool, keyword: bool, immediate_tr
     return fmt.has_check or keyword
 
 
+def _context_near(text: str, found: list[_Candidate]) -> tuple[list[tuple[int, int, Carrier]], list[_Label]]:
+    """Carrier names and labels in the windows around the candidates (where the judge looks), read
+    once per text: overlapping windows are merged."""
+    windows: list[list[int]] = []
+    for cand in sorted(found, key=lambda c: c.start):
+        lo, hi = max(0, cand.start - _BEFORE - 40), min(len(text), cand.end + _AFTER + 40)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], hi)
+        else:
+            windows.append([lo, hi])
+    names: list[tuple[int, int, Carrier]] = []
+    labels: list[_Label] = []
+    for lo, hi in windows:
+        window = text[lo:hi]
+        names.extend((s + lo, e + lo, c) for s, e, c in find_names(window))
+        labels.extend(_Label(m.start() + lo, m.end() + lo, m.group("track") is not None) for m in _labels(window))
+    return names, labels
+
+
+def _labels(window: str) -> Iterator[re.Match[str]]:
+    """_LABELS over a window: case-sensitive over its lower-case form when lowering keeps positions."""
+    lowered = window.lower()
+    if len(lowered) == len(window):
+        return _LABELS_LOWER.finditer(lowered)
+    return _LABELS.finditer(window)
+
+
 def _phone_prefix(text: str, start: int) -> bool:
     """'+44 7700 900123' or '+49 (0)30 1234567890': an international prefix right before."""
     return _PHONE_PREFIX.search(text, max(0, start - 8), start) is not None
 
 
-def _label(text: str, start: int) -> tuple[str | None, bool]:
+def _label(text: str, start: int, labels: list[_Label]) -> tuple[str | None, bool]:
     """Kind of the closest label before the number ('track' / 'other') and whether it is immediate."""
-    window = text[max(0, start - _LABEL_WINDOW):start]
     last = None
-    for m in _LABELS.finditer(window):
-        last = m
+    for label in labels:
+        if label.end > start:
+            break
+        if label.start >= start - _LABEL_WINDOW:
+            last = label
     if last is None:
         return None, False
-    kind = "track" if last.group("track") else "other"
-    return kind, _IMMEDIATE.match(window[last.end():]) is not None
+    return ("track" if last.track else "other"), _IMMEDIATE.match(text, last.end, start) is not None
 
 
-def _has_track_keyword(text: str, start: int, end: int) -> bool:
-    window = text[max(0, start - _BEFORE):start] + " " + text[end:end + _AFTER]
-    return any(m.group("track") for m in _LABELS.finditer(window))
+def _has_track_keyword(start: int, end: int, labels: list[_Label]) -> bool:
+    return any(
+        label.track and (start - _BEFORE <= label.start and label.end <= start or end <= label.start and label.end <= end + _AFTER)
+        for label in labels
+    )
 
 
 def _named(names: list[tuple[int, int, Carrier]], start: int, end: int, hint: Carrier | None) -> dict[str, int]:

@@ -99,20 +99,19 @@ class Definition:
     def match(self, number: str) -> re.Match[str] | None:
         """The match of a normalised number when it has this format and passes its checks."""
         m = self.pattern.fullmatch(number)
-        if m is None:
-            return None
+        return m if m is not None and self.valid_match(m) else None
+
+    def valid_match(self, m: re.Match[str]) -> bool:
+        """Whether a full match of :attr:`pattern` passes the check digit and the required lookups."""
         if self.check is not None:
             serial, check = m.group("SerialNumber"), m.groupdict().get("CheckDigit")
             if serial is None or check is None:
-                return None
+                return False
             if self.prepend is not None and self.prepend[0].search(serial):
                 serial = self.prepend[1] + serial
             if not self.check(serial, check):
-                return None
-        for name in self.required:
-            if self.lookup(m, name) is None:
-                return None
-        return m
+                return False
+        return all(self.lookup(m, name) is not None for name in self.required)
 
     def lookup(self, m: re.Match[str], name: str) -> Mapping[str, Any] | None:
         """The entry of the lookup called ``name`` ("Courier", "Service Type") for this match."""
