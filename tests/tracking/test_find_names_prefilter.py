@@ -11,7 +11,7 @@ from smartreturn.tracking.carriers import all_carriers, find_names
 
 
 def exhaustive(text: str) -> list[tuple[int, int, str]]:
-    hits = [(m.start(), m.end(), carrier) for regex, carrier, *_ in carriers._alias_table() for m in regex.finditer(text)]
+    hits = [(m.start(), m.end(), a.carrier) for a in carriers._alias_table() for m in a.regex.finditer(text)]
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
     kept: list[tuple[int, int, carriers.Carrier]] = []
     for hit in hits:

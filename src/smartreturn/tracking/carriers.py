@@ -446,23 +446,54 @@ _COMMON_WORDS = frozenset({"express", "post", "logistics", "delivery", "global",
                            "courier", "network", "worldwide", "inc", "solutions", "service", "la"})
 
 
+@dataclass(frozen=True, slots=True)
+class _Alias:
+    regex: re.Pattern[str]      # the name as written, with its word bounds: the exact definition
+    fast: re.Pattern[str]       # the same without the leading look-behind (checked in Python), over the
+                                # lower-cased text when the name ignores case: sre can then skip ahead
+    carrier: Carrier
+    needle: str                 # a word every match contains (lower-cased when the name ignores case)
+    folded: bool                # the name ignores case
+    bounded: bool               # an ASCII name: no letter or digit may stand right before it
+
+
 @lru_cache(maxsize=1)
-def _alias_table() -> tuple[tuple[re.Pattern[str], Carrier, str, bool], ...]:
-    """(regex, carrier, needle, ignores case): the needle is a word every match contains (lower-cased
-    when the regex ignores case), so that a cheap ``in`` test skips most of the 120-odd regexes."""
+def _alias_table() -> tuple[_Alias, ...]:
     rows = []
     for carrier in _CARRIERS:
         for name in dict.fromkeys(carrier.names):  # dedupe, keep order
             regex = _alias_regex(name)
-            needle = max(name.split(), key=lambda w: (w.lower() not in _COMMON_WORDS, len(w)))
             folded = bool(regex.flags & re.IGNORECASE)
-            rows.append((regex, carrier, needle.lower() if folded else needle, folded))
+            needle = max(name.split(), key=lambda w: (w.lower() not in _COMMON_WORDS, len(w)))
+            written = name.lower() if folded else name
+            body = re.escape(written).replace(r"\ ", r"\s+")
+            fast = re.compile(body + (r"(?![A-Za-z0-9])" if name.isascii() else ""))
+            rows.append(_Alias(regex, fast, carrier, needle.lower() if folded else needle, folded, name.isascii()))
     return tuple(rows)
+
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+@lru_cache(maxsize=1)
+def _needle_index() -> tuple[dict[tuple[str, bool], tuple[int, ...]], tuple[int, ...]]:
+    """Rows of :func:`_alias_table` by needle. An ASCII letters-and-digits needle is a whole word of
+    the text wherever its name matches (ASCII names are bounded by non-alphanumerics), so one set of
+    the text's words finds those rows; the other needles (CJK, "J&T", "ups.com") are looked for inside."""
+    by_word: dict[tuple[str, bool], list[int]] = {}
+    inside: list[int] = []
+    for i, alias in enumerate(_alias_table()):
+        if alias.needle.isascii() and alias.needle.isalnum() and alias.bounded:
+            by_word.setdefault((alias.needle, alias.folded), []).append(i)
+        else:
+            inside.append(i)
+    return {key: tuple(rows) for key, rows in by_word.items()}, tuple(inside)
 
 
 # Characters that re.IGNORECASE matches to an ASCII letter but str.lower() does not lower to one
 # (dotted/dotless i, long s): with one of them in the text the needle test could miss a name.
 _CASE_ODDITIES = ("\u0130", "\u0131", "\u017f")
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
 def find_names(text: str) -> list[tuple[int, int, Carrier]]:
@@ -472,12 +503,23 @@ def find_names(text: str) -> list[tuple[int, int, Carrier]]:
     """
     hits: list[tuple[int, int, Carrier]] = []
     lowered = text.lower()
-    exhaustive = any(odd in text for odd in _CASE_ODDITIES)
-    for regex, carrier, needle, folded in _alias_table():
-        if not exhaustive and needle not in (lowered if folded else text):
-            continue
-        for m in regex.finditer(text):
-            hits.append((m.start(), m.end(), carrier))
+    if len(lowered) != len(text) or any(odd in text for odd in _CASE_ODDITIES):
+        for alias in _alias_table():   # exhaustive, with the exact regexes
+            hits.extend((m.start(), m.end(), alias.carrier) for m in alias.regex.finditer(text))
+    else:
+        table = _alias_table()
+        by_word, inside = _needle_index()
+        words = {(w, False) for w in _WORD.findall(text)} | {(w, True) for w in _WORD.findall(lowered)}
+        rows = [i for key in words & by_word.keys() for i in by_word[key]]
+        rows += [i for i in inside if table[i].needle in (lowered if table[i].folded else text)]
+        for i in sorted(rows):
+            alias = table[i]
+            haystack = lowered if alias.folded else text
+            for m in alias.fast.finditer(haystack):
+                start = m.start()
+                if alias.bounded and start and haystack[start - 1] in _ASCII_ALNUM:
+                    continue
+                hits.append((start, m.end(), alias.carrier))
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
     kept: list[tuple[int, int, Carrier]] = []
     for hit in hits:

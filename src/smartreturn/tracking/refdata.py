@@ -30,9 +30,14 @@ MAX_LENGTH = 40         # longest number any definition accepts (USPS IMpb with 
 _DATA = "data/tracking_number_data/couriers"
 
 
+_SPACES_AND_DASHES = re.compile(r"[\s\-]")
+
+
 def normalise(number: str) -> str:
     """A number as the compact regexes see it: upper case, without whitespace and dashes."""
-    return re.sub(r"[\s\-]", "", number).upper()
+    if number.isalnum() and number.isascii():
+        return number.upper()
+    return _SPACES_AND_DASHES.sub("", number).upper()
 
 
 def compact_regex(regex: str) -> str:
