@@ -23,7 +23,8 @@ def _records(text: str):
     ("【拼多多】您的202603151234567号订单已由中通快递发出，快递单号78912345678901，请留意查收。",
      "pinduoduo", "202603151234567", {("78912345678901", "zto")}),
     ("【京东】您购买的商品（285012345678）已交中通快递配送，请注意查收。", "jd", "285012345678", set()),
-    ("【菜鸟驿站】您的包裹已到站，订单号202603151234567，请凭5-2-1101取件", "cainiao", None, set()),
+    # labelled 订单号: the order (filled in by the generic layer), never a waybill
+    ("【菜鸟驿站】您的包裹已到站，订单号202603151234567，请凭5-2-1101取件", "cainiao", "202603151234567", set()),
 ])
 def test_the_order_number_is_read_as_the_order(text, parser, order, waybills):
     name, events = _records(text)

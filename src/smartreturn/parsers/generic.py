@@ -255,7 +255,8 @@ def _tracking(text: str, html: str | None, sender: Sender | None) -> tuple[Track
         number = normalise_number(number)
         if number in refs or not _plausible(number):
             continue
-        fits = [c.code for c, _f in candidates(number)]
+        # a format confirms a number only where it stands alone, or its carrier is the sender or named
+        fits = [c.code for c, f in candidates(number) if not f.needs_context or c.code in (hint, named)]
         if fits:  # a format fits: the carrier is the sender's or the one named, else the only fit
             carrier = next((c for c in (hint, named) if c in fits), fits[0] if len(set(fits)) == 1 else None)
             refs[number] = TrackingRef(number, carrier)
