@@ -20,6 +20,7 @@ from smartreturn.config import Settings
 __all__ = ["MASK", "SecretFilter", "install", "remember", "secrets_of"]
 
 MASK = "***"
+MIN_SECRET = 4  # shorter configured values are not credentials (see SecretFilter.add)
 MIN_TOKEN = 6  # shorter URL parts ("hook", "api", "push") are words, not credentials
 
 
@@ -31,7 +32,9 @@ class SecretFilter(logging.Filter):
         self._secrets: list[str] = []
 
     def add(self, secrets: Iterable[str]) -> None:
-        known = set(self._secrets) | {s for s in secrets if s}
+        # A one-to-three character "secret" (a test key such as "k") is no credential, and masking it
+        # would garble every log line ("un***nown"): such values are not masked.
+        known = set(self._secrets) | {s for s in secrets if len(s.strip()) >= MIN_SECRET}
         self._secrets = sorted(known, key=len, reverse=True)  # longest first: a URL before its parts
 
     def mask(self, text: str) -> str:
