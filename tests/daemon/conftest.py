@@ -7,13 +7,16 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from smartreturn.config import Settings, load_settings
+from smartreturn.daemon import loop
+from smartreturn.store.db import Database, open_database
 from tests.daemon.mails import FORWARDER
 from tests.servers.dovecot import Mailbox
 
@@ -83,3 +86,19 @@ def db_count(path: Path, sql: str = "SELECT count(*) FROM messages") -> int:
             return connection.execute(sql).fetchone()[0]
     except sqlite3.OperationalError:  # the schema is not created yet
         return 0
+
+
+@contextmanager
+def running(settings: Settings, join_seconds: float = 60) -> Iterator[Database]:
+    """The daemon loop in a thread (as `smartreturn run` runs it), stopped and joined afterwards."""
+    db = open_database(settings.database_url)
+    stop = threading.Event()
+    thread = threading.Thread(target=loop.run, args=(settings, stop), kwargs={"db": db}, name="daemon")
+    thread.start()
+    try:
+        yield db
+    finally:
+        stop.set()
+        thread.join(join_seconds)
+        assert not thread.is_alive(), f"the daemon did not stop within {join_seconds:g} s of the stop event"
+        db.dispose()

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from smartreturn.config import Settings
 from smartreturn.daemon import loop
 from smartreturn.pipeline import content_hash
 from smartreturn.store.db import Database, open_database
 from smartreturn.store.tables import ImapFolderState, Message, Order
-from tests.daemon.conftest import settings_for, wait_for
+from tests.daemon.conftest import running, settings_for, wait_for
 from tests.daemon.mails import FORWARDER, STRANGER, order_mail
 from tests.servers.dovecot import DovecotServer, Mailbox
 
@@ -33,20 +29,6 @@ def stored_hashes(db: Database) -> list[str]:
         return list(session.scalars(select(Message.content_hash)))
 
 
-@contextmanager
-def running(settings: Settings) -> Iterator[Database]:
-    """The daemon loop in a thread (as `smartreturn run` runs it), stopped and joined afterwards."""
-    db = open_database(settings.database_url)
-    stop = threading.Event()
-    thread = threading.Thread(target=loop.run, args=(settings, stop), kwargs={"db": db}, name="daemon")
-    thread.start()
-    try:
-        yield db
-    finally:
-        stop.set()
-        thread.join(30)
-        assert not thread.is_alive(), "the daemon did not stop within 30 s of the stop event"
-        db.dispose()
 
 
 def test_mail_appended_while_idling_is_stored_within_seconds(tmp_path: Path, imap_mailbox: Mailbox) -> None:

@@ -7,22 +7,19 @@ import logging
 import os
 import signal
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from smartreturn.config import Settings, load_settings
-from smartreturn.daemon import loop
+from smartreturn.config import load_settings
 from smartreturn.daemon.status import read_status
 from smartreturn.pipeline import content_hash
-from smartreturn.store.db import Database, open_database
+from smartreturn.store.db import Database
 from smartreturn.store.tables import ImapFolderState, Message
-from tests.daemon.conftest import db_count, start_daemon, wait_for, write_config
+from tests.daemon.conftest import db_count, running, start_daemon, wait_for, write_config
 from tests.daemon.mails import order_mail
 from tests.servers.dovecot import DovecotServer
 from tests.servers.postgres import PostgresServer
@@ -34,19 +31,6 @@ pytestmark = pytest.mark.imap
 LOCK_SECONDS = float(os.environ.get("SMARTRETURN_TEST_LOCK_SECONDS", "8"))
 
 
-@contextmanager
-def running(settings: Settings) -> Iterator[Database]:
-    db = open_database(settings.database_url)
-    stop = threading.Event()
-    thread = threading.Thread(target=loop.run, args=(settings, stop), kwargs={"db": db}, name="daemon")
-    thread.start()
-    try:
-        yield db
-    finally:
-        stop.set()
-        thread.join(60)
-        assert not thread.is_alive()
-        db.dispose()
 
 
 def stored(db: Database) -> list[str]:
@@ -90,7 +74,7 @@ def test_dovecot_stop_and_start_is_logged_and_new_mail_is_stored_soon_after(tmp_
     finally:
         server.cleanup()
     assert " starting: config " in text and f"database sqlite:///{db_path}" in text
-    assert f"folders INBOX (IDLE, poll every 3600 s)" in text
+    assert "folders INBOX (IDLE, poll every 3600 s)" in text
     assert f"test/INBOX: connected to 127.0.0.1:{mailbox.port} as {mailbox.user}; 1 mails in the folder, cursor at UID 0; IDLE" in text
     assert "test/INBOX: stored UIDs 1-1: 1 new (1 parsed), 0 duplicate" in text
     assert "WARNING smartreturn.daemon.loop: test/INBOX: connection lost: " in text

@@ -6,22 +6,16 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from imapclient import IMAPClient
 
 from smartreturn import clock
 from smartreturn.config import Settings, load_settings
-from smartreturn.daemon import loop
-from smartreturn.store.db import Database, open_database
 from tests.conftest import FIXTURES
-from tests.daemon.conftest import wait_for, write_config
+from tests.daemon.conftest import running, wait_for, write_config
 from tests.servers.dovecot import Mailbox
 from tests.servers.sinks import HttpReceiver, SmtpSink
 
@@ -46,19 +40,6 @@ def settings_for(folder: Path, mailbox: Mailbox, http: HttpReceiver, smtp: SmtpS
     return load_settings(config, env={})
 
 
-@contextmanager
-def running(settings: Settings) -> Iterator[Database]:
-    db = open_database(settings.database_url)
-    stop = threading.Event()
-    thread = threading.Thread(target=loop.run, args=(settings, stop), kwargs={"db": db}, name="daemon")
-    thread.start()
-    try:
-        yield db
-    finally:
-        stop.set()
-        thread.join(30)
-        assert not thread.is_alive()
-        db.dispose()
 
 
 def drafts(mailbox: Mailbox) -> list[bytes]:
