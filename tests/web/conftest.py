@@ -56,13 +56,15 @@ def _env(config: Path) -> dict[str, str]:
     return env
 
 
-def write_config(directory: Path, *, extra: str = "") -> tuple[Path, str]:
+def write_config(directory: Path, *, extra: str = "", forwarders: tuple[str, ...] = ("me@example.com",),
+                 before: str = "") -> tuple[Path, str]:
+    """``extra`` goes into [web]; ``before`` holds whole sections of its own (e.g. [notify])."""
     db_url = f"sqlite:///{directory / 'smartreturn.db'}"
     config = directory / "config.toml"
     config.write_text(
         f'[general]\ntimezone = "Europe/Berlin"\nstate_dir = "{directory}"\n'
         f'[database]\nurl = "{db_url}"\n'
-        f'[ingest]\nallowed_forwarders = ["me@example.com"]\n'
+        f'[ingest]\nallowed_forwarders = {list(forwarders)!r}\n{before}'
         f'[web]\nusername = "{USERNAME}"\npassword_hash = "{hash_password(PASSWORD)}"\n'
         f'seventeen_track_webhook_key = "test-17track-key"\n{extra}', encoding="utf-8")
     return config, db_url

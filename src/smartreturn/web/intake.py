@@ -24,6 +24,7 @@ from dateutil import parser as dateparser
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRouter
+from starlette.background import BackgroundTask
 from sqlalchemy import select
 
 from smartreturn import clock
@@ -61,10 +62,25 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _after_ingest(request: Request) -> None:
+def _after_ingest(request: Request, outcome: IngestOutcome | None = None) -> BackgroundTask | None:
     """New mail may change what is due: the web's agenda is recomputed on the next request (its
-    fingerprint moved); reminders follow on the daemon's next run."""
-    request.app.state.web.agenda.invalidate()
+    fingerprint moved), and the returned task (run after the response is sent) pushes what became
+    urgent and saves a due follow-up draft, exactly as the daemon does for mail from IMAP."""
+    state = request.app.state.web
+    state.agenda.invalidate()
+    if outcome is None or outcome.duplicate or outcome.message_pk is None:
+        return None
+    return BackgroundTask(_react, state.db, state.settings, outcome.message_pk)
+
+
+def _react(db, settings, message_pk: int) -> None:
+    """Runs in the server's thread pool after the response; a failure is left to the hourly job."""
+    from smartreturn.notify.reactions import react_to_messages
+
+    try:
+        react_to_messages(db, settings, [message_pk])
+    except Exception:  # noqa: BLE001 - the mail is stored; the hourly job sends what this could not
+        log.exception("web: reacting to message m%d failed; the hourly job will send what is due", message_pk)
 
 
 @router.post("/api/v1/ingest", response_model=schemas.IngestOut, tags=["intake"],
@@ -90,8 +106,8 @@ async def ingest(request: Request, token: Ingester) -> JSONResponse:
     if not raw.strip():
         raise ApiError(422, "empty mail")
     outcome = ingest_bytes(state.db, raw, Source(kind="api", account=f"token:{token.name}"), state.settings)
-    _after_ingest(request)
-    return JSONResponse(_outcome(outcome), status_code=200 if outcome.duplicate else 201)
+    return JSONResponse(_outcome(outcome), status_code=200 if outcome.duplicate else 201,
+                        background=_after_ingest(request, outcome))
 
 
 # --- SMS ------------------------------------------------------------------------------------------------
@@ -179,8 +195,8 @@ async def sms(request: Request, token: Ingester) -> JSONResponse:
     mail = text_message(text, when.replace(microsecond=0))
     source = Source(kind="text", account=f"token:{token.name}", path=f"sms from {sender}" if sender else "sms")
     outcome = ingest_bytes(state.db, mail, source, state.settings)
-    _after_ingest(request)
-    return JSONResponse(_outcome(outcome), status_code=200 if outcome.duplicate else 201)
+    return JSONResponse(_outcome(outcome), status_code=200 if outcome.duplicate else 201,
+                        background=_after_ingest(request, outcome))
 
 
 # --- 17TRACK push ----------------------------------------------------------------------------------------
