@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from smartreturn.pipeline import content_hash
-from tests.daemon.conftest import db_count, start_daemon, wait_for, write_config
+from tests.daemon.conftest import db_count, patience, start_daemon, wait_for, write_config
 from tests.daemon.mails import order_mail
 from tests.servers.dovecot import Mailbox
 
@@ -69,7 +69,7 @@ def test_kill_9_at_random_moments_stores_every_mail_exactly_once(tmp_path: Path,
     parsed = sum(r[2] == "parsed" for r in rows)
     assert orders == (parsed, parsed), "an order was created twice, or a parsed mail made no order"
     assert state == [(MAILS,)]
-    assert time.monotonic() - started < 90
+    assert time.monotonic() - started < 90 * patience()  # 90 s on an idle machine
 
 
 def test_sigterm_during_a_backfill_stops_cleanly_with_the_cursor_on_the_last_stored_mail(
