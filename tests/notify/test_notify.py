@@ -14,7 +14,6 @@ from smartreturn.notify.digest import render_digest, render_push
 from smartreturn.notify.followup import render_followup
 from smartreturn.notify.jobs import run_digest_job, run_reminders_job, send_digest
 from smartreturn.notify.outbox import Delivery
-from smartreturn.notify.render import render
 from smartreturn.rules.agenda import Agenda, AgendaItem, AgendaKind, Urgency
 from smartreturn.store.tables import Notification
 

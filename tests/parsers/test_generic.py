@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from smartreturn.cli import app
-from smartreturn.model import DEGRADED_PREFIX, Direction, Event, EventKind, Money, ShipmentStatus, TrackingRef
+from smartreturn.model import DEGRADED_PREFIX, Direction, Event, EventKind, Money, TrackingRef
 from smartreturn.parsers import generic, registry
 from smartreturn.parsers.generic import STATUS_ORDER, GenericParser, fill_gaps, read, sender_info
 from tests.conftest import FIXTURES

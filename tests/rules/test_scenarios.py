@@ -20,7 +20,6 @@ from itertools import count
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartreturn import clock

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
