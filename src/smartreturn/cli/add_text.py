@@ -24,10 +24,11 @@ from smartreturn.errors import ParseError
 from smartreturn.mail.decode import parse_email
 from smartreturn.model import Event, MessageStatus
 from smartreturn.parsers.fixtures import event_to_dict
+from smartreturn.parsers.generic import PASTED_TEXT_SENDER
 from smartreturn.parsers.registry import extract
 from smartreturn.pipeline import Source, ingest_bytes
 
-SENDER = "add-text@smartreturn.invalid"
+SENDER = PASTED_TEXT_SENDER
 MAX_TEXT_CHARS = 100_000
 
 

@@ -377,6 +377,7 @@ _CARRIERS: tuple[tuple[str, str], ...] = (
     (r"\bhermes\b", "hermes"),
     (r"\bdpd\b", "dpd"),
     (r"\bgls\b", "gls"),
+    (r"\bdtdc\b", "dtdc"),
     (r"\bontrac\b", "ontrac"),
     (r"lasership", "lasership"),
     (r"canada\s*post|postes\s*canada", "canada_post"),

@@ -46,7 +46,11 @@ from smartreturn.parsers.noise import looks_like_noise
 from smartreturn.tracking.carriers import all_carriers, normalise_number
 from smartreturn.tracking.detect import candidates, detect
 
-__all__ = ["STATUS_ORDER", "GenericParser", "Reading", "fill_gaps", "lexicon_languages", "read", "sender_info"]
+__all__ = ["PASTED_TEXT_SENDER", "STATUS_ORDER", "GenericParser", "Reading", "fill_gaps", "lexicon_languages",
+           "named_sender", "read", "sender_info"]
+
+# The From: address of a text the user pasted (``smartreturn add-text``): an SMS or app push, not a mail.
+PASTED_TEXT_SENDER = "add-text@smartreturn.invalid"
 
 LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "zh", "ja")
 
@@ -156,6 +160,31 @@ def _senders() -> dict[str, Sender]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _sender_names() -> tuple[re.Pattern[str], dict[str, Sender]]:
+    by_name: dict[str, Sender] = {}
+    for sender in _senders().values():
+        by_name.setdefault(sender.name.lower(), sender)
+    names = sorted((n for n in by_name if len(n) >= 3), key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w.@])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w@])", re.IGNORECASE)
+    return pattern, by_name
+
+
+_LINK_DOMAIN = re.compile(r"(?<![\w@.-])(?:https?://)?((?:[a-z0-9-]{1,63}\.){1,4}[a-z]{2,12})(?=[/?#]|\s|$)", re.IGNORECASE)
+
+
+def named_sender(text: str) -> Sender | None:
+    """The shop or carrier a text names: by a link to its domain, else by its name ("Amazon", "FedEx").
+    For pasted SMS, which come from no sender we can look up."""
+    for m in _LINK_DOMAIN.finditer(text):
+        found = sender_info("x@" + m.group(1))
+        if found is not None:
+            return found
+    pattern, by_name = _sender_names()
+    m = pattern.search(text)
+    return by_name[m.group(0).lower()] if m else None
+
+
 def sender_info(address: str) -> Sender | None:
     """Who sends from this address (its domain or a parent domain in the table), else None."""
     domain = address.rpartition("@")[2].lower().strip(">. ")
@@ -188,6 +217,8 @@ _ORDER_VALUE = r"#?\s*([A-Z0-9](?:[A-Z0-9]|[-_/](?=[A-Z0-9])){3,39})"
 _PICKUP_VALUE = r"([A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){2,15})"
 _NUMBER_WORD = r"(?:\s*(?:no\.?|nr\.?|number|nummer|n[°º]\.?|#))?"
 _ORDER_LINK_KEYS = frozenset(("orderid", "order_id", "ordernumber", "order_number", "orderno", "order_no", "ordernr"))
+# "shipped via DTDC (R21474677)", "shipped via Fedex/AFL (782635055430)": a carrier, then its number in brackets
+_VIA_CARRIER = re.compile(r"\b(?:via|by|with)\s+([A-Za-z][\w&./-]{1,25})\s*\(\s*([A-Z0-9]{8,30})\s*\)", re.IGNORECASE)
 _HREF = re.compile(r"""href\s*=\s*["']([^"'\s]{1,2000})["']""", re.IGNORECASE)
 _DATE_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 
@@ -250,6 +281,11 @@ def _tracking(text: str, html: str | None, sender: Sender | None) -> tuple[Track
     for found in detect(text, hint=hint, min_confidence=0.65):
         refs.setdefault(found.number, TrackingRef(found.number, found.carrier or hint or named))
     labelled = find_tracking(text, _tracking_labels())
+    if named is not None:  # "shipped via DTDC (R21474677)": the number in brackets after the carrier named
+        for m in _VIA_CARRIER.finditer(text[:_HEAD]):
+            number = normalise_number(m.group(2))
+            if carrier_code(m.group(1)) == named and number not in labelled:
+                labelled.append(number)
     linked = [n for n, _ in tracking_from_links(html)]
     for number in [*labelled, *linked]:
         number = normalise_number(number)
@@ -338,9 +374,12 @@ class GenericParser:
             # (its body may recall an order in a security-code, bidding or message mail)
             return False
         has_number = bool(reading.tracking or reading.order_number or reading.pickup_code)
-        if not has_number:
-            return False
         if reading.sender is not None:
+            return has_number
+        if _pasted(email) and _names_its_source(email, reading):
+            # a pasted SMS comes from no sender we can look up and often names no number ("Delivered:
+            # Your package with … was delivered"): it is read when it names the shop or carrier it
+            # comes from, or opens with its status as a headline ("Dispatched: …"), as notices do
             return True
         # an unknown sender: a verified tracking number, or an order number with an order/return event
         return any(ref.verified for ref in reading.tracking) or (
@@ -352,9 +391,28 @@ class GenericParser:
         return [_event(email, read(email))]
 
 
+def _pasted(email: Email) -> bool:
+    return sender_address(email) == PASTED_TEXT_SENDER
+
+
+def _names_its_source(email: Email, reading: Reading) -> bool:
+    body = body_text(email)[:_HEAD]
+    return _headline(body, reading.status) or named_sender(f"{email.subject or ''}\n{body}") is not None
+
+
+def _headline(body: str, status: str | None) -> bool:
+    """True when ``body`` opens with the phrase of ``status`` followed by a colon ("Delivered: …")."""
+    pat = lexicon().status.get(status or "")
+    text = body.lstrip()
+    m = pat.match(text) if pat is not None else None
+    return m is not None and (m.group(0).endswith(":") or text[m.end():m.end() + 2].lstrip().startswith(":"))
+
+
 def _event(email: Email, reading: Reading) -> Event:
     assert reading.kind is not None
     sender = reading.sender
+    if sender is None and _pasted(email):
+        sender = named_sender(f"{email.subject or ''}\n{body_text(email)[:_HEAD]}")
     platform = sender.platform if sender is not None else _domain_platform(sender_address(email))
     merchant = sender.name if sender is not None and not sender.is_carrier and sender.name else None
     tracking = reading.tracking if reading.kind in _PARCEL_KINDS | _RETURN_KINDS else ()
