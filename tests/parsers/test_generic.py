@@ -130,6 +130,32 @@ def test_codes_reviews_and_statements_yield_nothing(subject: str, body: str) -> 
     assert run(mail("noreply@shop.example", subject, body)) == (None, [])
 
 
+def _pasted(text: str) -> list[Event]:
+    from smartreturn.cli.add_text import text_message
+    from smartreturn.mail.decode import parse_email
+
+    return registry.extract(parse_email(text_message(text, datetime(2026, 3, 2, 9, tzinfo=timezone.utc)))).events
+
+
+def test_a_pasted_sms_without_a_number_is_read_when_it_names_its_shop_or_heads_with_its_status() -> None:
+    named = _pasted("Your package with 2 items was successfully delivered. More info at http://amzn.in/ab12CdE")
+    assert [(e.kind, e.platform, e.merchant) for e in named] == [(EventKind.DELIVERED, "amazon", "Amazon")]
+    headline = _pasted("Dispatched: Your package with a tripod will be delivered on or before 26-Mar.")
+    assert [e.kind for e in headline] == [EventKind.SHIPPED]
+    via = _pasted("Your package with a display has been shipped via DTDC (R21474677). Delivery Estimate: 28 Mar")
+    assert [(t.number, t.carrier, t.verified) for e in via for t in e.tracking] == [("R21474677", "dtdc", False)]
+
+
+@pytest.mark.parametrize("text", [
+    "The hair cream has not been shipped.",
+    "Customer service announcement. We recently tried to make a delivery to you but were unable to do so, "
+    "please call 07090298926 to re-schedule. Ref:9307622",
+    "Would you want it fedex or the other way.",
+])
+def test_a_pasted_chat_or_scam_that_names_no_shop_gives_nothing(text: str) -> None:
+    assert _pasted(text) == []
+
+
 # --------------------------------------------------------------------------- merging
 
 def test_gaps_are_filled_and_set_fields_never_overridden() -> None:
