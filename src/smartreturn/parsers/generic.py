@@ -162,11 +162,15 @@ def _senders() -> dict[str, Sender]:
 
 @lru_cache(maxsize=1)
 def _sender_names() -> tuple[re.Pattern[str], dict[str, Sender]]:
+    # names as the brands write them ("Amazon", "FedEx", "Royal Mail") or in capitals: case matters, so chat
+    # about "the next one" or "ups and downs" names no shop
     by_name: dict[str, Sender] = {}
     for sender in _senders().values():
-        by_name.setdefault(sender.name.lower(), sender)
-    names = sorted((n for n in by_name if len(n) >= 3), key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w.@])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w@])", re.IGNORECASE)
+        for written in (sender.name, sender.name.upper()):
+            if len(written) >= 3:
+                by_name.setdefault(written, sender)
+    names = sorted(by_name, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w.@])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w@])")
     return pattern, by_name
 
 
@@ -182,7 +186,7 @@ def named_sender(text: str) -> Sender | None:
             return found
     pattern, by_name = _sender_names()
     m = pattern.search(text)
-    return by_name[m.group(0).lower()] if m else None
+    return by_name[m.group(0)] if m else None
 
 
 def sender_info(address: str) -> Sender | None:

@@ -368,9 +368,10 @@ _CARRIERS: tuple[Carrier, ...] = (
             ("purolator.com",)),
     Carrier("canpar", "Canpar Express", "Canpar", "https://www.canpar.com/en/track/tracking.jsp?reference={number}&locale=en",
             {"aftership": "canpar"}, (_ref("canpar_22", context=True, confidence=0.6),), ("Canpar", "canpar.com")),
-    # India's largest domestic courier (named in Amazon India's SMS: "shipped via DTDC (R21474677)"); no
+    # An Indian courier (named in Amazon India's SMS: "shipped via DTDC (R21474677)"); no
     # published number format, so its numbers are only taken where a mail names DTDC beside them.
-    # Tracking page: https://www.dtdc.com/track-your-shipment/?awb={awb} (checked 2026-12-06).
+    # Tracking page: https://www.dtdc.com/track-your-shipment/?awb={awb} (the per-AWB page public shop code links to;
+    # not checked live from here).
     Carrier("dtdc", "DTDC", "DTDC", "https://www.dtdc.com/track-your-shipment/?awb={number}",
             {"aftership": "dtdc"}, (), ("dtdc.in", "dtdc.com")),
     Carrier("yodel", "Yodel", "Yodel", "https://www.yodel.co.uk/tracking/{number}",
