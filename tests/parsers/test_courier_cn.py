@@ -41,10 +41,26 @@ def test_split_reads_a_signature_at_the_end_and_phone_time_lines() -> None:
         ("取件码为【A6-2-3318】", "A6-2-3318"),
         ("凭3－2－1024到驿站取件", "3-2-1024"),
         ("您的包裹已签收", None),
+        ("取件码 1号柜902144，兔喜快递超市代收点", "902144"),  # an app card names the locker first
+        ("包裹已到菜鸟驿站，到店输入74775或扫码亮灯取件", "74775"),
+        ("请输入验证码 482915 完成登录", None),
     ],
 )
 def test_pickup_codes(text: str, code: str | None) -> None:
     assert pickup_code(text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # station wordings seen in real SMS (fixtures/real/): no 取件码, yet the parcel waits at a station
+        "【菜鸟】您好，请前往友邻驿站正商红河谷08号商铺友邻驿站，领取中通3787的快件",
+        "【韵达快递】亲，您的快件546339570938813已到达青禾村26排(青禾村26排2号)，辛苦及时取件。",
+    ],
+)
+def test_a_parcel_waiting_at_a_station_without_a_code_is_ready_for_pickup(text: str) -> None:
+    events = run(text).events
+    assert [e.kind for e in events] == [EventKind.PICKUP_READY]
 
 
 def test_numbers_skip_phones_pickup_codes_hotlines_and_jd_orders() -> None:

@@ -331,10 +331,13 @@ _STATUS_RULES: tuple[tuple[re.Pattern[str], EventKind, ShipmentStatus, str], ...
          r"已出库[^。]{0,30}?(?:非本人|取件人)|已被(?:取走|领取)|has been delivered|was delivered|"
          r"delivered successfully",
          EventKind.DELIVERED, ShipmentStatus.DELIVERED, "已签收"),
-        (r"取件码|取货码|提货码|取件密码|开箱码|待取件|请及时取件|请尽快取件|凭码取件|"
+        # "请及时取件", "辛苦及时取件" (韵达), "尽快来取件"
+        (r"取件码|取货码|提货码|取件密码|开箱码|待取件|(?:及时|尽快)来?取件|凭码取件|"
          r"凭[^，,。；;]{0,40}?(?:取|领)|请用[^，,。；;]{1,20}?取|请持[^，,。；;]{0,10}?(?:取件|领取)|"
          r"(?:请|及时|尽快|速)[^，,。；;]{0,24}?领取|到巢|已入柜|等您很久|(?:一直|超时|逾期)未取|货号\s*[A-Za-z0-9]|"
          r"请(?:到|去|至|前往|联系)[^，,。；;]{0,16}?(?<!上门)取件|"
+         # "请前往友邻驿站正商红河谷08号商铺友邻驿站，领取中通3787的快件": a station, then 领取 past a comma
+         r"请(?:到|去|至|前往)[^。；;]{0,30}?(?:驿站|快递柜|智能柜|丰巢|代收点|快递超市|服务站|自提点)[^。；;]{0,12}?(?:取件|领取)|"
          r"已(?:到达?|放入|存入|投递至|送至|放至|暂存|存放).{0,40}(?:驿站|快递柜|智能柜|丰巢|自提|代收点|快递超市|服务站)|"
          r"放置于|(?:已为您|已)放(?:在|到)|已送达.{0,40}保管|"
          r"ready for (?:pick-?up|collection)",
@@ -368,10 +371,14 @@ _CODE = r"(?=[A-Za-z0-9](?:\s?[-－—]\s?)?[A-Za-z0-9](?:\s?[-－—]\s?)?[A-Za
 _OPEN, _CLOSE = r"[【\[「『“\"(（]", r"[】\]」』”\")）]"
 _PICKUP_CODE = re.compile(
     # 取件码为16-4-9626 / 取货码：A6-1234 / 取件码『12345678』 / 货号JD2044 (campus stations)
-    rf"(?:取件码|取货码|提货码|取件密码|开箱码|取件号|提货号|取货号|取件编码|货号)\s*(?:为|是)?\s*[:：]?\s*{_OPEN}?\s*({_CODE})"
+    # 取件码 1号柜902144 (an app card names the locker before the code)
+    rf"(?:取件码|取货码|提货码|取件密码|开箱码|取件号|提货号|取货号|取件编码|货号)\s*(?:为|是)?\s*[:：]?\s*{_OPEN}?\s*"
+    rf"(?:\d{{1,3}}\s*号柜\s*)?({_CODE})"
     # 凭3-2-1024到…取 / 凭"72778"到站点领取 / 凭（3-5-6075）尽快到 / 请用Q7-32到人工货架取
     rf"|(?:凭|请用)\s*(?:密码|码)?\s*[:：]?\s*{_OPEN}?\s*((?=[-－—A-Za-z]*\d){_CODE})\s*{_CLOSE}?"
     r"\s*(?=到|至|前往|去|来|尽快|及时|免费|速|领|取|在)"
+    # 到店输入74775或扫码亮灯取件 (a station whose shelf lights up for the code typed in)
+    rf"|输入\s*((?=[-－—A-Za-z]*\d){_CODE})\s*(?=或|取|开|即|领)"
 )
 # "取件码为16-4-9626, 15-3-2194, 16-3-0906": more codes of the same shape right after the first
 _MORE_CODES = re.compile(r"\s*[,，、;；]\s*([A-Za-z0-9]{1,10}(?:[-－—][A-Za-z0-9]{1,10}){1,4})(?![A-Za-z0-9号])")
@@ -401,7 +408,7 @@ def pickup_codes(text: str) -> list[str]:
     m = _PICKUP_CODE.search(text)
     if not m:
         return []
-    codes = [_tidy_code(m.group(1) or m.group(2))]
+    codes = [_tidy_code(next(g for g in m.groups() if g))]
     pos = m.end()
     while (more := _MORE_CODES.match(text, pos)) and _shape(more.group(1)) == _shape(codes[0]):
         codes.append(_tidy_code(more.group(1)))
