@@ -144,6 +144,11 @@ def test_a_pasted_sms_without_a_number_is_read_when_it_names_its_shop_or_heads_w
     assert [e.kind for e in headline] == [EventKind.SHIPPED]
     via = _pasted("Your package with a display has been shipped via DTDC (R21474677). Delivery Estimate: 28 Mar")
     assert [(t.number, t.carrier, t.verified) for e in via for t in e.tracking] == [("R21474677", "dtdc", False)]
+    locker = _pasted("Paczka czeka w skrytce w WAW17X Warszawa do 09/03/2026 12:38. Kod odbioru 654329")
+    assert [(e.kind, e.pickup_code) for e in locker] == [(EventKind.PICKUP_READY, "654329")]
+    app = _pasted("Twoja paczka czeka w Appkomacie WAW01APP do 10/04/2026. Odbierz ja uzywajac apki InPost. "
+                  "Nie masz apki? Zadzwon i podaj kod: 481516.")
+    assert [(e.kind, e.pickup_code, e.platform) for e in app] == [(EventKind.PICKUP_READY, "481516", "inpost")]
 
 
 @pytest.mark.parametrize("text", [

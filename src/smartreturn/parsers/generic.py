@@ -380,10 +380,12 @@ class GenericParser:
         has_number = bool(reading.tracking or reading.order_number or reading.pickup_code)
         if reading.sender is not None:
             return has_number
-        if _pasted(email) and _names_its_source(email, reading):
+        if _pasted(email) and (_names_its_source(email, reading) or (
+                reading.kind is EventKind.PICKUP_READY and reading.pickup_code is not None)):
             # a pasted SMS comes from no sender we can look up and often names no number ("Delivered:
             # Your package with … was delivered"): it is read when it names the shop or carrier it
-            # comes from, or opens with its status as a headline ("Dispatched: …"), as notices do
+            # comes from, opens with its status as a headline ("Dispatched: …"), as notices do, or
+            # gives a labelled pickup code for a parcel that waits ("Paczka czeka … Kod odbioru 654321")
             return True
         # an unknown sender: a verified tracking number, or an order number with an order/return event
         return any(ref.verified for ref in reading.tracking) or (
