@@ -60,8 +60,9 @@ BUILTIN_PARSERS: tuple[str, ...] = (
     "smartreturn.parsers.usps:UspsParser",
     "smartreturn.parsers.dhl:DhlParser",
     "smartreturn.parsers.royal_mail:RoyalMailParser",
-    # payment apps and banks (Chinese refund notices)
+    # payment apps and banks (refund notices: Chinese apps and banks, card issuers elsewhere)
     "smartreturn.parsers.payment_cn:PaymentRefundParser",
+    "smartreturn.parsers.payment_card:CardRefundParser",
     # generic fallbacks, most precise first
     "smartreturn.parsers.schema_org:SchemaOrgParser",
     "smartreturn.parsers.generic:GenericParser",

@@ -1,0 +1,137 @@
+"""Refund and reversal notices of banks and card issuers outside China (pasted SMS).
+
+A card or account credited back by a merchant is, for many users, the only proof that a refund arrived:
+"INR 2 from Airport Lounge refunded to your Kotak Credit Card x8808", "refund of INR 250 from Swiggy … has
+been credited to your IndusInd Bank Credit Card XX1234", "Transaction Reversed!On HDFC Bank CREDIT Card
+xx5555 Amt: Rs.862.16 By AMAZON", "Счёт карты MIR-5402 06.03.26 08:00 возврат покупки 12 174р ALIEXPRESS".
+Each gives one ``refund_issued`` record with the amount and the merchant when the message names them; like
+the Chinese notices (:mod:`payment_cn`) they carry no order number, so the refund is linked to an open
+return by amount and merchant where events are applied.
+
+Only pasted text is read (``smartreturn add-text``), and only a message that names a masked card or account
+("Card x8808", "A/c no. 9753", "карты MIR-5402"): scams and adverts that promise a refund ("you have a
+pending refund of Rs 5000, share your bank details") name none. Spending, refunds asked for or still
+pending, and one-time codes yield nothing. Regexes are bounded (linear-time). Pure: no clock, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import ClassVar
+
+from smartreturn.mail.message import Email
+from smartreturn.model import Event, EventKind, Money
+from smartreturn.parsers.generic import PASTED_TEXT_SENDER
+
+__all__ = ["CardRefundParser", "is_card_refund", "refund_event"]
+
+_MAX_CHARS = 1000  # one SMS or app push, not a mail or a statement
+
+# a masked card or account: "Card x8808", "Card XX****", "CREDIT Card xx5555", "A/c no. 9753", "карты MIR-5402"
+_CARD_REF = re.compile(
+    r"(?i)(?:\bcard|\ba/c|\bacct|\baccount|карт[а-я]{0,3}|сч[её]т[а-я]{0,3})[^\S\n]{0,3}"
+    r"(?:no\.?|ending(?:[^\S\n]in)?|#)?[^\S\n]{0,3}(?:[x*•]{1,6}[\d*]{2,6}|[a-z]{2,5}-\d{4}|\d{4})(?![\d*])"
+)
+# the refund happened: the money is back on the card or account
+_DONE = re.compile(
+    r"(?i)\brefunded\s+to\s+your\b|\brefund\s+of\b[^\n]{0,80}?\bcredited\b|\bcredited\b[^\n]{0,80}?\btowards\s+refund\b|"
+    r"\btransaction\s+reversed\b|\brefund\s+credited\b|возврат[^\S\n]+(?:покупки|средств|платежа|товара)|отмена[^\S\n]+покупки"
+)
+# asked for, promised, pending, a scam's call to action, or a code: not (yet) money back
+_NOT_DONE = re.compile(
+    r"(?i)\bpending\b|\binitiated\b|\brequested\b|\bwill\s+be\s+(?:credited|refunded|processed)\b|\bupdate\s+your\s+bank\b|"
+    r"\bshare\s+your\b|\bsubmit\s+your\b|\bOTP\b|verification\s+code|\bкод\b"
+)
+
+_NUMBER = r"(\d{1,3}(?:[,  ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
+_AMOUNTS = (
+    (re.compile(r"(?i)(?:\bINR|\bRs\.?|₹)[^\S\n]?" + _NUMBER), "INR"),
+    (re.compile(r"(?i)(?:\bUSD|US\$|\$)[^\S\n]?" + _NUMBER), "USD"),
+    (re.compile(r"(?i)(?:\bEUR|€)[^\S\n]?" + _NUMBER), "EUR"),
+    (re.compile(r"(?i)(?:\bGBP|£)[^\S\n]?" + _NUMBER), "GBP"),
+    (re.compile(_NUMBER + r"[^\S\n]?(?:р|руб\.?|₽|RUB)(?![а-яa-z])", re.IGNORECASE), "RUB"),
+    (re.compile(_NUMBER + r"[^\S\n]?(?:EUR|€)"), "EUR"),
+)
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")  # "12,50 EUR"; "1,234" (three digits) groups thousands
+_BALANCE_BEFORE = re.compile(r"(?i)(?:bal|balance|avl|lmt|limit|остаток|доступно)[^\n\d]{0,12}$")
+
+_MERCHANTS = (
+    re.compile(r"\bfrom[^\S\n]+([A-Za-z0-9][\w&.'*-]*(?:[^\S\n][\w&.'*-]+){0,4}?)[^\S\n]+(?:refunded|has[^\S\n]been)\b"),
+    re.compile(r"\bBy[^\S\n]+([A-Z0-9][A-Z0-9&.'*-]*(?:[^\S\n][A-Z0-9&.'*-]+){0,3}?)(?=[^\S\n]{2,}|[^\S\n]+On\b|\s*$)"),
+    re.compile(r"(?:р|руб\.?|₽)[^\S\n]+([A-Z0-9][A-Z0-9&.'*-]*(?:[^\S\n][A-Z0-9&.'*-]+){0,3})[^\S\n]*$", re.MULTILINE),
+)
+
+
+def _clean(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def is_card_refund(text: str) -> bool:
+    """The message books money back on a named card or account (a refund or reversal that happened)."""
+    text = _clean(text)
+    if len(text) > _MAX_CHARS or "退" in text:  # Chinese notices are payment_cn's
+        return False
+    return bool(_DONE.search(text)) and bool(_CARD_REF.search(text)) and not _NOT_DONE.search(text)
+
+
+def _amount(text: str) -> Money | None:
+    found: list[tuple[int, Money]] = []
+    for pattern, currency in _AMOUNTS:
+        for m in pattern.finditer(text):
+            if _BALANCE_BEFORE.search(text[max(0, m.start() - 20): m.start()]):
+                continue
+            raw = re.sub(r"\s", "", m.group(1))
+            if _DECIMAL_COMMA.fullmatch(raw):
+                raw = raw.replace(",", ".")
+            raw = raw.replace(",", "")
+            try:
+                found.append((m.start(), Money(Decimal(raw), currency)))
+            except InvalidOperation:
+                continue
+            break
+    return min(found, key=lambda pair: pair[0])[1] if found else None
+
+
+def _merchant(text: str) -> str | None:
+    for pattern in _MERCHANTS:
+        m = pattern.search(text)
+        if m:
+            name = m.group(1).strip(" .-")
+            if len(name) >= 2 and not _CARD_REF.search(name):
+                return name
+    return None
+
+
+def refund_event(email: Email) -> Event | None:
+    text = _clean(email.text).strip()
+    if not is_card_refund(text):
+        return None
+    return Event(
+        kind=EventKind.REFUND_ISSUED,
+        platform="bank",
+        merchant=_merchant(text),
+        occurred_at=email.received,
+        refund_amount=_amount(text),
+        detail="refund credited to card",
+    )
+
+
+class CardRefundParser:
+    """Card and account refund SMS of banks outside China, pasted by the user."""
+
+    name: ClassVar[str] = "payment_card"
+    version: ClassVar[int] = 1
+    fallback: ClassVar[bool] = False
+    senders: ClassVar[tuple[str, ...]] = ()  # banks notify by SMS: no transactional mail to watch
+
+    def identify(self, email: Email) -> bool:
+        try:
+            return email.from_addr == PASTED_TEXT_SENDER and is_card_refund(email.text)
+        except Exception:  # identify() must never raise on hostile text
+            return False
+
+    def extract(self, email: Email) -> list[Event]:
+        event = refund_event(email)
+        return [event] if event is not None else []

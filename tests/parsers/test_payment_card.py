@@ -1,0 +1,68 @@
+"""Card refund SMS of banks outside China: money back on a named card is a refund the user can see."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from smartreturn.cli.add_text import text_message
+from smartreturn.mail.decode import parse_email
+from smartreturn.model import EventKind
+from smartreturn.parsers.registry import extract
+
+WHEN = datetime(2026, 8, 21, 6, 30, tzinfo=timezone.utc)
+
+
+def _parse(text: str):
+    return extract(parse_email(text_message(text, WHEN)))
+
+
+@pytest.mark.parametrize(("text", "amount", "currency", "merchant"), [
+    # the wordings of fixtures/real/refund_issue_threads/ and a sibling of each
+    ("INR 2 from Airport Lounge refunded to your Kotak Credit Card x8808 on 17-Jul-2026. Opted for EMI? Please call "
+     "18602662666 to cancel.", "2", "INR", "Airport Lounge"),
+    ("Transaction Reversed!On HDFC Bank CREDIT Card xx5555 Amt: Rs.862.16 By AMAZON                000 On "
+     "2026-08-21:05:20:26", "862.16", "INR", "AMAZON"),
+    ("Счёт карты MIR-5402 06.03.26 08:00 возврат покупки 12 174р ALIEXPRESS", "12174", "RUB", "ALIEXPRESS"),
+    ("Your A/c no. 9753 is credited with INR 1,750.00 on 24-10-2025 towards Refund. Current Bal is INR 5,000.00 CR",
+     "1750.00", "INR", None),
+])
+def test_a_card_refund_gives_amount_and_merchant(text, amount, currency, merchant):
+    result = _parse(text)
+    assert result.parser is not None and result.parser.name == "payment_card"
+    (event,) = result.events
+    assert event.kind is EventKind.REFUND_ISSUED
+    assert event.refund_amount is not None
+    assert (event.refund_amount.amount, event.refund_amount.currency) == (Decimal(amount), currency)
+    assert event.merchant == merchant
+    assert event.order_number is None
+
+
+def test_a_redacted_amount_still_gives_the_refund():
+    result = _parse("Dear Customer, refund of INR ** from Swiggy Limited Banga has been credited to your IndusInd Bank "
+                    "Credit Card XX**** on 11-Jun-26 - IndusInd Bank")
+    (event,) = result.events
+    assert event.kind is EventKind.REFUND_ISSUED and event.refund_amount is None
+
+
+@pytest.mark.parametrize("text", [
+    # spending on a card
+    "Tasty choice! You've spent Rs. 218.00 at Swiggy with your SBM One Credit Card ending in XX1783.",
+    # a refund promised, pending or asked for; a scam naming no card
+    "Refund initiated: Amt: Rs.34274.66 on HDFC Bank Credit Card 1111. To receive your Refund,please update your "
+    "Bank details: TnC.",
+    "Dear Sir/Madam, you have a pending refund of Rs 5000 from SBI. Submit your bank details to receive it.",
+    "Your refund of Rs 499 will be credited to your card XX1234 within 5-7 business days.",
+])
+def test_spending_promises_and_scams_give_nothing(text):
+    assert _parse(text).events == []
+
+
+def test_a_mail_from_a_shop_is_not_read_as_a_card_sms():
+    raw = (b"From: Shop <orders@shop.example>\r\nTo: me@example.org\r\nSubject: Refund\r\n"
+           b"Date: Fri, 21 Aug 2026 06:30:00 +0000\r\n\r\n"
+           b"INR 2 from Airport Lounge refunded to your Kotak Credit Card x8808 on 17-Jul-2026.\r\n")
+    result = extract(parse_email(raw))
+    assert result.parser is None or result.parser.name != "payment_card"
