@@ -60,8 +60,12 @@ def test_spending_promises_and_scams_give_nothing(text):
     assert _parse(text).events == []
 
 
-def test_a_mail_from_a_shop_is_not_read_as_a_card_sms():
-    raw = (b"From: Shop <orders@shop.example>\r\nTo: me@example.org\r\nSubject: Refund\r\n"
+def test_a_forwarded_sms_is_read_but_a_shops_own_mail_is_left_to_its_parser():
+    sms = b"INR 2 from Airport Lounge refunded to your Kotak Credit Card x8808 on 17-Jul-2026.\r\n"
+    head = b"To: me@example.org\r\nSubject: Fwd: SMS\r\nDate: Fri, 21 Aug 2026 06:30:00 +0000\r\n\r\n"
+    forwarded = extract(parse_email(b"From: Me <me@example.org>\r\n" + head + sms))
+    assert forwarded.parser is not None and forwarded.parser.name == "payment_card"
+    raw = (b"From: Amazon.in <payment-update@amazon.in>\r\nTo: me@example.org\r\nSubject: Refund\r\n"
            b"Date: Fri, 21 Aug 2026 06:30:00 +0000\r\n\r\n"
            b"INR 2 from Airport Lounge refunded to your Kotak Credit Card x8808 on 17-Jul-2026.\r\n")
     result = extract(parse_email(raw))

@@ -1,4 +1,4 @@
-"""Refund and reversal notices of banks and card issuers outside China (pasted SMS).
+"""Refund and reversal notices of banks and card issuers outside China (pasted or forwarded SMS).
 
 A card or account credited back by a merchant is, for many users, the only proof that a refund arrived:
 "INR 2 from Airport Lounge refunded to your Kotak Credit Card x8808", "refund of INR 250 from Swiggy … has
@@ -8,10 +8,11 @@ Each gives one ``refund_issued`` record with the amount and the merchant when th
 the Chinese notices (:mod:`payment_cn`) they carry no order number, so the refund is linked to an open
 return by amount and merchant where events are applied.
 
-Only pasted text is read (``smartreturn add-text``), and only a message that names a masked card or account
-("Card x8808", "A/c no. 9753", "карты MIR-5402"): scams and adverts that promise a refund ("you have a
-pending refund of Rs 5000, share your bank details") name none. Spending, refunds asked for or still
-pending, and one-time codes yield nothing. Regexes are bounded (linear-time). Pure: no clock, no I/O.
+Only pasted text (``smartreturn add-text``) or a short mail from a sender no shop, carrier or template
+parser owns (an SMS the user or an SMS-forwarding app sent on) is read, and only a message that names a
+masked card or account ("Card x8808", "A/c no. 9753", "карты MIR-5402"): scams and adverts that promise a
+refund ("you have a pending refund of Rs 5000, share your bank details") name none. Spending, refunds
+asked for or still pending, and one-time codes yield nothing. Regexes are bounded (linear-time). Pure: no clock, no I/O.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from typing import ClassVar
 
 from smartreturn.mail.message import Email
 from smartreturn.model import Event, EventKind, Money
-from smartreturn.parsers.generic import PASTED_TEXT_SENDER
+from smartreturn.parsers.generic import PASTED_TEXT_SENDER, registry_sender, sender_info
 
 __all__ = ["CardRefundParser", "is_card_refund", "refund_event"]
 
-_MAX_CHARS = 1000  # one SMS or app push, not a mail or a statement
+_MAX_CHARS = 2000  # one SMS or app push (pasted, or forwarded by mail), not a mail or a statement
 
 # a masked card or account: "Card x8808", "Card XX****", "CREDIT Card xx5555", "A/c no. 9753", "карты MIR-5402"
 _CARD_REF = re.compile(
@@ -119,7 +120,7 @@ def refund_event(email: Email) -> Event | None:
 
 
 class CardRefundParser:
-    """Card and account refund SMS of banks outside China, pasted by the user."""
+    """Card and account refund SMS of banks outside China, pasted or forwarded by the user."""
 
     name: ClassVar[str] = "payment_card"
     version: ClassVar[int] = 1
@@ -128,7 +129,12 @@ class CardRefundParser:
 
     def identify(self, email: Email) -> bool:
         try:
-            return email.from_addr == PASTED_TEXT_SENDER and is_card_refund(email.text)
+            if not is_card_refund(email.text):
+                return False
+            if email.from_addr == PASTED_TEXT_SENDER:
+                return True
+            # a forwarded SMS comes from the user or a forwarding app, never from a shop or carrier
+            return sender_info(email.from_addr) is None and not registry_sender(email)
         except Exception:  # identify() must never raise on hostile text
             return False
 
