@@ -3,15 +3,21 @@
 Store: the one of bench/bench_agenda.py (40,000 orders, 10,000 open return cases with a return
 parcel each, 20,000 refunded cases as history). The app runs as ``smartreturn web`` (uvicorn, one
 process) on 127.0.0.1, as a user runs it; timings are request round trips over loopback measured by
-the clients in this process (an upper bound of the server-side time).
+the clients (an upper bound of the server-side time).
 
 - Today and Returns (page 1 of the open cases, most urgent first): the first request after a change
   pays ``build_agenda()``; later ones reuse the agenda while the store is unchanged (p50, p95 of 20).
 - API list endpoints: 20 concurrent clients, 25 requests each, round-robin over /returns, /orders,
-  /shipments, /deadlines (limit 50, random offsets); p50 / p95 / max latency.
+  /shipments, /deadlines, /agenda (limit 50, random offsets); p50 / p95 / max latency. Each client is
+  a process of its own (stdlib http.client, one keep-alive connection), so that the clients neither
+  share the server's interpreter nor one another's: the figure is the server's, not a client's GIL.
+  The server's and the clients' CPU time per request are printed too (what runs where).
 
-Baseline, measured in the same run on the same file: a raw sqlite3 read of the 10,000 open cases
-with their orders, rendered as HTML rows with f-strings and html.escape (no framework, no rules).
+Baselines, measured in the same run on the same file and server:
+- a raw sqlite3 read of the 10,000 open cases with their orders, rendered as HTML rows with f-strings
+  and html.escape (no framework, no rules);
+- the same 20 clients fetching a static file (/static/app.css) from the same server: the floor of
+  HTTP, uvicorn and the framework on this machine, with no store and no token.
 
     .venv/bin/python bench/bench_web.py [--open 10000] [--clients 20] [--requests 25]
 """
@@ -20,15 +26,16 @@ from __future__ import annotations
 
 import argparse
 import html
+import http.client
+import multiprocessing
+import os
 import random
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
-import os
-import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -69,6 +76,54 @@ def timed(client: httpx.Client, path: str, **kwargs) -> float:
     return elapsed
 
 
+API_PATHS = ("/api/v1/returns", "/api/v1/orders", "/api/v1/shipments", "/api/v1/deadlines", "/api/v1/agenda")
+
+
+def client_process(port: int, token: str | None, paths: list[str], start, results) -> None:
+    """One API client: its own process and keep-alive connection; waits for the others, then times
+    each request from sending it to having read the whole answer."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    connection.request("GET", paths[0], headers=headers)  # connect and warm up outside the timing
+    connection.getresponse().read()
+    start.wait()
+    cpu = time.process_time()
+    latencies = []
+    for path in paths:
+        began = time.perf_counter()
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+        latencies.append(time.perf_counter() - began)
+        assert response.status == 200, (path, response.status, body[:300])
+    results.put((latencies, time.process_time() - cpu))
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def concurrent_run(port: int, token: str | None, plans: list[list[str]], server_pid: int) -> dict[str, float]:
+    """Every plan in a client process of its own, all started at once; latencies and CPU per request."""
+    context = multiprocessing.get_context("fork")  # a client needs nothing of this process but its code
+    start, results = context.Barrier(len(plans) + 1), context.Queue()
+    clients = [context.Process(target=client_process, args=(port, token, plan, start, results)) for plan in plans]
+    for client in clients:
+        client.start()
+    start.wait()
+    began, server_began = time.perf_counter(), server_cpu(server_pid)
+    batches = [results.get(timeout=600) for _ in clients]
+    wall, server = time.perf_counter() - began, server_cpu(server_pid) - server_began
+    for client in clients:
+        client.join()
+    latencies = [x for batch, _ in batches for x in batch]
+    return {"p50": statistics.median(latencies), "p95": percentile(latencies, 95), "max": max(latencies),
+            "rate": len(latencies) / wall, "server_cpu": server / len(latencies),
+            "client_cpu": sum(cpu for _, cpu in batches) / len(latencies)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--open", type=int, default=10_000)
@@ -105,18 +160,11 @@ def main() -> None:
                 returns = [timed(browser, "/returns") for _ in range(20)]
                 last_page = timed(browser, "/returns", params={"page": 200})
             rng = random.Random(5)
-            paths = ["/api/v1/returns", "/api/v1/orders", "/api/v1/shipments", "/api/v1/deadlines"]
-
-            def client_run(n: int) -> list[float]:
-                with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as api:
-                    return [timed(api, paths[(n + i) % len(paths)],
-                                  params={"limit": 50, "offset": rng.randrange(0, 5000, 50)})
-                            for i in range(args.requests)]
-
-            start = time.perf_counter()
-            with ThreadPoolExecutor(args.clients) as pool:
-                latencies = [x for batch in pool.map(client_run, range(args.clients)) for x in batch]
-            wall = time.perf_counter() - start
+            plans = [[f"{API_PATHS[(n + i) % len(API_PATHS)]}?limit=50&offset={rng.randrange(0, 5000, 50)}"
+                      for i in range(args.requests)] for n in range(args.clients)]
+            static = [["/static/app.css"] * args.requests for _ in range(args.clients)]
+            floor_run = concurrent_run(args.port, None, static, server.pid)
+            api = concurrent_run(args.port, token, plans, server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -128,10 +176,11 @@ def main() -> None:
         print(f"Returns page 1 (priority order): p50 {ms(statistics.median(returns))}, "
               f"p95 {ms(percentile(returns, 95))}; last page {ms(last_page)}")
         print(f"baseline (raw sqlite3 + f-string rows of the open cases): {ms(floor)}")
-        print(f"API lists, {args.clients} concurrent clients x {args.requests}: p50 {ms(statistics.median(latencies))}, "
-              f"p95 {ms(percentile(latencies, 95))}, max {ms(max(latencies))}, "
-              f"{len(latencies) / wall:.0f} requests/s")
-
+        for name, run in ((f"API lists ({', '.join(p.rsplit('/', 1)[1] for p in API_PATHS)})", api),
+                          ("baseline: static file from the same server", floor_run)):
+            print(f"{name}, {args.clients} concurrent clients x {args.requests}: p50 {ms(run['p50'])}, "
+                  f"p95 {ms(run['p95'])}, max {ms(run['max'])}, {run['rate']:.0f} requests/s; CPU per request: "
+                  f"server {run['server_cpu'] * 1000:.2f} ms, client {run['client_cpu'] * 1000:.2f} ms")
 
 if __name__ == "__main__":
     main()

@@ -64,12 +64,24 @@ def test_the_api_refuses_without_a_token_even_on_loopback(web, tokens) -> None:
         assert_error(calendar_only.get("/api/v1/orders"), 403, "forbidden")
 
 
+def _get_routes(web, api: httpx.Client) -> list[str]:
+    """Every GET route of /api/v1, with a stored order, return or mail for its ``{ref}``."""
+    spec = httpx.get(web.url + "/api/openapi.json").raise_for_status().json()
+    refs = {kind: api.get(f"/api/v1/{kind}", params={"limit": 1}).json()["items"][0]["id"]
+            for kind in ("orders", "returns", "messages")}
+    return [path.replace("{ref}", next((ref for kind, ref in refs.items() if f"/{kind}/" in path), "?"))
+            for path, ops in spec["paths"].items() if path.startswith("/api/v1/") and "get" in ops]
+
+
 def test_revoked_token_stops_working(web) -> None:
     secret = web.cli("token", "create", "short-lived").stdout.strip()
     with client(web, secret) as api:
-        assert api.get("/api/v1/agenda").status_code == 200
+        routes = _get_routes(web, api)
+        assert {"/api/v1/agenda", "/api/v1/returns", "/api/v1/deadlines"} <= set(routes) and "?" not in str(routes)
+        assert [api.get(path).status_code for path in routes] == [200] * len(routes)
         assert web.cli("token", "revoke", "short-lived").returncode == 0
-        assert_error(api.get("/api/v1/agenda"), 401, "unauthorized")
+        for path in routes:  # every route checks the token on every request: a revocation acts at once
+            assert_error(api.get(path), 401, "unauthorized")
     listed = json.loads(web.cli("token", "list", "--json").stdout)
     row = next(t for t in listed if t["name"] == "short-lived")
     assert row["revoked_at"] and "srt_" not in json.dumps(listed)  # secrets are never listed
@@ -84,6 +96,25 @@ def test_lists_are_the_cli_json_paged(web, tokens) -> None:
             assert cli.returncode == 0, cli.stderr
             assert pages == json.loads(cli.stdout), what  # same rows, same shapes, no page lost or repeated
             assert len(pages) > 7  # more than one page was needed
+
+
+def test_the_agenda_is_paged_like_the_lists(web, tokens) -> None:
+    cli = web.cli("agenda", "--json")
+    assert cli.returncode == 0, cli.stderr
+    whole = json.loads(cli.stdout)
+    assert len(whole["items"]) > 7  # more than one page below
+    with client(web, tokens["reader"]) as api:
+        assert all_pages(api, "/api/v1/agenda") == whole["items"]  # same items, same order, none lost or repeated
+        first = api.get("/api/v1/agenda", params={"limit": 3}).json()
+        assert (first["limit"], first["offset"], first["next_offset"]) == (3, 0, 3)
+        assert first["money_outstanding"] == whole["money_outstanding"]  # the whole agenda's, on every page
+        assert first["generated_at"] and first["parser_health"] == whole["parser_health"]
+        urgent = all_pages(api, "/api/v1/agenda", urgency="urgent")
+        assert urgent == [item for item in whole["items"] if item["urgency"] == "urgent"] and urgent
+        late = all_pages(api, "/api/v1/agenda", kind="refund_overdue", platform="taobao")
+        assert late == [i for i in whole["items"] if i["kind"] == "refund_overdue" and i["platform"] == "taobao"] and late
+        assert_error(api.get("/api/v1/agenda", params={"urgency": "whenever"}), 422, "invalid")
+        assert_error(api.get("/api/v1/agenda", params={"limit": 501}), 422, "invalid")
 
 
 def test_filters_and_errors(web, tokens) -> None:

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -48,7 +48,7 @@ def agenda_json(agenda: Agenda) -> dict[str, Any]:
 
 
 def _item_json(item: AgendaItem) -> dict[str, Any]:
-    data = asdict(item)
+    data = {field.name: getattr(item, field.name) for field in fields(item)}  # asdict() deep-copies: 30x slower
     data["factors"] = dict(item.factors)
     data["item_names"] = list(item.item_names)
     data["amount"] = {"amount": item.amount.amount, "currency": item.amount.currency} if item.amount else None

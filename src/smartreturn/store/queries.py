@@ -4,117 +4,182 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from smartreturn.model import DEGRADED_PREFIX
-from smartreturn.store.tables import CaseEvent, Merchant, Message, Order, OrderItem, ReturnCase, Shipment, TrackingEvent
+from smartreturn.store.tables import CaseEvent, Deadline, Merchant, Message, Order, OrderItem, ReturnCase, Shipment, TrackingEvent
 
 Row = dict[str, Any]
+Reader = Session | Connection  # listings read plain columns: a session or a bare connection will do
+
+# Listings are built once per filter shape (which filters are given, paged or not) with bound
+# parameters, and reused: building a SQLAlchemy statement costs more Python than running it, and an
+# API list is answered many times a second. The filter values travel as parameters, never in the text.
+
+
+def _shape(*, limit: int | None = None, offset: int = 0, case_ids=None, **filters: Any) -> tuple[frozenset[str], dict[str, Any]]:
+    """The names of the given filters (the statement's shape) and their values (its parameters). An
+    empty filter is no filter; ``case_ids=[]`` matches nothing; ``limit=None`` is every row."""
+    params = {name: value for name, value in filters.items() if value}
+    params.update({name: value for name, value in (("limit", limit), ("case_ids", case_ids)) if value is not None})
+    if offset:
+        params["offset"] = offset
+    return frozenset(params), params
+
+
+def _where(query: Select, given: frozenset[str], conditions: dict[str, ColumnElement[bool]]) -> Select:
+    """``query`` with the condition of each given filter (conditions name their ``bindparam``s)."""
+    return query.where(*(condition for name, condition in conditions.items() if name in given))
+
+
+def _paged(query: Select, given: frozenset[str]) -> Select:
+    if "limit" in given:
+        query = query.limit(bindparam("limit"))
+    return query.offset(bindparam("offset")) if "offset" in given else query
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="minutes") if value else None
 
 
-def list_orders(session: Session, *, platform=None, status=None, since=None, limit=200, offset=0) -> list[Row]:
+@lru_cache(maxsize=32)
+def _orders_query(given: frozenset[str]) -> Select:
     # The page is chosen on the orders table alone (its sort index), then joined: SQLite would
     # otherwise join every row it skips. Plain columns, not ORM entities: a listing changes nothing.
-    page = select(Order.id)
-    if platform:
-        page = page.where(Order.platform == platform)
-    if status:
-        page = page.where(Order.status == status)
-    if since:
-        page = page.where(Order.order_date >= since)
+    page = _where(select(Order.id), given, {"platform": Order.platform == bindparam("platform"),
+                                            "status": Order.status == bindparam("status"),
+                                            "since": Order.order_date >= bindparam("since")})
     order = (Order.order_date.desc().nulls_last(), Order.id.desc())
-    page = page.order_by(*order).limit(limit).offset(offset).subquery()
-    query: Select = (select(Order.id, Order.platform, Order.order_number, Merchant.name, Order.order_date, Order.total,
-                            Order.currency, Order.status, Order.delivered_at)
-                     .join(page, Order.id == page.c.id)
-                     .outerjoin(Merchant, Order.merchant_id == Merchant.id).order_by(*order))
-    return [{"id": f"o{o.id}", "platform": o.platform, "order_number": o.order_number, "merchant": o.name,
-             "order_date": _iso(o.order_date), "total": o.total, "currency": o.currency, "status": o.status,
-             "delivered_at": _iso(o.delivered_at)} for o in session.execute(query)]
+    page = _paged(page.order_by(*order), given).subquery()
+    return (select(Order.id, Order.platform, Order.order_number, Merchant.name, Order.order_date, Order.total,
+                   Order.currency, Order.status, Order.delivered_at)
+            .join(page, Order.id == page.c.id)
+            .outerjoin(Merchant, Order.merchant_id == Merchant.id).order_by(*order))
 
 
-def return_case_ids(session: Session, *, platform=None, status=None, since=None, merchant=None, reason=None) -> list[int]:
-    """The ids of the return cases :func:`list_returns` would list, in its order (newest first)."""
-    return list(session.scalars(_returns_query(select(ReturnCase.id), platform=platform, status=status, since=since,
-                                               merchant=merchant, reason=reason, joins=bool(platform or merchant))))
+def list_orders(session: Reader, *, platform=None, status=None, since=None, limit=200, offset=0) -> list[Row]:
+    given, params = _shape(platform=platform, status=status, since=since, limit=limit, offset=offset)
+    return [{"id": f"o{id_}", "platform": platform, "order_number": number, "merchant": merchant,
+             "order_date": _iso(ordered), "total": total, "currency": currency, "status": status,
+             "delivered_at": _iso(delivered)}  # rows unpacked: a third of the cost of row.name per column
+            for id_, platform, number, merchant, ordered, total, currency, status, delivered
+            in session.execute(_orders_query(given), params)]
 
 
-def _returns_query(query: Select, *, platform=None, status=None, since=None, merchant=None, reason=None,
-                   case_ids=None, joins: bool = True) -> Select:
+def _returns_params(*, platform=None, status=None, since=None, merchant=None, reason=None, case_ids=None,
+                    limit=None, offset=0) -> tuple[frozenset[str], dict[str, Any]]:
+    many = isinstance(status, (list, tuple))
+    return _shape(platform=platform, status=None if many else status, statuses=list(status) if many else None,
+                  since=since, merchant=merchant, reason=reason,
+                  case_ids=list(case_ids) if case_ids is not None else None, limit=limit, offset=offset)
+
+
+def _returns_filtered(query: Select, given: frozenset[str], *, joins: bool) -> Select:
     if joins:  # the order and merchant columns, or filters on them
         query = query.join(Order, ReturnCase.order_id == Order.id).outerjoin(Merchant, Order.merchant_id == Merchant.id)
-    if platform:
-        query = query.where(Order.platform == platform)
-    if status:
-        query = query.where(ReturnCase.status.in_(status) if isinstance(status, (list, tuple)) else ReturnCase.status == status)
-    if case_ids is not None:
-        query = query.where(ReturnCase.id.in_(case_ids))
-    if merchant:
-        query = query.where(Merchant.name == merchant)
-    if reason:
-        query = query.where(ReturnCase.reason_category == reason)
-    if since:
-        query = query.where(ReturnCase.requested_at >= since)
+    query = _where(query, given, {
+        "platform": Order.platform == bindparam("platform"), "status": ReturnCase.status == bindparam("status"),
+        "statuses": ReturnCase.status.in_(bindparam("statuses", expanding=True)),
+        "case_ids": ReturnCase.id.in_(bindparam("case_ids", expanding=True)),
+        "merchant": Merchant.name == bindparam("merchant"), "reason": ReturnCase.reason_category == bindparam("reason"),
+        "since": ReturnCase.requested_at >= bindparam("since")})
     return query.order_by(ReturnCase.requested_at.desc().nulls_last(), ReturnCase.id.desc())
 
 
-def list_returns(session: Session, *, platform=None, status=None, since=None, limit=200, offset=0,
-                 merchant=None, reason=None, case_ids=None) -> list[Row]:
-    page = _returns_query(select(ReturnCase.id), platform=platform, status=status, since=since, merchant=merchant,
-                          reason=reason, case_ids=case_ids, joins=bool(platform or merchant))
-    page = page.limit(limit).offset(offset).subquery()  # chosen before the joins (see list_orders)
+@lru_cache(maxsize=64)
+def _return_ids_query(given: frozenset[str]) -> Select:
+    return _returns_filtered(select(ReturnCase.id), given, joins=bool(given & {"platform", "merchant"}))
+
+
+@lru_cache(maxsize=64)
+def _returns_query(given: frozenset[str]) -> Select:
+    page = _paged(_return_ids_query(given), given).subquery()  # chosen before the joins (see _orders_query)
     columns = select(ReturnCase.id, Order.platform, Order.order_number, Merchant.name, ReturnCase.kind, ReturnCase.status,
                      ReturnCase.reason_category, ReturnCase.reason_text, ReturnCase.requested_at,
                      ReturnCase.expected_refund, ReturnCase.refunded_amount, ReturnCase.currency)
-    query = _returns_query(columns.join(page, ReturnCase.id == page.c.id))
-    return [{"id": f"r{c.id}", "platform": c.platform, "order_number": c.order_number, "merchant": c.name,
-             "kind": c.kind, "status": c.status, "reason": c.reason_category, "reason_text": c.reason_text,
-             "requested_at": _iso(c.requested_at), "expected_refund": c.expected_refund,
-             "refunded": c.refunded_amount, "currency": c.currency}
-            for c in session.execute(query)]
+    return _returns_filtered(columns.join(page, ReturnCase.id == page.c.id), frozenset(), joins=True)
 
 
-def list_shipments(session: Session, *, platform=None, status=None, since=None, limit=200, offset=0) -> list[Row]:
+def return_case_ids(session: Reader, *, platform=None, status=None, since=None, merchant=None, reason=None) -> list[int]:
+    """The ids of the return cases :func:`list_returns` would list, in its order (newest first)."""
+    given, params = _returns_params(platform=platform, status=status, since=since, merchant=merchant, reason=reason)
+    return list(session.scalars(_return_ids_query(given), params))
+
+
+def list_returns(session: Reader, *, platform=None, status=None, since=None, limit=200, offset=0,
+                 merchant=None, reason=None, case_ids=None) -> list[Row]:
+    given, params = _returns_params(platform=platform, status=status, since=since, merchant=merchant, reason=reason,
+                                    case_ids=case_ids, limit=limit, offset=offset)
+    return [{"id": f"r{id_}", "platform": platform, "order_number": number, "merchant": merchant, "kind": kind,
+             "status": status, "reason": category, "reason_text": reason_text, "requested_at": _iso(requested),
+             "expected_refund": expected, "refunded": refunded, "currency": currency}
+            for id_, platform, number, merchant, kind, status, category, reason_text, requested, expected, refunded, currency
+            in session.execute(_returns_query(given), params)]
+
+
+@lru_cache(maxsize=32)
+def _shipments_query(given: frozenset[str]) -> Select:
     page = select(Shipment.id)
-    if platform:
+    if "platform" in given:  # the order's platform or the carrier
         page = page.outerjoin(Order, Shipment.order_id == Order.id).where(
-            or_(Order.platform == platform, Shipment.carrier == platform))
-    if status:
-        page = page.where(Shipment.status == status)
-    if since:
-        page = page.where(Shipment.created_at >= since)
+            or_(Order.platform == bindparam("platform"), Shipment.carrier == bindparam("platform")))
+    page = _where(page, given, {"status": Shipment.status == bindparam("status"),
+                                "since": Shipment.created_at >= bindparam("since")})
     order = (Shipment.last_event_at.desc().nulls_last(), Shipment.id.desc())
-    page = page.order_by(*order).limit(limit).offset(offset).subquery()  # chosen before the join (see list_orders)
-    query = (select(Shipment.id, Shipment.carrier, Shipment.tracking_number, Shipment.direction, Shipment.status,
-                    Order.order_number, Shipment.last_event_at, Shipment.expected_delivery)
-             .join(page, Shipment.id == page.c.id)
-             .outerjoin(Order, Shipment.order_id == Order.id).order_by(*order))
-    return [{"id": f"s{s.id}", "carrier": s.carrier, "tracking_number": s.tracking_number, "direction": s.direction,
-             "status": s.status, "order_number": s.order_number, "last_event_at": _iso(s.last_event_at),
-             "expected_delivery": s.expected_delivery.isoformat() if s.expected_delivery else None}
-            for s in session.execute(query)]
+    page = _paged(page.order_by(*order), given).subquery()  # chosen before the join (see _orders_query)
+    return (select(Shipment.id, Shipment.carrier, Shipment.tracking_number, Shipment.direction, Shipment.status,
+                   Order.order_number, Shipment.last_event_at, Shipment.expected_delivery)
+            .join(page, Shipment.id == page.c.id)
+            .outerjoin(Order, Shipment.order_id == Order.id).order_by(*order))
 
 
-def list_messages(session: Session, *, platform=None, status=None, since=None, limit=200, offset=0) -> list[Row]:
-    query = select(Message.id, Message.status, Message.from_addr, Message.subject, Message.parser_name,
-                   Message.status_reason, Message.received_at, Message.source_kind)
-    if platform:
-        query = query.where(Message.parser_name == platform)
-    if status:
-        query = query.where(Message.status == status)
-    if since:
-        query = query.where(Message.received_at >= since)
-    query = query.order_by(Message.id.desc()).limit(limit).offset(offset)
-    return [{"id": f"m{r.id}", "status": r.status, "from": r.from_addr, "subject": r.subject, "parser": r.parser_name,
-             "reason": r.status_reason, "received_at": _iso(r.received_at), "source": r.source_kind}
-            for r in session.execute(query)]
+def list_shipments(session: Reader, *, platform=None, status=None, since=None, limit=200, offset=0) -> list[Row]:
+    given, params = _shape(platform=platform, status=status, since=since, limit=limit, offset=offset)
+    return [{"id": f"s{id_}", "carrier": carrier, "tracking_number": number, "direction": direction, "status": status,
+             "order_number": order_number, "last_event_at": _iso(last_event),
+             "expected_delivery": expected.isoformat() if expected else None}
+            for id_, carrier, number, direction, status, order_number, last_event, expected
+            in session.execute(_shipments_query(given), params)]
+
+
+@lru_cache(maxsize=32)
+def _messages_query(given: frozenset[str]) -> Select:
+    query = _where(select(Message.id, Message.status, Message.from_addr, Message.subject, Message.parser_name,
+                          Message.status_reason, Message.received_at, Message.source_kind),
+                   given, {"platform": Message.parser_name == bindparam("platform"),
+                           "status": Message.status == bindparam("status"),
+                           "since": Message.received_at >= bindparam("since")})
+    return _paged(query.order_by(Message.id.desc()), given)
+
+
+def list_messages(session: Reader, *, platform=None, status=None, since=None, limit=200, offset=0) -> list[Row]:
+    given, params = _shape(platform=platform, status=status, since=since, limit=limit, offset=offset)
+    return [{"id": f"m{id_}", "status": status, "from": sender, "subject": subject, "parser": parser,
+             "reason": reason, "received_at": _iso(received), "source": source}
+            for id_, status, sender, subject, parser, reason, received, source
+            in session.execute(_messages_query(given), params)]
+
+
+@lru_cache(maxsize=32)
+def _deadlines_query(given: frozenset[str]) -> Select:
+    query = _where(select(Deadline.id, Deadline.kind, Deadline.order_id, Deadline.return_case_id, Deadline.due_on,
+                          Deadline.rule_id, Deadline.anchor, Deadline.confidence),
+                   given, {"kind": Deadline.kind == bindparam("kind"), "due_from": Deadline.due_on >= bindparam("due_from"),
+                           "due_to": Deadline.due_on <= bindparam("due_to")})
+    return _paged(query.order_by(Deadline.due_on, Deadline.id), given)
+
+
+def list_deadlines(session: Reader, *, kind=None, due_from=None, due_to=None, limit=200, offset=0) -> list[Row]:
+    """Deadlines as the rules stored them (kind, due date, rule, anchor, known/assumed), soonest first."""
+    given, params = _shape(kind=kind, due_from=due_from, due_to=due_to, limit=limit, offset=offset)
+    return [{"id": id_, "kind": kind, "order_id": f"o{order_id}", "return_case_id": f"r{case_id}" if case_id else None,
+             "due_on": due_on, "rule_id": rule_id, "anchor": anchor, "confidence": confidence}
+            for id_, kind, order_id, case_id, due_on, rule_id, anchor, confidence
+            in session.execute(_deadlines_query(given), params)]
 
 
 def list_pickups(session: Session, *, platform=None, status=None, since=None, limit=200, offset=0) -> list[Row]:

@@ -1,16 +1,24 @@
 """REST API ``/api/v1``: the store as JSON, with the CLI's shapes (schemas.py).
 
 Every call needs ``Authorization: Bearer <token>`` (``smartreturn token create NAME``), also from
-loopback. Lists take ``limit`` (1..500) and ``offset`` and answer ``{items, limit, offset,
-next_offset}``. Errors answer ``{"error": {"status", "code", "message"}}`` whatever went wrong.
+loopback. Lists (agenda included) take ``limit`` (1..500), ``offset`` and their filters
+(schemas.ListQuery) and answer ``{items, limit, offset, next_offset}``, through one helper,
+:func:`listing`. Errors answer ``{"error": {"status", "code", "message"}}`` whatever went wrong.
+
+Speed: list endpoints are ``async``; the store is read in one worker thread per request (the token
+check is another, as a dependency of every route), and FastAPI validates and serialises the page with
+pydantic on the event loop. The listing statements are built once (store/queries.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
@@ -19,21 +27,20 @@ from fastapi.exception_handlers import http_exception_handler, request_validatio
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRouter
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import Connection
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smartreturn import clock
 from smartreturn.errors import StoreError
-from smartreturn.model import ReasonCategory, ReturnStatus
+from smartreturn.rules.agenda import Agenda, AgendaItem
 from smartreturn.store import queries
 from smartreturn.apply.manual import ManualReturn, ReturnUpdate, add_manual_return, update_return
-from smartreturn.store.tables import Deadline, Message
+from smartreturn.store.tables import Message
 from smartreturn.web import schemas
 from smartreturn.web.tokens import TokenInfo, check_token, touch
 
 log = logging.getLogger(__name__)
 
-MAX_LIMIT = 500
 TOUCH_EVERY = 60.0  # seconds: last_used_at is a hint, not a per-request write
 
 ERRORS = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict",
@@ -83,40 +90,71 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
 
 _bearer = HTTPBearer(auto_error=False, description="`smartreturn token create NAME` prints one")
 _touched: dict[int, float] = {}
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """A request's bearer secret and the scope its route needs (None: any live token).
+
+    :meth:`check` looks the token up in the store on every request (a revocation by the CLI acts at
+    once). List routes take a Caller unchecked (:data:`ListReader`) and check it in :meth:`run`, in the
+    same worker thread and transaction as their reads: one hop off the event loop per request."""
+
+    state: Any
+    secret: str | None
+    scope: str | None
+
+    def check(self, connection: Connection) -> TokenInfo:
+        token = check_token(connection, self.secret)
+        if token is None:
+            raise ApiError(401, "a valid bearer token is required (smartreturn token create NAME)")
+        if self.scope is not None and self.scope not in token.scopes:
+            raise ApiError(403, f"token {token.name!r} lacks the {self.scope!r} scope")
+        if time.monotonic() - _touched.get(token.id, -TOUCH_EVERY) >= TOUCH_EVERY:
+            _touched[token.id] = time.monotonic()
+            with self.state.db.session() as session:  # a write of its own, once a minute at most
+                touch(session, token.id, clock.now())
+        return token
+
+    async def run(self, read: Callable[[Connection], T]) -> T:
+        """``read(connection)`` in a store thread (app.STORE_THREADS), after the token passed :meth:`check`
+        on that connection."""
+        def job() -> T:
+            with self.state.db.reading() as connection:
+                self.check(connection)
+                return read(connection)
+        return await asyncio.get_running_loop().run_in_executor(self.state.reads, job)
 
 
 def authenticate(request: Request, secret: str | None) -> TokenInfo:
+    """The live token for ``secret`` (any scope), or 401."""
     state = request.app.state.web
-    with state.db.session() as session:
-        token = check_token(session, secret)
-        if token is not None and time.monotonic() - _touched.get(token.id, -TOUCH_EVERY) >= TOUCH_EVERY:
-            _touched[token.id] = time.monotonic()
-            touch(session, token.id, clock.now())
-    if token is None:
-        raise ApiError(401, "a valid bearer token is required (smartreturn token create NAME)")
-    return token
+    with state.db.reading() as connection:
+        return Caller(state, secret, None).check(connection)
 
 
 def scope(name: str):
+    """Dependency: the checked token, which must have scope ``name`` (read in a worker thread of its own)."""
     def dependency(request: Request,
                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> TokenInfo:
-        token = authenticate(request, credentials.credentials if credentials else None)
-        if name not in token.scopes:
-            raise ApiError(403, f"token {token.name!r} lacks the {name!r} scope")
-        return token
+        state = request.app.state.web
+        with state.db.reading() as connection:
+            return Caller(state, credentials.credentials if credentials else None, name).check(connection)
     return dependency
+
+
+async def unchecked(request: Request,
+                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
+    """Dependency of the list routes: the caller, checked by :meth:`Caller.run` with the listing's read."""
+    if credentials is None:
+        raise ApiError(401, "a valid bearer token is required (smartreturn token create NAME)")
+    return Caller(request.app.state.web, credentials.credentials, "read")
 
 
 Reader = Annotated[TokenInfo, Depends(scope("read"))]
 Writer = Annotated[TokenInfo, Depends(scope("write"))]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
-Offset = Annotated[int, Query(ge=0, description="rows to skip")]
-
-
-def page_of(rows: list, limit: int, offset: int) -> dict[str, Any]:
-    """``rows`` was fetched with ``limit + 1``: the extra row says whether a next page exists."""
-    return {"items": rows[:limit], "limit": limit, "offset": offset,
-            "next_offset": offset + limit if len(rows) > limit else None}
+ListReader = Annotated[Caller, Depends(unchecked)]
 
 
 def _since(value: date | None, request: Request) -> datetime | None:
@@ -125,19 +163,29 @@ def _since(value: date | None, request: Request) -> datetime | None:
     return datetime.combine(value, datetime.min.time(), tzinfo=request.app.state.web.settings.general.tz)
 
 
+def page_of(rows: Sequence[Any], query: schemas.ListQuery) -> dict[str, Any]:
+    """``rows`` was fetched with ``limit + 1``: the extra row says whether a next page exists."""
+    limit, offset = query.limit, query.offset
+    return {"items": rows[:limit], "limit": limit, "offset": offset,
+            "next_offset": offset + limit if len(rows) > limit else None}
+
+
+async def listing(caller: Caller, query: schemas.ListQuery, lister: Callable[..., list[dict[str, Any]]]) -> dict[str, Any]:
+    """One page of a store listing (store/queries.py) with the query's filters."""
+    filters = query.filters(caller.state.settings.general.tz)
+    rows = await caller.run(lambda connection: lister(connection, **filters, limit=query.limit + 1, offset=query.offset))
+    return page_of(rows, query)
+
+
 # --- routes -----------------------------------------------------------------------------------------
 
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
 
 @router.get("/orders", response_model=schemas.Page[schemas.OrderOut], tags=["orders"])
-def list_orders(request: Request, token: Reader, limit: Limit = 50, offset: Offset = 0, platform: str | None = None,
-                status: str | None = None, since: date | None = None) -> dict[str, Any]:
+async def list_orders(caller: ListReader, query: Annotated[schemas.OrdersQuery, Query()]) -> dict[str, Any]:
     """Orders, newest first (``smartreturn list orders --json``)."""
-    with request.app.state.web.db.session() as session:
-        rows = queries.list_orders(session, platform=platform, status=status, since=_since(since, request),
-                                   limit=limit + 1, offset=offset)
-    return page_of(rows, limit, offset)
+    return await listing(caller, query, queries.list_orders)
 
 
 @router.get("/orders/{ref}", response_model=schemas.CaseDetailOut, tags=["orders"])
@@ -153,16 +201,10 @@ def get_order(request: Request, token: Reader, ref: str) -> dict[str, Any]:
 
 
 @router.get("/returns", response_model=schemas.Page[schemas.ReturnOut], tags=["returns"])
-def list_returns(request: Request, token: Reader, limit: Limit = 50, offset: Offset = 0, platform: str | None = None,
-                 status: ReturnStatus | None = None, merchant: str | None = None, reason: ReasonCategory | None = None,
-                 since: date | None = None) -> dict[str, Any]:
+async def list_returns(caller: ListReader, query: Annotated[schemas.ReturnsQuery, Query()]) -> dict[str, Any]:
     """Return cases, newest first (``smartreturn list returns --json``); filter by platform, status,
     merchant, reason category, requested since."""
-    with request.app.state.web.db.session() as session:
-        rows = queries.list_returns(session, platform=platform, status=status.value if status else None,
-                                    merchant=merchant, reason=reason.value if reason else None,
-                                    since=_since(since, request), limit=limit + 1, offset=offset)
-    return page_of(rows, limit, offset)
+    return await listing(caller, query, queries.list_returns)
 
 
 def _return_row(request: Request, case_id: int) -> dict[str, Any]:
@@ -173,11 +215,16 @@ def _return_row(request: Request, case_id: int) -> dict[str, Any]:
     return rows[0]
 
 
-def _case_id(ref: str) -> int:
-    digits = ref[1:] if ref[:1] in "rR" else ref
+def _ref_id(ref: str, letter: str, what: str) -> int:
+    """The id in ``r3`` / ``3`` (``letter`` is the kind's: r, m), or 404."""
+    digits = ref[1:] if ref[:1].lower() == letter else ref
     if not digits.isdigit():
-        raise ApiError(404, f"no return case {ref!r} (use r3 or 3)")
+        raise ApiError(404, f"no {what} {ref!r} (use {letter}3 or 3)")
     return int(digits)
+
+
+def _case_id(ref: str) -> int:
+    return _ref_id(ref, "r", "return case")
 
 
 @router.get("/returns/{ref}", response_model=schemas.ReturnOut, tags=["returns"])
@@ -219,42 +266,38 @@ def patch_return(request: Request, token: Writer, ref: str, body: schemas.Return
 
 
 @router.get("/shipments", response_model=schemas.Page[schemas.ShipmentOut], tags=["shipments"])
-def list_shipments(request: Request, token: Reader, limit: Limit = 50, offset: Offset = 0,
-                   carrier: str | None = None, status: str | None = None, since: date | None = None) -> dict[str, Any]:
+async def list_shipments(caller: ListReader, query: Annotated[schemas.ShipmentsQuery, Query()]) -> dict[str, Any]:
     """Parcels, latest movement first (``smartreturn list shipments --json``)."""
-    with request.app.state.web.db.session() as session:
-        rows = queries.list_shipments(session, platform=carrier, status=status, since=_since(since, request),
-                                      limit=limit + 1, offset=offset)
-    return page_of(rows, limit, offset)
+    return await listing(caller, query, queries.list_shipments)
 
 
 @router.get("/deadlines", response_model=schemas.Page[schemas.DeadlineOut], tags=["deadlines"])
-def list_deadlines(request: Request, token: Reader, limit: Limit = 50, offset: Offset = 0, kind: str | None = None,
-                   due_from: date | None = Query(None, alias="from"), due_to: date | None = Query(None, alias="to"),
-                   ) -> dict[str, Any]:
+async def list_deadlines(caller: ListReader, query: Annotated[schemas.DeadlinesQuery, Query()]) -> dict[str, Any]:
     """Deadlines as the rules stored them (kind, due date, rule, anchor, known/assumed), soonest first."""
-    query = select(Deadline)
-    if kind:
-        query = query.where(Deadline.kind == kind)
-    if due_from:
-        query = query.where(Deadline.due_on >= due_from)
-    if due_to:
-        query = query.where(Deadline.due_on <= due_to)
-    with request.app.state.web.db.session() as session:
-        rows = session.scalars(query.order_by(Deadline.due_on, Deadline.id).limit(limit + 1).offset(offset)).all()
-        items = [{"id": d.id, "kind": d.kind, "order_id": f"o{d.order_id}",
-                  "return_case_id": f"r{d.return_case_id}" if d.return_case_id else None, "due_on": d.due_on,
-                  "rule_id": d.rule_id, "anchor": d.anchor, "confidence": d.confidence} for d in rows]
-    return page_of(items, limit, offset)
+    return await listing(caller, query, queries.list_deadlines)
 
 
 @router.get("/agenda", response_model=schemas.AgendaOut, tags=["agenda"])
-def get_agenda(request: Request, token: Reader) -> dict[str, Any]:
-    """Today's agenda, most urgent first, with each item's priority factors (``smartreturn agenda --json``)."""
+async def get_agenda(caller: ListReader, query: Annotated[schemas.AgendaQuery, Query()]) -> dict[str, Any]:
+    """Today's agenda, most urgent first, with each item's priority factors (``smartreturn agenda --json``),
+    paged like the other lists; ``money_outstanding`` and ``parser_health`` are the whole agenda's."""
     from smartreturn.cli.agenda import agenda_json
 
-    state = request.app.state.web
-    return agenda_json(state.agenda.get(state.db, clock.now()))
+    state = caller.state
+    wanted = {name: value for name, value in query.filters(state.settings.general.tz).items() if value is not None}
+
+    def fetch(connection: Connection) -> tuple[Agenda, Sequence[AgendaItem]]:
+        now = clock.now()
+        agenda = state.agenda.get(state.db, now)  # computed again only when the store changed
+        if not wanted:
+            return agenda, agenda.items
+        return agenda, state.agenda.memo(state.db, now, ("api", *sorted(wanted.items())), lambda: [
+            item for item in agenda.items if all(getattr(item, name) == value for name, value in wanted.items())])
+
+    agenda, matching = await caller.run(fetch)
+    page = page_of(matching[query.offset:query.offset + query.limit + 1], query)
+    shown = agenda_json(replace(agenda, items=tuple(page["items"])))
+    return {**shown, **page, "items": shown["items"]}
 
 
 @router.get("/stats", response_model=schemas.StatsOut, tags=["stats"])
@@ -270,20 +313,13 @@ def get_stats(request: Request, token: Reader, since: date | None = None) -> dic
 
 
 @router.get("/messages", response_model=schemas.Page[schemas.MessageOut], tags=["messages"])
-def list_messages(request: Request, token: Reader, limit: Limit = 50, offset: Offset = 0, status: str | None = None,
-                  parser: str | None = None, since: date | None = None) -> dict[str, Any]:
+async def list_messages(caller: ListReader, query: Annotated[schemas.MessagesQuery, Query()]) -> dict[str, Any]:
     """Stored mail (metadata only), newest first (``smartreturn list messages --json``)."""
-    with request.app.state.web.db.session() as session:
-        rows = queries.list_messages(session, platform=parser, status=status, since=_since(since, request),
-                                     limit=limit + 1, offset=offset)
-    return page_of(rows, limit, offset)
+    return await listing(caller, query, queries.list_messages)
 
 
 def _message_id(ref: str) -> int:
-    digits = ref[1:] if ref[:1] in "mM" else ref
-    if not digits.isdigit():
-        raise ApiError(404, f"no message {ref!r} (use m12 or 12)")
-    return int(digits)
+    return _ref_id(ref, "m", "message")
 
 
 @router.get("/messages/{ref}", response_model=schemas.MessageOut, tags=["messages"])

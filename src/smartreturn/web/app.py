@@ -9,6 +9,7 @@ evidence frame does).
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -28,6 +29,12 @@ PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
             "connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
+# Threads that read the store for the API's lists. Few, like datasette's ``num_sql_threads`` (3): the
+# reads are short and hold the GIL most of the time, so more threads only queue for it, and each
+# thread waiting to take the GIL back after a SQLite call stretches every request's latency.
+STORE_THREADS = 3
+
+
 @dataclass
 class WebState:
     settings: Settings
@@ -35,6 +42,8 @@ class WebState:
     limiter: LoginLimiter
     agenda: AgendaCache
     secure_cookies: bool
+    reads: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="store-read"))
     extra: dict = field(default_factory=dict)
 
 
@@ -97,6 +106,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     calendar.install(app)
     pages.install(app)
     app.add_middleware(SecurityHeaders)
+    app.router.on_shutdown.append(lambda: app.state.web.reads.shutdown(wait=False))
     if db is None:
         app.router.on_shutdown.append(database.dispose)
     return app

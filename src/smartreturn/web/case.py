@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -19,7 +19,7 @@ from smartreturn.model import ReasonCategory, ReturnKind, ReturnStatus
 from smartreturn.stats.reasons import label as reason_label
 from smartreturn.store import queries
 from smartreturn.apply.manual import ManualReturn, ReturnUpdate, add_manual_return, update_return
-from smartreturn.store.tables import Deadline, Message, Order, ReturnCase, Shipment
+from smartreturn.store.tables import Deadline, Message, ReturnCase
 from smartreturn.web.auth import SignedIn
 from smartreturn.web.render import language_of, page
 from smartreturn.web.session import form_of, safe_next, signed_in
@@ -34,20 +34,6 @@ User = Annotated[SignedIn, Depends(signed_in)]
 # origin (no cookies, no access to the dashboard), and only our own pages may frame it.
 EVIDENCE_CSP = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                 "frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
-
-
-def install(app: FastAPI) -> None:
-    app.add_api_route("/case/{ref}", case_page, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/returns/new", new_return_form, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/returns/new", new_return, methods=["POST"], include_in_schema=False)
-    app.add_api_route("/returns/{case_id}/update", update_case, methods=["POST"], include_in_schema=False)
-    app.add_api_route("/returns/{case_id}/refund", record_refund, methods=["POST"], include_in_schema=False)
-    app.add_api_route("/returns/{case_id}/draft", draft_page, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/returns/{case_id}/draft.eml", draft_eml, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/returns/{case_id}/draft", save_draft, methods=["POST"], include_in_schema=False)
-    app.add_api_route("/messages/{message_id}", message_page, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/messages/{message_id}/html", message_html, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/messages/{message_id}/raw.eml", message_eml, methods=["GET"], include_in_schema=False)
 
 
 def not_found(request: Request, user: SignedIn, what: str) -> Response:

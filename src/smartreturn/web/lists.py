@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -25,15 +25,6 @@ User = Annotated[SignedIn, Depends(signed_in)]
 PAGE_SIZE = 50
 CLOSED = (ReturnStatus.REFUNDED, ReturnStatus.REJECTED, ReturnStatus.CANCELLED, ReturnStatus.EXCHANGE_DELIVERED)
 OPEN = tuple(s.value for s in ReturnStatus if s not in CLOSED)
-
-
-def install(app: FastAPI) -> None:
-    app.add_api_route("/returns", returns_page, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/parcels", parcels_page, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/stats", stats_page, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/stats/chart.svg", stats_chart, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/parsers", parsers_page, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/settings", settings_page, methods=["GET"], include_in_schema=False)
 
 
 def returns_page_rows(state: Any, now, *, status: str, platform: str | None, merchant: str | None,

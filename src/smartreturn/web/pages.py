@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -38,15 +39,34 @@ User = Annotated[SignedIn, Depends(signed_in)]
 def install(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(CsrfFailed, _csrf_failed)
-    app.add_api_route("/login", login_form, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/login", login, methods=["POST"], include_in_schema=False)
-    app.add_api_route("/logout", logout, methods=["POST"], include_in_schema=False)
-    app.add_api_route("/language/{code}", set_language, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/favicon.ico", lambda: Response(status_code=204), methods=["GET"], include_in_schema=False)
-    app.add_api_route("/", today_page, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/snooze", snooze_item, methods=["POST"], include_in_schema=False)
-    lists.install(app)
-    case.install(app)
+    for method, path, endpoint in routes():
+        app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)
+
+
+def routes() -> tuple[tuple[str, str, Callable[..., Any]], ...]:
+    """The dashboard's one route table: every page and form (method, path, endpoint). The pages are
+    not part of the API's OpenAPI document."""
+    return (
+        ("GET", "/login", login_form), ("POST", "/login", login), ("POST", "/logout", logout),
+        ("GET", "/language/{code}", set_language), ("GET", "/favicon.ico", _no_icon),
+        ("GET", "/", today_page), ("POST", "/snooze", snooze_item),
+        # lists.py: Returns, Parcels, Stats, Parser health, Settings
+        ("GET", "/returns", lists.returns_page), ("GET", "/parcels", lists.parcels_page),
+        ("GET", "/stats", lists.stats_page), ("GET", "/stats/chart.svg", lists.stats_chart),
+        ("GET", "/parsers", lists.parsers_page), ("GET", "/settings", lists.settings_page),
+        # case.py: the case page, its actions, the evidence viewer, the "add a return" form
+        ("GET", "/case/{ref}", case.case_page),
+        ("GET", "/returns/new", case.new_return_form), ("POST", "/returns/new", case.new_return),
+        ("POST", "/returns/{case_id}/update", case.update_case), ("POST", "/returns/{case_id}/refund", case.record_refund),
+        ("GET", "/returns/{case_id}/draft", case.draft_page), ("GET", "/returns/{case_id}/draft.eml", case.draft_eml),
+        ("POST", "/returns/{case_id}/draft", case.save_draft),
+        ("GET", "/messages/{message_id}", case.message_page), ("GET", "/messages/{message_id}/html", case.message_html),
+        ("GET", "/messages/{message_id}/raw.eml", case.message_eml),
+    )
+
+
+def _no_icon() -> Response:
+    return Response(status_code=204)
 
 
 def _to_login(request: Request, exc: LoginRequired) -> Response:

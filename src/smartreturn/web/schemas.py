@@ -4,15 +4,18 @@ cli/agenda.py), as pydantic models so that OpenAPI documents them. Money amounts
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from smartreturn.model import ReasonCategory, ReturnKind, ReturnStatus
+from smartreturn.rules.agenda import AgendaKind, Urgency
 
 T = TypeVar("T")
+
+MAX_LIMIT = 500  # rows a list answers at most per request
 
 
 class Model(BaseModel):
@@ -37,6 +40,62 @@ class Page(Model, Generic[T]):
     limit: int
     offset: int
     next_offset: int | None = Field(description="offset of the next page; null on the last page")
+
+
+# --- the query parameters of the lists ----------------------------------------------------------
+# Every list takes ``limit`` and ``offset``; its filters are named here as the store's listing
+# (store/queries.py) names them, with the public parameter name as the alias where the two differ.
+
+class ListQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore", use_enum_values=True)
+
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description="page size")
+    offset: int = Field(0, ge=0, description="rows to skip")
+
+    def filters(self, tz: tzinfo) -> dict[str, Any]:
+        """The listing's keyword arguments; a ``since`` day starts at local midnight."""
+        values = self.model_dump(exclude={"limit", "offset"})
+        if values.get("since") is not None:
+            values["since"] = datetime.combine(values["since"], datetime.min.time(), tzinfo=tz)
+        return values
+
+
+class OrdersQuery(ListQuery):
+    platform: str | None = None
+    status: str | None = None
+    since: date | None = Field(None, description="ordered on or after this day")
+
+
+class ReturnsQuery(ListQuery):
+    platform: str | None = None
+    status: ReturnStatus | None = None
+    merchant: str | None = None
+    reason: ReasonCategory | None = None
+    since: date | None = Field(None, description="requested on or after this day")
+
+
+class ShipmentsQuery(ListQuery):
+    platform: str | None = Field(None, alias="carrier", description="the carrier, or the order's platform")
+    status: str | None = None
+    since: date | None = Field(None, description="first seen on or after this day")
+
+
+class DeadlinesQuery(ListQuery):
+    kind: str | None = None
+    due_from: date | None = Field(None, alias="from", description="due on or after this day")
+    due_to: date | None = Field(None, alias="to", description="due on or before this day")
+
+
+class MessagesQuery(ListQuery):
+    status: str | None = None
+    platform: str | None = Field(None, alias="parser", description="the parser that read it")
+    since: date | None = Field(None, description="received on or after this day")
+
+
+class AgendaQuery(ListQuery):
+    kind: AgendaKind | None = None
+    urgency: Urgency | None = None
+    platform: str | None = None
 
 
 class OrderOut(Model):
@@ -122,6 +181,9 @@ class AgendaItemOut(Model):
     due_on: date | None
     days_left: int | None
     amount: MoneyOut | None
+    action: str = Field(description="what to do (send_back, ask_refund, ...), for wording in any language")
+    shop: str | None = Field(description="the shop's name for the reader")
+    platform_name: str | None = Field(description="the platform a timer belongs to")
 
 
 class ParserHealthOut(Model):
@@ -129,9 +191,10 @@ class ParserHealthOut(Model):
     unmatched: int
 
 
-class AgendaOut(Model):
+class AgendaOut(Page[AgendaItemOut]):
+    """One page of the agenda, most urgent first; the money and parser health are the whole agenda's."""
+
     generated_at: datetime
-    items: list[AgendaItemOut]
     money_outstanding: list[MoneyOut]
     parser_health: list[ParserHealthOut]
 

@@ -11,7 +11,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from smartreturn.errors import SmartReturnError
@@ -65,14 +66,20 @@ def list_tokens(session: Session) -> list[TokenInfo]:
     return [_info(t) for t in session.scalars(select(ApiToken).order_by(ApiToken.id))]
 
 
-def check_token(session: Session, secret: str | None) -> TokenInfo | None:
+# Checked on every API request, from the store each time (a revocation by the CLI acts at once): one
+# lookup on the unique hash, with a statement built once.
+_BY_HASH = select(ApiToken.id, ApiToken.name, ApiToken.scopes, ApiToken.created_at, ApiToken.last_used_at,
+                  ApiToken.revoked_at).where(ApiToken.token_hash == bindparam("token_hash"))
+
+
+def check_token(connection: Session | Connection, secret: str | None) -> TokenInfo | None:
     """The live token for this secret, or None."""
     if not secret or not secret.startswith(PREFIX) or len(secret) > 128:
         return None
-    token = session.scalars(select(ApiToken).where(ApiToken.token_hash == digest(secret))).first()
-    if token is None or token.revoked_at is not None:
+    row = connection.execute(_BY_HASH, {"token_hash": digest(secret)}).first()
+    if row is None or row.revoked_at is not None:
         return None
-    return _info(token)
+    return TokenInfo(row.id, row.name, tuple(row.scopes.split()), row.created_at, row.last_used_at, row.revoked_at)
 
 
 def touch(session: Session, token_id: int, now: datetime) -> None:
