@@ -5,9 +5,11 @@ loopback. Lists (agenda included) take ``limit`` (1..500), ``offset`` and their 
 (schemas.ListQuery) and answer ``{items, limit, offset, next_offset}``, through one helper,
 :func:`listing`. Errors answer ``{"error": {"status", "code", "message"}}`` whatever went wrong.
 
-Speed: list endpoints are ``async``; the store is read in one worker thread per request (the token
-check is another, as a dependency of every route), and FastAPI validates and serialises the page with
-pydantic on the event loop. The listing statements are built once (store/queries.py).
+Speed (bench/bench_web.py): a list request leaves the event loop once, for one read on a bare
+connection in one of a few store threads (app.STORE_THREADS) that checks the token and reads the page
+(:meth:`Caller.run`); its statement was built once (store/queries.py); FastAPI validates and
+serialises the page with pydantic on the event loop. The other routes check the token in a
+dependency of their own.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRouter
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smartreturn import clock
@@ -117,13 +120,16 @@ class Caller:
                 touch(session, token.id, clock.now())
         return token
 
-    async def run(self, read: Callable[[Connection], T]) -> T:
+    async def run(self, read: Callable[[Connection], T], *, slow: bool = False) -> T:
         """``read(connection)`` in a store thread (app.STORE_THREADS), after the token passed :meth:`check`
-        on that connection."""
+        on that connection. A ``slow`` read (one that may compute the agenda) runs in the general
+        thread pool instead, so that it never holds up the store threads the lists need."""
         def job() -> T:
             with self.state.db.reading() as connection:
                 self.check(connection)
                 return read(connection)
+        if slow:
+            return await run_in_threadpool(job)
         return await asyncio.get_running_loop().run_in_executor(self.state.reads, job)
 
 
@@ -294,7 +300,7 @@ async def get_agenda(caller: ListReader, query: Annotated[schemas.AgendaQuery, Q
         return agenda, state.agenda.memo(state.db, now, ("api", *sorted(wanted.items())), lambda: [
             item for item in agenda.items if all(getattr(item, name) == value for name, value in wanted.items())])
 
-    agenda, matching = await caller.run(fetch)
+    agenda, matching = await caller.run(fetch, slow=True)
     page = page_of(matching[query.offset:query.offset + query.limit + 1], query)
     shown = agenda_json(replace(agenda, items=tuple(page["items"])))
     return {**shown, **page, "items": shown["items"]}
