@@ -95,7 +95,9 @@ def client_process(port: int, token: str | None, paths: list[str], start, result
         response = connection.getresponse()
         body = response.read()
         latencies.append(time.perf_counter() - began)
-        assert response.status == 200, (path, response.status, body[:300])
+        if response.status != 200:
+            results.put(f"{path}: {response.status} {body[:300]!r}")
+            return
     results.put((latencies, time.process_time() - cpu))
 
 
@@ -118,6 +120,9 @@ def concurrent_run(port: int, token: str | None, plans: list[list[str]], server_
     wall, server = time.perf_counter() - began, server_cpu(server_pid) - server_began
     for client in clients:
         client.join()
+    failed = [batch for batch in batches if isinstance(batch, str)]
+    if failed:
+        raise SystemExit(f"{len(failed)} clients got an error, e.g. {failed[0]}")
     latencies = [x for batch, _ in batches for x in batch]
     return {"p50": statistics.median(latencies), "p95": percentile(latencies, 95), "max": max(latencies),
             "rate": len(latencies) / wall, "server_cpu": server / len(latencies),
