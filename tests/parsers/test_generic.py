@@ -161,6 +161,21 @@ def test_a_pasted_chat_or_scam_that_names_no_shop_gives_nothing(text: str) -> No
     assert _pasted(text) == []
 
 
+def test_parcel_phishing_that_asks_for_an_address_or_a_fee_gives_nothing_unless_it_links_the_carrier() -> None:
+    # worded like the real DHL phishing SMS in fixtures/real/smishing_issue_threads/
+    lure = ("Das DHL-Paket kann aufgrund unvollständiger Adressangaben nicht zugestellt werden. "
+            "Bitte bestätigen Sie Ihre Adresse im Link: {link}")
+    assert _pasted(lure.format(link="https://dhl-postcd.top/track")) == []
+    assert _pasted(lure.format(link="https://dhl.de.99zmj.top/Pakete")) == []  # a carrier's name is not its domain
+    own = _pasted(lure.format(link="https://www.dhl.de/de/privatkunden.html"))
+    assert [(e.kind, e.platform) for e in own] == [(EventKind.DELIVERY_EXCEPTION, "dhl_paket")]
+
+
+def test_a_parcel_that_cannot_be_delivered_is_no_delivery() -> None:
+    failed = _pasted("DHL: Ihr Paket kann heute nicht zugestellt werden. https://www.dhl.de/sendung")
+    assert [(e.kind, e.platform) for e in failed] == [(EventKind.DELIVERY_EXCEPTION, "dhl_paket")]
+
+
 # --------------------------------------------------------------------------- merging
 
 def test_gaps_are_filled_and_set_fields_never_overridden() -> None:

@@ -92,6 +92,7 @@ _MAX_BODY = 20_000  # what a notification says is in its first screens; caps the
 class Lexicon:
     status: dict[str, re.Pattern[str]]      # status -> one regex of literal phrases, all languages
     labels: dict[str, str]                  # label kind -> regex alternation of literal labels
+    lure: re.Pattern[str]                   # what phishing asks for: "confirm your address", "pay the fee"
 
 
 def _phrases_regex(phrases: list[str]) -> str:
@@ -114,6 +115,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 def lexicon() -> Lexicon:
     status: dict[str, list[str]] = {}
     labels: dict[str, list[str]] = {}
+    lure: list[str] = []
     folder = resources.files("smartreturn.parsers") / "lexicon"
     for lang in LANGUAGES:
         data = tomllib.loads((folder / f"{lang}.toml").read_text(encoding="utf-8"))
@@ -121,6 +123,7 @@ def lexicon() -> Lexicon:
             status.setdefault(key, []).extend(phrases)
         for key, phrases in data.get("labels", {}).items():
             labels.setdefault(key, []).extend(phrases)
+        lure.extend(data.get("signals", {}).get("lure", []))
     unknown = set(status) - {name for name, _, _ in STATUS_ORDER}
     if unknown:
         raise ValueError(f"lexicon names unknown statuses: {sorted(unknown)}")
@@ -128,6 +131,7 @@ def lexicon() -> Lexicon:
         {key: re.compile(_phrases_regex(phrases), re.IGNORECASE) for key, phrases in status.items()},
         {key: "|".join(re.escape(p) for p in sorted(set(phrases), key=len, reverse=True))
          for key, phrases in labels.items()},
+        re.compile(_phrases_regex(lure), re.IGNORECASE),
     )
 
 
@@ -380,6 +384,8 @@ class GenericParser:
         has_number = bool(reading.tracking or reading.order_number or reading.pickup_code)
         if reading.sender is not None:
             return has_number
+        if _lure_without_own_link(email):
+            return False  # "confirm your address / pay the fee here" behind a link that is no carrier's: phishing
         if _pasted(email) and (_names_its_source(email, reading) or (
                 reading.kind is EventKind.PICKUP_READY and reading.pickup_code is not None)):
             # a pasted SMS comes from no sender we can look up and often names no number ("Delivered:
@@ -399,6 +405,16 @@ class GenericParser:
 
 def _pasted(email: Email) -> bool:
     return sender_address(email) == PASTED_TEXT_SENDER
+
+
+def _lure_without_own_link(email: Email) -> bool:
+    """True when a text from no known sender asks for an address, data or a fee (``[signals] lure`` in
+    the lexicons) and links to no domain of a carrier or shop we know: the parcel-phishing pattern
+    ("Das DHL-Paket … Bitte bestätigen Sie Ihre Adresse … https://dhl-postcd.top/track")."""
+    text = f"{email.subject or ''}\n{body_text(email)[:_HEAD]}"
+    if not lexicon().lure.search(text):
+        return False
+    return not any(sender_info("x@" + m.group(1)) is not None for m in _LINK_DOMAIN.finditer(text))
 
 
 def _names_its_source(email: Email, reading: Reading) -> bool:
