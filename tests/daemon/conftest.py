@@ -19,17 +19,9 @@ from smartreturn.daemon import loop
 from smartreturn.store.db import Database, open_database
 from tests.daemon.mails import FORWARDER
 from tests.servers.dovecot import Mailbox
+from tests.timing import patience
 
 T = TypeVar("T")
-
-
-def patience() -> float:
-    """How much longer than on an idle machine things take right now: the 1-minute load average per
-    core, at least 1, at most 4. The time limits below are what a user may expect on an idle machine
-    (a mail stored within 10 s, ...); on a machine busy with other work a process gets a share of a
-    core, so the same limit is scaled by that share instead of failing for reasons outside the product."""
-    load = os.getloadavg()[0] / (os.cpu_count() or 1)
-    return min(4.0, max(1.0, load))
 
 
 def wait_for(condition: Callable[[], T], timeout: float, what: str, interval: float = 0.05) -> T:

@@ -13,6 +13,7 @@ import pytest
 
 from smartreturn.errors import ParseError
 from smartreturn.mail.decode import decode_bytes, decode_header_value, parse_email
+from tests.timing import patience
 
 DATA = Path(__file__).parent / "data"
 CST = timezone(timedelta(hours=8))
@@ -185,4 +186,4 @@ def test_parsing_is_fast() -> None:
     started = time.perf_counter()
     for _ in range(100):
         parse_email(raw)
-    assert (time.perf_counter() - started) / 100 < 0.02
+    assert (time.perf_counter() - started) / 100 < 0.02 * patience()  # 20 ms a mail on an idle machine

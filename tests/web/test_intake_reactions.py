@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import FIXTURES
-from tests.daemon.conftest import patience
+from tests.timing import patience
 from tests.servers.sinks import HttpReceiver
 from tests.web.conftest import start_server, stop_server, write_config
 
