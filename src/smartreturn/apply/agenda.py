@@ -40,13 +40,18 @@ def recompute_deadlines(session: Session, now: datetime, ctx: RuleContext | None
 
 def build_agenda(session: Session, now: datetime, settings: Any, ctx: RuleContext | None = None) -> Agenda:
     """The agenda for ``now`` (tz-aware). ``ctx`` defaults to the rules and time zone of ``settings``."""
-    ctx = ctx or RuleContext.from_settings(settings)
     with collector_paused():
-        snap = load_snapshot(session, now, unmatched_days=settings.rules.parser_health_days)
-        snap, _ = refresh_deadlines(session, snap, now, ctx)
-        history = merchant_history(snap, now, ctx)
-        anomalies = find_anomalies(
-            snap, now, ctx, stuck_days=settings.tracking.stuck_days, received_days=settings.rules.received_no_refund_days,
-            min_history=settings.rules.anomaly_min_history, history=history,
-            archive_after=timedelta(days=settings.tracking.archive_after_days))
-        return assemble_agenda(snap, now, settings, ctx, anomalies, history)
+        # the snapshot and everything derived from it are freed (by reference counting) when _build
+        # returns, before the collector runs again: it then has only the agenda itself to look at
+        return _build(session, now, settings, ctx or RuleContext.from_settings(settings))
+
+
+def _build(session: Session, now: datetime, settings: Any, ctx: RuleContext) -> Agenda:
+    snap = load_snapshot(session, now, unmatched_days=settings.rules.parser_health_days)
+    snap, _ = refresh_deadlines(session, snap, now, ctx)
+    history = merchant_history(snap, now, ctx)
+    anomalies = find_anomalies(
+        snap, now, ctx, stuck_days=settings.tracking.stuck_days, received_days=settings.rules.received_no_refund_days,
+        min_history=settings.rules.anomaly_min_history, history=history,
+        archive_after=timedelta(days=settings.tracking.archive_after_days))
+    return assemble_agenda(snap, now, settings, ctx, anomalies, history)

@@ -30,10 +30,10 @@ class JobReport:
 
 
 def current_agenda(db: Database, settings: Settings, now: datetime) -> Agenda:
-    from smartreturn.apply.agenda import build_agenda
+    """The shared agenda of the moment (apply/agenda_cache.py) without the items the user snoozed."""
+    from smartreturn.apply.agenda_cache import current_agenda as shared
 
-    with db.session() as session:
-        return build_agenda(session, now, settings)
+    return shared(db, settings, now)
 
 
 def on_the_way(db: Database, settings: Settings, now: datetime) -> list:

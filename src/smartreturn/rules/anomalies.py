@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from smartreturn.model import Direction, Money, ShipmentStatus
@@ -173,6 +174,7 @@ def received_no_refund(snap: Snapshot, now: datetime, ctx: RuleContext, min_days
     return found
 
 
+@lru_cache(maxsize=1024)
 def short_date(day: date) -> str:
     """'Fri 18 Dec' (English; the digest words it in its own language)."""
     return f"{day:%a} {day.day} {day:%b}"

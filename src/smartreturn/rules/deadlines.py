@@ -26,7 +26,7 @@ from smartreturn.rules.policies import (
     rules_from_settings,
 )
 from smartreturn.rules.categories import classify_item
-from smartreturn.rules.return_window import ComputedDeadline, Facts, deadline_for
+from smartreturn.rules.return_window import ComputedDeadline, Facts, deadline_for, local_date
 from smartreturn.snapshot import CaseRow, DeadlineKey, DeadlineRow, OrderRow, ShipmentRow, Snapshot, StatedRow
 
 log = logging.getLogger(__name__)
@@ -176,23 +176,63 @@ def compute(kind: DeadlineKind, facts: Facts, now: datetime, ctx: RuleContext,
     return said
 
 
+def _assumed(stored: DeadlineRow | None) -> tuple[str, Any] | None:
+    """What :func:`compute` reads of a stored deadline: an assumed anchor's rule and date."""
+    if stored is not None and stored.confidence == Confidence.ASSUMED and stored.anchor_on is not None:
+        return stored.rule_id, stored.anchor_on
+    return None
+
+
 def compute_deadlines(snap: Snapshot, now: datetime, ctx: RuleContext) -> dict[DeadlineKey, ComputedDeadline | None]:
     """Every deadline the rules give for the snapshot's open orders and cases, keyed by
-    (kind, order id, return case id); None where a stored deadline no longer applies."""
+    (kind, order id, return case id); None where a stored deadline no longer applies.
+
+    An order's (or case's) deadlines depend only on its rows (order with items and merchant, case,
+    parcels, first mail, the stored assumed anchor, the merchant's stated date), the local day and the
+    context. The answers of the previous call are kept in the rule set under exactly those inputs, so
+    a long-running process (daemon, web) computes again only what changed since; the key is the full
+    input, so a hit is the same answer by construction."""
+    today = local_date(now, ctx.tz)
+    context = (ctx.tz, ctx.default_region, ctx.holiday_country, today)
+    previous_context, previous = ctx.rules.counted.get(_MEMO, (None, {}))
+    if previous_context != context:
+        previous = {}
+    memo: dict[tuple[Any, ...], Any] = {}
     found: dict[DeadlineKey, ComputedDeadline | None] = {}
+    deadlines, stated, first_seen = snap.deadlines, snap.stated, snap.first_seen
     for order in snap.watched:
         if order.id in snap.orders_with_case:
             continue  # the return is under way: its window has done its job
-        facts = order_facts(order, snap.shipments_of(order.id), ctx, snap.first_seen.get(order.id))
         key: DeadlineKey = (_WINDOW, order.id, None)
-        found[key] = compute(DeadlineKind.RETURN_WINDOW, facts, now, ctx, snap.deadlines.get(key), snap.stated.get(key))
+        shipments = snap.shipments_of(order.id)
+        seen = first_seen.get(order.id)
+        stored, said = deadlines.get(key), stated.get(key)
+        inputs = (order, tuple(shipments), seen, _assumed(stored), said)
+        hit = previous.get(inputs)
+        if hit is None:
+            facts = order_facts(order, shipments, ctx, seen)
+            hit = (inputs, compute(DeadlineKind.RETURN_WINDOW, facts, now, ctx, stored, said))
+        memo[hit[0]] = hit
+        found[key] = hit[1]
     for case in snap.open_cases:
         order = snap.orders[case.order_id]
-        facts = case_facts(order, case, snap.shipments_of(order.id), ctx, snap.first_seen.get(order.id))
-        for kind in CASE_KINDS[ReturnKind(case.kind)]:
-            key = (kind.value, order.id, case.id)
-            if case.status not in RUNNING[kind]:
-                found[key] = None
-                continue
-            found[key] = compute(kind, facts, now, ctx, snap.deadlines.get(key), snap.stated.get(key))
+        shipments = snap.shipments_of(order.id)
+        seen = first_seen.get(order.id)
+        keys = [(kind, (kind.value, order.id, case.id)) for kind in CASE_KINDS[ReturnKind(case.kind)]]
+        inputs = (order, case, tuple(shipments), seen,
+                  tuple((_assumed(deadlines.get(key)), stated.get(key)) for _, key in keys))
+        hit = previous.get(inputs)
+        if hit is None:
+            facts = case_facts(order, case, shipments, ctx, seen)
+            hit = (inputs, tuple(compute(kind, facts, now, ctx, deadlines.get(key), stated.get(key))
+                                 if case.status in RUNNING[kind] else None for kind, key in keys))
+        memo[hit[0]] = hit
+        for (_, key), result in zip(keys, hit[1]):
+            found[key] = result
+    # this call's answers only, so the memo never outgrows a run; an unchanged entry keeps the key
+    # (rows) of the run that computed it, so this run's copies are freed when the run ends
+    ctx.rules.counted[_MEMO] = (context, memo)
     return found
+
+
+_MEMO = ("compute_deadlines",)

@@ -384,8 +384,34 @@ def load_rules(extra_dirs: Sequence[Path] = (), overrides: Mapping[str, Any] | N
     return ruleset
 
 
+def rules_files_state(dirs: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of every rules file: what a loaded rule set was read from."""
+    found = []
+    for directory in dirs:
+        if directory.is_dir():
+            for path in sorted(directory.glob("*.toml")):
+                stat = path.stat()
+                found.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
+
+
+_LOADED: dict[tuple[Any, ...], RuleSet] = {}  # the last rule sets loaded, by where they came from
+
+
 def rules_from_settings(settings: Any) -> RuleSet:
-    """The rule set the settings ask for: ``rules.extra_rules_dir`` and ``rules.overrides``."""
+    """The rule set the settings ask for: ``rules.extra_rules_dir`` and ``rules.overrides``.
+
+    Loaded once and kept while its files and the overrides stay the same (a rules file edited while
+    the daemon runs is read again on the next call), so a long-running process keeps the rule set's
+    memos (rule selection, day counting, deadlines of unchanged orders) from one agenda to the next."""
     section = settings.rules
     extra = [section.extra_rules_dir] if section.extra_rules_dir else []
-    return load_rules(extra, section.overrides or None)
+    dirs = (SHIPPED_DIR, *(Path(d).expanduser() for d in extra))
+    key = (rules_files_state(dirs), repr(section.overrides or None), tuple(str(d) for d in dirs))
+    ruleset = _LOADED.get(key)
+    if ruleset is None:
+        ruleset = load_rules(extra, section.overrides or None)
+        if len(_LOADED) >= 8:
+            _LOADED.clear()
+        _LOADED[key] = ruleset
+    return ruleset

@@ -81,7 +81,13 @@ def local_date(moment: datetime, tz: ZoneInfo) -> date:
 
 def days_left(due_on: date, now: datetime, tz: ZoneInfo) -> int:
     """0 on the deadline day itself, negative once it has passed."""
-    return (due_on - local_date(now, tz)).days
+    return (due_on - _today(now, tz)).days
+
+
+@lru_cache(maxsize=16)
+def _today(now: datetime, tz: ZoneInfo) -> date:
+    """``now``'s local date: a run asks for it once per deadline, always with the same ``now``."""
+    return now.astimezone(tz).date()
 
 
 @lru_cache(maxsize=64)

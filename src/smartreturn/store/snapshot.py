@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Executable, Result, and_, func, or_, select
+from sqlalchemy import CompoundSelect, Executable, Result, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from smartreturn.model import DEGRADED_PREFIX, Direction, MessageStatus, ReturnStatus, ShipmentStatus
@@ -120,9 +120,16 @@ def load_orders(session: Session, ids: Iterable[int]) -> dict[int, OrderRow]:
     return _assemble(session, rows, _items(item_rows))
 
 
-def load_orders_where(session: Session, *where: Any) -> dict[int, OrderRow]:
-    """Orders matching ``where`` (on Order columns), with merchant and items, by id."""
-    rows = read(session, select(*ORDER_COLUMNS).where(*where).order_by(Order.id)).all()
+def load_orders_where(session: Session, *where: Any, has_case: set[int] | None = None) -> dict[int, OrderRow]:
+    """Orders matching ``where`` (on Order columns), with merchant and items, by id. ``has_case``: a
+    set to fill with the ids of those that have a return case (open or not), read in the same query."""
+    columns: tuple[Any, ...] = ORDER_COLUMNS
+    if has_case is not None:
+        columns += (exists().where(ReturnCase.order_id == Order.id),)
+    rows = read(session, select(*columns).where(*where).order_by(Order.id)).all()
+    if has_case is not None:
+        has_case.update(row[0] for row in rows if row[-1])
+        rows = [row[:-1] for row in rows]
     item_rows = read(session, select(OrderItem.order_id, OrderItem.name, OrderItem.category)
                      .join(Order, OrderItem.order_id == Order.id).where(*where).order_by(OrderItem.id)).all()
     return _assemble(session, rows, _items(item_rows))
@@ -144,23 +151,29 @@ def shipments_by_order(session: Session, order_ids: Iterable[int]) -> dict[int, 
     return grouped
 
 
-def load_deadlines(session: Session, order_ids: Iterable[int]) -> dict[tuple[str, int, int | None], DeadlineRow]:
-    """The stored Deadline rows of these orders, keyed by (kind, order id, return case id)."""
+def _by_order(column: Any, order_ids: Iterable[int] | Select[Any] | CompoundSelect[Any]) -> Iterable[Any]:
+    """WHERE clauses for ``column IN order_ids``: one subquery as is, a list of ids cut into chunks."""
+    if isinstance(order_ids, (Select, CompoundSelect)):
+        return [column.in_(order_ids)]
+    return [column.in_(part) for part in chunks(order_ids)]
+
+
+def load_deadlines(session: Session, order_ids: Iterable[int] | Select[Any] | CompoundSelect[Any]) -> dict[tuple[str, int, int | None], DeadlineRow]:
+    """The stored Deadline rows of these orders (ids, or a SELECT of ids), keyed by (kind, order id, return case id)."""
     found: dict[tuple[str, int, int | None], DeadlineRow] = {}
-    for part in chunks(order_ids):
-        for row in read(session, select(*DEADLINE_COLUMNS).where(Deadline.order_id.in_(part))).all():
+    for where in _by_order(Deadline.order_id, order_ids):
+        for row in read(session, select(*DEADLINE_COLUMNS).where(where)).all():
             found[(row[0], row[1], row[2])] = DeadlineRow(*row)
     return found
 
 
-def load_stated(session: Session, order_ids: Iterable[int]) -> dict[tuple[str, int, int | None], StatedRow]:
+def load_stated(session: Session, order_ids: Iterable[int] | Select[Any] | CompoundSelect[Any]) -> dict[tuple[str, int, int | None], StatedRow]:
     """The latest date the merchant stated per (kind, order, case)."""
     found: dict[tuple[str, int, int | None], StatedRow] = {}
-    for part in chunks(order_ids):
+    for where in _by_order(StatedDeadline.order_id, order_ids):
         rows = read(session, select(StatedDeadline.kind, StatedDeadline.order_id, StatedDeadline.return_case_id,
                                     StatedDeadline.due_on, StatedDeadline.message_id, StatedDeadline.quote)
-                    .where(StatedDeadline.order_id.in_(part))
-                    .order_by(StatedDeadline.stated_at, StatedDeadline.id)).all()
+                    .where(where).order_by(StatedDeadline.stated_at, StatedDeadline.id)).all()
         for row in rows:
             found[(row[0], row[1], row[2])] = StatedRow(*row)  # later statements replace earlier ones
     return found
@@ -211,12 +224,11 @@ def load_snapshot(session: Session, now: datetime, *, unmatched_days: int | None
                   history: bool = True) -> Snapshot:
     """Everything one agenda run looks at. ``unmatched_days``: also the senders of mail not understood
     in that many days; ``history``: also the refund and return history (merchant lateness, unusual)."""
-    orders = load_orders_where(session, *watched(now))
+    with_case: set[int] = set()
+    orders = load_orders_where(session, *watched(now), has_case=with_case)
     watched_orders = tuple(orders.values())
     open_cases = load_cases(session, ReturnCase.status.in_(OPEN_CASE_STATUSES))
     orders.update(load_orders(session, {case.order_id for case in open_cases} - orders.keys()))
-    with_case = frozenset(read(session, select(ReturnCase.order_id).join(Order, ReturnCase.order_id == Order.id)
-                                          .where(*watched(now))).scalars().all())
     first_seen = dict(read(session, select(
         CaseEvent.order_id, func.min(CaseEvent.occurred_at)).join(Order, CaseEvent.order_id == Order.id)
         .where(*watched(now), Order.order_date.is_(None)).group_by(CaseEvent.order_id)).all())
@@ -232,8 +244,11 @@ def load_snapshot(session: Session, now: datetime, *, unmatched_days: int | None
     for order_id in others:
         shipments.pop(order_id, None)  # only the active ones were loaded: read them all below
     shipments.update(shipments_by_order(session, others))
-    deadlines = load_deadlines(session, orders.keys())
-    stated = load_stated(session, orders.keys())
+    # the deadlines of exactly these orders (watched, or with an open case), by subquery, not by id lists
+    these = select(Order.id).where(*watched(now)).union(
+        select(ReturnCase.order_id).where(ReturnCase.status.in_(OPEN_CASE_STATUSES)))
+    deadlines = load_deadlines(session, these)
+    stated = load_stated(session, these)
     # news and money checks
     delivered = load_orders_where(session, Order.delivered_at > now - NEWS_FOR, Order.delivered_at <= now)
     parcels = load_shipments(session, Shipment.delivered_at > now - NEWS_FOR, Shipment.delivered_at <= now)
@@ -249,7 +264,7 @@ def load_snapshot(session: Session, now: datetime, *, unmatched_days: int | None
     orders.update(load_orders(session, wanted))
     unmatched = unmatched_senders(session, now - timedelta(days=unmatched_days)) if unmatched_days else ()
     return Snapshot(
-        watched_orders, tuple(open_cases), orders, with_case, dict(shipments), first_seen, active,
+        watched_orders, tuple(open_cases), orders, frozenset(with_case), dict(shipments), first_seen, active,
         deadlines=deadlines, stated=stated, delivered_recently=tuple(delivered.values()),
         parcels_delivered_recently=tuple(parcels), refunded_recently=tuple(refunded), cases=cases,
         unmatched=unmatched, refund_history=refund_history(session, now) if history else (),

@@ -378,3 +378,14 @@ class Snooze(Base):
     item_key: Mapped[str] = mapped_column(String(255), unique=True)  # AgendaItem.key
     until: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StoredAgenda(Base):
+    """The last agenda built, shared by every process on this store (daemon, web, CLI): valid while
+    ``key`` (the store's fingerprint, the local hour and the settings) is the current one."""
+
+    __tablename__ = "agenda_cache"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed JSON (rules.agenda.agenda_to_json)

@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from smartreturn.config import Settings
 from smartreturn.store.db import Database, open_database
-from smartreturn.web.agenda_cache import AgendaCache
+from smartreturn.apply.agenda_cache import AgendaCache, shared_cache
 from smartreturn.web.auth import LoginLimiter
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
                               "(`smartreturn token create NAME`).")
     app.state.web = WebState(settings=settings, db=database,
                              limiter=LoginLimiter(settings.web.login_attempts, settings.web.login_window_minutes),
-                             agenda=AgendaCache(settings), secure_cookies=_secure_cookies(settings))
+                             agenda=shared_cache(database, settings), secure_cookies=_secure_cookies(settings))
     static = resources.files("smartreturn.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     api.install(app)

@@ -157,7 +157,7 @@ def today_page(request: Request, user: User) -> Response:
 async def snooze_item(request: Request, user: User) -> Response:
     from datetime import timedelta
 
-    from smartreturn.web.snooze import snooze
+    from smartreturn.apply.snooze import snooze
 
     form = await form_of(request, user)
     key = str(form.get("key") or "")[:255]

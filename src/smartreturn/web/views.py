@@ -10,7 +10,7 @@ from typing import Any
 
 from smartreturn.rules.agenda import Agenda, AgendaItem, AgendaKind, Urgency
 from smartreturn.store.db import Database
-from smartreturn.web.snooze import active_snoozes, without_snoozed
+from smartreturn.apply.snooze import active_snoozes, without_snoozed
 
 SECTION_LIMIT = 50  # items shown per urgency on Today; the rest are counted and listed on Returns
 

@@ -22,7 +22,7 @@ def snooze(session: Session, item_key: str, until: date, now: datetime) -> None:
 
 
 def active_snoozes(session: Session, today: date) -> dict[str, date]:
-    return dict(session.execute(select(Snooze.item_key, Snooze.until).where(Snooze.until >= today)).tuples().all())
+    return {key: until for key, until in session.execute(select(Snooze.item_key, Snooze.until).where(Snooze.until >= today))}
 
 
 def without_snoozed(agenda: Agenda, snoozed: dict[str, date]) -> Agenda:
