@@ -281,8 +281,35 @@ def test_calendar_feed_has_every_open_deadline_with_alarms(web, tokens) -> None:
     assert str(late["summary"]).startswith("Refund due") and late.decoded("dtstart").isoformat() == "2026-12-01"
     assert "cn.platform.refund_7d" in str(late["description"])
     with client(web, tokens["reader"]) as api:
+        explained = next(d for d in all_pages(api, "/api/v1/deadlines", kind="refund_due")
+                         if d["due_on"] == "2026-12-01" and d["rule_id"] == "cn.platform.refund_7d")
+    # the event carries what `smartreturn deadlines` shows: anchor, source with its check date, where to read it
+    description = str(late["description"])
+    assert f"counted from {explained['anchor'].replace('_', ' ')} ({explained['anchor_on']})" in description
+    assert f"source: {explained['source']} (checked {explained['checked']})" in description
+    assert explained["url"] and str(late["url"]) == explained["url"] and explained["url"] in description
+    with client(web, tokens["reader"]) as api:
         returns = all_pages(api, "/api/v1/returns")
     closed = {r["order_number"] for r in returns if r["status"] == "refunded"}
     still_open = {r["order_number"] for r in returns if r["status"] != "refunded"}
     assert closed - still_open  # the sample has refunded returns ...
     assert not [s for s in events for number in closed - still_open if number in s]  # ... and they are not in the feed
+
+
+def test_deadlines_carry_anchor_source_and_evidence_as_the_cli_shows_them(web, tokens) -> None:
+    cli = web.cli("deadlines", "--all", "--json")
+    assert cli.returncode == 0, cli.stderr
+    shown = {(d["kind"], d["order"], d["case"]): d for d in json.loads(cli.stdout)}
+    with client(web, tokens["reader"]) as api:
+        listed = all_pages(api, "/api/v1/deadlines")
+    assert listed and len(listed) == len(shown)
+    same = ("due_on", "days_left", "anchor_on", "basis", "source", "url", "checked", "evidence", "platform",
+            "order_number", "shop")
+    for item in listed:
+        row = shown[(item["kind"], item["order_id"], item["return_case_id"])]
+        assert {k: item[k] for k in same} == {k: row[k] for k in same}, item
+        assert (item["rule_id"], item["anchor"], item["confidence"]) == (row["rule"], row["anchor_event"], row["anchor"])
+    assert all(d["source"] and d["basis"] for d in listed if d["confidence"] != "stated")
+    assert any(d["url"] and d["checked"] for d in listed)
+    stated = [d for d in listed if d["confidence"] == "stated"]
+    assert all(d["evidence"] and d["evidence"].startswith("m") for d in stated)

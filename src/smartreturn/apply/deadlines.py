@@ -8,6 +8,7 @@ by the merchant (the mail is the evidence).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from smartreturn.apply.agenda import refresh_deadlines
 from smartreturn.rules.deadlines import RuleContext
 from smartreturn.rules.return_window import days_left
-from smartreturn.snapshot import DeadlineRow
+from smartreturn.snapshot import DeadlineRow, OrderRow
 from smartreturn.store.snapshot import load_deadlines, load_orders, load_snapshot, load_stated
 from smartreturn.store.tables import Deadline
 
@@ -55,8 +56,23 @@ def list_deadlines(session: Session, now: datetime, ctx: RuleContext, *, include
         open_cases = {case.id for case in snap.open_cases}
         rows = {k: v for k, v in rows.items() if (k[2] is None and k[1] not in snap.orders_with_case
                                                  and v.due_on >= now.astimezone(ctx.tz).date()) or k[2] in open_cases}
-    orders = dict(snap.orders)
-    orders.update(load_orders(session, {k[1] for k in rows} - orders.keys()))
-    stated = load_stated(session, {k[1] for k in rows})
-    found = [describe(row, ctx, now, orders, stated) for row in rows.values()]
+    found = describe_rows(session, rows.values(), now, ctx, snap.orders)
     return sorted(found, key=lambda d: (d["due_on"], d["order"], d["kind"]))
+
+
+def describe_rows(session: Session, rows: Iterable[DeadlineRow], now: datetime, ctx: RuleContext,
+                  orders: Mapping[int, OrderRow] | None = None) -> list[dict[str, Any]]:
+    """:func:`describe` for stored rows (the CLI's ``deadlines --json``, the API's ``/deadlines``, the
+    calendar feed), reading the orders not in ``orders`` and the merchants' statements."""
+    rows = list(rows)
+    known = dict(orders or {})
+    known.update(load_orders(session, {row.order_id for row in rows} - known.keys()))
+    stated = load_stated(session, {row.order_id for row in rows})
+    return [describe(row, ctx, now, known, stated) for row in rows]
+
+
+def stored_row(deadline: Deadline) -> DeadlineRow:
+    """A Deadline ORM row as the plain row :func:`describe` reads."""
+    return DeadlineRow(deadline.kind, deadline.order_id, deadline.return_case_id, deadline.due_on, deadline.rule_id,
+                       deadline.anchor, deadline.confidence, deadline.anchor_on, deadline.evidence_message_id,
+                       deadline.id)

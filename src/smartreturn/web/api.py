@@ -29,7 +29,7 @@ from fastapi.exception_handlers import http_exception_handler, request_validatio
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRouter
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -37,8 +37,10 @@ from smartreturn import clock
 from smartreturn.errors import StoreError
 from smartreturn.rules.agenda import Agenda, AgendaItem
 from smartreturn.store import queries
+from smartreturn.apply.deadlines import describe_rows, stored_row
 from smartreturn.apply.manual import ManualReturn, ReturnUpdate, add_manual_return, update_return
-from smartreturn.store.tables import Message
+from smartreturn.rules.deadlines import RuleContext
+from smartreturn.store.tables import Deadline, Message
 from smartreturn.web import schemas
 from smartreturn.web.tokens import TokenInfo, check_token, touch
 
@@ -279,8 +281,23 @@ async def list_shipments(caller: ListReader, query: Annotated[schemas.ShipmentsQ
 
 @router.get("/deadlines", response_model=schemas.Page[schemas.DeadlineOut], tags=["deadlines"])
 async def list_deadlines(caller: ListReader, query: Annotated[schemas.DeadlinesQuery, Query()]) -> dict[str, Any]:
-    """Deadlines as the rules stored them (kind, due date, rule, anchor, known/assumed), soonest first."""
-    return await listing(caller, query, queries.list_deadlines)
+    """Deadlines as the rules stored them, soonest first, each with its rule, anchor (known / assumed /
+    stated by the merchant), source and evidence: the rows of ``smartreturn deadlines --json``."""
+    page = await listing(caller, query, queries.list_deadlines)
+    page["items"] = await run_in_threadpool(_explained, caller.state, page["items"])
+    return page
+
+
+def _explained(state: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The listed deadlines with what ``describe`` says of each (apply/deadlines.py): one for CLI and API."""
+    if not items:
+        return items
+    with state.db.session() as session:
+        rows = {d.id: stored_row(d) for d in session.scalars(select(Deadline).where(
+            Deadline.id.in_([item["id"] for item in items])))}
+        listed = [rows[item["id"]] for item in items]
+        described = describe_rows(session, listed, clock.now(), RuleContext.from_settings(state.settings))
+    return [{**about, **item} for item, about in zip(items, described)]
 
 
 @router.get("/agenda", response_model=schemas.AgendaOut, tags=["agenda"])

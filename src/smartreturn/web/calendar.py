@@ -16,6 +16,8 @@ from icalendar import Alarm, Calendar, Event
 from sqlalchemy import select
 
 from smartreturn import clock
+from smartreturn.apply.deadlines import describe_rows, stored_row
+from smartreturn.rules.deadlines import RuleContext
 from smartreturn.rules.policies import DeadlineKind
 from smartreturn.store.tables import Deadline, Merchant, Order, ReturnCase
 from smartreturn.web.api import ApiError, authenticate
@@ -47,14 +49,37 @@ def open_deadlines(session, today: date) -> list[tuple[Deadline, Order, str | No
     return out
 
 
-def build_calendar(rows, *, language: str, now) -> bytes:
+def describe_event(about: dict) -> str:
+    """The event's description: rule, anchor, source (with where to read it and when it was checked)
+    and the evidence, as ``smartreturn deadlines`` shows them."""
+    counted = f"rule {about['rule']}"
+    if about["anchor_event"]:
+        counted += f", counted from {about['anchor_event'].replace('_', ' ')}"
+        if about["anchor_on"]:
+            counted += f" ({about['anchor_on'].isoformat()})"
+    counted += {"assumed": ", date assumed", "stated": ", date stated by the shop"}.get(about["anchor"], "")
+    lines = [counted]
+    if about["source"]:
+        basis = f"[{about['basis']}] " if about["basis"] and about["basis"] != "law" else ""
+        lines.append(f"source: {basis}{about['source']}" + (f" (checked {about['checked']})" if about["checked"] else ""))
+    if about["url"]:
+        lines.append(about["url"])
+    if about["evidence"]:
+        lines.append(f"evidence: mail {about['evidence']}")
+    lines.append(f"return {about['case']}" if about["case"] else f"order {about['order']}")
+    return "\n".join(lines)
+
+
+def build_calendar(rows, *, language: str, now, described: list[dict]) -> bytes:
+    """``rows`` from :func:`open_deadlines`, ``described`` the same deadlines explained
+    (apply.deadlines.describe_rows: the fields of ``smartreturn deadlines --json``)."""
     t = translator(language)
     calendar = Calendar()
     calendar.add("prodid", "-//SmartReturn//deadlines//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", "SmartReturn")
-    for deadline, order, merchant, case in rows:
+    for (deadline, order, merchant, case), about in zip(rows, described, strict=True):
         key = f"dl_{deadline.kind}"
         try:
             what = t(key)
@@ -67,9 +92,9 @@ def build_calendar(rows, *, language: str, now) -> bytes:
         event.add("dtstart", deadline.due_on)
         event.add("dtend", deadline.due_on + timedelta(days=1))
         event.add("summary", f"{what}: {ref}")
-        event.add("description", f"rule {deadline.rule_id}, counted from {deadline.anchor.replace('_', ' ')}"
-                                 + ("" if deadline.confidence == "known" else " (date assumed)")
-                                 + (f"\nreturn r{case.id}" if case else f"\norder o{order.id}"))
+        event.add("description", describe_event(about))
+        if about["url"]:
+            event.add("url", about["url"])
         event.add("transp", "TRANSPARENT")
         event.add("categories", ["SmartReturn"])
         for trigger in ALARMS:
@@ -93,7 +118,9 @@ def calendar_feed(request: Request, token: str = Query(..., description="a token
     state.agenda.get(state.db, now)  # brings the stored deadlines up to date (cached while nothing changed)
     with state.db.session() as session:
         rows = open_deadlines(session, now.astimezone(state.settings.general.tz).date())
-    body = build_calendar(rows, language=state.settings.general.language, now=now)
+        described = describe_rows(session, [stored_row(row[0]) for row in rows], now,
+                                  RuleContext.from_settings(state.settings))
+    body = build_calendar(rows, language=state.settings.general.language, now=now, described=described)
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": 'inline; filename="smartreturn.ics"', "Cache-Control": "no-store"})
 

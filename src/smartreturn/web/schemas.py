@@ -148,14 +148,29 @@ class MessageOut(Model):
 
 
 class DeadlineOut(Model):
+    """A stored deadline explained as ``smartreturn deadlines --json`` explains it (apply/deadlines.py
+    ``describe``; there ``order``, ``case``, ``rule``, ``anchor_event`` and ``anchor`` are called
+    ``order_id``, ``return_case_id``, ``rule_id``, ``anchor`` and ``confidence`` here)."""
+
     id: int
     kind: str
     order_id: str
     return_case_id: str | None
     due_on: date
+    days_left: int = Field(description="0 on the day itself, negative once passed (the user's time zone)")
     rule_id: str
-    anchor: str
-    confidence: Literal["known", "assumed"] | str
+    anchor: str = Field(description="the event the days count from: delivery, order_date, merchant_received ...")
+    anchor_on: date | None = Field(description="the anchor's date")
+    confidence: Literal["known", "assumed", "stated"] | str = Field(
+        description="known (from evidence), assumed (fixed once, until evidence comes) or stated by the merchant")
+    basis: str | None = Field(description="law, policy or expectation (the app's, without a published basis)")
+    source: str | None = Field(description="the article or terms the rule cites, or the merchant's own sentence")
+    url: str | None = Field(description="where the source can be read")
+    checked: str | None = Field(description="the day the source was last checked")
+    evidence: str | None = Field(description="the mail that stated the date (m12): /api/v1/messages/{id}")
+    platform: str | None
+    order_number: str | None
+    shop: str | None
 
 
 class MoneyOut(Model):
