@@ -22,7 +22,7 @@ from typing import Any
 
 from smartreturn.model import Direction, Money, ShipmentStatus
 from smartreturn.rules import state_machine
-from smartreturn.rules.deadlines import RuleContext, case_facts
+from smartreturn.rules.deadlines import RuleContext, merchant_received_at
 from smartreturn.rules.policies import DeadlineKind, Subject
 from smartreturn.rules.return_window import Facts, days_left, local_date, refund_due
 from smartreturn.snapshot import CaseRow, OrderRow, Snapshot
@@ -158,17 +158,18 @@ def received_no_refund(snap: Snapshot, now: datetime, ctx: RuleContext, min_days
         if case.id in overdue:
             continue
         order = snap.orders[case.order_id]
-        facts = case_facts(order, case, snap.shipments_of(order.id), ctx)
-        if facts.merchant_received_at is None:
+        received = merchant_received_at(case, snap.shipments_of(order.id))
+        if received is None:
             continue
-        since = (today - local_date(facts.merchant_received_at, ctx.tz)).days
+        received_on = local_date(received, ctx.tz)
+        since = (today - received_on).days
         if since < min_days:
             continue
         how = "confirmed by the merchant" if case.received_at else "the return parcel was delivered"
         found.append(Anomaly(
             AnomalyKind.RECEIVED_NO_REFUND, f"received_no_refund:case:{case.id}",
             f"Merchant has had the return for {since} days, no refund yet",
-            f"received {local_date(facts.merchant_received_at, ctx.tz).isoformat()} ({how})",
+            f"received {received_on.isoformat()} ({how})",
             order_id=case.order_id, return_case_id=case.id, merchant_id=order.merchant_id,
             days=since, amount=case_amount(case, order)))
     return found

@@ -50,6 +50,7 @@ PLATFORM_NAMES = {"amazon": "Amazon", "ebay": "eBay", "shopify": "Shopify", "ali
                   "etsy": "Etsy", "temu": "Temu", "taobao": "淘宝 Taobao", "tmall": "天猫 Tmall", "jd": "京东 JD",
                   "pinduoduo": "拼多多 Pinduoduo", "douyin": "抖音 Douyin", "otto": "OTTO", "zalando": "Zalando"}
 PROBLEM_STATUSES = frozenset({"exception", "failed_attempt", "returned_to_sender"})
+_ITEMS = ("agenda_items",)  # where the previous run's items are kept (RuleSet.counted)
 
 
 def _item_names(order: OrderRow | None, case: CaseRow | None = None) -> tuple[str, ...]:
@@ -70,6 +71,16 @@ class _Builder:
         self.now, self.ctx, self.weights, self.history = now, ctx, weights, history
         self.snap = snapshot
         self.items: list[AgendaItem] = []
+        # An item is a pure function of add()'s arguments, the merchant's record and the weights: the
+        # previous run's items are kept in the rule set under exactly those, so an unchanged one is
+        # reused (kept with the key of the run that made it) instead of being scored and built again.
+        previous_weights, previous = ctx.rules.counted.get(_ITEMS, (None, {}))
+        self._previous = previous if previous_weights == weights else {}
+        self._memo: dict[tuple[Any, ...], tuple[tuple[Any, ...], AgendaItem]] = {}
+
+    def remember(self) -> None:
+        """Keep this run's items for the next run (only these: the memo never outgrows a run)."""
+        self.ctx.rules.counted[_ITEMS] = (self.weights, self._memo)
 
     def add(self, *, key: str, kind: AgendaKind, urgency: Urgency, title: str, detail: str = "",
             order: OrderRow | None = None, case: CaseRow | None = None, shipment_id: int | None = None,
@@ -77,18 +88,28 @@ class _Builder:
             action: str = "") -> None:
         merchant = order.merchant if order is not None else None
         record = self.history.get(merchant.id) if merchant is not None else None
+        inputs = (key, kind, urgency, title, detail, order, case, shipment_id, due_on, left, amount, action, record)
+        hit = self._previous.get(inputs)
+        if hit is None:
+            hit = (inputs, self._item(inputs))
+        self._memo[hit[0]] = hit
+        self.items.append(hit[1])
+
+    def _item(self, inputs: tuple[Any, ...]) -> AgendaItem:
+        key, kind, urgency, title, detail, order, case, shipment_id, due_on, left, amount, action, record = inputs
+        merchant = order.merchant if order is not None else None
         priority, factors = score(PriorityInput(
             days_left=left, amount=amount, reason=case.reason_category if case is not None else None,
             late_refunds=record.late if record else 0, refunds=record.refunds if record else 0,
             merchant=merchant.name if merchant else None, platform=order.platform if order else None), self.weights)
-        self.items.append(AgendaItem(
+        return AgendaItem(
             key=key, kind=kind, urgency=urgency, title=title, detail=detail, priority=priority, factors=factors,
             order_id=order.id if order else None, return_case_id=case.id if case else None, shipment_id=shipment_id,
             platform=order.platform if order else None, merchant=merchant.name if merchant else None,
             order_number=order.order_number if order else None, item_names=_item_names(order, case),
             due_on=due_on, days_left=left, amount=amount, action=action,
             shop=merchant.name if merchant else PLATFORM_NAMES.get(order.platform) if order else None,
-            platform_name=PLATFORM_NAMES.get(order.platform) if order else None))
+            platform_name=PLATFORM_NAMES.get(order.platform) if order else None)
 
     def windows_closing(self, horizon_days: int = SOON_DAYS) -> None:
         today = self.now.astimezone(self.ctx.tz).date()
@@ -280,6 +301,7 @@ def assemble_agenda(snap: Snapshot, now: datetime, settings: Any, ctx: RuleConte
         builder.arrived()
         builder.refunded()
         health = builder.parser_health(settings.rules.parser_health_days)
+        builder.remember()
         items: dict[str, AgendaItem] = {}
         for item in builder.items:
             items.setdefault(item.key, item)  # one item per key, whatever found it first

@@ -139,14 +139,25 @@ def order_facts(order: OrderRow, shipments: Sequence[ShipmentRow], ctx: RuleCont
                  outbound_in_transit=in_transit, last_delivered_at=last, parcels_missing=missing)
 
 
+def _return_parcels(case: CaseRow, shipments: Sequence[ShipmentRow]) -> list[ShipmentRow]:
+    return [s for s in shipments if s.return_case_id == case.id and s.direction == _RETURN]
+
+
+def merchant_received_at(case: CaseRow, shipments: Sequence[ShipmentRow]) -> datetime | None:
+    """When the merchant got the return: as the case says, else its first return parcel delivered."""
+    if case.received_at is not None or not shipments:
+        return case.received_at
+    return min((s.delivered_at for s in _return_parcels(case, shipments) if s.delivered_at), default=None)
+
+
 def case_facts(order: OrderRow, case: CaseRow, shipments: Sequence[ShipmentRow],
                ctx: RuleContext, first_seen: datetime | None = None) -> Facts:
     delivered, in_transit, last, missing = _delivery(order, shipments)
     shipped, received = case.shipped_at, case.received_at
-    if shipments and (shipped is None or received is None):
-        parcels = [s for s in shipments if s.return_case_id == case.id and s.direction == _RETURN]
-        shipped = shipped or min((s.shipped_at for s in parcels if s.shipped_at), default=None)
-        received = received or min((s.delivered_at for s in parcels if s.delivered_at), default=None)
+    if shipments and shipped is None:
+        shipped = min((s.shipped_at for s in _return_parcels(case, shipments) if s.shipped_at), default=None)
+    if shipments and received is None:
+        received = merchant_received_at(case, shipments)
     approved = min((m for m in (case.approved_at, case.label_at) if m is not None), default=None)
     return Facts(subject_of(order, ctx), order_date=order.order_date, first_seen=first_seen, delivered_at=delivered,
                  outbound_in_transit=in_transit, requested_at=case.requested_at,
