@@ -16,21 +16,23 @@ without the items the user snoozed (apply/snooze.py).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 import time
 import zlib
 from collections.abc import Callable
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlalchemy.exc import SQLAlchemyError
 
 from smartreturn.apply.agenda import build_agenda
 from smartreturn.apply.snooze import active_snoozes, without_snoozed
-from smartreturn.rules.agenda import Agenda, agenda_from_json, agenda_to_json
+from smartreturn import __version__
+from smartreturn.rules.agenda import Agenda, AgendaItem
 from smartreturn.rules.policies import SHIPPED_DIR, rules_files_state
 from smartreturn.store.agenda_cache import load_stored_agenda, save_stored_agenda, store_fingerprint
 from smartreturn.store.db import Database
@@ -41,21 +43,33 @@ RECHECK = 1.0  # seconds between fingerprint reads
 AGENDA_SETTINGS = {"general", "tracking", "rules", "priority"}  # the sections build_agenda reads
 
 
+# an agenda stored by another version of the program (other fields, other rules code) is not used
+_FORMAT = repr((__version__, [f.name for f in fields(Agenda)], [f.name for f in fields(AgendaItem)]))
+
+
 def settings_digest(settings: Any) -> str:
-    """What, besides the store and the hour, an agenda depends on: its settings and rules files."""
+    """What, besides the store and the hour, an agenda depends on: its settings and rules files (and
+    the program's version)."""
     extra = [Path(settings.rules.extra_rules_dir).expanduser()] if settings.rules.extra_rules_dir else []
-    text = settings.model_dump_json(include=AGENDA_SETTINGS) + repr(rules_files_state((SHIPPED_DIR, *extra)))
+    text = (_FORMAT + settings.model_dump_json(include=AGENDA_SETTINGS)
+            + repr(rules_files_state((SHIPPED_DIR, *extra))))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+_ENCODER = msgspec.json.Encoder()
+_DECODER = msgspec.json.Decoder(Agenda)
+
+
 def encode(agenda: Agenda) -> bytes:
-    return zlib.compress(json.dumps(agenda_to_json(agenda), separators=(",", ":")).encode(), 1)
+    """The agenda as compressed JSON (its dataclasses' fields; money amounts as strings)."""
+    return zlib.compress(_ENCODER.encode(agenda), 1)
 
 
 def decode(body: bytes) -> Agenda | None:
+    """The stored agenda; None if it cannot be read back (another version of the program wrote it)."""
     try:
-        return agenda_from_json(json.loads(zlib.decompress(body)))
-    except (ValueError, KeyError, TypeError, IndexError, zlib.error) as exc:  # another version wrote it
+        return _DECODER.decode(zlib.decompress(body))
+    except (msgspec.DecodeError, zlib.error) as exc:
         log.info("stored agenda not readable (%s): building it again", type(exc).__name__)
         return None
 

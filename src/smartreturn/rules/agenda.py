@@ -6,11 +6,9 @@ Text fields hold mail-derived text as is: every HTML renderer must escape it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 
 from smartreturn.model import Money
 
@@ -71,52 +69,3 @@ class Agenda:
     def by_urgency(self, urgency: Urgency) -> tuple[AgendaItem, ...]:
         return tuple(item for item in self.items if item.urgency == urgency)
 
-
-# The agenda as plain JSON values (the shared cache stores it, apply/agenda_cache.py): each item a list
-# of its fields in declaration order; dates ISO, money [amount as text, currency], enums by value.
-_ITEM_FIELDS = tuple(f.name for f in fields(AgendaItem))
-
-
-def _money(money: Money | None) -> list[str] | None:
-    return None if money is None else [str(money.amount), money.currency]
-
-
-def agenda_to_json(agenda: Agenda) -> dict[str, Any]:
-    items = []
-    for item in agenda.items:
-        row = [getattr(item, name) for name in _ITEM_FIELDS]
-        items.append(row)
-        row[_AT["kind"]] = item.kind.value
-        row[_AT["urgency"]] = item.urgency.value
-        row[_AT["due_on"]] = item.due_on.isoformat() if item.due_on else None
-        row[_AT["amount"]] = _money(item.amount)
-    return {"fields": list(_ITEM_FIELDS), "generated_at": agenda.generated_at.isoformat(), "items": items,
-            "money_outstanding": [_money(m) for m in agenda.money_outstanding],
-            "parser_health": [list(pair) for pair in agenda.parser_health]}
-
-
-def agenda_from_json(data: dict[str, Any]) -> Agenda:
-    """The agenda :func:`agenda_to_json` wrote; ValueError if it was written with other fields."""
-    if data.get("fields") != list(_ITEM_FIELDS):
-        raise ValueError("agenda written by another version")
-    kinds, urgencies = {k.value: k for k in AgendaKind}, {u.value: u for u in Urgency}
-    days: dict[str, date] = {}
-    items = []
-    for row in data["items"]:
-        row[_AT["kind"]] = kinds[row[_AT["kind"]]]
-        row[_AT["urgency"]] = urgencies[row[_AT["urgency"]]]
-        due = row[_AT["due_on"]]
-        if due is not None:
-            row[_AT["due_on"]] = days.get(due) or days.setdefault(due, date.fromisoformat(due))
-        amount = row[_AT["amount"]]
-        if amount is not None:
-            row[_AT["amount"]] = Money(Decimal(amount[0]), amount[1])
-        row[_AT["factors"]] = tuple(tuple(pair) for pair in row[_AT["factors"]])
-        row[_AT["item_names"]] = tuple(row[_AT["item_names"]])
-        items.append(AgendaItem(*row))
-    return Agenda(generated_at=datetime.fromisoformat(data["generated_at"]), items=tuple(items),
-                  money_outstanding=tuple(Money(Decimal(a), c) for a, c in data["money_outstanding"]),
-                  parser_health=tuple((sender, count) for sender, count in data["parser_health"]))
-
-
-_AT = {name: i for i, name in enumerate(_ITEM_FIELDS)}
