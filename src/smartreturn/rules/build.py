@@ -76,7 +76,7 @@ class _Builder:
         # reused (kept with the key of the run that made it) instead of being scored and built again.
         previous_weights, previous = ctx.rules.counted.get(_ITEMS, (None, {}))
         self._previous = previous if previous_weights == weights else {}
-        self._memo: dict[tuple[Any, ...], tuple[tuple[Any, ...], AgendaItem]] = {}
+        self._memo: dict[str, tuple[tuple[Any, ...], AgendaItem]] = {}  # by item key
 
     def remember(self) -> None:
         """Keep this run's items for the next run (only these: the memo never outgrows a run)."""
@@ -89,10 +89,10 @@ class _Builder:
         merchant = order.merchant if order is not None else None
         record = self.history.get(merchant.id) if merchant is not None else None
         inputs = (key, kind, urgency, title, detail, order, case, shipment_id, due_on, left, amount, action, record)
-        hit = self._previous.get(inputs)
-        if hit is None:
+        hit = self._previous.get(key)
+        if hit is None or hit[0] != inputs:
             hit = (inputs, self._item(inputs))
-        self._memo[hit[0]] = hit
+        self._memo[key] = hit
         self.items.append(hit[1])
 
     def _item(self, inputs: tuple[Any, ...]) -> AgendaItem:

@@ -208,7 +208,7 @@ def compute_deadlines(snap: Snapshot, now: datetime, ctx: RuleContext) -> dict[D
     previous_context, previous = ctx.rules.counted.get(_MEMO, (None, {}))
     if previous_context != context:
         previous = {}
-    memo: dict[tuple[Any, ...], Any] = {}
+    memo: dict[Any, Any] = {}
     found: dict[DeadlineKey, ComputedDeadline | None] = {}
     deadlines, stated, first_seen = snap.deadlines, snap.stated, snap.first_seen
     for order in snap.watched:
@@ -219,11 +219,11 @@ def compute_deadlines(snap: Snapshot, now: datetime, ctx: RuleContext) -> dict[D
         seen = first_seen.get(order.id)
         stored, said = deadlines.get(key), stated.get(key)
         inputs = (order, tuple(shipments), seen, _assumed(stored), said)
-        hit = previous.get(inputs)
-        if hit is None:
+        hit = previous.get(key)
+        if hit is None or hit[0] != inputs:
             facts = order_facts(order, shipments, ctx, seen)
             hit = (inputs, compute(DeadlineKind.RETURN_WINDOW, facts, now, ctx, stored, said))
-        memo[hit[0]] = hit
+        memo[key] = hit
         found[key] = hit[1]
     for case in snap.open_cases:
         order = snap.orders[case.order_id]
@@ -232,16 +232,17 @@ def compute_deadlines(snap: Snapshot, now: datetime, ctx: RuleContext) -> dict[D
         keys = [(kind, (kind.value, order.id, case.id)) for kind in CASE_KINDS[ReturnKind(case.kind)]]
         inputs = (order, case, tuple(shipments), seen,
                   tuple((_assumed(deadlines.get(key)), stated.get(key)) for _, key in keys))
-        hit = previous.get(inputs)
-        if hit is None:
+        hit = previous.get(case.id)
+        if hit is None or hit[0] != inputs:
             facts = case_facts(order, case, shipments, ctx, seen)
             hit = (inputs, tuple(compute(kind, facts, now, ctx, deadlines.get(key), stated.get(key))
                                  if case.status in RUNNING[kind] else None for kind, key in keys))
-        memo[hit[0]] = hit
+        memo[case.id] = hit
         for (_, key), result in zip(keys, hit[1]):
             found[key] = result
-    # this call's answers only, so the memo never outgrows a run; an unchanged entry keeps the key
-    # (rows) of the run that computed it, so this run's copies are freed when the run ends
+    # by order / case (a dict of plain keys: comparing the inputs once is cheaper than hashing them);
+    # this call's answers only, so the memo never outgrows a run; an unchanged entry keeps the rows of
+    # the run that computed it, so this run's copies are freed when the run ends
     ctx.rules.counted[_MEMO] = (context, memo)
     return found
 
