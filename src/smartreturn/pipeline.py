@@ -18,13 +18,15 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from smartreturn import clock
+from smartreturn import guard
 from smartreturn.config import Settings
 from smartreturn.errors import ParseError
 from smartreturn.mail import envelope
-from smartreturn.mail.decode import parse_email
+from smartreturn.mail.decode import parse_email, visible
 from smartreturn.mail.message import Email
 from smartreturn.model import DEGRADED_PREFIX, MessageStatus
 from smartreturn.parsers import registry
+from smartreturn.parsers.caps import cap_events
 from smartreturn.parsers.registry import Extraction
 from smartreturn.rules.stated import find_statements
 from smartreturn.store.db import Database
@@ -104,11 +106,15 @@ def ingest_batch(session: Session, items: Sequence[tuple[bytes, Source]], settin
     digests = [content_hash(raw) for raw, _ in items]
     known = _stored_by_hash(session, digests)
     now = clock.now()
-    fresh: dict[str, tuple[dict, Reading]] = {}
+    new: dict[str, tuple[bytes, Source]] = {}
     for (raw, source), digest in zip(items, digests, strict=True):
-        if digest not in known and digest not in fresh:
-            reading = read_message(raw, source.kind, settings, digest[:12])
-            fresh[digest] = (_new_row(raw, digest, source, now) | _columns(reading, now), reading)
+        if digest not in known and digest not in new:
+            new[digest] = (raw, source)
+    readings = read_messages([(raw, source.kind, digest[:12]) for digest, (raw, source) in new.items()], settings)
+    fresh: dict[str, tuple[dict, Reading]] = {
+        digest: (_new_row(raw, digest, source, now) | _columns(reading, now), reading)
+        for (digest, (raw, source)), reading in zip(new.items(), readings, strict=True)
+    }
     if fresh:
         # render_nulls: rows with and without a None in the same column stay one executemany
         session.execute(insert(Message).execution_options(render_nulls=True), [row for row, _ in fresh.values()])
@@ -146,7 +152,8 @@ def _new_row(raw: bytes, digest: str, source: Source, now: datetime) -> dict:
     return {
         "message_id": f"<{digest}@smartreturn.invalid>", "content_hash": digest, "raw": raw, "size": len(raw),
         "source_kind": source.kind, "source_account": source.account, "source_folder": source.folder,
-        "source_uidvalidity": source.uidvalidity, "source_uid": source.uid, "source_path": source.path,
+        "source_uidvalidity": source.uidvalidity, "source_uid": source.uid,
+        "source_path": visible(source.path) if source.path else None,  # a file name need not be UTF-8
         "received_at": now, "from_addr": None, "forwarded_by": None, "subject": None, "sent_at": None,
         "user_note": None,
     }
@@ -154,7 +161,7 @@ def _new_row(raw: bytes, digest: str, source: Source, now: datetime) -> dict:
 
 def process_message(session: Session, message: Message, settings: Settings) -> int:
     """(Re)parse a stored message and apply its records. Returns the number of records."""
-    reading = read_message(message.raw, message.source_kind, settings, str(message.id))
+    reading = read_messages([(message.raw, message.source_kind, str(message.id))], settings)[0]
     for column, value in _columns(reading, clock.now()).items():
         setattr(message, column, value)
     records, failure = _apply(session, message.id, reading, fresh=False)
@@ -162,6 +169,28 @@ def process_message(session: Session, message: Message, settings: Settings) -> i
         setattr(message, column, value)
     _log_outcome(message.id, message.status, message.status_reason)
     return records
+
+
+def read_messages(jobs: list[guard.Job], settings: Settings) -> list[Reading]:
+    """:func:`read_message` for each (raw, source kind, label), in a worker process that is stopped
+    when one mail takes longer than ``ingest.parse_timeout`` (that mail: ``failed: parse timeout``).
+    The whole batch goes to the worker at once; with a timeout of 0 the mails are read here."""
+    timeout = settings.ingest.parse_timeout
+    if not timeout:
+        return [read_message(raw, kind, settings, label) for raw, kind, label in jobs]
+    readings = guard.read_guarded(jobs, settings, timeout, _read_in_worker, _unread)
+    return [replace(r, email=replace(r.email, raw=raw)) if r.email is not None else r
+            for r, (raw, _, _) in zip(readings, jobs, strict=True)]
+
+
+def _read_in_worker(raw: bytes, source_kind: str, settings: Settings, label: str) -> Reading:
+    """:func:`read_message` in the worker; the raw bytes are not sent back (the caller has them)."""
+    reading = read_message(raw, source_kind, settings, label)
+    return replace(reading, email=replace(reading.email, raw=b"")) if reading.email is not None else reading
+
+
+def _unread(job: guard.Job, why: str) -> Reading:
+    return Reading(MessageStatus.FAILED, why)
 
 
 def read_message(raw: bytes, source_kind: str, settings: Settings, label: str) -> Reading:
@@ -196,6 +225,11 @@ def read_message(raw: bytes, source_kind: str, settings: Settings, label: str) -
         reason = None
         if extraction.degraded_from:  # kept, and still reported by the drift alarm (parser health)
             reason = f"{DEGRADED_PREFIX} the {extraction.degraded_from} parser read nothing; the generic layer did"
+        events, capped = cap_events(extraction.events)
+        if capped:
+            log.warning("message %s: %s", label, capped)
+            extraction = replace(extraction, events=events)
+            reason = f"{reason}; {capped}" if reason else capped
         return Reading(MessageStatus.PARSED, reason, email, _vetted_addresses(extraction, email))
     known = registry.known_sender(email)
     if known:
@@ -208,7 +242,8 @@ def _columns(reading: Reading, now: datetime) -> dict:
     """The message columns a reading sets (``parsed`` is undone by :func:`_apply` if the records fail)."""
     parsed = reading.status == MessageStatus.PARSED and reading.extraction is not None
     columns = {
-        "parsed_at": now, "status": reading.status.value, "status_reason": reading.reason,
+        "parsed_at": now, "status": reading.status.value,
+        "status_reason": visible(reading.reason) if reading.reason else None,  # exception texts quote mail
         "parser_name": reading.extraction.parser.name if parsed else None,
         "parser_version": reading.extraction.parser.version if parsed else None,
     }
@@ -243,7 +278,7 @@ def _apply(session: Session, message_pk: int, reading: Reading, *, fresh: bool) 
         savepoint.rollback()
         if not isinstance(exc, ParseError):
             log.exception("applying records of message %s failed", message_pk)
-        return 0, {"status": MessageStatus.FAILED.value, "status_reason": str(exc) or repr(exc),
+        return 0, {"status": MessageStatus.FAILED.value, "status_reason": visible(str(exc) or repr(exc)),
                    "parser_name": None, "parser_version": None}
     return len(events), None
 

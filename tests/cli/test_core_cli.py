@@ -53,7 +53,9 @@ def test_ingest_twice_list_show_and_manual_return(tmp_path, env):
     (inbox / "1.eml").write_bytes(order_mail("111-0000000-0000001"))
     (inbox / "2.eml").write_bytes(order_mail("111-0000000-0000002"))
     (inbox / "broken.eml").write_bytes(b"")
-    first = json.loads(run(env, "ingest", str(inbox), "--json").stdout)
+    result = run(env, "ingest", str(inbox), "--json", ok=False)
+    assert result.exit_code == 1  # a mail failed: said at the end, after the others were stored
+    first = json.loads(result.stdout)
     assert (first["new"], first["failed"], first["duplicate"]) == (3, 1, 0)
     assert first["failures"][0]["path"].endswith("broken.eml")
     second = json.loads(run(env, "ingest", str(inbox), "--json").stdout)

@@ -7,6 +7,7 @@ from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
+import logging
 
 import typer
 from dateutil import parser as dateparser
@@ -21,8 +22,11 @@ from smartreturn.cli.context import (cell, console, database_of, err_console, pr
 from smartreturn.config import default_config_path
 from smartreturn.errors import ConfigError, ParseError
 from smartreturn.model import MessageStatus, ReasonCategory, ReturnKind, ReturnStatus
+from smartreturn.daemon.sources import LocalError
 from smartreturn.pipeline import ingest_bytes, reparse
 from smartreturn.store import queries
+
+log = logging.getLogger(__name__)
 
 return_app = typer.Typer(help="Enter or correct a return, exchange or refund by hand.", no_args_is_help=True)
 order_app = typer.Typer(help="Correct what the mails said about an order.", no_args_is_help=True)
@@ -71,21 +75,37 @@ def ingest(
     paths: list[Path] = typer.Argument(..., help=".eml files, folders of them, Maildir folders or mbox files."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
-    """Store and parse local mail (backfill). Exits 0 even when some mails fail: they are counted."""
+    """Store and parse local mail (backfill).
+
+    Never stops at a bad mail or an unreadable file: every mail is stored (a bad one as 'failed' with
+    the reason) and the run goes on. Failures are listed at the end; the exit code is 0 when none
+    failed, 1 when some mails failed or could not be read or stored.
+    """
     from smartreturn.daemon.sources import count_messages, iter_local
 
     settings = settings_of(ctx)
     db = database_of(ctx)
-    summary = {"new": 0, "duplicate": 0, "parsed": 0, "ignored": 0, "unmatched": 0, "failed": 0, "records": 0}
+    summary = {"new": 0, "duplicate": 0, "parsed": 0, "ignored": 0, "unmatched": 0, "failed": 0, "records": 0,
+               "not_stored": 0}
     failures: list[tuple[str, str]] = []
     stored: list[int] = []
     total = count_messages(paths)
     with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err_console, transient=True, disable=total < 50 or json_out) as progress:
         task = progress.add_task("ingest", total=total)
-        for mail in iter_local(paths):
-            outcome = ingest_bytes(db, mail.raw, mail.source, settings)
+        for item in iter_local(paths):
             progress.advance(task)
+            if isinstance(item, LocalError):
+                summary["not_stored"] += 1
+                failures.append((item.path, item.reason))
+                continue
+            try:
+                outcome = ingest_bytes(db, item.raw, item.source, settings)
+            except Exception as exc:  # noqa: BLE001 - the store refused it: count it, go on with the rest
+                log.exception("storing %s failed", item.source.path)
+                summary["not_stored"] += 1
+                failures.append((item.source.path or "?", f"not stored: {exc}"))
+                continue
             if outcome.duplicate:
                 summary["duplicate"] += 1
                 continue
@@ -94,21 +114,24 @@ def ingest(
             summary[outcome.status.value] = summary.get(outcome.status.value, 0) + 1
             summary["records"] += outcome.records
             if outcome.status == MessageStatus.FAILED:
-                failures.append((mail.source.path or "?", outcome.reason or ""))
+                failures.append((item.source.path or "?", outcome.reason or ""))
     react(db, settings, stored)
     if json_out:
         print_json({**summary, "failures": [{"path": p, "reason": r} for p, r in failures]})
-        return
+        raise typer.Exit(1 if failures else 0)
+    columns = ("new", "duplicate", "parsed", "ignored", "unmatched", "failed", "records", "not_stored")
     table = Table(title="ingest summary")
-    for key in ("new", "duplicate", "parsed", "ignored", "unmatched", "failed", "records"):
-        table.add_column(key, justify="right")
-    table.add_row(*(str(summary[k]) for k in ("new", "duplicate", "parsed", "ignored", "unmatched", "failed", "records")))
+    for key in columns:
+        table.add_column(key.replace("_", " "), justify="right")
+    table.add_row(*(str(summary[k]) for k in columns))
     console.print(table)
     for status, meaning in STATUS_MEANING.items():
         if summary[status]:
             console.print(f"  {status:<9} {meaning}", highlight=False, markup=False)
     for path, reason in failures:
         console.print(Text("failed ", style="red"), cell(f"{path}: {reason}"))
+    if failures:
+        raise typer.Exit(1)
 
 
 STATUS_MEANING = {
@@ -118,7 +141,8 @@ STATUS_MEANING = {
                "(smartreturn list messages --status ignored)",
     "unmatched": "from a known shop or carrier, but no parser understood it: kept for `smartreturn reparse` "
                  "after a parser update (smartreturn list messages --status unmatched)",
-    "failed": "could not be read (cut off, too large, undecodable); kept with the reason below",
+    "failed": "could not be read (cut off, too large, undecodable, parse timeout); kept with the reason below",
+    "not_stored": "could not be read from disk or the database refused it; listed below, run ingest again",
 }
 
 
@@ -151,9 +175,12 @@ def parse(
 
     try:
         email = parse_email(file.read_bytes())
+        result = extract(email)
     except ParseError as exc:
         raise ParseError(f"{file}: {exc}") from None
-    result = extract(email)
+    except Exception as exc:  # a decoder or parser bug on hostile input: one line, never a traceback
+        log.debug("parsing %s failed", file, exc_info=True)
+        raise ParseError(f"{file}: cannot parse: {type(exc).__name__}: {exc}") from None
     parser = result.parser if result.events else None  # as in the fixture files: no records, no parser
     name, version = (parser.name, parser.version) if parser else (None, None)
     if json_out:

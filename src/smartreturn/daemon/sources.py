@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from smartreturn.errors import MailError
 from smartreturn.pipeline import Source
 
 log = logging.getLogger(__name__)
@@ -18,6 +17,14 @@ log = logging.getLogger(__name__)
 class LocalMail:
     raw: bytes
     source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class LocalError:
+    """A file, folder or mailbox entry that could not be read: reported, and the backfill goes on."""
+
+    path: str
+    reason: str
 
 
 def is_maildir(path: Path) -> bool:
@@ -35,27 +42,39 @@ def count_messages(paths: list[Path]) -> int:
     """Cheap count for the progress bar (mbox files are scanned once for 'From ' lines)."""
     total = 0
     for path in paths:
-        if is_maildir(path):
-            total += sum(1 for sub in ("cur", "new") for f in (path / sub).iterdir() if f.is_file())
-        elif path.is_dir():
-            total += sum(count_messages([child]) for child in sorted(path.iterdir()) if not child.name.startswith("."))
-        elif is_mbox(path):
-            with path.open("rb") as handle:
-                total += sum(1 for line in handle if line.startswith(b"From "))
-        elif path.suffix.lower() == ".eml" or path.is_file() and path.suffix == "":
-            total += 1
+        try:
+            total += _count(path)
+        except OSError:  # reported by iter_local, mail by mail
+            continue
     return total
 
 
-def iter_local(paths: list[Path]) -> Iterator[LocalMail]:
-    """Yield every mail below the given paths, in a stable order."""
+def _count(path: Path) -> int:
+    if is_maildir(path):
+        return sum(1 for sub in ("cur", "new") for f in (path / sub).iterdir() if f.is_file())
+    if path.is_dir():
+        return sum(count_messages([child]) for child in sorted(path.iterdir()) if not child.name.startswith("."))
+    if is_mbox(path):
+        with path.open("rb") as handle:
+            return sum(1 for line in handle if line.startswith(b"From "))
+    return 1 if path.suffix.lower() == ".eml" or path.is_file() and path.suffix == "" else 0
+
+
+def iter_local(paths: list[Path]) -> Iterator[LocalMail | LocalError]:
+    """Yield every mail below the given paths, in a stable order; what cannot be read is yielded as a
+    :class:`LocalError` (never raised: one unreadable file must not end a backfill)."""
     for path in paths:
         if not path.exists():
-            raise MailError(f"{path}: no such file or folder")
-        yield from _iter_path(path)
+            yield LocalError(str(path), "no such file or folder")
+            continue
+        try:
+            yield from _iter_path(path)
+        except (OSError, mailbox.Error, UnicodeError) as exc:  # a folder or mbox that broke off mid-way
+            log.warning("cannot read %s: %s", path, exc)
+            yield LocalError(str(path), f"cannot read: {exc}")
 
 
-def _iter_path(path: Path) -> Iterator[LocalMail]:
+def _iter_path(path: Path) -> Iterator[LocalMail | LocalError]:
     if is_maildir(path):
         box = mailbox.Maildir(path, factory=None, create=False)
         for key in sorted(box.iterkeys()):
@@ -63,6 +82,7 @@ def _iter_path(path: Path) -> Iterator[LocalMail]:
                 raw = box.get_bytes(key)
             except OSError as exc:
                 log.warning("cannot read maildir message %s in %s: %s", key, path, exc)
+                yield LocalError(f"{path}#{key}", f"cannot read: {exc}")
                 continue
             yield LocalMail(raw, Source(kind="maildir", path=f"{path}#{key}"))
     elif path.is_dir():
@@ -76,4 +96,10 @@ def _iter_path(path: Path) -> Iterator[LocalMail]:
         for index, key in enumerate(box.iterkeys()):
             yield LocalMail(box.get_bytes(key, from_=False), Source(kind="mbox", path=f"{path}#{index}"))
     else:
-        yield LocalMail(path.read_bytes(), Source(kind="file", path=str(path)))
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            log.warning("cannot read %s: %s", path, exc)
+            yield LocalError(str(path), f"cannot read: {exc}")
+            return
+        yield LocalMail(raw, Source(kind="file", path=str(path)))

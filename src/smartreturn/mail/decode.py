@@ -72,6 +72,20 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     return data.decode("latin-1", errors="replace")
 
 
+_INVALID = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(value: str) -> str:
+    """``value`` with what no database column can hold written as escapes: NUL as ``\\x00`` and raw
+    8-bit bytes (the stdlib's surrogate escapes) as ``\\xNN``. Valid text is returned unchanged."""
+    return _INVALID.sub(_escape_one, value)
+
+
 def _unsurrogate(value: str) -> str:
     """Raw 8-bit header bytes arrive as surrogate escapes from the stdlib parser: decode them properly."""
     try:
@@ -89,11 +103,11 @@ def decode_header_value(value: str | email.header.Header | None) -> str:
         value = str(value)
     value = _unsurrogate(_FOLD.sub("", value))
     if "=?" not in value:
-        return _WS.sub(" ", value).strip()
+        return visible(_WS.sub(" ", value).strip())
     try:
         chunks = email.header.decode_header(value)
     except (email.errors.HeaderParseError, ValueError, LookupError):
-        return _WS.sub(" ", value).strip()
+        return visible(_WS.sub(" ", value).strip())
     out: list[str] = []
     for chunk, charset in chunks:
         if isinstance(chunk, str):
@@ -105,7 +119,7 @@ def decode_header_value(value: str | email.header.Header | None) -> str:
                 out.append(chunk.decode("latin-1"))
         else:
             out.append(decode_bytes(chunk, charset))
-    return _WS.sub(" ", "".join(out)).strip()
+    return visible(_WS.sub(" ", "".join(out)).strip())
 
 
 def parse_address(value: str | None) -> tuple[str, str]:
@@ -117,12 +131,12 @@ def parse_address(value: str | None) -> tuple[str, str]:
     name = decode_header_value(name) if name else ""
     if not addr and not name:
         return decode_header_value(raw), ""
-    return name, addr.strip().lower()
+    return name, visible(addr.strip().lower())
 
 
 def parse_addresses(values: list[str]) -> tuple[str, ...]:
     raw = [_unsurrogate(_FOLD.sub("", str(v))) for v in values]
-    return tuple(addr.lower() for _, addr in email.utils.getaddresses(raw) if addr)
+    return tuple(visible(addr.lower()) for _, addr in email.utils.getaddresses(raw) if addr)
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -192,11 +206,13 @@ def _part_text(part: Message) -> str:
     if charset is None and part.get_content_subtype() == "html":
         meta = _HTML_META_CHARSET.search(data[:2048])
         charset = meta.group(1).decode("ascii") if meta else None
-    return decode_bytes(data, charset).replace("\r\n", "\n").replace("\r", "\n")
+    # NUL has no meaning in mail text, and neither PostgreSQL nor lxml accepts it
+    return decode_bytes(data, charset).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
 
 
 def _is_attachment(part: Message) -> bool:
-    disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
+    # str(): a header with raw 8-bit bytes comes back as an email.header.Header object, not a str
+    disposition = str(part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
     return disposition == "attachment"
 
 
@@ -248,7 +264,7 @@ def _decode_message(msg: Message, raw_for_id: bytes) -> _Decoded:
         return [value for key, value in raw_headers if key.lower() in names]
 
     from_name, from_addr = parse_address(first("from", "sender"))
-    message_id = _WS.sub("", first("message-id") or "")
+    message_id = visible(_WS.sub("", first("message-id") or ""))
     if not message_id:
         message_id = f"<{hashlib.sha256(raw_for_id).hexdigest()[:32]}@smartreturn.invalid>"
     date = parse_date(decode_header_value(first("date"))) or _received_date(msg)

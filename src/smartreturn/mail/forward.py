@@ -43,14 +43,17 @@ _KEYS: dict[str, str] = {
     "objet": "subject", "reply-to": "reply-to", "antwort an": "reply-to",
 }
 _HEADER_LINE = re.compile(
-    r"^[ \t>]*\**\s*(" + "|".join(sorted((re.escape(k) for k in _KEYS), key=len, reverse=True)) + r")\s*\**\s*[:：]\s*\**\s*(.*)$",
+    # possessive (*+): no run of spaces is ever split two ways (20,000 spaces took 37 s with plain *)
+    r"^[ \t>]*+\**+\s*+(" + "|".join(sorted((re.escape(k) for k in _KEYS), key=len, reverse=True))
+    + r")\s*+\**+\s*+[:：]\s*+\**+\s*+(.*)$",
     re.IGNORECASE,
 )
-_SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:fwd?|fw|wg|tr|rv|转发|轉寄|转寄|aw|re|回复|答复)\s*(?:\[\d+\])?\s*[:：]\s*)+", re.IGNORECASE)
+_SUBJECT_PREFIX = re.compile(r"^\s*+(?:(?:fwd?|fw|wg|tr|rv|转发|轉寄|转寄|aw|re|回复|答复)\s*+(?:\[\d++\])?+\s*+[:：]\s*+)+",
+                             re.IGNORECASE)
 _SIGNATURE = re.compile(r"^--\s*$", re.MULTILINE)
 _SENT_FROM = re.compile(
-    r"^\s*(?:Sent from my \w+.*|Von meinem \w+ gesendet|Gesendet von meinem \w+.*|发自我的\s*\w+.*|"
-    r"Get Outlook for \w+.*|Diese Nachricht wurde von meinem \w+ gesendet\.?)\s*$",
+    r"^[ \t]*+(?:Sent from my \w+.*|Von meinem \w++ gesendet|Gesendet von meinem \w+.*|发自我的[ \t]*+\w+.*|"
+    r"Get Outlook for \w+.*|Diese Nachricht wurde von meinem \w++ gesendet\.?)[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 _CHINESE = "x-chinese-client"  # pseudo header key passed from _header_block to find_forward

@@ -35,7 +35,7 @@ _CELL = frozenset(("td", "th"))
 
 _SPACES = re.compile(r"[ \f\v\r\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad\u034f]")
-_TABS = re.compile(r"\s*\t[\s\t]*")
+_TABS = re.compile(r"[^\S\t]?\t\s*")  # spaces are collapsed first: at most one before a tab (linear)
 _BLANK_LINES = re.compile(r"\n{2,}")
 
 

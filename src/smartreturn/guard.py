@@ -1,0 +1,208 @@
+"""Read mail in a worker process with a time limit per mail, so that no mail can hold the caller.
+
+The regular expressions over mail text are linear-time (tests/test_regex_linear.py), but decoding and
+parsing also run the stdlib's, dateutil's, mail-parser's and lxml's code on hostile input, and a
+runaway in any of them would hold the GIL: IMAP, the scheduler, the watchdog and SIGTERM would all
+stall. So mail is read in a separate process. A batch of mails goes to the worker in one message and
+the worker answers mail by mail; when one answer takes longer than the limit, the worker is killed
+(SIGKILL cannot be blocked by a regex), that mail becomes ``failed: parse timeout``, a fresh worker
+is started and the rest of the batch goes to it.
+
+Workers come from a ``forkserver`` that has imported the parsers once: starting one takes
+milliseconds, and it is forked from a single-threaded process, never from the daemon's threads.
+Several threads may read mail at the same time; each takes a worker from a small pool.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import logging
+import multiprocessing
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ParseGuard", "Job", "TIMEOUT", "CRASHED", "read_guarded", "shutdown"]
+
+Job = tuple[bytes, str, str]   # raw mail, source kind, label for log lines
+Reader = Callable[[bytes, str, Any, str], Any]  # (raw, source kind, settings, label) -> result
+
+TIMEOUT = "parse timeout"
+CRASHED = "parse worker crashed"
+START_TIMEOUT = 120.0  # seconds for a new worker to report ready (the first one imports the parsers)
+_PRELOAD = ["smartreturn.pipeline"]
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Linux: the worker gets SIGKILL when its parent (the forkserver) ends, even mid-regex."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the worker still ends at EOF on its pipe
+        pass
+
+
+def _worker(conn: Connection, reader: Reader) -> None:
+    """The worker's loop: ("settings", s) sets the settings; ("batch", jobs) answers (index, result) per job."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    settings = None
+    conn.send(("ready", None))
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        kind, payload = message
+        if kind == "settings":
+            settings = payload
+            continue
+        for index, (raw, source_kind, label) in enumerate(payload):
+            try:
+                result = reader(raw, source_kind, settings, label)
+            except BaseException as exc:  # noqa: BLE001 - the reader should not raise; report it, go on
+                result = exc if isinstance(exc, Exception) else RuntimeError(repr(exc))
+            conn.send((index, result))
+
+
+class ParseGuard:
+    """One worker process and its pipe. ``read(jobs, settings)`` -> one result per job, in order;
+    a job that took longer than ``timeout`` seconds (or killed the worker) gets ``on_failure(job, why)``."""
+
+    def __init__(self, reader: Reader, on_failure: Callable[[Job, str], Any]) -> None:
+        self.reader = reader
+        self.on_failure = on_failure
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._conn: Connection | None = None
+        self._settings: Any = None
+
+    def read(self, jobs: Sequence[Job], settings: Any, timeout: float) -> list[Any]:
+        results: list[Any] = []
+        while len(results) < len(jobs):
+            results.extend(self._read_some(jobs[len(results):], settings, timeout))
+        return results
+
+    def _read_some(self, jobs: Sequence[Job], settings: Any, timeout: float) -> list[Any]:
+        """Results for a prefix of ``jobs``: all of them, or those before the one that timed out (included)."""
+        conn = self._ensure_started()
+        if settings is not self._settings:
+            conn.send(("settings", settings))
+            self._settings = settings
+        conn.send(("batch", list(jobs)))
+        results: list[Any] = []
+        while len(results) < len(jobs):
+            job = jobs[len(results)]
+            started = time.monotonic()
+            if not conn.poll(timeout):
+                log.warning("mail %s: no result after %.1f s: stopping its parse worker", job[2], timeout)
+                self.close()
+                results.append(self.on_failure(job, f"{TIMEOUT} (no result after {timeout:g} s)"))
+                return results
+            try:
+                index, result = conn.recv()
+            except (EOFError, OSError):
+                code = None
+                if self._process is not None:
+                    self._process.join(1.0)
+                    code = self._process.exitcode
+                log.error("mail %s: the parse worker died (exit code %s) after %.1f s", job[2], code,
+                          time.monotonic() - started)
+                self.close()
+                results.append(self.on_failure(job, f"{CRASHED} (exit code {code})"))
+                return results
+            if isinstance(result, Exception):
+                log.error("mail %s: reading it raised %r", job[2], result)
+                result = self.on_failure(job, f"cannot read: {result!r}")
+            results.append(result)
+        return results
+
+    def _ensure_started(self) -> Connection:
+        if self._process is not None and self._process.is_alive() and self._conn is not None:
+            return self._conn
+        self.close()
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+        parent, child = context.Pipe()
+        process = context.Process(target=_worker, args=(child, self.reader), name="smartreturn-parse", daemon=True)
+        process.start()
+        child.close()
+        if not parent.poll(START_TIMEOUT) or parent.recv()[0] != "ready":
+            process.kill()
+            raise RuntimeError(f"the parse worker did not start within {START_TIMEOUT:g} s")
+        self._process, self._conn, self._settings = process, parent, None
+        log.debug("parse worker %d started", process.pid)
+        return parent
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None and self._process.is_alive() else None
+
+    def close(self) -> None:
+        """Stop the worker now (SIGKILL: it may be stuck in C code that no other signal interrupts)."""
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        self._settings = None
+        if conn is not None:
+            conn.close()
+        if process is not None:
+            if process.is_alive():
+                process.kill()
+            process.join()
+            process.close()
+
+
+class _Pool:
+    """Idle guards, one per concurrent caller (the daemon reads several folders in threads)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.idle: list[ParseGuard] = []
+        self.all: list[ParseGuard] = []
+
+    def take(self, reader: Reader, on_failure: Callable[[Job, str], Any]) -> ParseGuard:
+        with self.lock:
+            for guard in self.idle:
+                if guard.reader is reader:
+                    self.idle.remove(guard)
+                    guard.on_failure = on_failure
+                    return guard
+            guard = ParseGuard(reader, on_failure)
+            self.all.append(guard)
+            return guard
+
+    def give_back(self, guard: ParseGuard) -> None:
+        with self.lock:
+            self.idle.append(guard)
+
+    def close(self) -> None:
+        with self.lock:
+            guards, self.all, self.idle = self.all, [], []
+        for guard in guards:
+            guard.close()
+
+
+_pool = _Pool()
+atexit.register(_pool.close)
+
+
+def read_guarded(jobs: Sequence[Job], settings: Any, timeout: float, reader: Reader,
+                 on_failure: Callable[[Job, str], Any]) -> list[Any]:
+    """``reader(raw, kind, settings, label)`` for every job in a worker process, each within ``timeout`` s."""
+    if not jobs:
+        return []
+    guard = _pool.take(reader, on_failure)
+    try:
+        return guard.read(jobs, settings, timeout)
+    finally:
+        _pool.give_back(guard)
+
+
+def shutdown() -> None:
+    """Stop every worker (they also stop when this process exits)."""
+    _pool.close()

@@ -1,0 +1,45 @@
+"""The parse guard: mail is read in a worker process; a mail that takes too long (or kills the worker)
+is reported as such and the worker is replaced, and every other mail of the batch is still read."""
+
+from __future__ import annotations
+
+import time
+
+from smartreturn import guard
+from tests.guard.readers import echo_or_misbehave, pid
+
+
+def _failed(job: guard.Job, why: str) -> tuple[str, str]:
+    return job[2], why
+
+
+def _jobs(*bodies: bytes) -> list[guard.Job]:
+    return [(body, "file", f"m{i}") for i, body in enumerate(bodies)]
+
+
+def test_a_runaway_regex_is_stopped_at_the_limit_and_the_rest_of_the_batch_is_read():
+    jobs = _jobs(b"first", b"RUNAWAY", b"third", b"fourth")
+    started = time.monotonic()
+    results = guard.read_guarded(jobs, {"k": 1}, 1.0, echo_or_misbehave, _failed)
+    took = time.monotonic() - started
+    assert results[0] == ("m0", "first", {"k": 1})
+    assert results[1][0] == "m1" and results[1][1].startswith("parse timeout")
+    # the fresh worker got the settings again
+    assert results[2:] == [("m2", "third", {"k": 1}), ("m3", "fourth", {"k": 1})]
+    assert took < 10  # the runaway alone would take longer than the age of the universe
+
+
+def test_a_crashing_worker_is_replaced_and_a_raising_reader_is_reported():
+    results = guard.read_guarded(_jobs(b"CRASH", b"RAISE", b"ok"), None, 5.0, echo_or_misbehave, _failed)
+    assert results[0] == ("m0", "parse worker crashed (exit code 3)")
+    assert results[1] == ("m1", "cannot read: ValueError('reader bug')")
+    assert results[2] == ("m2", "ok", None)
+
+
+def test_the_worker_is_kept_between_batches_and_replaced_only_after_a_timeout():
+    first = guard.read_guarded(_jobs(b"a", b"b"), None, 5.0, pid, _failed)
+    second = guard.read_guarded(_jobs(b"c"), None, 5.0, pid, _failed)
+    assert len(set(first + second)) == 1  # one process read all three
+    guard.read_guarded(_jobs(b"RUNAWAY"), None, 0.5, echo_or_misbehave, _failed)
+    assert guard.read_guarded(_jobs(b"d"), None, 5.0, pid, _failed) == second  # other reader's worker untouched
+    assert guard.read_guarded(_jobs(), None, 5.0, pid, _failed) == []
