@@ -69,7 +69,8 @@ def test_kill_9_at_random_moments_stores_every_mail_exactly_once(tmp_path: Path,
     parsed = sum(r[2] == "parsed" for r in rows)
     assert orders == (parsed, parsed), "an order was created twice, or a parsed mail made no order"
     assert state == [(MAILS,)]
-    assert time.monotonic() - started < 90 * patience()  # 90 s on an idle machine
+    # 90 s on an idle machine, plus ~1 s per restart for the parse worker's forkserver (imports the parsers)
+    assert time.monotonic() - started < 120 * patience()
 
 
 def test_sigterm_during_a_backfill_stops_cleanly_with_the_cursor_on_the_last_stored_mail(
