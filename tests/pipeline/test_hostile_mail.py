@@ -27,6 +27,7 @@ HOSTILE = {
         HEAD + b"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Disposition: attach\xffment\r\n"
                b"Content-Type: text/plain; name=\"\xfe\"\r\n\r\nhi\r\n--XX--\r\n",
     "NUL and controls in HTML": HEAD + b"Content-Type: text/html\r\n\r\n<p>a\x00b\x01c\x0bd</p>\r\n",
+    "NUL in a charset label": HEAD + b"Content-Type: text/plain; charset=\"utf-7\x00\"\r\n\r\nhello\r\n",
     "bogus charset": HEAD + b"Content-Type: text/plain; charset=\"x-\xff-nonsense\"\r\n\r\nhello \xff\r\n",
 }
 

@@ -67,7 +67,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
         tried.append(charset)
         try:
             return data.decode(charset)
-        except (LookupError, UnicodeError):
+        except (LookupError, ValueError):  # unknown, undecodable, or a label with a NUL in it
             continue
     return data.decode("latin-1", errors="replace")
 

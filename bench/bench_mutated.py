@@ -1,0 +1,148 @@
+"""Benchmark: 10,000 mutated real-looking mails through `smartreturn ingest`'s path, into a SQLite file.
+
+Starts from fixtures/**/*.eml and mutates each copy (seeded): byte flips, truncation, broken MIME
+boundaries, bogus charsets, 8-bit and NUL bytes in headers, deep multipart nesting, huge lines (among
+them 1 MB lines of spaces, tabs and dashes). Each mail goes through `pipeline.ingest_bytes` exactly as
+`smartreturn ingest` calls it (own transaction, parse worker with the default 2 s limit). Prints: mails
+not stored, tracebacks (exceptions out of the pipeline plus logged exceptions), max and p99 seconds per
+mail, outcome counts, and peak RSS of this process and of its parse workers.
+
+Baseline in the same run: the same number of unmutated fixture copies through the same path.
+
+    .venv/bin/python bench/bench_mutated.py [--mails 10000] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import re
+import resource
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from smartreturn.config import load_settings
+from smartreturn.pipeline import Source, ingest_bytes
+from smartreturn.store.db import open_database
+from smartreturn.store.tables import Message
+
+ROOT = Path(__file__).resolve().parent.parent / "fixtures"
+HUGE = [b" ", b"\t", b"-", b"1", b"<", b"=", b"From: ", b"\xff", b"\x00"]
+
+
+class _Tracebacks(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info:
+            self.count += 1
+
+
+def mutate(raw: bytes, rng: random.Random, serial: int) -> bytes:
+    data = bytearray(b"X-Bench-Seq: %d\r\n" % serial + raw)
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.choice(["flip", "cut", "boundary", "charset", "header", "nul", "nest", "line", "hugeline"])
+        at = rng.randrange(len(data)) if data else 0
+        if kind == "flip":
+            for _ in range(rng.randint(1, 20)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        elif kind == "cut":
+            del data[at:]
+        elif kind == "boundary":
+            data = bytearray(bytes(data).replace(b"\n--", b"\n-", rng.randint(1, 3)).replace(b"boundary=", b"boundary=z", 1))
+        elif kind == "charset":
+            data = bytearray(bytes(data).replace(b"charset=", b"charset=" + rng.choice([b"x-bogus", b"\xff", b"utf-7\x00", b"\""]), 1))
+        elif kind == "header":
+            data[0:0] = rng.choice([b"Message-ID: <\xff\xfe%d@x>\r\n" % serial, b"Subject: \xe9\x00\xff\r\n",
+                                    b"From: \xff <a\x00@\xfe>\r\n", b"Content-Disposition: at\xfftachment\r\n"])
+        elif kind == "nul":
+            data[at:at] = b"\x00" * rng.randint(1, 100)
+        elif kind == "nest":
+            depth = rng.randint(10, 300)
+            data[0:0] = b"".join(b"Content-Type: multipart/mixed; boundary=n%d\r\n\r\n--n%d\r\n" % (i, i) for i in range(depth))
+        elif kind == "line":
+            data[at:at] = rng.choice(HUGE) * rng.randint(1_000, 100_000)
+        elif kind == "hugeline":
+            data[at:at] = rng.choice(HUGE[:3]) * 1_000_000
+    return bytes(data)
+
+
+def run(raws: list[bytes], label: str) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench-mutated-{label}-"))
+    db = open_database(f"sqlite:///{tmp / 'smartreturn.db'}")
+    settings = load_settings(env={"SMARTRETURN_GENERAL__STATE_DIR": str(tmp)})
+    handler = _Tracebacks()
+    logging.getLogger().addHandler(handler)
+    times: list[float] = []
+    escaped, statuses = 0, Counter()
+    started = time.perf_counter()
+    for index, raw in enumerate(raws):
+        t0 = time.perf_counter()
+        try:
+            outcome = ingest_bytes(db, raw, Source(kind="file", path=f"{label}/{index}.eml"), settings)
+            statuses[outcome.status.value + (" (dup)" if outcome.duplicate else "")] += 1
+        except Exception:  # noqa: BLE001 - exactly what is being counted
+            escaped += 1
+            logging.getLogger(__name__).exception("mail %d escaped the pipeline", index)
+        times.append(time.perf_counter() - t0)
+    elapsed = time.perf_counter() - started
+    logging.getLogger().removeHandler(handler)
+    with db.session() as session:
+        stored = session.scalar(select(func.count()).select_from(Message))
+        # an unexpected exception inside the parse worker is logged there and kept as the reason (its repr)
+        reasons = session.scalars(select(Message.status_reason).where(Message.status == "failed")).all()
+    handler.count += sum(1 for r in reasons if r and re.search(r"\b\w+(?:Error|Exception)\(", r))
+    db.dispose()
+    unique = len(set(raws))
+    times.sort()
+    return {"worker MB": _worker_peak_mb(), "mails": len(raws), "not stored": unique - stored, "tracebacks": handler.count, "escaped": escaped,
+            "max s": times[-1], "p99 s": times[int(len(times) * 0.99) - 1], "elapsed s": elapsed,
+            "mails/s": len(raws) / elapsed, "statuses": dict(statuses)}
+
+
+def _worker_peak_mb() -> float:
+    """Peak RSS (VmHWM) of the live parse workers (forked by the forkserver: not our children)."""
+    from smartreturn import guard
+
+    peak = 0.0
+    for worker in guard._pool.all:  # noqa: SLF001 - a benchmark looks inside
+        if worker.pid is not None:
+            for line in Path(f"/proc/{worker.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) / 1024)
+    return peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mails", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.CRITICAL)
+    seeds = [p.read_bytes() for p in sorted(ROOT.rglob("*.eml"))]
+    rng = random.Random(args.seed)
+    baseline = [b"X-Bench-Seq: %d\r\n" % i + seeds[i % len(seeds)] for i in range(min(args.mails, 2_000))]
+    mutated = [mutate(seeds[i % len(seeds)], rng, i) for i in range(args.mails)]
+    base = run(baseline, "baseline")
+    result = run(mutated, "mutated")
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers = max(base["worker MB"], result["worker MB"])
+    print(f"baseline (unmutated fixture copies): {base['mails']} mails, max {base['max s']:.3f} s, "
+          f"{base['mails/s']:.0f} mails/s, not stored {base['not stored']}, tracebacks {base['tracebacks']}")
+    print(f"mutated: {result['mails']} mails ({sum(len(m) for m in mutated) / 1e6:.0f} MB)")
+    print(f"  not stored: {result['not stored']}")
+    print(f"  tracebacks: {result['tracebacks']} (exceptions out of the pipeline: {result['escaped']})")
+    print(f"  max seconds per mail: {result['max s']:.3f} (p99 {result['p99 s']:.3f}); {result['mails/s']:.0f} mails/s")
+    print(f"  statuses: {result['statuses']}")
+    print(f"  peak RSS: {own:.0f} MB this process, {workers:.0f} MB parse worker (the one alive at the end; a killed one is not counted)")
+
+
+if __name__ == "__main__":
+    main()
