@@ -11,6 +11,10 @@ is started and the rest of the batch goes to it.
 Workers come from a ``forkserver`` that has imported the parsers once: starting one takes
 milliseconds, and it is forked from a single-threaded process, never from the daemon's threads.
 Several threads may read mail at the same time; each takes a worker from a small pool.
+
+What the worker logs while reading a mail is sent back with its result and handed to the caller's
+loggers, so it reaches the daemon's own handlers (format, journal, the secret-masking filter) as if
+it had been logged there.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ParseGuard", "Job", "TIMEOUT", "CRASHED", "read_guarded", "shutdown"]
+__all__ = ["ParseGuard", "Job", "TIMEOUT", "CRASHED", "prestart", "read_guarded", "shutdown"]
 
 Job = tuple[bytes, str, str]   # raw mail, source kind, label for log lines
 Reader = Callable[[bytes, str, Any, str], Any]  # (raw, source kind, settings, label) -> result
@@ -48,10 +52,48 @@ def _die_with_parent() -> None:
         pass
 
 
-def _worker(conn: Connection, reader: Reader) -> None:
-    """The worker's loop: ("settings", s) sets the settings; ("batch", jobs) answers (index, result) per job."""
+class _Collect(logging.Handler):
+    """The worker's only log handler: keeps each record, made picklable, to send with the result."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args = record.getMessage(), None
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        self.records.append(record)
+
+    def take(self) -> list[logging.LogRecord]:
+        records, self.records = self.records, []
+        return records
+
+
+def _replay(records: list[logging.LogRecord]) -> None:
+    """The worker's records, through this process's loggers (their levels, handlers and filters)."""
+    for record in records:
+        logger = logging.getLogger(record.name)
+        if logger.isEnabledFor(record.levelno):
+            logger.handle(record)
+
+
+def _log_level() -> int:
+    """The lowest level this process logs for the package (the worker need not build other records)."""
+    return min(logging.getLogger().getEffectiveLevel(), logging.getLogger("smartreturn").getEffectiveLevel())
+
+
+def _worker(conn: Connection, reader: Reader, level: int = logging.WARNING) -> None:
+    """The worker's loop: ("settings", s) sets the settings; ("batch", jobs) answers (index, result, log
+    records) per job."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    collect = _Collect()
+    root = logging.getLogger()
+    root.handlers[:] = [collect]
+    root.setLevel(level)
+    logging.getLogger("smartreturn").setLevel(logging.NOTSET)
     settings = None
     conn.send(("ready", None))
     while True:
@@ -68,7 +110,7 @@ def _worker(conn: Connection, reader: Reader) -> None:
                 result = reader(raw, source_kind, settings, label)
             except BaseException as exc:  # noqa: BLE001 - the reader should not raise; report it, go on
                 result = exc if isinstance(exc, Exception) else RuntimeError(repr(exc))
-            conn.send((index, result))
+            conn.send((index, result, collect.take()))
 
 
 class ParseGuard:
@@ -105,7 +147,7 @@ class ParseGuard:
                 results.append(self.on_failure(job, f"{TIMEOUT} (no result after {timeout:g} s)"))
                 return results
             try:
-                index, result = conn.recv()
+                index, result, records = conn.recv()
             except (EOFError, OSError):
                 code = None
                 if self._process is not None:
@@ -116,6 +158,7 @@ class ParseGuard:
                 self.close()
                 results.append(self.on_failure(job, f"{CRASHED} (exit code {code})"))
                 return results
+            _replay(records)
             if isinstance(result, Exception):
                 log.error("mail %s: reading it raised %r", job[2], result)
                 result = self.on_failure(job, f"cannot read: {result!r}")
@@ -129,7 +172,8 @@ class ParseGuard:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(_PRELOAD)
         parent, child = context.Pipe()
-        process = context.Process(target=_worker, args=(child, self.reader), name="smartreturn-parse", daemon=True)
+        process = context.Process(target=_worker, args=(child, self.reader, _log_level()), name="smartreturn-parse",
+                                  daemon=True)
         process.start()
         child.close()
         if not parent.poll(START_TIMEOUT) or parent.recv()[0] != "ready":
@@ -201,6 +245,24 @@ def read_guarded(jobs: Sequence[Job], settings: Any, timeout: float, reader: Rea
         return guard.read(jobs, settings, timeout)
     finally:
         _pool.give_back(guard)
+
+
+def prestart(reader: Reader) -> threading.Thread:
+    """Start a worker for ``reader`` in the background and keep it ready in the pool: the first mail
+    then does not wait for the forkserver to import the parsers (seconds on a loaded machine)."""
+
+    def start() -> None:
+        guard = _pool.take(reader, lambda job, why: None)
+        try:
+            guard._ensure_started()
+        except Exception as exc:  # noqa: BLE001 - the first mail will try again and report it
+            log.warning("could not start the parse worker in advance: %s", exc)
+        finally:
+            _pool.give_back(guard)
+
+    thread = threading.Thread(target=start, name="parse-worker-start", daemon=True)
+    thread.start()
+    return thread
 
 
 def shutdown() -> None:

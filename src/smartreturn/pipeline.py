@@ -183,6 +183,12 @@ def read_messages(jobs: list[guard.Job], settings: Settings) -> list[Reading]:
             for r, (raw, _, _) in zip(readings, jobs, strict=True)]
 
 
+def prestart_reader(settings: Settings) -> None:
+    """Start the parse worker now, in the background, when mail is read in one (the daemon, at start)."""
+    if settings.ingest.parse_timeout:
+        guard.prestart(_read_in_worker)
+
+
 def _read_in_worker(raw: bytes, source_kind: str, settings: Settings, label: str) -> Reading:
     """:func:`read_message` in the worker; the raw bytes are not sent back (the caller has them)."""
     reading = read_message(raw, source_kind, settings, label)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 
@@ -22,3 +23,15 @@ def echo_or_misbehave(raw: bytes, source_kind: str, settings: object, label: str
 
 def pid(raw: bytes, source_kind: str, settings: object, label: str) -> int:
     return os.getpid()
+
+
+def logs(raw: bytes, source_kind: str, settings: object, label: str) -> str:
+    """Logs a warning and a traceback about the mail, as a parser would, and returns its label."""
+    log = logging.getLogger("smartreturn.parsers.example")
+    log.warning("mail %s: %s looks odd", label, raw.decode())
+    log.debug("mail %s: debug detail", label)
+    try:
+        raise KeyError(label)
+    except KeyError:
+        log.exception("mail %s: a parser bug", label)
+    return label

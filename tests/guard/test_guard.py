@@ -3,10 +3,12 @@ is reported as such and the worker is replaced, and every other mail of the batc
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 
 from smartreturn import guard
-from tests.guard.readers import echo_or_misbehave, pid
+from tests.guard.readers import echo_or_misbehave, logs, pid
 
 
 def _failed(job: guard.Job, why: str) -> tuple[str, str]:
@@ -43,3 +45,14 @@ def test_the_worker_is_kept_between_batches_and_replaced_only_after_a_timeout():
     guard.read_guarded(_jobs(b"RUNAWAY"), None, 0.5, echo_or_misbehave, _failed)
     assert guard.read_guarded(_jobs(b"d"), None, 5.0, pid, _failed) == second  # other reader's worker untouched
     assert guard.read_guarded(_jobs(), None, 5.0, pid, _failed) == []
+
+
+def test_what_the_worker_logs_reaches_the_callers_loggers(caplog):
+    guard.shutdown()  # a fresh worker, started while the caller logs at INFO
+    caplog.set_level(logging.INFO)
+    assert guard.read_guarded(_jobs(b"this mail"), None, 5.0, logs, _failed) == ["m0"]
+    records = [r for r in caplog.records if r.name == "smartreturn.parsers.example"]
+    assert [(r.levelname, r.getMessage()) for r in records] == [
+        ("WARNING", "mail m0: this mail looks odd"), ("ERROR", "mail m0: a parser bug")]  # no DEBUG: not wanted here
+    assert records[0].process != os.getpid()  # logged in the worker
+    assert "KeyError: 'm0'" in caplog.text  # with its traceback

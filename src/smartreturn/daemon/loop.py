@@ -51,7 +51,7 @@ from smartreturn.daemon.scheduler import Scheduler
 from smartreturn.daemon.sdnotify import SdNotifier
 from smartreturn.errors import MailError, StoreError
 from smartreturn.notify.reactions import ReactionQueue, react_to_messages
-from smartreturn.pipeline import IngestOutcome, Source, ingest_batch, ingest_in_session
+from smartreturn.pipeline import IngestOutcome, Source, ingest_batch, ingest_in_session, prestart_reader
 from smartreturn.store.db import Database, is_outage, open_database
 from smartreturn.store.tables import ImapFolderState, Message
 
@@ -408,6 +408,7 @@ class Daemon:
         self.last_file_status = ""
 
     def start(self) -> None:
+        prestart_reader(self.settings)  # the first mail need not wait for the parse worker
         self.worker_stop = threading.Event()
         self.workers = make_workers(self.db, self.settings, self.worker_stop, reactions=self.reactions)
         self.scheduler = Scheduler(self.db, self.settings.general.tz)
