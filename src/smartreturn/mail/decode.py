@@ -96,7 +96,12 @@ def _unsurrogate(value: str) -> str:
 
 
 def decode_header_value(value: str | email.header.Header | None) -> str:
-    """RFC 2047 encoded words (any charset, incl. GBK), folded lines and raw 8-bit bytes -> one line."""
+    """RFC 2047 encoded words (any charset, incl. GBK), folded lines and raw 8-bit bytes -> one line
+    (long runs of blanks and separators cut, as in bodies)."""
+    return _cut_filler(_decode_header_value(value))
+
+
+def _decode_header_value(value: str | email.header.Header | None) -> str:
     if value is None:
         return ""
     if isinstance(value, email.header.Header):
@@ -200,6 +205,21 @@ def _payload_bytes(part: Message) -> bytes:
     return data
 
 
+# A run of blanks or separator characters longer than this is cut to this length. No mail needs more
+# (a separator line is well under 80), and every parser's regexes then see short runs: a 1 MB line of
+# spaces, tabs or dashes costs one linear pass here instead of a pass per pattern over 1 MB.
+MAX_FILLER_RUN = 80
+_FILLER = "[" + " \t\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000" + re.escape("-‐‑‒–—―─━═_=*~.·•#|+") + "]"
+# a match starts only where a run starts (the look-behind, after the first character, which lets the
+# engine skip ahead to candidates quickly), so each run is scanned once: linear
+_FILLER_RUN = re.compile(f"{_FILLER}(?<!{_FILLER}{_FILLER}){_FILLER}{{{MAX_FILLER_RUN},}}")
+
+
+def _cut_filler(text: str) -> str:
+    """Long runs of horizontal blanks and separator characters cut to :data:`MAX_FILLER_RUN`."""
+    return _FILLER_RUN.sub(lambda m: m.group()[:MAX_FILLER_RUN], text)
+
+
 def _part_text(part: Message) -> str:
     data = _payload_bytes(part)
     charset = part.get_content_charset()
@@ -207,7 +227,8 @@ def _part_text(part: Message) -> str:
         meta = _HTML_META_CHARSET.search(data[:2048])
         charset = meta.group(1).decode("ascii") if meta else None
     # NUL has no meaning in mail text, and neither PostgreSQL nor lxml accepts it
-    return decode_bytes(data, charset).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
+    text = decode_bytes(data, charset).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
+    return _cut_filler(text)
 
 
 def _is_attachment(part: Message) -> bool:
