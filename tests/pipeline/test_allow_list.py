@@ -137,3 +137,21 @@ def test_require_authenticated_without_an_authserv_id_is_a_config_error():
 def test_local_files_the_user_picked_are_not_allow_listed(sqlite_db):
     outcome = ingest_bytes(sqlite_db, forward("LOCAL-1"), Source(kind="file", path="x.eml"), settings(**REQUIRED))
     assert outcome.status == "parsed"
+
+
+def test_an_encoded_word_in_a_quoted_display_name_is_judged_by_the_address_alone(sqlite_db):
+    # 163.com, QQ Mail and many Chinese mailers quote the encoded display name (RFC 2047 forbids it);
+    # the name is never used to decide, so only the <address> after it counts
+    name = '"=?GBK?B?wO7EyA==?="'  # 李娜
+    outcome = ingest_bytes(sqlite_db, forward("GBK-1", f"From: {name} <{OWNER}>"), IMAP, settings())
+    assert outcome.status == "parsed", outcome.reason
+    stranger = ingest_bytes(sqlite_db, forward("GBK-2", f"From: {name} <stranger@evil.test>"), IMAP, settings())
+    assert stranger.status == "ignored" and "stranger@evil.test is not an allow-listed" in stranger.reason
+    name_is_owner = f'"=?utf-8?q?{OWNER}?=" <stranger@evil.test>'
+    disguised = ingest_bytes(sqlite_db, forward("GBK-3", f"From: {name_is_owner}"), IMAP, settings())
+    assert disguised.status == "ignored" and "stranger@evil.test is not an allow-listed" in disguised.reason
+    for number, attack in enumerate([f"{name} <{OWNER}>@evil.test", f"{name} <{OWNER}>, <stranger@evil.test>",
+                                     f"{name} <@evil.test:{OWNER}>", f"{name} <>", f"{name} <{OWNER}:;>"]):
+        refused = ingest_bytes(sqlite_db, forward(f"GBK-A{number}", f"From: {attack}"), IMAP, settings())
+        assert refused.status == "ignored" and refused.reason.startswith("sender refused"), (attack, refused.reason)
+    assert orders(sqlite_db) == 1

@@ -8,7 +8,11 @@ original's headers, which the forwarder's mail body supplies):
   as a defect; any ``InvalidHeaderDefect`` or obsolete route rejects it, so the lenient readings that
   let ``From: <owner@example.org>@evil.test`` or ``From: owner@example.org <stranger@evil.test>``
   pass as the owner are never used. Empty (``<>``), group (``owner@example.org:;``), several
-  mailboxes and a missing header are refused with a reason saying which.
+  mailboxes and a missing header are refused with a reason saying which. One deviation is accepted:
+  an RFC 2047 encoded word inside a quoted display name (``From: "=?GBK?B?...?=" <user@163.com>``,
+  what 163.com, QQ Mail and many Chinese mailers write). RFC 2047 section 5 forbids it, but it
+  concerns only the display name, which the decision never reads: it is accepted when the display
+  name is one plain quoted string and the ``<address>`` after it is, on its own, one valid mailbox.
 * **Authentication-Results** (RFC 8601), parsed with ``authres``. Only headers stamped with the
   authserv-id the user configured (``ingest.authserv_id``, e.g. ``mx.google.com``) count, and of those
   only the topmost: the provider prepends its own header, so any header with that id further down
@@ -116,6 +120,8 @@ def strict_sender(headers: list[tuple[str, str]]) -> Sender:
 def _problem(value: str, header) -> str | None:
     addresses = header.addresses
     invalid = [str(d) for d in header.defects if not _harmless(d)]
+    if _quoted_encoded_name(value, invalid, header):
+        invalid = []
     if any(group.display_name is not None for group in header.groups) or re.search(r":[\s;]*;\s*$", value):
         return "a group, not a mailbox"
     if len(addresses) > 1:
@@ -131,6 +137,30 @@ def _problem(value: str, header) -> str | None:
     if invalid:
         return f"not a valid RFC 5322 mailbox ({invalid[0]})"
     return None
+
+
+# the parser's defects for an encoded word in a quoted display name: about the name, not the address
+_NAME_ONLY_DEFECTS = ("encoded word inside quoted string", "missing trailing whitespace after encoded-word",
+                      "missing whitespace before encoded word")
+# one quoted string without escapes or nested quotes, then one <address> and nothing after it (linear)
+_QUOTED_NAME_THEN_ADDRESS = re.compile(r'\s*"[^"\\]*"\s*(<[^<>"\\]*>)\s*')
+
+
+def _quoted_encoded_name(value: str, invalid: list[str], header) -> bool:
+    """The 163.com form: every defect is about an encoded word in the quoted display name, and the
+    angle address alone is one mailbox without any defect (the name is not used to decide)."""
+    if not invalid or not all(d in _NAME_ONLY_DEFECTS for d in invalid):
+        return False
+    match = _QUOTED_NAME_THEN_ADDRESS.fullmatch(value)
+    if match is None:
+        return False
+    try:
+        alone = _REGISTRY("From", match.group(1))
+    except Exception:  # noqa: BLE001 - hostile input: not accepted
+        return False
+    return (not alone.defects and len(alone.addresses) == 1 == len(header.addresses)
+            and bool(alone.addresses[0].username) and bool(alone.addresses[0].domain)
+            and alone.addresses[0].addr_spec == header.addresses[0].addr_spec)
 
 
 def _harmless(defect: Exception) -> bool:
