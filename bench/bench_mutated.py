@@ -15,13 +15,16 @@ Baseline in the same run: the same number of unmutated fixture copies through th
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
+import os
 import random
 import re
 import resource
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -41,7 +44,7 @@ class _Tracebacks(logging.Handler):
         self.count = 0
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.exc_info:
+        if record.exc_info or record.exc_text:  # exc_text: a traceback logged in the parse worker
             self.count += 1
 
 
@@ -74,24 +77,34 @@ def mutate(raw: bytes, rng: random.Random, serial: int) -> bytes:
     return bytes(data)
 
 
-def run(raws: list[bytes], label: str) -> dict:
+def run(raws: Iterable[bytes], label: str) -> dict:
+    """Every mail of ``raws`` (consumed one at a time: 10,000 mutated mails are ~3 GB) through ingest."""
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-mutated-{label}-"))
     db = open_database(f"sqlite:///{tmp / 'smartreturn.db'}")
     settings = load_settings(env={"SMARTRETURN_GENERAL__STATE_DIR": str(tmp)})
     handler = _Tracebacks()
     logging.getLogger().addHandler(handler)
     times: list[float] = []
-    escaped, statuses = 0, Counter()
+    escaped, statuses, digests, volume, worker_mb = 0, Counter(), set(), 0, 0.0
+    slowest = (0.0, -1)
     started = time.perf_counter()
     for index, raw in enumerate(raws):
+        digests.add(hashlib.sha256(raw).digest())
+        volume += len(raw)
         t0 = time.perf_counter()
         try:
             outcome = ingest_bytes(db, raw, Source(kind="file", path=f"{label}/{index}.eml"), settings)
             statuses[outcome.status.value + (" (dup)" if outcome.duplicate else "")] += 1
+            if outcome.reason and outcome.reason.startswith("parse timeout"):
+                statuses["(of which parse timeout)"] += 1
         except Exception:  # noqa: BLE001 - exactly what is being counted
             escaped += 1
             logging.getLogger(__name__).exception("mail %d escaped the pipeline", index)
-        times.append(time.perf_counter() - t0)
+        took = time.perf_counter() - t0
+        times.append(took)
+        slowest = max(slowest, (took, index))
+        if index % 20 == 0 or took > 1.0:  # a worker is replaced after a timeout: sample before it goes
+            worker_mb = max(worker_mb, _worker_peak_mb())
     elapsed = time.perf_counter() - started
     logging.getLogger().removeHandler(handler)
     with db.session() as session:
@@ -100,11 +113,11 @@ def run(raws: list[bytes], label: str) -> dict:
         reasons = session.scalars(select(Message.status_reason).where(Message.status == "failed")).all()
     handler.count += sum(1 for r in reasons if r and re.search(r"\b\w+(?:Error|Exception)\(", r))
     db.dispose()
-    unique = len(set(raws))
     times.sort()
-    return {"worker MB": _worker_peak_mb(), "mails": len(raws), "not stored": unique - stored, "tracebacks": handler.count, "escaped": escaped,
-            "max s": times[-1], "p99 s": times[int(len(times) * 0.99) - 1], "elapsed s": elapsed,
-            "mails/s": len(raws) / elapsed, "statuses": dict(statuses)}
+    return {"worker MB": max(worker_mb, _worker_peak_mb()), "mails": len(times), "MB": volume / 1e6,
+            "not stored": len(digests) - stored, "tracebacks": handler.count, "escaped": escaped,
+            "max s": times[-1], "slowest": slowest[1], "p99 s": times[int(len(times) * 0.99) - 1],
+            "elapsed s": elapsed, "mails/s": len(times) / elapsed, "statuses": dict(statuses)}
 
 
 def _worker_peak_mb() -> float:
@@ -128,20 +141,22 @@ def main() -> None:
     logging.basicConfig(level=logging.CRITICAL)
     seeds = [p.read_bytes() for p in sorted(ROOT.rglob("*.eml"))]
     rng = random.Random(args.seed)
-    baseline = [b"X-Bench-Seq: %d\r\n" % i + seeds[i % len(seeds)] for i in range(min(args.mails, 2_000))]
-    mutated = [mutate(seeds[i % len(seeds)], rng, i) for i in range(args.mails)]
+    baseline = (b"X-Bench-Seq: %d\r\n" % i + seeds[i % len(seeds)] for i in range(min(args.mails, 2_000)))
+    mutated = (mutate(seeds[i % len(seeds)], rng, i) for i in range(args.mails))
+    load = os.getloadavg()
     base = run(baseline, "baseline")
     result = run(mutated, "mutated")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    workers = max(base["worker MB"], result["worker MB"])
+    print(f"load average at start {load[0]:.1f}, at end {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
     print(f"baseline (unmutated fixture copies): {base['mails']} mails, max {base['max s']:.3f} s, "
           f"{base['mails/s']:.0f} mails/s, not stored {base['not stored']}, tracebacks {base['tracebacks']}")
-    print(f"mutated: {result['mails']} mails ({sum(len(m) for m in mutated) / 1e6:.0f} MB)")
+    print(f"mutated: {result['mails']} mails ({result['MB']:.0f} MB), seed {args.seed}")
     print(f"  not stored: {result['not stored']}")
     print(f"  tracebacks: {result['tracebacks']} (exceptions out of the pipeline: {result['escaped']})")
-    print(f"  max seconds per mail: {result['max s']:.3f} (p99 {result['p99 s']:.3f}); {result['mails/s']:.0f} mails/s")
+    print(f"  max seconds per mail: {result['max s']:.3f} (mail #{result['slowest']}; p99 {result['p99 s']:.3f}); "
+          f"{result['mails/s']:.0f} mails/s")
     print(f"  statuses: {result['statuses']}")
-    print(f"  peak RSS: {own:.0f} MB this process, {workers:.0f} MB parse worker (the one alive at the end; a killed one is not counted)")
+    print(f"  peak RSS: {own:.0f} MB this process, {result['worker MB']:.0f} MB parse worker (sampled every 20 mails)")
 
 
 if __name__ == "__main__":
