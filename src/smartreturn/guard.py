@@ -32,7 +32,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ParseGuard", "Job", "TIMEOUT", "CRASHED", "prestart", "read_guarded", "shutdown"]
+__all__ = ["ParseGuard", "WorkerUnavailable", "Job", "TIMEOUT", "CRASHED", "prestart", "read_guarded", "shutdown"]
 
 Job = tuple[bytes, str, str]   # raw mail, source kind, label for log lines
 Reader = Callable[[bytes, str, Any, str], Any]  # (raw, source kind, settings, label) -> result
@@ -40,7 +40,7 @@ Reader = Callable[[bytes, str, Any, str], Any]  # (raw, source kind, settings, l
 TIMEOUT = "parse timeout"
 CRASHED = "parse worker crashed"
 START_TIMEOUT = 120.0  # seconds for a new worker to report ready (the first one imports the parsers)
-_PRELOAD = ["smartreturn.pipeline"]
+_PRELOAD = ["smartreturn.pipeline", "smartreturn.parse_warmup"]  # the second reads a few mails: warm workers
 _PR_SET_PDEATHSIG = 1
 
 
@@ -113,6 +113,10 @@ def _worker(conn: Connection, reader: Reader, level: int = logging.WARNING) -> N
             conn.send((index, result, collect.take()))
 
 
+class WorkerUnavailable(RuntimeError):
+    """No parse worker process could be started (the caller may read the mail itself)."""
+
+
 class ParseGuard:
     """One worker process and its pipe. ``read(jobs, settings)`` -> one result per job, in order;
     a job that took longer than ``timeout`` seconds (or killed the worker) gets ``on_failure(job, why)``."""
@@ -174,11 +178,19 @@ class ParseGuard:
         parent, child = context.Pipe()
         process = context.Process(target=_worker, args=(child, self.reader, _log_level()), name="smartreturn-parse",
                                   daemon=True)
-        process.start()
-        child.close()
-        if not parent.poll(START_TIMEOUT) or parent.recv()[0] != "ready":
-            process.kill()
-            raise RuntimeError(f"the parse worker did not start within {START_TIMEOUT:g} s")
+        try:
+            process.start()
+            child.close()
+            if not parent.poll(START_TIMEOUT):
+                raise WorkerUnavailable(f"the parse worker did not start within {START_TIMEOUT:g} s")
+            if parent.recv()[0] != "ready":
+                raise WorkerUnavailable("the parse worker did not report ready")
+        except (OSError, EOFError, RuntimeError) as exc:  # no process, or it died while starting
+            if process.pid is not None and process.is_alive():
+                process.kill()
+            parent.close()
+            raise exc if isinstance(exc, WorkerUnavailable) else WorkerUnavailable(
+                f"the parse worker could not start: {exc!r}") from exc
         self._process, self._conn, self._settings = process, parent, None
         log.debug("parse worker %d started", process.pid)
         return parent

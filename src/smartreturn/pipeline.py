@@ -178,7 +178,11 @@ def read_messages(jobs: list[guard.Job], settings: Settings) -> list[Reading]:
     timeout = settings.ingest.parse_timeout
     if not timeout:
         return [read_message(raw, kind, settings, label) for raw, kind, label in jobs]
-    readings = guard.read_guarded(jobs, settings, timeout, _read_in_worker, _unread)
+    try:
+        readings = guard.read_guarded(jobs, settings, timeout, _read_in_worker, _unread)
+    except guard.WorkerUnavailable as exc:  # mail is still read and kept, only without the time limit
+        log.error("%s: reading %d mails in this process, without the %g s limit", exc, len(jobs), timeout)
+        return [read_message(raw, kind, settings, label) for raw, kind, label in jobs]
     return [replace(r, email=replace(r.email, raw=raw)) if r.email is not None else r
             for r, (raw, _, _) in zip(readings, jobs, strict=True)]
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
+import types
+
+import pytest
 
 from smartreturn import guard
 from tests.guard.readers import echo_or_misbehave, logs, pid
@@ -56,3 +60,17 @@ def test_what_the_worker_logs_reaches_the_callers_loggers(caplog):
         ("WARNING", "mail m0: this mail looks odd"), ("ERROR", "mail m0: a parser bug")]  # no DEBUG: not wanted here
     assert records[0].process != os.getpid()  # logged in the worker
     assert "KeyError: 'm0'" in caplog.text  # with its traceback
+
+
+def test_a_worker_that_cannot_start_is_reported_as_unavailable():
+    # a reader the worker cannot import (this module exists only in the caller): the worker dies while starting
+    module = types.ModuleType("smartreturn_test_only_here")
+    exec("def reader(raw, kind, settings, label):\n    return label\n", module.__dict__)
+    sys.modules[module.__name__] = module
+    try:
+        started = time.monotonic()
+        with pytest.raises(guard.WorkerUnavailable, match="could not start|did not report"):
+            guard.read_guarded(_jobs(b"x"), None, 5.0, module.reader, _failed)
+        assert time.monotonic() - started < 60
+    finally:
+        del sys.modules[module.__name__]
