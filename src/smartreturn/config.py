@@ -82,8 +82,9 @@ class IngestSettings(Section):
     authserv_id: str | None = None
     # Accept an allow-listed sender only with aligned dmarc=pass (or dkim=pass for its domain) from authserv_id.
     require_authenticated: bool = False
-    # Seconds one mail may take to decode and parse (in a worker process that is killed after it);
-    # slower mail is kept as 'failed: parse timeout'. 0: parse in-process without a limit (debugging).
+    # CPU seconds one mail may take to decode and parse (in a worker process that is killed after it;
+    # also after 10x this in wall-clock time); slower mail is kept as 'failed: parse timeout'.
+    # 0: parse in-process without a limit (debugging).
     parse_timeout: float = Field(default=2.0, ge=0)
 
     @model_validator(mode="after")

@@ -4,7 +4,8 @@ The regular expressions over mail text are linear-time (tests/test_regex_linear.
 parsing also run the stdlib's, dateutil's, mail-parser's and lxml's code on hostile input, and a
 runaway in any of them would hold the GIL: IMAP, the scheduler, the watchdog and SIGTERM would all
 stall. So mail is read in a separate process. A batch of mails goes to the worker in one message and
-the worker answers mail by mail; when one answer takes longer than the limit, the worker is killed
+the worker answers mail by mail; when one answer takes longer than the limit (CPU time of the worker,
+so that a machine busy with other work does not cut off ordinary mail), the worker is killed
 (SIGKILL cannot be blocked by a regex), that mail becomes ``failed: parse timeout``, a fresh worker
 is started and the rest of the batch goes to it.
 
@@ -23,11 +24,13 @@ import atexit
 import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,20 @@ CRASHED = "parse worker crashed"
 START_TIMEOUT = 120.0  # seconds for a new worker to report ready (the first one imports the parsers)
 _PRELOAD = ["smartreturn.pipeline", "smartreturn.parse_warmup"]  # the second reads a few mails: warm workers
 _PR_SET_PDEATHSIG = 1
+WALL_FACTOR = 10  # a mail is given up after this many times the limit in wall-clock time, CPU used or not
+_SLICE = 0.05  # seconds between two looks at the worker's CPU time while a mail takes long
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds of a process so far (Linux /proc), or None when not available."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime (fields 14, 15 of stat(5))
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _die_with_parent() -> None:
@@ -145,10 +162,11 @@ class ParseGuard:
         while len(results) < len(jobs):
             job = jobs[len(results)]
             started = time.monotonic()
-            if not conn.poll(timeout):
-                log.warning("mail %s: no result after %.1f s: stopping its parse worker", job[2], timeout)
+            overdue = self._wait(conn, timeout)
+            if overdue is not None:
+                log.warning("mail %s: %s: stopping its parse worker", job[2], overdue)
                 self.close()
-                results.append(self.on_failure(job, f"{TIMEOUT} (no result after {timeout:g} s)"))
+                results.append(self.on_failure(job, f"{TIMEOUT} ({overdue})"))
                 return results
             try:
                 index, result, records = conn.recv()
@@ -168,6 +186,26 @@ class ParseGuard:
                 result = self.on_failure(job, f"cannot read: {result!r}")
             results.append(result)
         return results
+
+    def _wait(self, conn: Connection, timeout: float) -> str | None:
+        """Wait for the worker's next answer: None when it is there, else why the mail is given up.
+
+        The limit is on the worker's CPU time (Linux: /proc), not on the wall clock: a runaway regex
+        burns CPU and is stopped after ``timeout`` CPU seconds, while an ordinary mail on a machine
+        busy with other work (waiting for a core, not computing) is not cut off for that. The wall
+        clock still ends the wait after :data:`WALL_FACTOR` times the limit, whatever the cause."""
+        pid = self._process.pid if self._process is not None else None
+        cpu_start = _cpu_seconds(pid)
+        if cpu_start is None:  # no /proc: the wall clock is all there is
+            return None if conn.poll(timeout) else f"no result after {timeout:g} s"
+        deadline = time.monotonic() + timeout * WALL_FACTOR
+        while not conn.poll(min(_SLICE, timeout)):
+            used = (_cpu_seconds(pid) or cpu_start) - cpu_start
+            if used >= timeout:
+                return f"no result after {used:.1f} s of CPU time (limit {timeout:g} s)"
+            if time.monotonic() >= deadline:
+                return f"no result after {timeout * WALL_FACTOR:g} s"
+        return None
 
     def _ensure_started(self) -> Connection:
         if self._process is not None and self._process.is_alive() and self._conn is not None:

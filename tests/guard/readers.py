@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 
 _RUNAWAY = re.compile(r"(a+)+$")  # catastrophic backtracking, in C, holding the GIL
 
 
 def echo_or_misbehave(raw: bytes, source_kind: str, settings: object, label: str) -> tuple[str, str, object]:
     """(label, raw text, settings); b"RUNAWAY" runs a regex that takes practically forever,
-    b"CRASH" ends the worker process, b"RAISE" raises."""
+    b"CRASH" ends the worker process, b"RAISE" raises, b"SLEEP" waits 1.5 s without using the CPU."""
+    if b"SLEEP" in raw:
+        time.sleep(1.5)
     if b"RUNAWAY" in raw:
         _RUNAWAY.match("a" * 64 + "!")
     if b"CRASH" in raw:

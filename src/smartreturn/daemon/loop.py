@@ -614,6 +614,7 @@ def _reload(daemon: Daemon, reload: Callable[[], Settings] | None) -> None:
 def sync_once(settings: Settings, db: Database, reactions: ReactionQueue | None = None) -> list[FolderWorker]:
     """Fetch everything new in every folder once (no IDLE) and return the workers (errors in .error).
     The keys of the stored mails go to ``reactions`` (``run --once`` reacts to them afterwards)."""
+    prestart_reader(settings)  # the parse worker starts while the first folder is opened and searched
     workers = make_workers(db, settings, threading.Event(), once=True, reactions=reactions)
     for worker in workers:
         worker.run()
