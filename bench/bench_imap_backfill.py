@@ -12,6 +12,10 @@ child process so that its peak RSS is its own:
   same batches + stdlib ``email`` parse (``message_from_bytes`` with the default policy, reading
   From/Subject/Date/Message-ID), nothing else.
 
+Peak RSS is each child's own high-water mark (VmHWM), plus the daemon's parse worker (it reads the mail
+in a separate process, ``smartreturn.guard``). Not ``getrusage``: Linux carries ru_maxrss across exec, so
+a child reported the size of this parent at fork time, which grew with the folder it had built.
+
     .venv/bin/python bench/bench_imap_backfill.py [--mails 10000]
 """
 
