@@ -57,3 +57,42 @@ def test_an_agenda_a_command_built_is_read_by_another_process_until_the_store_ch
         assert rebuilt.generated_at == NOW + timedelta(hours=1, minutes=5)
     finally:
         db.dispose()
+
+
+def test_when_the_recheck_is_due_concurrent_readers_read_the_store_fingerprint_once(tmp_path) -> None:
+    """20 web requests arriving together after the agenda's second is up: one reads the fingerprint
+    (slow under load), the others keep this hour's agenda instead of each reading it too."""
+    import threading
+    import time
+
+    class CountingCache(AgendaCache):
+        reads = 0
+
+        def _key_for(self, db, hour):
+            CountingCache.reads += 1
+            time.sleep(0.2)  # a slow read (a busy store), so the others arrive while it runs
+            return super()._key_for(db, hour)
+
+    url = f"sqlite:///{tmp_path / 'smartreturn.db'}"
+    db = open_database(url)
+    try:
+        late_refund(db)
+        cache = CountingCache(SETTINGS)
+        first = cache.get(db, NOW)
+        cache._checked_at = time.monotonic() - 10  # the recheck is due (no write since: not invalidated)
+        CountingCache.reads = 0
+        barrier, results = threading.Barrier(20), []
+
+        def request() -> None:
+            barrier.wait()
+            results.append(cache.get(db, NOW))
+
+        threads = [threading.Thread(target=request) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(results) == 20 and all(r == first for r in results)
+        assert CountingCache.reads == 1
+    finally:
+        db.dispose()

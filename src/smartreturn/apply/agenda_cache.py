@@ -81,6 +81,7 @@ class AgendaCache:
         self.settings = settings
         self._digest = settings_digest(settings)
         self._lock = threading.Lock()
+        self._check_lock = threading.Lock()  # one fingerprint read at a time
         self._key: str | None = None
         self._hour: datetime | None = None
         self._agenda: Agenda | None = None
@@ -99,7 +100,18 @@ class AgendaCache:
         agenda = self._agenda
         if agenda is not None and self._hour == hour and time.monotonic() - self._checked_at < RECHECK:
             return agenda
-        key, stored = self._key_for(db, hour)
+        # one fingerprint read at a time: when it is due, concurrent requests would each read it (~20 ms
+        # under load, a thundering herd once a second); while one thread reads it the others keep the
+        # agenda of this hour they have - unless this process wrote since (invalidate: read your writes)
+        checking = self._check_lock.acquire(blocking=False)
+        if not checking:
+            if agenda is not None and self._hour == hour and self._checked_at >= 0:
+                return agenda
+            self._check_lock.acquire()
+        try:
+            key, stored = self._key_for(db, hour)
+        finally:
+            self._check_lock.release()
         # the stored agenda's key must match too: a store emptied and filled again (tests, a restore)
         # can repeat a fingerprint, but it no longer holds the agenda this process kept
         if key == self._key == stored and self._agenda is not None:
