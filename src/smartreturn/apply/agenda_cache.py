@@ -185,9 +185,14 @@ def shared_cache(db: Database, settings: Any) -> AgendaCache:
         return cache
 
 
-def current_agenda(db: Database, settings: Any, now: datetime) -> Agenda:
-    """The agenda for ``now`` without the items the user snoozed: what digests, pushes and drafts use."""
-    agenda = shared_cache(db, settings).get(db, now)
+def current_agenda(db: Database, settings: Any, now: datetime, *, fresh: bool = False) -> Agenda:
+    """The agenda for ``now`` without the items the user snoozed: what digests, pushes and drafts use.
+    ``fresh``: the caller knows the store just changed (mail stored by another thread or process), so
+    the fingerprint is read now, not up to a second later."""
+    cache = shared_cache(db, settings)
+    if fresh:
+        cache.invalidate()
+    agenda = cache.get(db, now)
     with db.session() as session:
         snoozed = active_snoozes(session, now.astimezone(settings.general.tz).date())
     return without_snoozed(agenda, snoozed)

@@ -55,14 +55,20 @@ def run_command(
 
     stop = threading.Event()
     reload_requested = threading.Event()
+    wakeup = threading.Event()  # the main loop's wait ends at once on a signal
 
     def _stop(signum: int, _frame: object) -> None:
         log.info("got %s", signal.Signals(signum).name)
         stop.set()
+        wakeup.set()
+
+    def _reload_requested(_signum: int, _frame: object) -> None:
+        reload_requested.set()
+        wakeup.set()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGHUP, lambda *_: reload_requested.set())
+    signal.signal(signal.SIGHUP, _reload_requested)
     def _reload() -> Settings:
         fresh = load_settings(config_path)
         logsafe.remember(fresh)  # the new config's secrets are masked before the workers use them
@@ -74,7 +80,7 @@ def run_command(
 
         web = Background(settings).start()
     try:
-        loop.run(settings, stop, reload=_reload, reload_requested=reload_requested)
+        loop.run(settings, stop, reload=_reload, reload_requested=reload_requested, wakeup=wakeup)
     finally:
         if web is not None:
             web.stop()

@@ -389,14 +389,15 @@ class FolderWorker(threading.Thread):
 class Daemon:
     """Workers + scheduler + reactions + systemd notifications; :func:`run` drives it."""
 
-    def __init__(self, db: Database, settings: Settings, notifier: SdNotifier) -> None:
+    def __init__(self, db: Database, settings: Settings, notifier: SdNotifier,
+                 wakeup: threading.Event | None = None) -> None:
         self.db = db
         self.settings = settings
         self.notifier = notifier
         self.workers: list[FolderWorker] = []
         self.worker_stop = threading.Event()
         self.scheduler = Scheduler(db, settings.general.tz)
-        self.reactions = ReactionQueue()
+        self.reactions = ReactionQueue(wakeup)
         self.next_watchdog = 0.0
         self.last_status = ""
         self.started = time.monotonic()
@@ -575,12 +576,14 @@ def make_workers(db: Database, settings: Settings, stop: threading.Event, once: 
 
 def run(settings: Settings, stop: threading.Event, *, reload: Callable[[], Settings] | None = None,
         reload_requested: threading.Event | None = None, notifier: SdNotifier | None = None,
-        db: Database | None = None) -> None:
-    """Run until ``stop`` is set. ``reload_requested`` (SIGHUP) calls ``reload()`` for new settings."""
+        db: Database | None = None, wakeup: threading.Event | None = None) -> None:
+    """Run until ``stop`` is set. ``reload_requested`` (SIGHUP) calls ``reload()`` for new settings.
+    Setting ``wakeup`` (the signal handlers do, after setting ``stop`` or ``reload_requested``) ends
+    the loop's wait at once instead of at the next tick."""
     notifier = notifier or SdNotifier()
     own_db = db is None
     db = db or open_database(settings.database_url)
-    daemon = Daemon(db, settings, notifier)
+    daemon = Daemon(db, settings, notifier, wakeup)
     try:
         daemon.start()
         notifier.ready(daemon.status())
@@ -589,7 +592,7 @@ def run(settings: Settings, stop: threading.Event, *, reload: Callable[[], Setti
                 reload_requested.clear()
                 _reload(daemon, reload)
             daemon.tick()
-            daemon.reactions.wakeup.wait(TICK)  # a stored batch wakes the loop early
+            daemon.reactions.wakeup.wait(TICK)  # a stored batch or a signal wakes the loop early
             daemon.reactions.wakeup.clear()
         log.info("stopping: finishing the current mail")
         notifier.stopping()

@@ -29,11 +29,12 @@ class JobReport:
     failed: list[str] = field(default_factory=list)
 
 
-def current_agenda(db: Database, settings: Settings, now: datetime) -> Agenda:
-    """The shared agenda of the moment (apply/agenda_cache.py) without the items the user snoozed."""
+def current_agenda(db: Database, settings: Settings, now: datetime, *, fresh: bool = False) -> Agenda:
+    """The shared agenda of the moment (apply/agenda_cache.py) without the items the user snoozed;
+    ``fresh`` when the store just changed (reactions to new mail)."""
     from smartreturn.apply.agenda_cache import current_agenda as shared
 
-    return shared(db, settings, now)
+    return shared(db, settings, now, fresh=fresh)
 
 
 def on_the_way(db: Database, settings: Settings, now: datetime) -> list:

@@ -70,7 +70,7 @@ def react_to_messages(db: Database, settings: Settings, message_pks: Iterable[in
     if not (touched.cases if not wants_push else touched):  # drafts are for return cases only
         return report
     now = now or clock.now()
-    agenda = current_agenda(db, settings, now)
+    agenda = current_agenda(db, settings, now, fresh=True)  # the mail was stored by another thread just now
     items = tuple(item for item in agenda.items
                   if item.return_case_id in touched.cases or item.order_id in touched.orders)
     if not items:
@@ -93,10 +93,10 @@ class ReactionQueue:
     them at once, so a backfill of many batches costs one agenda per loop tick, not one per batch.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, wakeup: threading.Event | None = None) -> None:
         self._lock = threading.Lock()
         self._pending: set[int] = set()
-        self.wakeup = threading.Event()
+        self.wakeup = wakeup or threading.Event()  # shared with the signal handlers by the daemon
 
     def put(self, message_pks: Iterable[int]) -> None:
         with self._lock:
