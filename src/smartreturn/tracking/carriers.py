@@ -22,6 +22,8 @@ from functools import lru_cache
 from re import _parser as sre_parse  # getwidth(): the lengths a format can match, for the length index
 from types import MappingProxyType
 
+import ahocorasick
+
 from smartreturn.errors import TrackingError
 from smartreturn.tracking import refdata
 from smartreturn.tracking.checkdigits import gs1
@@ -61,14 +63,16 @@ class NumberFormat:
     def match(self, number: str) -> re.Match[str] | None:
         """The match when the normalised ``number`` has this format and passes its checks."""
         m = self.pattern.fullmatch(number)
-        if m is None:
-            return None
+        return m if m is not None and self.accepts(m) else None
+
+    def accepts(self, m: re.Match[str]) -> bool:
+        """Whether a full match of :attr:`pattern` passes the format's conditions and check digit."""
         for group, wanted in self.where:   # cheap conditions first (the S10 of one country)
             if not wanted.fullmatch(m.group(group) or ""):
-                return None
+                return False
         if self.definition is not None:
-            return m if self.definition.valid_match(m) else None
-        return m if self.check is None or self.check(number) else None
+            return self.definition.valid_match(m)
+        return self.check is None or self.check(m.string)
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,22 +482,18 @@ def _alias_table() -> tuple[_Alias, ...]:
     return tuple(rows)
 
 
-_WORD = re.compile(r"[A-Za-z0-9]+")
-
-
 @lru_cache(maxsize=1)
-def _needle_index() -> tuple[dict[tuple[str, bool], tuple[int, ...]], tuple[int, ...]]:
-    """Rows of :func:`_alias_table` by needle. An ASCII letters-and-digits needle is a whole word of
-    the text wherever its name matches (ASCII names are bounded by non-alphanumerics), so one set of
-    the text's words finds those rows; the other needles (CJK, "J&T", "ups.com") are looked for inside."""
-    by_word: dict[tuple[str, bool], list[int]] = {}
-    inside: list[int] = []
+def _needles() -> ahocorasick.Automaton:
+    """Every alias's needle (lower-cased) -> the rows of :func:`_alias_table` it stands for, as one
+    Aho-Corasick automaton: a single pass over the lower-cased text tells which names can occur."""
+    rows: dict[str, list[int]] = {}
     for i, alias in enumerate(_alias_table()):
-        if alias.needle.isascii() and alias.needle.isalnum() and alias.bounded:
-            by_word.setdefault((alias.needle, alias.folded), []).append(i)
-        else:
-            inside.append(i)
-    return {key: tuple(rows) for key, rows in by_word.items()}, tuple(inside)
+        rows.setdefault(alias.needle.lower(), []).append(i)
+    automaton = ahocorasick.Automaton()
+    for needle, ids in rows.items():
+        automaton.add_word(needle, tuple(ids))
+    automaton.make_automaton()
+    return automaton
 
 
 # Characters that re.IGNORECASE matches to an ASCII letter but str.lower() does not lower to one
@@ -513,11 +513,12 @@ def find_names(text: str) -> list[tuple[int, int, Carrier]]:
         for alias in _alias_table():   # exhaustive, with the exact regexes
             hits.extend((m.start(), m.end(), alias.carrier) for m in alias.regex.finditer(text))
     else:
+        # A name's needle is a word of it: wherever the name matches, the lower-cased needle is in the
+        # lower-cased text (same length: positions agree), so only those names' regexes run.
         table = _alias_table()
-        by_word, inside = _needle_index()
-        words = {(w, False) for w in _WORD.findall(text)} | {(w, True) for w in _WORD.findall(lowered)}
-        rows = [i for key in words & by_word.keys() for i in by_word[key]]
-        rows += [i for i in inside if table[i].needle in (lowered if table[i].folded else text)]
+        rows: set[int] = set()
+        for _end, ids in _needles().iter(lowered):
+            rows.update(ids)
         for i in sorted(rows):
             alias = table[i]
             haystack = lowered if alias.folded else text

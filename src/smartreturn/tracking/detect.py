@@ -29,6 +29,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
+
+import ahocorasick
 
 from smartreturn.tracking import refdata
 from smartreturn.tracking.carriers import Carrier, NumberFormat, all_carriers, find_names, get, normalise_number
@@ -71,11 +74,20 @@ _IMMEDIATE = re.compile(r"[\s:#.\-/=（(【\[]*(?:no\.?|nr\.?|number|号码?|id)
 _LABEL_AFTER = re.compile(r"[)）】\]]?号?的?订单")
 
 # Runs of upper-case/digit chunks separated by up to three spaces or tabs (a "-1" piece suffix is kept).
-_RUN = re.compile(r"(?<![A-Za-z0-9])[A-Z0-9]+(?:(?:[ \t]{1,3}|[ \t]?-[ \t]?(?=[0-9](?![A-Za-z0-9])))[A-Z0-9]+)*")
+# A run starts with an upper-case letter or digit that follows no letter or digit (the look-behind
+# sees that character and the one before it): starting with a character class lets sre skip the
+# other characters without trying a match there. The look-ahead skips every run spanning fewer than
+# MIN_LENGTH characters ("Hello", "2026-05-12"): such a run holds no candidate, and no later position
+# of it can start a run either.
+_RUN = re.compile(
+    r"[A-Z0-9](?<![A-Za-z0-9][A-Z0-9])(?=[A-Z0-9 \t\-]{%d})"
+    r"[A-Z0-9]*(?:(?:[ \t]{1,3}|[ \t]?-[ \t]?(?=[0-9](?![A-Za-z0-9])))[A-Z0-9]+)*" % (MIN_LENGTH - 1)
+)
 _CHUNK = re.compile(r"[A-Z0-9]+")
-# Tokens with a lower-case letter ("1z999aa10123456784" in a link) are taken whole, never joined.
-_MIXED = re.compile(
-    r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]{0,41}[a-z])[A-Za-z0-9]{%d,%d}(?![A-Za-z0-9])" % (MIN_LENGTH, refdata.MAX_LENGTH)
+# Whole tokens of MIN_LENGTH..MAX_LENGTH letters and digits; those with a lower-case letter
+# ("1z999aa10123456784" in a link) are candidates as they stand, never joined.
+_TOKEN = re.compile(
+    r"[A-Za-z0-9](?<![A-Za-z0-9][A-Za-z0-9])[A-Za-z0-9]{%d,%d}(?![A-Za-z0-9])" % (MIN_LENGTH - 1, refdata.MAX_LENGTH - 1)
 )
 _NO_DIGITS = str.maketrans("", "", "0123456789")
 _CN_MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -95,15 +107,13 @@ class Detected:
     carrier_name: str | None = field(default=None, compare=False)  # the post an S10 names when carrier is None
 
 
-@dataclass(frozen=True, slots=True)
-class _Label:
+class _Label(NamedTuple):      # tuples: a mail has dozens of labels and candidates
     start: int
     end: int
     track: bool                 # a tracking label ("运单号", "Sendungsnummer"), else an order/phone/... one
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     start: int
     end: int
     number: str
@@ -180,9 +190,23 @@ def _with_first_chars(pattern: re.Pattern[str]) -> re.Pattern[str]:
 _LABELS_LOWER = _with_first_chars(re.compile(_LABELS.pattern))
 
 
+@dataclass(frozen=True, slots=True)
+class _Bucket:
+    """The formats a number of one length and first character could have, in registry order."""
+
+    formats: tuple[tuple[Carrier, NumberFormat], ...]
+    any: re.Pattern[str]            # full-matches what one of the formats' regexes full-matches
+    free: re.Pattern[str] | None    # the same for the formats that need no context (None: there are none)
+
+
+def _union(formats: list[tuple[Carrier, NumberFormat]]) -> re.Pattern[str]:
+    plain = (re.sub(r"\(\?P<[A-Za-z_]\w*>", "(?:", f.pattern.pattern) for _c, f in formats)
+    return re.compile("|".join(f"(?:{p})" for p in dict.fromkeys(plain)))
+
+
 @lru_cache(maxsize=1)
-def _index() -> dict[tuple[int, str], tuple[tuple[Carrier, NumberFormat], ...]]:
-    """(length, first character) -> the formats that could match such a number, in registry order."""
+def _index() -> dict[tuple[int, str], _Bucket]:
+    """(length, first character) -> the formats that could match such a number."""
     from re import _parser as sre_parse
 
     index: dict[tuple[int, str], list[tuple[Carrier, NumberFormat]]] = defaultdict(list)
@@ -193,15 +217,70 @@ def _index() -> dict[tuple[int, str], tuple[tuple[Carrier, NumberFormat], ...]]:
             for length in range(max(low, 1), high + 1):
                 for char in starts & _ALPHABET:
                     index[(length, char)].append((carrier, fmt))
-    return {key: tuple(rows) for key, rows in index.items()}
+    buckets = {}
+    for key, rows in index.items():
+        free = [(c, f) for c, f in rows if not f.needs_context]
+        buckets[key] = _Bucket(tuple(rows), _union(rows), _union(free) if free else None)
+    return buckets
+
+
+class _Fit:
+    """What a normalised number could be, found by one regex per (length, first character) and read
+    further only on demand: which formats' regexes it full-matches, then each one's check digit and
+    conditions, once each. Most candidates of a mail (order, customer, phone numbers) only fit
+    formats that need their carrier named and are dropped before any of that is computed."""
+
+    __slots__ = ("number", "bucket", "s10", "_hits", "_accepted")
+
+    def __init__(self, number: str, bucket: _Bucket | None, s10: re.Match[str] | None) -> None:
+        self.number = number
+        self.bucket = bucket
+        self.s10 = s10                 # the S10 regex's match (posts outside the registry)
+        self._hits: list[tuple[Carrier, NumberFormat, re.Match[str]]] | None = None
+        self._accepted: list[bool | None] = []
+
+    @property
+    def hits(self) -> list[tuple[Carrier, NumberFormat, re.Match[str]]]:
+        """(carrier, format, match) of every format whose regex full-matches the number."""
+        if self._hits is None:
+            number = self.number
+            formats = self.bucket.formats if self.bucket is not None else ()
+            self._hits = [(c, f, m) for c, f in formats if (m := f.pattern.fullmatch(number))]
+            self._accepted = [None] * len(self._hits)
+        return self._hits
+
+    def free(self) -> bool:
+        """Whether a format that needs no context has this number's shape (check digit not asked)."""
+        return self.bucket is not None and self.bucket.free is not None and self.bucket.free.fullmatch(self.number) is not None
+
+    def accepted(self, i: int) -> bool:
+        """Whether the i-th regex hit also passes its format's check digit and conditions."""
+        hits = self.hits
+        ok = self._accepted[i]
+        if ok is None:
+            ok = self._accepted[i] = hits[i][1].accepts(hits[i][2])
+        return ok
+
+    def matches(self) -> list[tuple[Carrier, NumberFormat]]:
+        return [(c, f) for i, (c, f, _m) in enumerate(self.hits) if self.accepted(i)]
+
+
+def _fit(number: str) -> _Fit | None:
+    """The fit of a normalised number, or None when no format (nor the S10 one) has its shape."""
+    if not number or _digits(number) < MIN_DIGITS:
+        return None
+    bucket = _index().get((len(number), number[0]))
+    if bucket is not None and bucket.any.fullmatch(number) is None:
+        bucket = None
+    s10 = _S10.pattern.fullmatch(number)
+    return _Fit(number, bucket, s10) if bucket is not None or s10 is not None else None
 
 
 def candidates(number: str) -> list[tuple[Carrier, NumberFormat]]:
     """Every (carrier, format) the number fits, check digit included, regardless of context."""
     norm = normalise_number(number)
-    if not norm:
-        return []
-    return [(c, f) for c, f in _index().get((len(norm), norm[0]), ()) if f.match(norm) is not None]
+    bucket = _index().get((len(norm), norm[0])) if norm else None
+    return _Fit(norm, bucket, None).matches() if bucket is not None else []
 
 
 def validate(carrier_code: str, number: str) -> bool:
@@ -232,7 +311,14 @@ def detect(text: str, *, hint: str | None = None, min_confidence: float = MIN_CO
 @lru_cache(maxsize=4)  # a parser's identify() and extract() ask about the same mail text in a row
 def _detect(text: str, hint: str | None, min_confidence: float) -> tuple[Detected, ...]:
     hint_carrier = get(hint) if hint else None
-    found = [c for c in _scan(text) if _fits_something(c.number)]
+    fits: dict[str, _Fit | None] = {}   # one per distinct number of the text (an order number comes back)
+    found: list[_Candidate] = []
+    for cand in _scan(text):
+        number = cand.number
+        if number not in fits:
+            fits[number] = _fit(number)
+        if fits[number] is not None:
+            found.append(cand)
     if not found:
         return ()
     names, labels = _context_near(text, found)
@@ -242,7 +328,7 @@ def _detect(text: str, hint: str | None, min_confidence: float) -> tuple[Detecte
     for cand in sorted(found, key=lambda c: (c.start - c.end, c.start)):
         if any(s < cand.end and cand.start < e for s, e in taken):
             continue
-        judged = _judge(text, cand, hint_carrier, names, labels)
+        judged = _judge(text, cand, fits[cand.number], hint_carrier, names, labels)
         if judged is None or judged.confidence < min_confidence:
             continue
         taken.append((cand.start, cand.end))
@@ -264,13 +350,20 @@ def _digits(s: str) -> int:
 def _scan(text: str) -> Iterator[_Candidate]:
     """Every candidate: a whole token, or whole chunks of a spaced run, of a length some format has."""
     budget = SPACED_BUDGET
+    size = len(text)
     for m in _RUN.finditer(text):
+        run = m.group()
+        if len(run) < MIN_LENGTH or _digits(run) < MIN_DIGITS:
+            continue
         start, end = m.span()
-        if end - start < MIN_LENGTH or _digits(m.group()) < MIN_DIGITS:
+        lower_after = end < size and "a" <= text[end] <= "z"   # the last chunk begins a mixed-case word
+        if run.isalnum():                        # one chunk, the usual case
+            if not lower_after and len(run) <= refdata.MAX_LENGTH:
+                yield _Candidate(start, end, run, False)
             continue
         chunks = [(c.start(), c.end()) for c in _CHUNK.finditer(text, start, end)]
-        if end < len(text) and "a" <= text[end] <= "z":
-            chunks.pop()                         # the last chunk begins a mixed-case word
+        if lower_after:
+            chunks.pop()
         if len(chunks) == 1:
             s, e = chunks[0]
             if MIN_LENGTH <= e - s <= refdata.MAX_LENGTH:
@@ -292,35 +385,25 @@ def _scan(text: str) -> Iterator[_Candidate]:
                     budget -= 1
                     yield _Candidate(s, chunks[j][1], joined, True)
                 j += 1
-    for m in _MIXED.finditer(text):
-        if _digits(m.group()) >= MIN_DIGITS:
-            yield _Candidate(m.start(), m.end(), m.group().upper(), False)
-
-
-@lru_cache(maxsize=1)
-def _any_format() -> re.Pattern[str]:
-    """One regex that full-matches whatever some format's pattern matches (checks not included):
-    a candidate that fails it is dropped with one call instead of one per format."""
-    patterns = {fmt.pattern.pattern for carrier in all_carriers() for fmt in carrier.formats}
-    patterns.add(_S10.pattern.pattern)
-    plain = (re.sub(r"\(\?P<[A-Za-z_]\w*>", "(?:", p) for p in sorted(patterns))
-    return re.compile("|".join(f"(?:{p})" for p in plain))
-
-
-def _fits_something(number: str) -> bool:
-    return _digits(number) >= MIN_DIGITS and _any_format().fullmatch(number) is not None
+    for m in _TOKEN.finditer(text):
+        token = m.group()
+        upper = token.upper()
+        if upper != token and _digits(token) >= MIN_DIGITS:   # mixed case (an upper-case one is a run)
+            yield _Candidate(m.start(), m.end(), upper, False)
 
 
 def _judge(
-    text: str, cand: _Candidate, hint: Carrier | None, names: list[tuple[int, int, Carrier]], labels: list[_Label]
+    text: str, cand: _Candidate, fit: _Fit, hint: Carrier | None, names: list[tuple[int, int, Carrier]],
+    labels: list[_Label],
 ) -> Detected | None:
     start, end, number = cand.start, cand.end, cand.number
     if _PRICE_BEFORE.search(text, max(0, start - 2), start) or _PRICE_AFTER.match(text, end):
         return None
-    matches = candidates(number)
-    s10 = _S10.match(number) if not matches else None
-    if not matches and s10 is None:
-        return None
+    s10 = None
+    if fit.s10 is not None and not fit.matches():   # an S10 item counts only when no format takes it
+        if not _S10.valid_match(fit.s10):
+            return None
+        s10 = fit.s10
     if number.isdigit() and (_CN_MOBILE.fullmatch(number) or _phone_prefix(text, start)):
         return None
 
@@ -332,25 +415,35 @@ def _judge(
             return None
         entry = _S10.lookup(s10, "Courier")
         return Detected(number, None, 0.8, start, end, entry.get("courier") if entry else None)
+    # Cheap refusals first (the full reading below would refuse the same): a number labelled right
+    # before as an order/phone/... number, or one that only formats needing context could take while
+    # a label says it is something else or none of their carriers is named.
+    if label_kind == "other" and (label_immediate or not fit.free()):
+        return None
     named = _named(names, start, end, hint)
+    if not fit.free() and not any(c.code in named for c, _f, _m in fit.hits):
+        return None
     keyword = label_kind == "track" or _has_track_keyword(start, end, labels)
 
     # A carrier named nearby decides between formats; a self-identifying format needs no name.
+    # Check digits are computed only for the formats that could be chosen here.
     immediate_track = label_kind == "track" and label_immediate
     context_ok = label_kind != "other" and not (number.isdigit() and _DATE_LIKE.fullmatch(number)) and not (
         text[start - 1:start] in ("=", "/") and label_kind != "track"  # an id in a link ("?id=993311884477")
     )
     near = [
-        (c, f) for c, f in matches
-        if c.code in named and (not f.needs_context or context_ok and _context_enough(f, cand.spaced, keyword, immediate_track))
+        (c, f) for i, (c, f, _m) in enumerate(fit.hits)
+        if c.code in named
+        and (not f.needs_context or context_ok and _context_enough(f, cand.spaced, keyword, immediate_track))
+        and fit.accepted(i)
     ]
     if near:
         carrier, fmt = min(near, key=lambda cf: (named[cf[0].code], cf[1].needs_context))
     else:
-        free = [(c, f) for c, f in matches if not f.needs_context]
-        if not free:
+        free = next(((c, f) for i, (c, f, _m) in enumerate(fit.hits) if not f.needs_context and fit.accepted(i)), None)
+        if free is None:
             return None
-        carrier, fmt = free[0]
+        carrier, fmt = free
     if not fmt.needs_context:
         if label_kind == "other" and label_immediate:
             return None
@@ -373,27 +466,77 @@ def _context_near(text: str, found: list[_Candidate]) -> tuple[list[tuple[int, i
     """Carrier names and labels in the windows around the candidates (where the judge looks), read
     once per text: overlapping windows are merged."""
     windows: list[list[int]] = []
-    for cand in sorted(found, key=lambda c: c.start):
-        lo, hi = max(0, cand.start - _BEFORE - 40), min(len(text), cand.end + _AFTER + 40)
+    size = len(text)
+    for cand in sorted(found):  # by start
+        lo, hi = max(0, cand.start - _BEFORE - 40), min(size, cand.end + _AFTER + 40)
         if windows and lo <= windows[-1][1]:
-            windows[-1][1] = max(windows[-1][1], hi)
+            if hi > windows[-1][1]:
+                windows[-1][1] = hi
         else:
             windows.append([lo, hi])
+    if len(windows) == 1 and windows[0] == [0, size]:   # a short text: one window, no offsets
+        return find_names(text), _labels(text)
     names: list[tuple[int, int, Carrier]] = []
     labels: list[_Label] = []
     for lo, hi in windows:
         window = text[lo:hi]
         names.extend((s + lo, e + lo, c) for s, e, c in find_names(window))
-        labels.extend(_Label(m.start() + lo, m.end() + lo, m.group("track") is not None) for m in _labels(window))
+        labels.extend(_Label(s + lo, e + lo, track) for s, e, track in _labels(window))
     return names, labels
 
 
-def _labels(window: str) -> Iterator[re.Match[str]]:
-    """_LABELS over a window: case-sensitive over its lower-case form when lowering keeps positions."""
+def _literal_prefixes(items: list) -> set[str]:  # type: ignore[type-arg]
+    """Non-empty literal strings, one of which begins every match of a parsed regex sequence.
+
+    ValueError when a match could begin otherwise (a class, a repeat, an empty alternative)."""
+    prefix: list[str] = []
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            prefix.append(chr(arg))
+            continue
+        if prefix:
+            break
+        if name == "SUBPATTERN":
+            return _literal_prefixes(list(arg[-1]))
+        if name == "BRANCH":
+            return set().union(*(_literal_prefixes(list(branch)) for branch in arg[1]))
+        raise ValueError(f"no literal start: {name}")
+    if not prefix:
+        raise ValueError("empty")
+    return {"".join(prefix)}
+
+
+@lru_cache(maxsize=1)
+def _label_starts() -> ahocorasick.Automaton:
+    """The literal beginnings of the label alternatives ("tracking", "sendung", "运单", "tel"...) as one
+    Aho-Corasick automaton: a label can only begin where one of them occurs."""
+    from re import _parser as sre_parse
+
+    prefixes = _literal_prefixes(list(sre_parse.parse(_LABELS.pattern)))
+    automaton = ahocorasick.Automaton()
+    for prefix in prefixes:
+        if not any(prefix.startswith(other) for other in prefixes if other != prefix):  # "track" covers "tracking"
+            automaton.add_word(prefix, len(prefix))
+    automaton.make_automaton()
+    return automaton
+
+
+def _labels(window: str) -> list[_Label]:
+    """What ``_LABELS.finditer(window)`` finds. When lowering keeps positions, the lower-case label
+    regex is only tried where a label's literal beginning occurs, left to right, skipping the
+    positions inside a label already found: the same matches as finditer over the whole window."""
     lowered = window.lower()
-    if len(lowered) == len(window):
-        return _LABELS_LOWER.finditer(lowered)
-    return _LABELS.finditer(window)
+    if len(lowered) != len(window):
+        return [_Label(m.start(), m.end(), m.group("track") is not None) for m in _LABELS.finditer(window)]
+    found: list[_Label] = []
+    pos = 0
+    match = _LABELS_LOWER.match
+    for start in sorted({end - size + 1 for end, size in _label_starts().iter(lowered)}):
+        if start >= pos and (m := match(lowered, start)) is not None:
+            pos = m.end()
+            found.append(_Label(start, pos, m.group("track") is not None))
+    return found
 
 
 def _phone_prefix(text: str, start: int) -> bool:
@@ -404,10 +547,11 @@ def _phone_prefix(text: str, start: int) -> bool:
 def _label(text: str, start: int, labels: list[_Label]) -> tuple[str | None, bool]:
     """Kind of the closest label before the number ('track' / 'other') and whether it is immediate."""
     last = None
+    lowest = start - _LABEL_WINDOW
     for label in labels:
         if label.end > start:
             break
-        if label.start >= start - _LABEL_WINDOW:
+        if label.start >= lowest:
             last = label
     if last is None:
         return None, False
@@ -415,31 +559,38 @@ def _label(text: str, start: int, labels: list[_Label]) -> tuple[str | None, boo
 
 
 def _has_track_keyword(start: int, end: int, labels: list[_Label]) -> bool:
-    return any(
-        label.track and (start - _BEFORE <= label.start and label.end <= start or end <= label.start and label.end <= end + _AFTER)
-        for label in labels
-    )
+    lowest, highest = start - _BEFORE, end + _AFTER
+    for s, e, track in labels:
+        if track and (lowest <= s and e <= start or end <= s and e <= highest):
+            return True
+    return False
 
 
 def _named(names: list[tuple[int, int, Carrier]], start: int, end: int, hint: Carrier | None) -> dict[str, int]:
     """Carrier codes named near the number -> distance in characters (family members included)."""
     distances: dict[str, int] = {}
-
-    def note(code: str, distance: int) -> None:
-        for c in (code, *_FAMILY.get(code, ())):
-            # a family member counts slightly farther than the carrier named itself
-            d = distance if c == code else distance + 1
-            if d < distances.get(c, 1 << 30):
-                distances[c] = d
-
     for s, e, carrier in names:
         if e <= start:
-            if start - e <= _BEFORE:
-                note(carrier.code, start - e)
+            if start - e > _BEFORE:
+                continue
+            distance = start - e
         elif s >= end:
-            if s - end <= _AFTER:
-                # a name after the number counts a little farther than one before it ("中通快递 运单号 …")
-                note(carrier.code, s - end + 10)
+            if s - end > _AFTER:
+                continue
+            # a name after the number counts a little farther than one before it ("中通快递 运单号 …")
+            distance = s - end + 10
+        else:
+            continue
+        _note(distances, carrier.code, distance)
     if hint is not None:
-        note(hint.code, 10_000)
+        _note(distances, hint.code, 10_000)
     return distances
+
+
+def _note(distances: dict[str, int], code: str, distance: int) -> None:
+    if distance < distances.get(code, 1 << 30):
+        distances[code] = distance
+    for member in _FAMILY.get(code, ()):
+        # a family member counts slightly farther than the carrier named itself
+        if distance + 1 < distances.get(member, 1 << 30):
+            distances[member] = distance + 1
