@@ -48,3 +48,21 @@ def test_random_mixtures_of_every_name() -> None:
         text = " … ".join(rng.choice([w, w.upper(), w.lower(), w.title(), w.replace(" ", "\n ")]) for w in words)
         assert found(text) == exhaustive(text), text
     assert found("DHL Paket") == [(0, 9, "dhl_paket")]
+
+
+def test_names_run_together_or_glued_to_words() -> None:
+    """Names back to back, inside words, overlapping themselves ("天天天"), in any case: the
+    automaton's hits, checked in Python, equal the exhaustive regex scan."""
+    names = [n for c in all_carriers() for n in c.names]
+    glue = ["", "", " ", "x", "9", "-", "\n", "天", "Ü"]
+    rng = random.Random(11)
+    for _ in range(2_000):
+        parts = []
+        for _ in range(rng.randrange(1, 5)):
+            name = rng.choice(names)
+            parts.append(rng.choice([name, name.upper(), name.lower(), name.swapcase(), name[: max(1, len(name) // 2)]]))
+            parts.append(rng.choice(glue))
+        text = "".join(parts)
+        assert found(text) == exhaustive(text), text
+    assert found("天天天") == exhaustive("天天天")
+    assert found("EMSEMS EMS") == [(7, 10, "ems")]

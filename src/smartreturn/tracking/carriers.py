@@ -464,7 +464,8 @@ class _Alias:
     carrier: Carrier
     needle: str                 # a word every match contains (lower-cased when the name ignores case)
     folded: bool                # the name ignores case
-    bounded: bool               # an ASCII name: no letter or digit may stand right before it
+    bounded: bool               # an ASCII name: no letter or digit may stand right before or after it
+    literal: str | None         # the name as matched when it has no space (lower-cased if folded)
 
 
 @lru_cache(maxsize=1)
@@ -478,20 +479,26 @@ def _alias_table() -> tuple[_Alias, ...]:
             written = name.lower() if folded else name
             body = re.escape(written).replace(r"\ ", r"\s+")
             fast = re.compile(body + (r"(?![A-Za-z0-9])" if name.isascii() else ""))
-            rows.append(_Alias(regex, fast, carrier, needle.lower() if folded else needle, folded, name.isascii()))
+            literal = written if " " not in name else None
+            rows.append(_Alias(regex, fast, carrier, needle.lower() if folded else needle, folded, name.isascii(),
+                               literal))
     return tuple(rows)
 
 
 @lru_cache(maxsize=1)
 def _needles() -> ahocorasick.Automaton:
-    """Every alias's needle (lower-cased) -> the rows of :func:`_alias_table` it stands for, as one
-    Aho-Corasick automaton: a single pass over the lower-cased text tells which names can occur."""
-    rows: dict[str, list[int]] = {}
+    """One Aho-Corasick automaton over the lower-cased names: a name without spaces is its own key
+    (its hits are checked in Python), a name with spaces is found through its needle (its regex then
+    runs). Values: ``(row of _alias_table, is that name's own key)`` tuples."""
+    keys: dict[str, list[tuple[int, bool]]] = {}
     for i, alias in enumerate(_alias_table()):
-        rows.setdefault(alias.needle.lower(), []).append(i)
+        if alias.literal is not None:
+            keys.setdefault(alias.literal.lower(), []).append((i, True))
+        else:
+            keys.setdefault(alias.needle.lower(), []).append((i, False))
     automaton = ahocorasick.Automaton()
-    for needle, ids in rows.items():
-        automaton.add_word(needle, tuple(ids))
+    for key, rows in keys.items():
+        automaton.add_word(key, tuple(rows))
     automaton.make_automaton()
     return automaton
 
@@ -507,32 +514,52 @@ def find_names(text: str) -> list[tuple[int, int, Carrier]]:
 
     Where names overlap the longest wins ("DHL Paket" over the "DHL" inside it).
     """
-    hits: list[tuple[int, int, Carrier]] = []
+    hits: list[tuple[int, int, int, Carrier]] = []   # (start, end, row, carrier)
     lowered = text.lower()
+    table = _alias_table()
     if len(lowered) != len(text) or any(odd in text for odd in _CASE_ODDITIES):
-        for alias in _alias_table():   # exhaustive, with the exact regexes
-            hits.extend((m.start(), m.end(), alias.carrier) for m in alias.regex.finditer(text))
+        for i, alias in enumerate(table):   # exhaustive, with the exact regexes
+            hits.extend((m.start(), m.end(), i, alias.carrier) for m in alias.regex.finditer(text))
     else:
-        # A name's needle is a word of it: wherever the name matches, the lower-cased needle is in the
-        # lower-cased text (same length: positions agree), so only those names' regexes run.
-        table = _alias_table()
-        rows: set[int] = set()
-        for _end, ids in _needles().iter(lowered):
-            rows.update(ids)
-        for i in sorted(rows):
+        # Lowering keeps positions here. A name without spaces is found by the automaton itself and
+        # checked as its fast regex would be, one match after the other as finditer() reads them; a
+        # name with spaces contains its needle, so only those names' regexes run.
+        size = len(text)
+        regex_rows: set[int] = set()
+        match_end: dict[int, int] = {}     # where a name's previous match ended (finditer does not overlap)
+        for last, rows in _needles().iter(lowered):
+            for i, own in rows:
+                if not own:
+                    regex_rows.add(i)
+                    continue
+                alias = table[i]
+                end = last + 1
+                start = end - len(alias.literal)  # type: ignore[arg-type]
+                haystack = lowered if alias.folded else text
+                if not alias.folded and text[start:end] != alias.literal:
+                    continue
+                if alias.bounded and end < size and haystack[end] in _ASCII_ALNUM:
+                    continue
+                if start < match_end.get(i, 0):
+                    continue
+                match_end[i] = end
+                if alias.bounded and start and haystack[start - 1] in _ASCII_ALNUM:
+                    continue
+                hits.append((start, end, i, alias.carrier))
+        for i in regex_rows:
             alias = table[i]
             haystack = lowered if alias.folded else text
             for m in alias.fast.finditer(haystack):
                 start = m.start()
                 if alias.bounded and start and haystack[start - 1] in _ASCII_ALNUM:
                     continue
-                hits.append((start, m.end(), alias.carrier))
-    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+                hits.append((start, m.end(), i, alias.carrier))
+    hits.sort(key=lambda h: (h[0], h[0] - h[1], h[2]))   # by start, the longest first, then table order
     kept: list[tuple[int, int, Carrier]] = []
-    for hit in hits:
-        if kept and hit[0] < kept[-1][1]:
+    for start, end, _i, carrier in hits:
+        if kept and start < kept[-1][1]:
             continue
-        kept.append(hit)
+        kept.append((start, end, carrier))
     return kept
 
 

@@ -9,6 +9,7 @@ callable. None of them raises: a malformed input is simply not valid.
 from __future__ import annotations
 
 import string
+from operator import mul
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -19,9 +20,10 @@ Checksum = Callable[[str, str], bool]   # (serial number, check digit) -> valid?
 _ALNUM = string.digits + string.ascii_uppercase   # value of a character in ISO 7064 MOD 37,36: 0-9, A=10 .. Z=35
 
 
-def _value(char: str) -> int:
-    """A digit's value; a letter counts (ord - 3) % 10, as UPS and the reference's mod10 count it."""
-    return int(char) if char.isdigit() else (ord(char) - 3) % 10
+# A digit's value; a letter counts (ord - 3) % 10, as UPS and the reference's mod10 count it. Sums run
+# as map() over slices of the number: a mail's candidates are checked by the thousand.
+_VALUE = {c: int(c) if c.isdigit() else (ord(c) - 3) % 10 for c in string.digits + string.ascii_letters}.__getitem__
+_LUHN_DOUBLED = {str(d): 2 * d - 9 if 2 * d > 9 else 2 * d for d in range(10)}.__getitem__
 
 
 def _digit(check: str) -> int | None:
@@ -33,7 +35,7 @@ def mod10(serial: str, check: str, *, evens: int = 1, odds: int = 1, reverse: bo
     if _digit(check) is None or not serial.isalnum() or not serial.isascii():
         return False
     chars = serial[::-1] if reverse else serial
-    total = sum(_value(c) * (odds if i % 2 else evens) for i, c in enumerate(chars))
+    total = sum(map(_VALUE, chars[0::2])) * evens + sum(map(_VALUE, chars[1::2])) * odds
     return (10 - total % 10) % 10 == int(check)
 
 
@@ -46,7 +48,7 @@ def s10(serial: str, check: str, weights: Sequence[int] = (8, 6, 4, 2, 3, 5, 9, 
     """UPU S10: weights 8,6,4,2,3,5,9,7 modulo 11; remainder 1 gives 0 and remainder 0 gives 5."""
     if len(serial) != len(weights) or not serial.isdigit() or not serial.isascii():
         return False
-    remainder = sum(int(d) * w for d, w in zip(serial, weights, strict=True)) % 11
+    remainder = sum(map(mul, map(int, serial), weights)) % 11
     expected = {1: 0, 0: 5}.get(remainder, 11 - remainder)
     return _digit(check) == expected
 
@@ -55,7 +57,7 @@ def sum_product(serial: str, check: str, *, weights: Sequence[int], modulo1: int
     """FedEx: sum of digit x weight, then modulo ``modulo1`` and ``modulo2``."""
     if len(serial) > len(weights) or not serial.isdigit() or not serial.isascii():
         return False
-    total = sum(int(d) * w for d, w in zip(serial, weights, strict=False))
+    total = sum(map(mul, map(int, serial), weights))   # (serial no longer than the weights)
     return _digit(check) == total % modulo1 % modulo2
 
 
@@ -63,10 +65,8 @@ def luhn(serial: str, check: str) -> bool:
     """Luhn: from the right, every other digit doubled (9 subtracted above 9), completed to a multiple of 10."""
     if not serial.isdigit() or not serial.isascii():
         return False
-    total = 0
-    for i, d in enumerate(reversed(serial)):
-        x = int(d) * (2 if i % 2 == 0 else 1)
-        total += x - 9 if x > 9 else x
+    backwards = serial[::-1]   # from the right: positions 0, 2, ... doubled
+    total = sum(map(_LUHN_DOUBLED, backwards[0::2])) + sum(map(int, backwards[1::2]))
     return _digit(check) == (10 - total % 10) % 10
 
 

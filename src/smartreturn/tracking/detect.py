@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from re import _parser as sre_parse
 from typing import NamedTuple
 
 import ahocorasick
@@ -55,6 +56,7 @@ _FAMILY: dict[str, tuple[str, ...]] = {
 
 # S10 items of posts not in the registry ("RR123456785CH"): valid, carrier unknown, post named by the data.
 _S10 = refdata.get("s10")
+_S10_WIDTH = sre_parse.parse(_S10.pattern.pattern).getwidth()   # (13, 13): two letters, 9 digits, two letters
 
 # Longer alternatives first: at one position the first alternative wins ("运单编号" before "编号").
 _LABELS = re.compile(
@@ -178,8 +180,6 @@ def _first(items: list, depth: int = 0) -> tuple[frozenset[str], bool]:  # type:
 def _with_first_chars(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """The same regex behind a look-ahead for the characters a match can start with: sre then drops
     most positions with one test instead of trying each of the ~70 alternatives there."""
-    from re import _parser as sre_parse
-
     starts, empty = _first(list(sre_parse.parse(pattern.pattern, pattern.flags)))
     if empty or starts is _ALPHABET:  # not understood: keep the regex as it is
         return pattern
@@ -207,8 +207,6 @@ def _union(formats: list[tuple[Carrier, NumberFormat]]) -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def _index() -> dict[tuple[int, str], _Bucket]:
     """(length, first character) -> the formats that could match such a number."""
-    from re import _parser as sre_parse
-
     index: dict[tuple[int, str], list[tuple[Carrier, NumberFormat]]] = defaultdict(list)
     for carrier in all_carriers():
         for fmt in carrier.formats:
@@ -272,7 +270,7 @@ def _fit(number: str) -> _Fit | None:
     bucket = _index().get((len(number), number[0]))
     if bucket is not None and bucket.any.fullmatch(number) is None:
         bucket = None
-    s10 = _S10.pattern.fullmatch(number)
+    s10 = _S10.pattern.fullmatch(number) if _S10_WIDTH[0] <= len(number) <= _S10_WIDTH[1] else None
     return _Fit(number, bucket, s10) if bucket is not None or s10 is not None else None
 
 
@@ -326,7 +324,7 @@ def _detect(text: str, hint: str | None, min_confidence: float) -> tuple[Detecte
     taken: list[tuple[int, int]] = []
     # Longest first: "1Z 999 AA1 01 2345 678 4" wins over the pieces inside it.
     for cand in sorted(found, key=lambda c: (c.start - c.end, c.start)):
-        if any(s < cand.end and cand.start < e for s, e in taken):
+        if _overlaps(cand, taken):
             continue
         judged = _judge(text, cand, fits[cand.number], hint_carrier, names, labels)
         if judged is None or judged.confidence < min_confidence:
@@ -341,6 +339,14 @@ def _detect(text: str, hint: str | None, min_confidence: float) -> tuple[Detecte
             best[judged.number] = Detected(top.number, top.carrier, top.confidence, first.start, first.end,
                                            top.carrier_name)
     return tuple(sorted(best.values(), key=lambda d: d.start))
+
+
+def _overlaps(cand: _Candidate, taken: list[tuple[int, int]]) -> bool:
+    start, end = cand.start, cand.end
+    for s, e in taken:
+        if s < end and start < e:
+            return True
+    return False
 
 
 def _digits(s: str) -> int:
@@ -511,8 +517,6 @@ def _literal_prefixes(items: list) -> set[str]:  # type: ignore[type-arg]
 def _label_starts() -> ahocorasick.Automaton:
     """The literal beginnings of the label alternatives ("tracking", "sendung", "运单", "tel"...) as one
     Aho-Corasick automaton: a label can only begin where one of them occurs."""
-    from re import _parser as sre_parse
-
     prefixes = _literal_prefixes(list(sre_parse.parse(_LABELS.pattern)))
     automaton = ahocorasick.Automaton()
     for prefix in prefixes:
