@@ -16,7 +16,7 @@ accepted by :mod:`smartreturn.tracking.detect` when a carrier name or tracking k
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from re import _parser as sre_parse  # getwidth(): the lengths a format can match, for the length index
@@ -486,19 +486,25 @@ def _alias_table() -> tuple[_Alias, ...]:
 
 
 @lru_cache(maxsize=1)
-def _needles() -> ahocorasick.Automaton:
-    """One Aho-Corasick automaton over the lower-cased names: a name without spaces is its own key
-    (its hits are checked in Python), a name with spaces is found through its needle (its regex then
-    runs). Values: ``(row of _alias_table, is that name's own key)`` tuples."""
+def name_keys() -> dict[str, tuple[tuple[int, bool], ...]]:
+    """The strings an Aho-Corasick automaton over lower-cased text looks for to find carrier names:
+    a name without spaces is its own key (its hits are checked in Python), a name with spaces is
+    found through its needle (its regex then runs). Key -> ``(row of the alias table, is that name's
+    own key)`` pairs. :func:`names_from_hits` reads the automaton's hits."""
     keys: dict[str, list[tuple[int, bool]]] = {}
     for i, alias in enumerate(_alias_table()):
         if alias.literal is not None:
             keys.setdefault(alias.literal.lower(), []).append((i, True))
         else:
             keys.setdefault(alias.needle.lower(), []).append((i, False))
+    return {key: tuple(rows) for key, rows in keys.items()}
+
+
+@lru_cache(maxsize=1)
+def _needles() -> ahocorasick.Automaton:
     automaton = ahocorasick.Automaton()
-    for key, rows in keys.items():
-        automaton.add_word(key, tuple(rows))
+    for key, rows in name_keys().items():
+        automaton.add_word(key, rows)
     automaton.make_automaton()
     return automaton
 
@@ -509,52 +515,73 @@ _CASE_ODDITIES = ("\u0130", "\u0131", "\u017f")
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
+def lowers_in_place(text: str, lowered: str) -> bool:
+    """Whether ``lowered`` (``text.lower()``) keeps every position of ``text`` and no character of it
+    matches an ASCII letter case-insensitively without lowering to one: then names and labels can be
+    looked for in the lower-cased text."""
+    return len(lowered) == len(text) and not any(odd in text for odd in _CASE_ODDITIES)
+
+
 def find_names(text: str) -> list[tuple[int, int, Carrier]]:
     """Every carrier name in ``text`` as ``(start, end, carrier)``, left to right.
 
     Where names overlap the longest wins ("DHL Paket" over the "DHL" inside it).
     """
-    hits: list[tuple[int, int, int, Carrier]] = []   # (start, end, row, carrier)
     lowered = text.lower()
+    if not lowers_in_place(text, lowered):
+        table = _alias_table()   # exhaustive, with the exact regexes
+        return _longest_first([(m.start(), m.end(), i, alias.carrier)
+                               for i, alias in enumerate(table) for m in alias.regex.finditer(text)])
+    return names_from_hits(text, lowered, _needles().iter(lowered))
+
+
+def names_from_hits(
+    text: str, lowered: str, hits: Iterable[tuple[int, tuple[tuple[int, bool], ...]]]
+) -> list[tuple[int, int, Carrier]]:
+    """:func:`find_names` of ``text`` from the hits ``(last index, value)`` of an Aho-Corasick
+    automaton holding :func:`name_keys` over ``lowered``, for which :func:`lowers_in_place` holds.
+
+    A name without spaces is checked at its hits as its fast regex would be, one match after the
+    other as finditer() reads them; a name with spaces contains its needle, so only those names'
+    regexes run."""
     table = _alias_table()
-    if len(lowered) != len(text) or any(odd in text for odd in _CASE_ODDITIES):
-        for i, alias in enumerate(table):   # exhaustive, with the exact regexes
-            hits.extend((m.start(), m.end(), i, alias.carrier) for m in alias.regex.finditer(text))
-    else:
-        # Lowering keeps positions here. A name without spaces is found by the automaton itself and
-        # checked as its fast regex would be, one match after the other as finditer() reads them; a
-        # name with spaces contains its needle, so only those names' regexes run.
-        size = len(text)
-        regex_rows: set[int] = set()
-        match_end: dict[int, int] = {}     # where a name's previous match ended (finditer does not overlap)
-        for last, rows in _needles().iter(lowered):
-            for i, own in rows:
-                if not own:
-                    regex_rows.add(i)
-                    continue
-                alias = table[i]
-                end = last + 1
-                start = end - len(alias.literal)  # type: ignore[arg-type]
-                haystack = lowered if alias.folded else text
-                if not alias.folded and text[start:end] != alias.literal:
-                    continue
-                if alias.bounded and end < size and haystack[end] in _ASCII_ALNUM:
-                    continue
-                if start < match_end.get(i, 0):
-                    continue
-                match_end[i] = end
-                if alias.bounded and start and haystack[start - 1] in _ASCII_ALNUM:
-                    continue
-                hits.append((start, end, i, alias.carrier))
-        for i in regex_rows:
+    size = len(text)
+    found: list[tuple[int, int, int, Carrier]] = []   # (start, end, row, carrier)
+    regex_rows: set[int] = set()
+    match_end: dict[int, int] = {}     # where a name's previous match ended (finditer does not overlap)
+    for last, rows in hits:
+        for i, own in rows:
+            if not own:
+                regex_rows.add(i)
+                continue
             alias = table[i]
+            end = last + 1
+            start = end - len(alias.literal)  # type: ignore[arg-type]
             haystack = lowered if alias.folded else text
-            for m in alias.fast.finditer(haystack):
-                start = m.start()
-                if alias.bounded and start and haystack[start - 1] in _ASCII_ALNUM:
-                    continue
-                hits.append((start, m.end(), i, alias.carrier))
-    hits.sort(key=lambda h: (h[0], h[0] - h[1], h[2]))   # by start, the longest first, then table order
+            if not alias.folded and text[start:end] != alias.literal:
+                continue
+            if alias.bounded and end < size and haystack[end] in _ASCII_ALNUM:
+                continue
+            if start < match_end.get(i, 0):
+                continue
+            match_end[i] = end
+            if alias.bounded and start and haystack[start - 1] in _ASCII_ALNUM:
+                continue
+            found.append((start, end, i, alias.carrier))
+    for i in regex_rows:
+        alias = table[i]
+        haystack = lowered if alias.folded else text
+        for m in alias.fast.finditer(haystack):
+            start = m.start()
+            if alias.bounded and start and haystack[start - 1] in _ASCII_ALNUM:
+                continue
+            found.append((start, m.end(), i, alias.carrier))
+    return _longest_first(found)
+
+
+def _longest_first(hits: list[tuple[int, int, int, Carrier]]) -> list[tuple[int, int, Carrier]]:
+    """Left to right; where hits overlap, the longest (then the first in the alias table) wins."""
+    hits.sort(key=lambda h: (h[0], h[0] - h[1], h[2]))
     kept: list[tuple[int, int, Carrier]] = []
     for start, end, _i, carrier in hits:
         if kept and start < kept[-1][1]:

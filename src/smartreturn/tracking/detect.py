@@ -35,7 +35,17 @@ from typing import NamedTuple
 import ahocorasick
 
 from smartreturn.tracking import refdata
-from smartreturn.tracking.carriers import Carrier, NumberFormat, all_carriers, find_names, get, normalise_number
+from smartreturn.tracking.carriers import (
+    Carrier,
+    NumberFormat,
+    all_carriers,
+    find_names,
+    get,
+    lowers_in_place,
+    name_keys,
+    names_from_hits,
+    normalise_number,
+)
 
 __all__ = ["Detected", "candidates", "detect", "identify", "normalise_text", "validate"]
 
@@ -97,6 +107,8 @@ _PHONE_PREFIX = re.compile(r"\+\d{1,3}[\s()0]*\Z")
 _DATE_LIKE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{0,6}")
 _PRICE_BEFORE = re.compile(r"(?:[0-9][.,\-]|\+)\Z")
 _PRICE_AFTER = re.compile(r"[.,\-][0-9]")
+_PRICE_MARKS = frozenset("+.,-")        # the character next to the number in both
+_LABEL_AFTER_FIRST = frozenset(")）】]号的订")  # what _LABEL_AFTER can begin with
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +209,7 @@ class _Bucket:
     formats: tuple[tuple[Carrier, NumberFormat], ...]
     any: re.Pattern[str]            # full-matches what one of the formats' regexes full-matches
     free: re.Pattern[str] | None    # the same for the formats that need no context (None: there are none)
+    codes: frozenset[str]           # the carriers of the formats
 
 
 def _union(formats: list[tuple[Carrier, NumberFormat]]) -> re.Pattern[str]:
@@ -218,56 +231,52 @@ def _index() -> dict[tuple[int, str], _Bucket]:
     buckets = {}
     for key, rows in index.items():
         free = [(c, f) for c, f in rows if not f.needs_context]
-        buckets[key] = _Bucket(tuple(rows), _union(rows), _union(free) if free else None)
+        buckets[key] = _Bucket(tuple(rows), _union(rows), _union(free) if free else None,
+                               frozenset(c.code for c, _f in rows))
     return buckets
 
 
 class _Fit:
-    """What a normalised number could be, found by one regex per (length, first character) and read
-    further only on demand: which formats' regexes it full-matches, then each one's check digit and
-    conditions, once each. Most candidates of a mail (order, customer, phone numbers) only fit
-    formats that need their carrier named and are dropped before any of that is computed."""
+    """What a normalised number could be: its bucket of formats, found by one regex, and each
+    format's verdict (its regex, then its check digit and conditions) worked out only when the judge
+    asks for it, once. Most candidates of a mail (order, customer, phone numbers) are refused before
+    any format is tried one by one."""
 
-    __slots__ = ("number", "bucket", "s10", "_hits", "_accepted")
+    __slots__ = ("number", "bucket", "s10", "_ok", "_free")
 
     def __init__(self, number: str, bucket: _Bucket | None, s10: re.Match[str] | None) -> None:
         self.number = number
         self.bucket = bucket
         self.s10 = s10                 # the S10 regex's match (posts outside the registry)
-        self._hits: list[tuple[Carrier, NumberFormat, re.Match[str]]] | None = None
-        self._accepted: list[bool | None] = []
+        self._ok: list[bool | None] = [None] * len(bucket.formats) if bucket is not None else []
+        self._free: bool | None = None
 
-    @property
-    def hits(self) -> list[tuple[Carrier, NumberFormat, re.Match[str]]]:
-        """(carrier, format, match) of every format whose regex full-matches the number."""
-        if self._hits is None:
-            number = self.number
-            formats = self.bucket.formats if self.bucket is not None else ()
-            self._hits = [(c, f, m) for c, f in formats if (m := f.pattern.fullmatch(number))]
-            self._accepted = [None] * len(self._hits)
-        return self._hits
+    def ok(self, i: int) -> bool:
+        """Whether the number has the i-th format of its bucket, check digit and conditions included."""
+        ok = self._ok[i]
+        if ok is None:
+            fmt = self.bucket.formats[i][1]  # type: ignore[union-attr]
+            m = fmt.pattern.fullmatch(self.number)
+            ok = self._ok[i] = m is not None and fmt.accepts(m)
+        return ok
 
     def free(self) -> bool:
         """Whether a format that needs no context has this number's shape (check digit not asked)."""
-        return self.bucket is not None and self.bucket.free is not None and self.bucket.free.fullmatch(self.number) is not None
-
-    def accepted(self, i: int) -> bool:
-        """Whether the i-th regex hit also passes its format's check digit and conditions."""
-        hits = self.hits
-        ok = self._accepted[i]
-        if ok is None:
-            ok = self._accepted[i] = hits[i][1].accepts(hits[i][2])
-        return ok
+        if self._free is None:
+            free = self.bucket.free if self.bucket is not None else None
+            self._free = free is not None and free.fullmatch(self.number) is not None
+        return self._free
 
     def matches(self) -> list[tuple[Carrier, NumberFormat]]:
-        return [(c, f) for i, (c, f, _m) in enumerate(self.hits) if self.accepted(i)]
+        if self.bucket is None:
+            return []
+        return [cf for i, cf in enumerate(self.bucket.formats) if self.ok(i)]
 
 
-def _fit(number: str) -> _Fit | None:
-    """The fit of a normalised number, or None when no format (nor the S10 one) has its shape."""
-    if not number or _digits(number) < MIN_DIGITS:
-        return None
-    bucket = _index().get((len(number), number[0]))
+def _fit(number: str, index: dict[tuple[int, str], _Bucket]) -> _Fit | None:
+    """The fit of a normalised number (a candidate of :func:`_scan`), or None when no format (nor
+    the S10 one) has its shape."""
+    bucket = index.get((len(number), number[0]))
     if bucket is not None and bucket.any.fullmatch(number) is None:
         bucket = None
     s10 = _S10.pattern.fullmatch(number) if _S10_WIDTH[0] <= len(number) <= _S10_WIDTH[1] else None
@@ -311,11 +320,11 @@ def _detect(text: str, hint: str | None, min_confidence: float) -> tuple[Detecte
     hint_carrier = get(hint) if hint else None
     fits: dict[str, _Fit | None] = {}   # one per distinct number of the text (an order number comes back)
     found: list[_Candidate] = []
+    index = _index()
     for cand in _scan(text):
         number = cand.number
-        if number not in fits:
-            fits[number] = _fit(number)
-        if fits[number] is not None:
+        fit = fits[number] if number in fits else fits.setdefault(number, _fit(number, index))
+        if fit is not None:
             found.append(cand)
     if not found:
         return ()
@@ -353,68 +362,78 @@ def _digits(s: str) -> int:
     return len(s) - len(s.translate(_NO_DIGITS))
 
 
-def _scan(text: str) -> Iterator[_Candidate]:
-    """Every candidate: a whole token, or whole chunks of a spaced run, of a length some format has."""
-    budget = SPACED_BUDGET
+def _scan(text: str) -> list[_Candidate]:
+    """Every candidate: a whole token, or whole chunks of a spaced run, of a length some format has,
+    with at least MIN_DIGITS digits."""
+    found: list[_Candidate] = []
+    add = found.append
+    budget = [SPACED_BUDGET]
     size = len(text)
     for m in _RUN.finditer(text):
         run = m.group()
-        if len(run) < MIN_LENGTH or _digits(run) < MIN_DIGITS:
+        if len(run) < MIN_LENGTH:
             continue
-        start, end = m.span()
+        end = m.end()
         lower_after = end < size and "a" <= text[end] <= "z"   # the last chunk begins a mixed-case word
         if run.isalnum():                        # one chunk, the usual case
-            if not lower_after and len(run) <= refdata.MAX_LENGTH:
-                yield _Candidate(start, end, run, False)
-            continue
-        chunks = [(c.start(), c.end()) for c in _CHUNK.finditer(text, start, end)]
-        if lower_after:
-            chunks.pop()
-        if len(chunks) == 1:
-            s, e = chunks[0]
-            if MIN_LENGTH <= e - s <= refdata.MAX_LENGTH:
-                yield _Candidate(s, e, text[s:e], False)
-            continue
-        # A number spelled out one character at a time ("1 Z 8 V 9 2 …") is never cut inside: a
-        # candidate starts and ends only where a chunk of two or more characters is on either side.
-        single = [e - s == 1 for s, e in chunks]
-        last = len(chunks) - 1
-        for i, (s, e) in enumerate(chunks):
-            if MIN_LENGTH <= e - s <= refdata.MAX_LENGTH:
-                yield _Candidate(s, e, text[s:e], False)
-            if i > 0 and single[i] and single[i - 1]:
-                continue
-            joined, j = text[s:e], i + 1
-            while budget > 0 and j <= last and len(joined) + chunks[j][1] - chunks[j][0] <= refdata.MAX_LENGTH:
-                joined += text[chunks[j][0]:chunks[j][1]]
-                if len(joined) >= MIN_LENGTH and (j == last or not (single[j] and single[j + 1])):
-                    budget -= 1
-                    yield _Candidate(s, chunks[j][1], joined, True)
-                j += 1
+            if not lower_after and len(run) <= refdata.MAX_LENGTH and _digits(run) >= MIN_DIGITS:
+                add(_Candidate(m.start(), end, run, False))
+        elif _digits(run) >= MIN_DIGITS:
+            found.extend(_spaced(text, m.start(), end, lower_after, budget))
     for m in _TOKEN.finditer(text):
         token = m.group()
-        upper = token.upper()
-        if upper != token and _digits(token) >= MIN_DIGITS:   # mixed case (an upper-case one is a run)
-            yield _Candidate(m.start(), m.end(), upper, False)
+        # mixed case (a token without lower-case letters is a run, found above)
+        if not token.isupper() and not token.isdigit() and _digits(token) >= MIN_DIGITS:
+            add(_Candidate(m.start(), m.end(), token.upper(), False))
+    return found
+
+
+def _spaced(text: str, start: int, end: int, lower_after: bool, budget: list[int]) -> Iterator[_Candidate]:
+    """The candidates of a run of several chunks: each chunk, and chunks joined (``budget[0]`` of
+    those per text at most)."""
+    chunks = [(c.start(), c.end()) for c in _CHUNK.finditer(text, start, end)]
+    if lower_after:
+        chunks.pop()
+    # A number spelled out one character at a time ("1 Z 8 V 9 2 …") is never cut inside: a
+    # candidate starts and ends only where a chunk of two or more characters is on either side.
+    single = [e - s == 1 for s, e in chunks]
+    last = len(chunks) - 1
+    for i, (s, e) in enumerate(chunks):
+        if MIN_LENGTH <= e - s <= refdata.MAX_LENGTH and _digits(text[s:e]) >= MIN_DIGITS:
+            yield _Candidate(s, e, text[s:e], False)
+        if last == 0 or i > 0 and single[i] and single[i - 1]:
+            continue
+        joined, j = text[s:e], i + 1
+        while budget[0] > 0 and j <= last and len(joined) + chunks[j][1] - chunks[j][0] <= refdata.MAX_LENGTH:
+            joined += text[chunks[j][0]:chunks[j][1]]
+            if len(joined) >= MIN_LENGTH and (j == last or not (single[j] and single[j + 1])):
+                budget[0] -= 1
+                if _digits(joined) >= MIN_DIGITS:
+                    yield _Candidate(s, chunks[j][1], joined, True)
+            j += 1
 
 
 def _judge(
     text: str, cand: _Candidate, fit: _Fit, hint: Carrier | None, names: list[tuple[int, int, Carrier]],
     labels: list[_Label],
 ) -> Detected | None:
-    start, end, number = cand.start, cand.end, cand.number
-    if _PRICE_BEFORE.search(text, max(0, start - 2), start) or _PRICE_AFTER.match(text, end):
+    start, end, number, spaced = cand
+    # part of a price or amount ("+1234567890", "1.234567890", "1234567890,50"); cheap tests first
+    if (start and text[start - 1] in _PRICE_MARKS and _PRICE_BEFORE.search(text, max(0, start - 2), start)
+            or text[end:end + 1] in _PRICE_MARKS and _PRICE_AFTER.match(text, end)):
         return None
     s10 = None
     if fit.s10 is not None and not fit.matches():   # an S10 item counts only when no format takes it
         if not _S10.valid_match(fit.s10):
             return None
         s10 = fit.s10
-    if number.isdigit() and (_CN_MOBILE.fullmatch(number) or _phone_prefix(text, start)):
+    if number.isdigit() and (
+        len(number) == 11 and _CN_MOBILE.fullmatch(number) or "+" in text[max(0, start - 8):start] and _phone_prefix(text, start)
+    ):
         return None
 
     label_kind, label_immediate = _label(text, start, labels)
-    if _LABEL_AFTER.match(text, end):
+    if text[end:end + 1] in _LABEL_AFTER_FIRST and _LABEL_AFTER.match(text, end):
         label_kind, label_immediate = "other", True
     if s10 is not None:  # a post outside the registry: valid, carrier unknown
         if label_kind == "other" and label_immediate:
@@ -427,26 +446,29 @@ def _judge(
     if label_kind == "other" and (label_immediate or not fit.free()):
         return None
     named = _named(names, start, end, hint)
-    if not fit.free() and not any(c.code in named for c, _f, _m in fit.hits):
+    formats = fit.bucket.formats  # type: ignore[union-attr]
+    if fit.bucket.codes.isdisjoint(named) and not fit.free():  # type: ignore[union-attr]
         return None
     keyword = label_kind == "track" or _has_track_keyword(start, end, labels)
 
     # A carrier named nearby decides between formats; a self-identifying format needs no name.
-    # Check digits are computed only for the formats that could be chosen here.
+    # Formats are tried (regex, check digit) only where they could be chosen.
     immediate_track = label_kind == "track" and label_immediate
-    context_ok = label_kind != "other" and not (number.isdigit() and _DATE_LIKE.fullmatch(number)) and not (
+    context_ok = label_kind != "other" and not (
+        number[:2] in ("19", "20") and number.isdigit() and _DATE_LIKE.fullmatch(number)
+    ) and not (
         text[start - 1:start] in ("=", "/") and label_kind != "track"  # an id in a link ("?id=993311884477")
     )
     near = [
-        (c, f) for i, (c, f, _m) in enumerate(fit.hits)
+        (c, f) for i, (c, f) in enumerate(formats)
         if c.code in named
-        and (not f.needs_context or context_ok and _context_enough(f, cand.spaced, keyword, immediate_track))
-        and fit.accepted(i)
+        and (not f.needs_context or context_ok and _context_enough(f, spaced, keyword, immediate_track))
+        and fit.ok(i)
     ]
     if near:
         carrier, fmt = min(near, key=lambda cf: (named[cf[0].code], cf[1].needs_context))
     else:
-        free = next(((c, f) for i, (c, f, _m) in enumerate(fit.hits) if not f.needs_context and fit.accepted(i)), None)
+        free = next((cf for i, cf in enumerate(formats) if not cf[1].needs_context and fit.ok(i)), None)
         if free is None:
             return None
         carrier, fmt = free
@@ -481,13 +503,43 @@ def _context_near(text: str, found: list[_Candidate]) -> tuple[list[tuple[int, i
         else:
             windows.append([lo, hi])
     if len(windows) == 1 and windows[0] == [0, size]:   # a short text: one window, no offsets
-        return find_names(text), _labels(text)
+        return _context(text)
     names: list[tuple[int, int, Carrier]] = []
     labels: list[_Label] = []
     for lo, hi in windows:
-        window = text[lo:hi]
-        names.extend((s + lo, e + lo, c) for s, e, c in find_names(window))
-        labels.extend(_Label(s + lo, e + lo, track) for s, e, track in _labels(window))
+        window_names, window_labels = _context(text[lo:hi])
+        names.extend((s + lo, e + lo, c) for s, e, c in window_names)
+        labels.extend(_Label(s + lo, e + lo, track) for s, e, track in window_labels)
+    return names, labels
+
+
+def _context(window: str) -> tuple[list[tuple[int, int, Carrier]], list[_Label]]:
+    """Carrier names (:func:`~smartreturn.tracking.carriers.find_names`) and labels (what
+    ``_LABELS.finditer`` finds) of a window, both from one pass of an Aho-Corasick automaton over the
+    lower-cased window when lowering keeps its positions.
+
+    The label regex is then only tried where a label's literal beginning occurs, left to right,
+    skipping the positions inside a label already found: the same matches as finditer."""
+    lowered = window.lower()
+    if len(lowered) != len(window):
+        return find_names(window), [
+            _Label(m.start(), m.end(), m.group("track") is not None) for m in _LABELS.finditer(window)
+        ]
+    name_hits: list[tuple[int, tuple[tuple[int, bool], ...]]] = []
+    starts: set[int] = set()
+    for last, (rows, size) in _context_automaton().iter(lowered):
+        if rows:
+            name_hits.append((last, rows))
+        if size:
+            starts.add(last - size + 1)
+    labels: list[_Label] = []
+    pos = 0
+    match = _LABELS_LOWER.match
+    for start in sorted(starts):
+        if start >= pos and (m := match(lowered, start)) is not None:
+            pos = m.end()
+            labels.append(_Label(start, pos, m.group("track") is not None))
+    names = names_from_hits(window, lowered, name_hits) if lowers_in_place(window, lowered) else find_names(window)
     return names, labels
 
 
@@ -514,33 +566,18 @@ def _literal_prefixes(items: list) -> set[str]:  # type: ignore[type-arg]
 
 
 @lru_cache(maxsize=1)
-def _label_starts() -> ahocorasick.Automaton:
-    """The literal beginnings of the label alternatives ("tracking", "sendung", "运单", "tel"...) as one
-    Aho-Corasick automaton: a label can only begin where one of them occurs."""
+def _context_automaton() -> ahocorasick.Automaton:
+    """One Aho-Corasick automaton for the carriers' name keys and the literal beginnings of the label
+    alternatives ("track", "sendung", "运单", "tel"...; a label can only begin where one occurs).
+    Value: ``(name rows or (), length of the label beginning or 0)``."""
     prefixes = _literal_prefixes(list(sre_parse.parse(_LABELS.pattern)))
+    shortest = {p for p in prefixes if not any(p.startswith(o) for o in prefixes if o != p)}  # "track" covers "tracking"
+    keys = name_keys()
     automaton = ahocorasick.Automaton()
-    for prefix in prefixes:
-        if not any(prefix.startswith(other) for other in prefixes if other != prefix):  # "track" covers "tracking"
-            automaton.add_word(prefix, len(prefix))
+    for key in keys.keys() | shortest:
+        automaton.add_word(key, (keys.get(key, ()), len(key) if key in shortest else 0))
     automaton.make_automaton()
     return automaton
-
-
-def _labels(window: str) -> list[_Label]:
-    """What ``_LABELS.finditer(window)`` finds. When lowering keeps positions, the lower-case label
-    regex is only tried where a label's literal beginning occurs, left to right, skipping the
-    positions inside a label already found: the same matches as finditer over the whole window."""
-    lowered = window.lower()
-    if len(lowered) != len(window):
-        return [_Label(m.start(), m.end(), m.group("track") is not None) for m in _LABELS.finditer(window)]
-    found: list[_Label] = []
-    pos = 0
-    match = _LABELS_LOWER.match
-    for start in sorted({end - size + 1 for end, size in _label_starts().iter(lowered)}):
-        if start >= pos and (m := match(lowered, start)) is not None:
-            pos = m.end()
-            found.append(_Label(start, pos, m.group("track") is not None))
-    return found
 
 
 def _phone_prefix(text: str, start: int) -> bool:
