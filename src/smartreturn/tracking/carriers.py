@@ -22,7 +22,7 @@ from functools import lru_cache
 from re import _parser as sre_parse  # getwidth(): the lengths a format can match, for the length index
 from types import MappingProxyType
 
-import ahocorasick
+import ahocorasick_rs
 
 from smartreturn.errors import TrackingError
 from smartreturn.tracking import refdata
@@ -500,13 +500,24 @@ def name_keys() -> dict[str, tuple[tuple[int, bool], ...]]:
     return {key: tuple(rows) for key, rows in keys.items()}
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def overlapping_hits(automaton: ahocorasick_rs.AhoCorasick, text: str) -> list[tuple[int, int, int]]:
+    """``(pattern index, start, end)`` of every (overlapping) match, ordered by end. A lone surrogate
+    (undecodable mail bytes) cannot go to the automaton as UTF-8: it is searched as U+FFFD, which no
+    pattern contains, so positions and matches stay the same."""
+    try:
+        return automaton.find_matches_as_indexes(text, True)
+    except UnicodeEncodeError:
+        return automaton.find_matches_as_indexes(_SURROGATE.sub("\ufffd", text), True)
+
+
 @lru_cache(maxsize=1)
-def _needles() -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for key, rows in name_keys().items():
-        automaton.add_word(key, rows)
-    automaton.make_automaton()
-    return automaton
+def _needles() -> tuple[ahocorasick_rs.AhoCorasick, tuple[tuple[tuple[int, bool], ...], ...]]:
+    """An automaton over :func:`name_keys` and the rows of each of its patterns."""
+    keys = name_keys()
+    return ahocorasick_rs.AhoCorasick(list(keys), implementation=ahocorasick_rs.Implementation.DFA), tuple(keys.values())
 
 
 # Characters that re.IGNORECASE matches to an ASCII letter but str.lower() does not lower to one
@@ -532,14 +543,16 @@ def find_names(text: str) -> list[tuple[int, int, Carrier]]:
         table = _alias_table()   # exhaustive, with the exact regexes
         return _longest_first([(m.start(), m.end(), i, alias.carrier)
                                for i, alias in enumerate(table) for m in alias.regex.finditer(text)])
-    return names_from_hits(text, lowered, _needles().iter(lowered))
+    automaton, rows = _needles()
+    return names_from_hits(text, lowered, [(end, rows[i]) for i, _s, end in overlapping_hits(automaton, lowered)])
 
 
 def names_from_hits(
     text: str, lowered: str, hits: Iterable[tuple[int, tuple[tuple[int, bool], ...]]]
 ) -> list[tuple[int, int, Carrier]]:
-    """:func:`find_names` of ``text`` from the hits ``(last index, value)`` of an Aho-Corasick
-    automaton holding :func:`name_keys` over ``lowered``, for which :func:`lowers_in_place` holds.
+    """:func:`find_names` of ``text`` from the overlapping hits ``(end, rows of the key)`` of an
+    Aho-Corasick automaton holding :func:`name_keys`, over ``lowered`` (for which
+    :func:`lowers_in_place` holds), in the order of their ends.
 
     A name without spaces is checked at its hits as its fast regex would be, one match after the
     other as finditer() reads them; a name with spaces contains its needle, so only those names'
@@ -549,13 +562,12 @@ def names_from_hits(
     found: list[tuple[int, int, int, Carrier]] = []   # (start, end, row, carrier)
     regex_rows: set[int] = set()
     match_end: dict[int, int] = {}     # where a name's previous match ended (finditer does not overlap)
-    for last, rows in hits:
+    for end, rows in hits:
         for i, own in rows:
             if not own:
                 regex_rows.add(i)
                 continue
             alias = table[i]
-            end = last + 1
             start = end - len(alias.literal)  # type: ignore[arg-type]
             haystack = lowered if alias.folded else text
             if not alias.folded and text[start:end] != alias.literal:

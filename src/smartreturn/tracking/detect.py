@@ -32,7 +32,7 @@ from functools import lru_cache
 from re import _parser as sre_parse
 from typing import NamedTuple
 
-import ahocorasick
+import ahocorasick_rs
 
 from smartreturn.tracking import refdata
 from smartreturn.tracking.carriers import (
@@ -45,6 +45,7 @@ from smartreturn.tracking.carriers import (
     name_keys,
     names_from_hits,
     normalise_number,
+    overlapping_hits,
 )
 
 __all__ = ["Detected", "candidates", "detect", "identify", "normalise_text", "validate"]
@@ -525,13 +526,15 @@ def _context(window: str) -> tuple[list[tuple[int, int, Carrier]], list[_Label]]
         return find_names(window), [
             _Label(m.start(), m.end(), m.group("track") is not None) for m in _LABELS.finditer(window)
         ]
+    automaton, values = _context_automaton()
     name_hits: list[tuple[int, tuple[tuple[int, bool], ...]]] = []
     starts: set[int] = set()
-    for last, (rows, size) in _context_automaton().iter(lowered):
+    for i, start, end in overlapping_hits(automaton, lowered):
+        rows, label = values[i]
         if rows:
-            name_hits.append((last, rows))
-        if size:
-            starts.add(last - size + 1)
+            name_hits.append((end, rows))
+        if label:
+            starts.add(start)
     labels: list[_Label] = []
     pos = 0
     match = _LABELS_LOWER.match
@@ -566,18 +569,16 @@ def _literal_prefixes(items: list) -> set[str]:  # type: ignore[type-arg]
 
 
 @lru_cache(maxsize=1)
-def _context_automaton() -> ahocorasick.Automaton:
+def _context_automaton() -> tuple[ahocorasick_rs.AhoCorasick, tuple[tuple[tuple[tuple[int, bool], ...], bool], ...]]:
     """One Aho-Corasick automaton for the carriers' name keys and the literal beginnings of the label
-    alternatives ("track", "sendung", "运单", "tel"...; a label can only begin where one occurs).
-    Value: ``(name rows or (), length of the label beginning or 0)``."""
+    alternatives ("track", "sendung", "运单", "tel"...; a label can only begin where one occurs), and
+    for each of its patterns: ``(name rows or (), whether a label can begin there)``."""
     prefixes = _literal_prefixes(list(sre_parse.parse(_LABELS.pattern)))
     shortest = {p for p in prefixes if not any(p.startswith(o) for o in prefixes if o != p)}  # "track" covers "tracking"
-    keys = name_keys()
-    automaton = ahocorasick.Automaton()
-    for key in keys.keys() | shortest:
-        automaton.add_word(key, (keys.get(key, ()), len(key) if key in shortest else 0))
-    automaton.make_automaton()
-    return automaton
+    names = name_keys()
+    patterns = sorted(names.keys() | shortest)
+    automaton = ahocorasick_rs.AhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.DFA)
+    return automaton, tuple((names.get(p, ()), p in shortest) for p in patterns)
 
 
 def _phone_prefix(text: str, start: int) -> bool:
