@@ -86,22 +86,21 @@ _IMMEDIATE = re.compile(r"[\s:#.\-/=（(【\[]*(?:no\.?|nr\.?|number|号码?|id)
 # "您的202603151234567号订单": the label follows the number.
 _LABEL_AFTER = re.compile(r"[)）】\]]?号?的?订单")
 
-# Runs of upper-case/digit chunks separated by up to three spaces or tabs (a "-1" piece suffix is kept).
-# A run starts with an upper-case letter or digit that follows no letter or digit (the look-behind
-# sees that character and the one before it): starting with a character class lets sre skip the
-# other characters without trying a match there. The look-ahead skips every run spanning fewer than
-# MIN_LENGTH characters ("Hello", "2026-05-12"): such a run holds no candidate, and no later position
-# of it can start a run either.
-_RUN = re.compile(
-    r"[A-Z0-9](?<![A-Za-z0-9][A-Z0-9])(?=[A-Z0-9 \t\-]{%d})"
-    r"[A-Z0-9]*(?:(?:[ \t]{1,3}|[ \t]?-[ \t]?(?=[0-9](?![A-Za-z0-9])))[A-Z0-9]+)*" % (MIN_LENGTH - 1)
-)
+# One scan finds, at each word start (a character that is no letter or digit, then the word):
+# - group 1, a run of upper-case/digit chunks separated by up to three spaces or tabs (a "-1" piece
+#   suffix is kept), when the ten characters from the word start could hold one ("Hello" and
+#   "2026-05-12" are skipped inside sre);
+# - else group 2, a whole token of MIN_LENGTH..MAX_LENGTH letters and digits; those with a lower-case
+#   letter ("1z999aa10123456784" in a link) are candidates as they stand, never joined.
+# A token with a lower-case letter can only begin where a run does when the run ends right before
+# that letter: _scan then reads the token at the run's last chunk with _TOKEN_AT.
+_RUN_BODY = r"[A-Z0-9]+(?:(?:[ \t]{1,3}|[ \t]?-[ \t]?(?=[0-9](?![A-Za-z0-9])))[A-Z0-9]+)*"
+_TOKEN_BODY = r"[A-Za-z0-9]{%d,%d}(?![A-Za-z0-9])" % (MIN_LENGTH, refdata.MAX_LENGTH)
+_WORD_BODY = r"(?:(?=[A-Z0-9][A-Z0-9 \t\-]{%d})(%s)|(%s))" % (MIN_LENGTH - 1, _RUN_BODY, _TOKEN_BODY)
+_WORD = re.compile(r"[^A-Za-z0-9]" + _WORD_BODY)   # starts with a class: sre skips letters and digits
+_WORD_AT_START = re.compile(_WORD_BODY)            # the word at position 0 has no character before it
+_TOKEN_AT = re.compile(_TOKEN_BODY)
 _CHUNK = re.compile(r"[A-Z0-9]+")
-# Whole tokens of MIN_LENGTH..MAX_LENGTH letters and digits; those with a lower-case letter
-# ("1z999aa10123456784" in a link) are candidates as they stand, never joined.
-_TOKEN = re.compile(
-    r"[A-Za-z0-9](?<![A-Za-z0-9][A-Za-z0-9])[A-Za-z0-9]{%d,%d}(?![A-Za-z0-9])" % (MIN_LENGTH - 1, refdata.MAX_LENGTH - 1)
-)
 _NO_DIGITS = str.maketrans("", "", "0123456789")
 _CN_MOBILE = re.compile(r"1[3-9]\d{9}")
 _PHONE_PREFIX = re.compile(r"\+\d{1,3}[\s()0]*\Z")
@@ -370,48 +369,67 @@ def _scan(text: str) -> list[_Candidate]:
     add = found.append
     budget = [SPACED_BUDGET]
     size = len(text)
-    for m in _RUN.finditer(text):
-        run = m.group()
-        if len(run) < MIN_LENGTH:
+    first = _WORD_AT_START.match(text)
+    words = list(_WORD.finditer(text, first.end() if first else 0))
+    if first:
+        words.insert(0, first)
+    for m in words:
+        if m.lastindex == 2:
+            _add_token(found, m.group(2), m.start(2))
             continue
-        end = m.end()
+        run = m.group(1)
+        start, end = m.span(1)
         lower_after = end < size and "a" <= text[end] <= "z"   # the last chunk begins a mixed-case word
-        if run.isalnum():                        # one chunk, the usual case
-            if not lower_after and len(run) <= refdata.MAX_LENGTH and _digits(run) >= MIN_DIGITS:
-                add(_Candidate(m.start(), end, run, False))
-        elif _digits(run) >= MIN_DIGITS:
-            found.extend(_spaced(text, m.start(), end, lower_after, budget))
-    for m in _TOKEN.finditer(text):
-        token = m.group()
-        # mixed case (a token without lower-case letters is a run, found above)
-        if not token.isupper() and not token.isdigit() and _digits(token) >= MIN_DIGITS:
-            add(_Candidate(m.start(), m.end(), token.upper(), False))
+        single_chunk = run.isalnum()
+        if len(run) >= MIN_LENGTH:
+            if single_chunk:                     # the usual case
+                if not lower_after and len(run) <= refdata.MAX_LENGTH and _digits(run) >= MIN_DIGITS:
+                    add(_Candidate(start, end, run, False))
+            elif _digits(run) >= MIN_DIGITS:
+                found.extend(_spaced(text, start, end, lower_after, budget))
+        if lower_after:
+            last = start if single_chunk else start + max(run.rfind(" "), run.rfind("\t"), run.rfind("-")) + 1
+            if (token := _TOKEN_AT.match(text, last)) is not None:
+                _add_token(found, token.group(), last)
     return found
 
 
-def _spaced(text: str, start: int, end: int, lower_after: bool, budget: list[int]) -> Iterator[_Candidate]:
+def _add_token(found: list[_Candidate], token: str, start: int) -> None:
+    # mixed case (a token without lower-case letters is a run)
+    if not token.isupper() and not token.isdigit() and _digits(token) >= MIN_DIGITS:
+        found.append(_Candidate(start, start + len(token), token.upper(), False))
+
+
+def _spaced(text: str, start: int, end: int, lower_after: bool, budget: list[int]) -> list[_Candidate]:
     """The candidates of a run of several chunks: each chunk, and chunks joined (``budget[0]`` of
     those per text at most)."""
-    chunks = [(c.start(), c.end()) for c in _CHUNK.finditer(text, start, end)]
+    spans = [m.span() for m in _CHUNK.finditer(text, start, end)]
     if lower_after:
-        chunks.pop()
+        spans.pop()
+    pieces = [text[s:e] for s, e in spans]
+    sizes = [e - s for s, e in spans]
+    digits = [_digits(piece) for piece in pieces]
     # A number spelled out one character at a time ("1 Z 8 V 9 2 …") is never cut inside: a
     # candidate starts and ends only where a chunk of two or more characters is on either side.
-    single = [e - s == 1 for s, e in chunks]
-    last = len(chunks) - 1
-    for i, (s, e) in enumerate(chunks):
-        if MIN_LENGTH <= e - s <= refdata.MAX_LENGTH and _digits(text[s:e]) >= MIN_DIGITS:
-            yield _Candidate(s, e, text[s:e], False)
+    single = [size == 1 for size in sizes]
+    last = len(spans) - 1
+    found: list[_Candidate] = []
+    for i, (s, e) in enumerate(spans):
+        if MIN_LENGTH <= sizes[i] <= refdata.MAX_LENGTH and digits[i] >= MIN_DIGITS:
+            found.append(_Candidate(s, e, pieces[i], False))
         if last == 0 or i > 0 and single[i] and single[i - 1]:
             continue
-        joined, j = text[s:e], i + 1
-        while budget[0] > 0 and j <= last and len(joined) + chunks[j][1] - chunks[j][0] <= refdata.MAX_LENGTH:
-            joined += text[chunks[j][0]:chunks[j][1]]
-            if len(joined) >= MIN_LENGTH and (j == last or not (single[j] and single[j + 1])):
+        length, count = sizes[i], digits[i]
+        for j in range(i + 1, last + 1):
+            length += sizes[j]
+            if budget[0] <= 0 or length > refdata.MAX_LENGTH:
+                break
+            count += digits[j]
+            if length >= MIN_LENGTH and (j == last or not (single[j] and single[j + 1])):
                 budget[0] -= 1
-                if _digits(joined) >= MIN_DIGITS:
-                    yield _Candidate(s, chunks[j][1], joined, True)
-            j += 1
+                if count >= MIN_DIGITS:
+                    found.append(_Candidate(s, spans[j][1], "".join(pieces[i:j + 1]), True))
+    return found
 
 
 def _judge(

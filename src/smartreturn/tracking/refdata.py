@@ -76,14 +76,31 @@ class Lookup:
     name: str                                  # "Courier", "Service Type"
     group: str                                 # the regex group it looks up
     entries: tuple[Mapping[str, Any], ...]
+    # the first entry of each "matches" value, and the "matches_regex" entries: (position, entry)
+    _exact: Mapping[str, tuple[int, Mapping[str, Any]]] = field(init=False, repr=False, compare=False)
+    _regexes: tuple[tuple[int, re.Pattern[str], Mapping[str, Any]], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        exact: dict[str, tuple[int, Mapping[str, Any]]] = {}
+        regexes = []
+        for position, entry in enumerate(self.entries):
+            if "matches" in entry:
+                exact.setdefault(entry["matches"], (position, entry))
+            if "matches_regex" in entry:
+                regexes.append((position, re.compile(entry["matches_regex"]), entry))
+        object.__setattr__(self, "_exact", MappingProxyType(exact))
+        object.__setattr__(self, "_regexes", tuple(regexes))
 
     def find(self, value: str) -> Mapping[str, Any] | None:
-        for entry in self.entries:
-            if "matches" in entry and entry["matches"] == value:
+        """The first entry, in table order, whose "matches" equals ``value`` or whose
+        "matches_regex" full-matches it (the S10 country table has ~190 rows: one dict look-up)."""
+        exact = self._exact.get(value)
+        for position, regex, entry in self._regexes:
+            if exact is not None and position >= exact[0]:
+                break
+            if regex.fullmatch(value):
                 return entry
-            if "matches_regex" in entry and re.fullmatch(entry["matches_regex"], value):
-                return entry
-        return None
+        return exact[1] if exact is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,22 +126,30 @@ class Definition:
     def valid_match(self, m: re.Match[str]) -> bool:
         """Whether a full match of :attr:`pattern` passes the check digit and the required lookups."""
         if self.check is not None:
-            serial, check = m.group("SerialNumber"), m.groupdict().get("CheckDigit")
+            serial, check = m.group("SerialNumber"), _group(m, "CheckDigit")
             if serial is None or check is None:
                 return False
             if self.prepend is not None and self.prepend[0].search(serial):
                 serial = self.prepend[1] + serial
             if not self.check(serial, check):
                 return False
-        return all(self.lookup(m, name) is not None for name in self.required)
+        for name in self.required:
+            if self.lookup(m, name) is None:
+                return False
+        return True
 
     def lookup(self, m: re.Match[str], name: str) -> Mapping[str, Any] | None:
         """The entry of the lookup called ``name`` ("Courier", "Service Type") for this match."""
         for table in self.lookups:
             if table.name == name:
-                value = m.groupdict().get(table.group)
+                value = _group(m, table.group)
                 return table.find(value) if value is not None else None
         return None
+
+
+def _group(m: re.Match[str], name: str) -> str | None:
+    """The named group's text, None when it did not take part or the regex has no such group."""
+    return m.group(name) if name in m.re.groupindex else None
 
 
 def _definition(courier: Mapping[str, Any], spec: Mapping[str, Any]) -> Definition:
