@@ -210,6 +210,8 @@ class _Bucket:
     any: re.Pattern[str]            # full-matches what one of the formats' regexes full-matches
     free: re.Pattern[str] | None    # the same for the formats that need no context (None: there are none)
     codes: frozenset[str]           # the carriers of the formats
+    traits: tuple[tuple[str, bool, bool], ...]   # per format: carrier code, needs context, has a check digit
+    free_indices: tuple[int, ...]   # the formats that need no context
 
 
 def _union(formats: list[tuple[Carrier, NumberFormat]]) -> re.Pattern[str]:
@@ -231,8 +233,11 @@ def _index() -> dict[tuple[int, str], _Bucket]:
     buckets = {}
     for key, rows in index.items():
         free = [(c, f) for c, f in rows if not f.needs_context]
-        buckets[key] = _Bucket(tuple(rows), _union(rows), _union(free) if free else None,
-                               frozenset(c.code for c, _f in rows))
+        buckets[key] = _Bucket(
+            tuple(rows), _union(rows), _union(free) if free else None, frozenset(c.code for c, _f in rows),
+            tuple((c.code, f.needs_context, f.has_check) for c, f in rows),
+            tuple(i for i, (_c, f) in enumerate(rows) if not f.needs_context),
+        )
     return buckets
 
 
@@ -407,13 +412,20 @@ def _spaced(text: str, start: int, end: int, lower_after: bool, budget: list[int
     if lower_after:
         spans.pop()
     pieces = [text[s:e] for s, e in spans]
-    sizes = [e - s for s, e in spans]
-    digits = [_digits(piece) for piece in pieces]
-    # A number spelled out one character at a time ("1 Z 8 V 9 2 …") is never cut inside: a
-    # candidate starts and ends only where a chunk of two or more characters is on either side.
-    single = [size == 1 for size in sizes]
     last = len(spans) - 1
     found: list[_Candidate] = []
+    # A number spelled out one character at a time ("1 Z 8 V 9 2 …") is never cut inside: a
+    # candidate starts and ends only where a chunk of two or more characters is on either side.
+    if last > 0 and all(len(piece) == 1 for piece in pieces):   # spelled out: the whole run only
+        joined = "".join(pieces)
+        if MIN_LENGTH <= len(joined) <= refdata.MAX_LENGTH and budget[0] > 0:
+            budget[0] -= 1
+            if _digits(joined) >= MIN_DIGITS:
+                found.append(_Candidate(spans[0][0], spans[-1][1], joined, True))
+        return found
+    sizes = [e - s for s, e in spans]
+    digits = [size if piece.isdigit() else _digits(piece) for piece, size in zip(pieces, sizes)]
+    single = [size == 1 for size in sizes]
     for i, (s, e) in enumerate(spans):
         if MIN_LENGTH <= sizes[i] <= refdata.MAX_LENGTH and digits[i] >= MIN_DIGITS:
             found.append(_Candidate(s, e, pieces[i], False))
@@ -465,32 +477,43 @@ def _judge(
     if label_kind == "other" and (label_immediate or not fit.free()):
         return None
     named = _named(names, start, end, hint)
-    formats = fit.bucket.formats  # type: ignore[union-attr]
-    if fit.bucket.codes.isdisjoint(named) and not fit.free():  # type: ignore[union-attr]
+    bucket: _Bucket = fit.bucket  # type: ignore[assignment]   # (no bucket: an S10 item, judged above)
+    if bucket.codes.isdisjoint(named) and not fit.free():
         return None
     keyword = label_kind == "track" or _has_track_keyword(start, end, labels)
 
-    # A carrier named nearby decides between formats; a self-identifying format needs no name.
-    # Formats are tried (regex, check digit) only where they could be chosen.
+    # A carrier named nearby decides between formats (the nearest, then one that needs no context,
+    # then registry order); a self-identifying format needs no name. A format is tried (regex, check
+    # digit) only when it could be chosen. An ambiguous format with its carrier named: without a
+    # check digit it also needs a tracking keyword; written with spaces it needs a keyword (with a
+    # check digit) or a tracking label right before it (without one), so that the digit groups of a
+    # phone number are not joined.
     immediate_track = label_kind == "track" and label_immediate
     context_ok = label_kind != "other" and not (
         number[:2] in ("19", "20") and number.isdigit() and _DATE_LIKE.fullmatch(number)
     ) and not (
         text[start - 1:start] in ("=", "/") and label_kind != "track"  # an id in a link ("?id=993311884477")
     )
-    near = [
-        (c, f) for i, (c, f) in enumerate(formats)
-        if c.code in named
-        and (not f.needs_context or context_ok and _context_enough(f, spaced, keyword, immediate_track))
-        and fit.ok(i)
-    ]
-    if near:
-        carrier, fmt = min(near, key=lambda cf: (named[cf[0].code], cf[1].needs_context))
+    best: tuple[int, bool, int] | None = None     # (distance, needs context, index)
+    for i, (code, needs_context, has_check) in enumerate(bucket.traits):
+        distance = named.get(code)
+        if distance is None:
+            continue
+        if needs_context and not (
+            context_ok and ((keyword if has_check else immediate_track) if spaced else (has_check or keyword))
+        ):
+            continue
+        key = (distance, needs_context, i)
+        if (best is None or key < best) and fit.ok(i):
+            best = key
+    if best is not None:
+        chosen = best[2]
     else:
-        free = next((cf for i, cf in enumerate(formats) if not cf[1].needs_context and fit.ok(i)), None)
+        free = next((i for i in bucket.free_indices if fit.ok(i)), None)
         if free is None:
             return None
-        carrier, fmt = free
+        chosen = free
+    carrier, fmt = bucket.formats[chosen]
     if not fmt.needs_context:
         if label_kind == "other" and label_immediate:
             return None
@@ -498,15 +521,6 @@ def _judge(
         return Detected(number, carrier.code, round(min(0.99, fmt.confidence + bonus), 2), start, end)
     confidence = fmt.confidence + (0.2 if keyword else 0.0) + (0.1 if fmt.has_check else 0.0)
     return Detected(number, carrier.code, round(min(0.95, confidence), 2), start, end)
-
-
-def _context_enough(fmt: NumberFormat, spaced: bool, keyword: bool, immediate_track: bool) -> bool:
-    """An ambiguous format with its carrier named: without a check digit it also needs a tracking
-    keyword; written with spaces it needs a keyword (with a check digit) or a tracking label right
-    before it (without one), so that the digit groups of a phone number are not joined."""
-    if spaced:
-        return keyword if fmt.has_check else immediate_track
-    return fmt.has_check or keyword
 
 
 def _context_near(text: str, found: list[_Candidate]) -> tuple[list[tuple[int, int, Carrier]], list[_Label]]:
