@@ -67,7 +67,8 @@ _FAMILY: dict[str, tuple[str, ...]] = {
 
 # S10 items of posts not in the registry ("RR123456785CH"): valid, carrier unknown, post named by the data.
 _S10 = refdata.get("s10")
-_S10_WIDTH = sre_parse.parse(_S10.pattern.pattern).getwidth()   # (13, 13): two letters, 9 digits, two letters
+_S10_LENGTH = 13       # two letters, nine digits, two letters
+assert sre_parse.parse(_S10.pattern.pattern).getwidth() == (_S10_LENGTH, _S10_LENGTH)
 
 # Longer alternatives first: at one position the first alternative wins ("运单编号" before "编号").
 _LABELS = re.compile(
@@ -253,12 +254,12 @@ class _Fit:
         self.number = number
         self.bucket = bucket
         self.s10 = s10                 # the S10 regex's match (posts outside the registry)
-        self._ok: list[bool | None] = [None] * len(bucket.formats) if bucket is not None else []
+        self._ok: dict[int, bool] = {}
         self._free: bool | None = None
 
     def ok(self, i: int) -> bool:
         """Whether the number has the i-th format of its bucket, check digit and conditions included."""
-        ok = self._ok[i]
+        ok = self._ok.get(i)
         if ok is None:
             fmt = self.bucket.formats[i][1]  # type: ignore[union-attr]
             m = fmt.pattern.fullmatch(self.number)
@@ -281,10 +282,11 @@ class _Fit:
 def _fit(number: str, index: dict[tuple[int, str], _Bucket]) -> _Fit | None:
     """The fit of a normalised number (a candidate of :func:`_scan`), or None when no format (nor
     the S10 one) has its shape."""
-    bucket = index.get((len(number), number[0]))
+    size = len(number)
+    bucket = index.get((size, number[0]))
     if bucket is not None and bucket.any.fullmatch(number) is None:
         bucket = None
-    s10 = _S10.pattern.fullmatch(number) if _S10_WIDTH[0] <= len(number) <= _S10_WIDTH[1] else None
+    s10 = _S10.pattern.fullmatch(number) if size == _S10_LENGTH else None
     return _Fit(number, bucket, s10) if bucket is not None or s10 is not None else None
 
 
@@ -337,8 +339,8 @@ def _detect(text: str, hint: str | None, min_confidence: float) -> tuple[Detecte
     best: dict[str, Detected] = {}
     taken: list[tuple[int, int]] = []
     # Longest first: "1Z 999 AA1 01 2345 678 4" wins over the pieces inside it.
-    for cand in sorted(found, key=lambda c: (c.start - c.end, c.start)):
-        if _overlaps(cand, taken):
+    for cand in sorted(found, key=_longest_first_key):
+        if taken and _overlaps(cand, taken):
             continue
         judged = _judge(text, cand, fits[cand.number], hint_carrier, names, labels)
         if judged is None or judged.confidence < min_confidence:
@@ -353,6 +355,10 @@ def _detect(text: str, hint: str | None, min_confidence: float) -> tuple[Detecte
             best[judged.number] = Detected(top.number, top.carrier, top.confidence, first.start, first.end,
                                            top.carrier_name)
     return tuple(sorted(best.values(), key=lambda d: d.start))
+
+
+def _longest_first_key(cand: _Candidate) -> tuple[int, int]:
+    return cand.start - cand.end, cand.start
 
 
 def _overlaps(cand: _Candidate, taken: list[tuple[int, int]]) -> bool:
@@ -528,7 +534,7 @@ def _context_near(text: str, found: list[_Candidate]) -> tuple[list[tuple[int, i
     once per text: overlapping windows are merged."""
     windows: list[list[int]] = []
     size = len(text)
-    for cand in sorted(found):  # by start
+    for cand in found:  # in the order of their starts, as _scan finds them
         lo, hi = max(0, cand.start - _BEFORE - 40), min(size, cand.end + _AFTER + 40)
         if windows and lo <= windows[-1][1]:
             if hi > windows[-1][1]:
