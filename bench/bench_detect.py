@@ -11,6 +11,7 @@ reference data; loaded from git), and a plain regex scan that only lists the
 alphanumeric tokens of 10-40 characters (what any detector has to read at least), no formats,
 no check digits, no context.
 
+    .venv/bin/pip install -e '.[bench]'   # the baseline detector's tracking-numbers package
     .venv/bin/python bench/bench_detect.py [--bodies 3000] [--rounds 3]
 """
 

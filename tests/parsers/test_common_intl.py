@@ -74,6 +74,19 @@ def test_guess_carrier(number: str, hint: str | None, carrier: str) -> None:
     assert guess_carrier(number, hint) == carrier
 
 
+@pytest.mark.parametrize(("number", "carrier"), [
+    ("00340434161094042557", "dhl_paket"),   # SSCC with DHL's GS1 prefix and its check digit
+    ("JJD0099999999", "dhl"),               # DHL Express piece ID
+    ("C11031500001879", "ontrac"),
+    ("123456789012", None),                 # passes FedEx's check digit, but any 12 digits might
+    ("1Z999AA10123456785", None),           # UPS shape, wrong check digit
+])
+def test_guess_carrier_reads_the_reference_formats(number: str, carrier: str | None) -> None:
+    """Without a name in the mail, only a format that names its carrier by itself counts (the same
+    reference data as tracking.detect; a number any order or phone number could be is no guess)."""
+    assert guess_carrier(number) == carrier
+
+
 def test_tracking_from_links_reads_carrier_links_only() -> None:
     from smartreturn.parsers.common_intl import tracking_from_links
 

@@ -17,13 +17,13 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import tracking_numbers
 from dateutil import parser as dateparser
 
 from smartreturn.mail.html import html_to_text
 from smartreturn.mail.message import Email
 from smartreturn.model import Item, Money
 from smartreturn.tracking.carriers import normalise_number
+from smartreturn.tracking.detect import identify
 
 __all__ = [
     "SOFT_NEGATIVE",
@@ -395,8 +395,6 @@ _CARRIERS: tuple[tuple[str, str], ...] = (
     (r"j&t|jnt\s*express", "jt"),
 )
 _CARRIER_RES = tuple((re.compile(p, re.IGNORECASE), code) for p, code in _CARRIERS)
-_LIB_CODES = {"ups": "ups", "fedex": "fedex", "usps": "usps", "dhl": "dhl", "amazon": "amazon_logistics",
-              "ontrac": "ontrac", "lasership": "lasership", "canada_post": "canada_post"}
 _S10_COUNTRY = {"CN": "china_post", "GB": "royal_mail", "US": "usps", "DE": "dhl_paket", "HK": "hongkong_post",
                 "SG": "singapore_post", "NL": "postnl", "FR": "colissimo", "CA": "canada_post"}
 
@@ -412,7 +410,8 @@ def carrier_code(name: str | None) -> str | None:
 
 
 def guess_carrier(number: str, hint: str | None = None) -> str | None:
-    """Carrier from the number itself (check digits via ``tracking-numbers``), refined by a name hint."""
+    """Carrier from the number itself (the reference formats of :mod:`smartreturn.tracking.detect`, check
+    digits included), refined by a name hint."""
     return _guess_carrier(number, carrier_code(hint))
 
 
@@ -434,13 +433,8 @@ def _guess_carrier(number: str, code: str | None) -> str | None:
         return "hermes"
     if re.fullmatch(r"H[0-9A-Z]{15}", number) and re.search(r"\d{6}", number):  # Evri (UK)
         return "evri"
-    try:
-        found = tracking_numbers.get_tracking_number(number)
-    except Exception:  # the library raises on odd input; a guess must never fail
-        found = None
-    if found is not None and found.valid:
-        return _LIB_CODES.get(found.courier.code)
-    return None
+    # the reference formats (tracking.detect): a self-identifying format of one carrier, check digit passed
+    return identify(number)
 
 
 _TRACKING_LABELS = (
