@@ -1,19 +1,27 @@
-"""Every regular expression SmartReturn applies to mail text, and how long each takes on hostile input.
+"""Every regular expression SmartReturn applies to mail text, and whether each one stays linear.
 
 Used by tests/test_regex_linear.py; also a diagnosis tool: ``python -m tests.regex_audit`` prints the
-slowest pattern/input pairs.
+patterns that fail and the slowest ones (``python -m tests.regex_audit 30``: the 30 slowest).
 
-Patterns are collected three ways, so that none is missed:
+Patterns are collected three ways, so that none is missed and a new parser regex is audited without
+anyone listing it:
 1. compiled ``re.Pattern`` objects held by any ``smartreturn`` module (globals, class attributes, and the
    lists/tuples/dicts of them), including patterns built at import time from tables;
 2. literal patterns passed to ``re.search/sub/...`` calls (read from each module's source with ``ast``);
 3. every pattern compiled while the whole fixture corpus is decoded and parsed (inline patterns built
    with f-strings at run time), recorded by wrapping ``re._compile`` in the collecting process only.
 
-Each pattern is timed with ``search`` and ``findall`` over 100 KB single lines of characters that make
-backtracking engines explode (runs of spaces, tabs, dashes, digits, ``<``, label words the pattern
-itself contains, a label followed by 100 KB of spaces...). The timing runs in a child process that is
-killed when one pattern takes too long: a super-linear pattern is a failure, not a hung test run.
+Each pattern runs ``findall`` (which does all the work ``search`` does, and goes on to the end) over
+100 KB single lines that make backtracking engines explode: runs of spaces, tabs, dashes, digits, CJK,
+``<``, and the pattern's own words (a label repeated, a label followed by 100 KB of spaces or digits:
+the near misses). The rule is relative, not a wall-clock number: a run is linear when its CPU time on
+100 KB is at most ``SLOPE`` x 10 x its CPU time on 10 KB of the same text (measured in the same run),
+plus ``FLOOR``. Runs under ``FLOOR`` pass without a baseline. Timing is CPU time of the process doing
+the work, so a loaded machine does not make a linear pattern look quadratic.
+
+The work runs in a child process that the parent stops as soon as a run uses more CPU than it may
+(``CAP`` before a baseline exists, then the run's own bound): a quadratic pattern is a failure found in
+a fraction of a second, never a hung test run.
 """
 
 from __future__ import annotations
@@ -22,28 +30,37 @@ import ast
 import importlib
 import inspect
 import multiprocessing
+import os
 import pkgutil
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
-import smartreturn
-
 ROOT = Path(__file__).resolve().parent.parent
-SIZE = 100_000
-LIMIT = 0.2            # seconds per pattern, input and operation (search or findall)
-KILL_AFTER = 5.0       # seconds for all inputs of one pattern before the child is killed
+SMALL, BIG = 10_000, 100_000
+SLOPE = 3.0     # k: 10x the text may cost at most 30x the time (quadratic costs 100x)
+FLOOR = 0.01    # CPU seconds: a 100 KB run under this passes without a baseline
+CAP = 0.5       # CPU seconds a 100 KB run may take before its 10 KB baseline is measured
+_SLACK = 0.03   # CPU seconds: the parent reads the child's clock in ticks of 10 ms
 
 Key = tuple[str | bytes, int]  # (pattern source, flags)
 
 _ALPHABET = (" ", "\t", "-", "_", "=", "*", ".", ",", "0", "9", "a", "Z", "<", ">", "@", ":", "：", "#", "/",
-             "\u3000", "订", " \t", "- ", "0 ", "1-", "a ", "a.", "a@", "<a ", "0.", "x ", ": ")
+             "\n", "\u3000", "订", "号", " \t", "- ", "0 ", "1-", "a ", "a.", "a@", "<a ", "0.", "x ", ": ", "订 ", "a1")
 
+_TAILED = (("a", "!"), ("a ", "!"), ("0", "x"), (" ", "x"), ("订", "!"))  # runs ending in a character that breaks them
+
+
+# --------------------------------------------------------------------------- collecting
 
 def _modules() -> Iterator[object]:
+    import smartreturn
+
     for info in pkgutil.walk_packages(smartreturn.__path__, "smartreturn."):
         if ".migrations" in info.name or info.name.endswith("__main__"):
             continue
@@ -131,73 +148,210 @@ def collect() -> dict[Key, str]:
     return found
 
 
-def hostile_inputs(pattern: str | bytes) -> Iterator[tuple[str, str | bytes]]:
-    """(name, 100 KB line) pairs for one pattern: the alphabet, plus the pattern's own words repeated."""
+# --------------------------------------------------------------------------- hostile text
+
+def _words(pattern: str | bytes) -> list[str]:
+    """The pattern's own words (labels, CJK runs), which make its near misses."""
     text = pattern.decode("latin-1") if isinstance(pattern, bytes) else pattern
-    words = list(dict.fromkeys(w for w in re.findall(r"[^\W\d_]{2,}", text) if w not in ("d", "s", "w")))[:5]
-    pieces = [(repr(p), p) for p in _ALPHABET]
+    text = re.sub(r"\\[A-Za-z]", " ", text)  # \s, \d, \b are no words
+    return list(dict.fromkeys(re.findall(r"[^\W\d_]{2,}", text)))[:5]
+
+
+def hostile_pieces(pattern: str | bytes) -> list[tuple[str, str, str, str]]:
+    """(name, head, piece, tail): a line is ``head``, ``piece`` repeated, ``tail``, of a given size."""
+    pieces = [(repr(p), "", p, "") for p in _ALPHABET]
+    pieces += [(f"{p!r} repeated, then {t!r}", "", p, t) for p, t in _TAILED]
+    words = _words(pattern)
     for word in words:
-        pieces += [(f"{word!r} repeated", word), (f"'{word} ' repeated", word + " "), (f"'{word}:' repeated", word + ":"),
-                   (f"'{word}1' repeated", word + "1")]
-    for name, piece in pieces:
-        line = (piece * (SIZE // len(piece) + 1))[:SIZE]
-        yield name, line.encode("utf-8") if isinstance(pattern, bytes) else line
+        pieces += [(f"{word!r} repeated", "", word, ""), (f"'{word} ' repeated", "", word + " ", ""),
+                   (f"'{word}:' repeated", "", word + ":", ""), (f"'{word}1' repeated", "", word + "1", "")]
     for word in words[:3]:
-        for name, line in ((f"{word!r} + 100 KB spaces", word + " " * SIZE), (f"100 KB spaces + {word!r}", " " * SIZE + word),
-                           (f"{word!r} + 100 KB digits", word + "1" * SIZE)):
-            yield name, line.encode("utf-8") if isinstance(pattern, bytes) else line
+        pieces += [(f"{word!r} + spaces", word, " ", ""), (f"{word!r} + digits", word, "1", ""),
+                   (f"{word!r} + ': ' + spaces", word + ": ", " ", ""), (f"{word!r} + tabs", word, "\t", "")]
+    return pieces
 
 
-def time_pattern(pattern: str | bytes, flags: int) -> tuple[float, str]:
-    """(slowest seconds, input name) of ``search`` and ``findall`` over every hostile input."""
-    compiled = re.compile(pattern, flags)
-    worst, worst_name = 0.0, ""
-    for name, line in hostile_inputs(pattern):
-        for operation in (compiled.search, compiled.findall):
-            start = time.perf_counter()
-            operation(line)
-            took = time.perf_counter() - start
-            if took > worst:
-                worst, worst_name = took, f"{operation.__name__} on {name}"
-    return worst, worst_name
+def hostile_line(head: str, piece: str, tail: str, size: int, as_bytes: bool) -> str | bytes:
+    line = head + (piece * (size // len(piece) + 1))[: size - len(head) - len(tail)] + tail
+    return line.encode("utf-8") if as_bytes else line
 
 
-def _child(conn: Connection) -> None:
+# --------------------------------------------------------------------------- timing, in a child process
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One pattern on one hostile text: CPU seconds on 10 KB (None: not needed) and on 100 KB."""
+
+    text: str
+    small: float | None
+    big: float
+    stopped: bool = False   # the 100 KB run was stopped when it passed its bound (big is that bound)
+
+    @property
+    def bound(self) -> float:
+        return CAP if self.small is None else SLOPE * 10 * self.small + FLOOR
+
+    @property
+    def linear(self) -> bool:
+        return not self.stopped and (self.big <= FLOOR or self.big <= self.bound)
+
+    def __str__(self) -> str:
+        small = "-" if self.small is None else f"{self.small * 1000:.1f} ms"
+        big = f"> {self.big * 1000:.0f} ms (stopped)" if self.stopped else f"{self.big * 1000:.1f} ms"
+        return f"{self.text}: 10 KB {small}, 100 KB {big}"
+
+
+def _cpu_run(operation: Callable[[str | bytes], object], text: str | bytes, deadline: Synchronized,
+             allowed: float) -> float:
+    start = time.process_time()
+    deadline.value = start + allowed
+    operation(text)
+    took = time.process_time() - start
+    deadline.value = 0.0
+    return took
+
+
+def _pattern_runs(pattern: str | bytes, flags: int, first: int, deadline: Synchronized, current: Synchronized,
+                  conn: Connection, retry: bool) -> None:
+    """Time every hostile text from index ``first``; send each finished Run, stop at the first that is
+    not linear. ``retry``: the 100 KB run of text ``first`` was stopped at CAP; measure its baseline,
+    and run it again only when the baseline allows more than CAP."""
+    findall = re.compile(pattern, flags).findall
+    as_bytes = isinstance(pattern, bytes)
+
+    def baseline(text: str | bytes, big: float) -> float:
+        small = _cpu_run(findall, text, deadline, CAP)
+        if big > SLOPE * 10 * small + FLOOR:  # not linear at first sight: the lowest of three counts
+            small = min(small, *(_cpu_run(findall, text, deadline, CAP) for _ in range(2)))
+        return small
+
+    for index, (name, head, piece, tail) in enumerate(hostile_pieces(pattern)[first:], first):
+        current.value = index
+        big_text = hostile_line(head, piece, tail, BIG, as_bytes)
+        small_text = hostile_line(head, piece, tail, SMALL, as_bytes)
+        if retry:
+            retry = False
+            small = baseline(small_text, CAP)
+            bound = SLOPE * 10 * small + FLOOR
+            if bound <= CAP:
+                run = Run(name, small, CAP, stopped=True)
+            else:
+                run = Run(name, small, _cpu_run(findall, big_text, deadline, bound))
+        else:
+            big = _cpu_run(findall, big_text, deadline, CAP)
+            run = Run(name, None, big)
+            if big > FLOOR:
+                small = baseline(small_text, big)
+                if big > SLOPE * 10 * small + FLOOR:  # once more: the lower of two runs counts
+                    big = min(big, _cpu_run(findall, big_text, deadline, CAP))
+                run = Run(name, small, big)
+        conn.send(run)
+        if not run.linear:
+            break
+    conn.send(None)
+
+
+def _child(conn: Connection, deadline: Synchronized, current: Synchronized) -> None:
     while True:
         job = conn.recv()
         if job is None:
             return
-        conn.send(time_pattern(*job))
+        _pattern_runs(*job[:3], deadline, current, conn, job[3])
 
 
-def time_all(patterns: list[Key]) -> dict[Key, tuple[float, str]]:
-    """Time every pattern in a child process; a pattern that hangs gets (inf, ...) and a fresh child."""
-    context = multiprocessing.get_context("spawn")
-    results: dict[Key, tuple[float, str]] = {}
-    pending = list(patterns)
-    while pending:
-        parent, child = context.Pipe()
-        process = context.Process(target=_child, args=(child,), daemon=True)
-        process.start()
-        try:
-            while pending:
-                key = pending.pop(0)
-                parent.send(key)
-                if not parent.poll(KILL_AFTER):
-                    results[key] = (float("inf"), f"still running after {KILL_AFTER:.0f} s: killed")
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+class _Worker:
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.deadline = context.Value("d", 0.0, lock=False)
+        self.current = context.Value("i", 0, lock=False)
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_child, args=(child, self.deadline, self.current), daemon=True)
+        self.process.start()
+
+    def runs(self, key: Key, first: int, baseline_first: bool) -> Iterator[Run | int]:
+        """Runs of ``key`` from text ``first``; an int is the index of a text whose run was stopped
+        (the worker is then dead)."""
+        self.conn.send((key[0], key[1], first, baseline_first))
+        while True:
+            if self.conn.poll(0.01):
+                run = self.conn.recv()
+                if run is None:
+                    return
+                yield run
+                continue
+            deadline = self.deadline.value
+            if deadline and _cpu_of(self.process.pid) > deadline + _SLACK:
+                index = self.current.value
+                self.close()
+                yield index
+                return
+            if not self.process.is_alive():
+                raise RuntimeError(f"regex audit worker died on {key[0]!r}")
+
+    def close(self) -> None:
+        if self.process.is_alive():
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.process.kill()
+        self.process.join()
+
+
+def audit(patterns: list[Key]) -> dict[Key, list[Run]]:
+    """The hostile runs of every pattern, up to its first run that is not linear."""
+    results: dict[Key, list[Run]] = {}
+    worker = _Worker()
+    try:
+        for key in patterns:
+            runs: list[Run] = []
+            first, retry = 0, False
+            while True:
+                stopped = None
+                for run in worker.runs(key, first, retry):
+                    if isinstance(run, int):
+                        stopped = run
+                    else:
+                        runs.append(run)
+                if stopped is None:
                     break
-                results[key] = parent.recv()
-            else:
-                parent.send(None)
-        finally:
-            process.kill()
-            process.join()
+                worker = _Worker()
+                if retry:  # stopped again, at the bound its own baseline gives: not linear
+                    runs.append(Run(hostile_pieces(key[0])[stopped][0], None, CAP, stopped=True))  # big: > CAP
+                    break
+                first, retry = stopped, True
+            results[key] = runs
+    finally:
+        worker.close()
     return results
 
 
+def failures(results: dict[Key, list[Run]]) -> dict[Key, list[Run]]:
+    return {key: bad for key, runs in results.items() if (bad := [r for r in runs if not r.linear])}
+
+
 if __name__ == "__main__":
-    patterns = collect()
-    print(f"{len(patterns)} patterns", file=sys.stderr)
-    timings = time_all(list(patterns))
-    for key, (seconds, what) in sorted(timings.items(), key=lambda kv: -kv[1][0])[: int(sys.argv[1]) if len(sys.argv) > 1 else 40]:
-        print(f"{seconds:8.3f} s  {patterns[key]}  {key[0]!r:.120}  ({what})")
+    found = collect()
+    print(f"{len(found)} patterns", file=sys.stderr)
+    began = time.perf_counter()
+    results = audit(list(found))
+    print(f"audited in {time.perf_counter() - began:.1f} s", file=sys.stderr)
+    bad = failures(results)
+    for key, runs in bad.items():
+        print(f"SUPER-LINEAR  {found[key]}  {key[0]!r:.150}")
+        for run in runs[:3]:
+            print(f"    {run}")
+    print(f"{len(bad)} of {len(found)} patterns super-linear")
+    slowest = sorted(((max(r.big for r in runs), key) for key, runs in results.items() if runs), reverse=True)
+    for seconds, key in slowest[: int(sys.argv[1]) if len(sys.argv) > 1 else 10]:
+        run = max(results[key], key=lambda r: r.big)
+        print(f"{seconds * 1000:8.1f} ms  {found[key]}  {key[0]!r:.100}  ({run})")

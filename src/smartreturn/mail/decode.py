@@ -43,7 +43,7 @@ __all__ = ["decode_bytes", "decode_header_value", "parse_date", "parse_email"]
 
 _GB_ALIASES = frozenset({"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "gb2312-80", "euc-cn", "x-euc-cn", "csgb2312", "ms936", "windows-936"})
 _ALIASES = {"ks_c_5601-1987": "cp949", "x-sjis": "shift_jis", "unicode-1-1-utf-8": "utf-8", "utf8": "utf-8"}
-_HTML_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_HTML_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*+["']?\s*+([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _WS = re.compile(r"\s+")
 MAX_FORWARD_DEPTH = 3

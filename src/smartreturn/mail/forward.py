@@ -25,9 +25,9 @@ _MARKERS = re.compile(
         -{3,}\s*(?:Forwarded\ message|Weitergeleitete\ Nachricht|Original\ Message|Ursprüngliche\ Nachricht
                  |Urspr\S*ngliche\ Nachricht|Message\ transféré|Mensaje\ reenviado|Messaggio\ inoltrato
                  |已转发邮件|转发的邮件|原始邮件|转发邮件信息|Original|Forwarding\ messages?)\s*-{3,}
-      | Begin\ forwarded\ message\s*:
-      | Anfang\ der\ weitergeleiteten\ Nachricht\s*:
-      | (?:以下是|下面是)?(?:开始)?转发的邮件\s*[:：]
+      | Begin\ forwarded\ message\s*+:
+      | Anfang\ der\ weitergeleiteten\ Nachricht\s*+:
+      | (?:以下是|下面是)?(?:开始)?转发的邮件\s*+[:：]
       | -{2,}\s*Forwarded\ by\ .*-{2,}
     )[ \t]*$""",
     re.IGNORECASE | re.MULTILINE | re.VERBOSE,
@@ -63,7 +63,7 @@ _HTML_HINT = re.compile(
     r"from:|von:|发件人",
     re.IGNORECASE,
 )
-_RULE_LINE = re.compile(r"^[ \t]*[_=*-]{8,}[ \t]*$", re.MULTILINE)
+_RULE_LINE = re.compile(r"^[ \t]*+[_=*-]{8,}[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +288,7 @@ def _short_text(element: Tag, limit: int) -> str | None:
 
 
 _ZH_DATE = re.compile(
-    r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:\(?[^)\d]*\)?)?\s*(?:(上午|下午|晚上|凌晨|中午)?\s*(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*[:：]\s*(\d{2}))?)?"
+    r"(\d{4})\s*+年\s*+(\d{1,2})\s*+月\s*+(\d{1,2})\s*+日\s*+(?:\(?[^)\d]*\)?)?\s*(?:(上午|下午|晚上|凌晨|中午)?\s*+(\d{1,2})\s*+[:：]\s*+(\d{2})(?:\s*+[:：]\s*+(\d{2}))?)?"
 )
 _DE_MONTHS = {
     "januar": "January", "jänner": "January", "februar": "February", "märz": "March", "april": "April",
@@ -299,7 +299,7 @@ _DE_MONTHS = {
 }
 _DE_DAYS = re.compile(r"\b(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag|Mo|Di|Mi|Do|Fr|Sa|So)\.?,?\s", re.IGNORECASE)
 _CN_TZ = timezone(timedelta(hours=8))
-_RFC2822 = re.compile(r"^\s*(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*(?:[+-]\d{4}|[A-Z]{1,5})?\s*(?:\(.*\))?\s*$")
+_RFC2822 = re.compile(r"^\s*+(?:[A-Za-z]{3},\s*)?\d{1,2}\s++[A-Za-z]{3}\s++\d{4}\s++\d{1,2}:\d{2}(?::\d{2})?\s*+(?:[+-]\d{4}|[A-Z]{1,5})?\s*+(?:\(.*\))?\s*$")
 _GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\b")
 _TZ_NAMES = {
     name: hours * 3600

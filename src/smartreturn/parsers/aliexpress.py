@@ -88,11 +88,11 @@ _DELIVERY_LABELS = (r"estimated delivery(?: date| time)?|expected delivery|deliv
                     r"voraussichtliche (?:lieferung|zustellung|zustellzeit|lieferzeit)|lieferung bis")
 _DELIVERED_AT = r"delivered(?: on| at)?|zugestellt(?: am)?|delivery time"
 _REASON = re.compile(
-    r"^(?:(?:dispute|refund|return) reason|reason for (?:the )?(?:dispute|refund|return)|reason|grund)\s*[:：]?[ \t]*\n?[ \t]*(.+)$",
+    r"^(?:(?:dispute|refund|return) reason|reason for (?:the )?(?:dispute|refund|return)|reason|grund)\s*+[:：]?[ \t]*\n?[ \t]*(.+)$",
     re.IGNORECASE | re.MULTILINE,
 )
 # "Order 8181234567890123: cleared customs" -> "Cleared customs" (the stage a tracking page would show)
-_STAGE = re.compile(r"(?:order\s+\d{15,19}|bestellung\s+\d{15,19}|(?:package|packstück)\s+[A-Z0-9]{10,30})\s*:\s*"
+_STAGE = re.compile(r"(?:order\s++\d{15,19}|bestellung\s++\d{15,19}|(?:package|packstück)\s++[A-Z0-9]{10,30})\s*+:\s*"
                     r"((?:package in transit|cleared customs|in your country|at (?:the )?delivery cent(?:er|re)|"
                     r"delivery update|out for delivery|with (?:the )?local carrier|paket im transit|in ihrem land|"
                     r"im zielland|vom kurier abgeholt|wird zugestellt|neuer lieferstatus)[^\n]{0,40})", re.IGNORECASE)
@@ -181,7 +181,7 @@ def _price_qty_items(text: str, currency: str) -> tuple[Item, ...]:
     return tuple(items)
 
 
-_PRICE_QTY = re.compile(r"^(?P<price>(?:US ?\$|€|\$|£|EUR|USD)\s?\d[\d.,]*(?:\s?€)?|\d[\d.,]*\s?€)\s*[x×]\s*(?P<qty>\d{1,3})$")
+_PRICE_QTY = re.compile(r"^(?P<price>(?:US ?\$|€|\$|£|EUR|USD)\s?\d[\d.,]*(?:\s?€)?|\d[\d.,]*\s?€)\s*+[x×]\s*+(?P<qty>\d{1,3})$")
 _NOT_TITLE = re.compile(r"store|shop|aufgegeben|placed on|bestell|order|\$|€|x\d", re.IGNORECASE)
-_STORE_LINE = re.compile(r"(?m)^[ \t]*([A-Z0-9][^\n\t]{1,60}? (?:Store|Shop|Official Store|Flagship Store))[ \t]*$")
+_STORE_LINE = re.compile(r"(?m)^[ \t]*+([A-Z0-9][^\n\t]{1,60}? (?:Store|Shop|Official Store|Flagship Store))[ \t]*$")
 _LINK_ORDER = re.compile(r"(?:tradeOrderId|orderId|o_ids)=(\d{15,19})", re.IGNORECASE)

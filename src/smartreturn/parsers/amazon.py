@@ -64,8 +64,8 @@ _UPDATE = "delivery_update"
 # Order matters: the first rule that matches the (quote-free) subject wins.
 _SUBJECT_RULES: tuple[tuple[str, str], ...] = (
     (EventKind.REFUND_ISSUED, r"refund|erstattung|remboursement|rimborso|reembolso|zwrot"),
-    (EventKind.RETURN_RECEIVED, r"(?:received|erhalten|eingegangen).{0,40}(?:return|rücksendung|rückgabe)(?!\s*(?:request|label))|"
-                                r"(?:return|rücksendung|rückgabe)(?!\s*(?:request|label))\b.{0,40}(?:received|erhalten|eingegangen)"),
+    (EventKind.RETURN_RECEIVED, r"(?:received|erhalten|eingegangen).{0,40}(?:return|rücksendung|rückgabe)(?!\s*+(?:request|label))|"
+                                r"(?:return|rücksendung|rückgabe)(?!\s*+(?:request|label))\b.{0,40}(?:received|erhalten|eingegangen)"),
     (EventKind.RETURN_SHIPPED, r"drop-?off|dropped off|return (?:is )?(?:in transit|on its way)|"
                                r"(?:rücksendung|rückgabe).{0,30}(?:abgegeben|unterwegs)"),
     (EventKind.RETURN_LABEL, r"return (?:shipping )?label|rücksendeetikett|etiquette de retour|etichetta di reso"),
@@ -113,7 +113,7 @@ _LATE = re.compile(r"running late|delayed|delay|verspät|verzöger|new delivery 
 
 _ORDER_NO = re.compile(r"\b((?:\d{3}|D\d{2})-\d{7}-\d{7})\b")
 _SHIPMENT_MARK = re.compile(
-    r"^(?:shipment|package|parcel|sendung|paket|lieferung|envoi|colis|pacco|paquete)\s+(\d+)\s+(?:of|von|de|di|/)\s+(\d+)\b",
+    r"^(?:shipment|package|parcel|sendung|paket|lieferung|envoi|colis|pacco|paquete)\s++(\d+)\s++(?:of|von|de|di|/)\s++(\d+)\b",
     re.IGNORECASE | re.MULTILINE,
 )
 _TOTAL_LABELS = (r"order total|grand total|total for this order|gesamtsumme|gesamtbetrag|endbetrag|bestellsumme|"
@@ -128,13 +128,13 @@ _CARRIER_LABELS = (r"carrier|shipped with|shipped by|shipped via|delivered by|be
                    r"drop (?:it )?off at(?: an?| any| the)?|abgeben bei|versendet mit|zurücksenden mit")
 _REASON = re.compile(
     r"^(?:return reason|reason for (?:your )?return|reason|rücksendegrund|rückgabegrund|grund (?:für die|der) "
-    r"(?:rücksendung|rückgabe)|motif du retour|motivo del reso|motivo de la devolución)\s*[:：]?[ \t]*\n?[ \t]*(.+)$",
+    r"(?:rücksendung|rückgabe)|motif du retour|motivo del reso|motivo de la devolución)\s*+[:：]?[ \t]*\n?[ \t]*(.+)$",
     re.IGNORECASE | re.MULTILINE,
 )
 _DELIVERED_AT = r"delivered(?: on)?|zugestellt(?: am)?|geliefert(?: am)?|livré le|consegnato il|entregado el"
 _PICKUP_LABELS = r"pick-?up code(?: is)?|collection code(?: is)?|abholcode(?: lautet)?|abholnummer"
 _DHL_PAKET = re.compile(r"\d{12}|\d{20}|JJD\d{10,20}|JVGL\d{10,20}")
-_FWD_PREFIX = re.compile(r"^\s*(?:(?:fwd?|wg|aw|re)\s*:\s*)+", re.IGNORECASE)
+_FWD_PREFIX = re.compile(r"^\s*(?:(?:fwd?|wg|aw|re)\s*+:\s*)+", re.IGNORECASE)
 _SHIPMENT_ID = re.compile(r"[?&;]shipmentId=([A-Za-z0-9]{5,})")
 _CASE_LABELS = r"return id|return number|rma(?: number| #)?|return authori[sz]ation(?: number)?|rücksendenummer|rma-nummer"
 _REFUND_LABELS = (r"refund total|total refund|refund amount|refund of|refund subtotal|estimated refund|"
@@ -171,7 +171,7 @@ class AmazonParser(IntlPlatformParser):
 
 def _classify(email: Email) -> str | None:
     subject = _QUOTED.sub(" ", email.subject or "")
-    subject = re.sub(r"^\s*(?:(?:fwd?|wg|aw|re)\s*:\s*)+", "", subject, flags=re.IGNORECASE)
+    subject = re.sub(r"^\s*(?:(?:fwd?|wg|aw|re)\s*+:\s*)+", "", subject, flags=re.IGNORECASE)
     if _NEGATIVE.search(subject):
         return None
     soft = SOFT_NEGATIVE.search(subject)

@@ -80,7 +80,7 @@ _RETURN = re.compile(
     r"Rücksendeetikett|Retourenlabel|Ihre Retoure|Ihre Rücksendung|Retoure an|Rücksendung an (?!den Absender)",
     re.IGNORECASE,
 )
-_TO_SENDER = re.compile(r"(?:return(?:ed|ing)?|zurück\w*) (?:to|an) (?:the |den )?(?:sender|Absender)", re.IGNORECASE)
+_TO_SENDER = re.compile(r"(?:return(?:ed|ing)?|zurück\w{0,20}) (?:to|an) (?:the |den )?(?:sender|Absender)", re.IGNORECASE)
 
 _RETURN_KIND = {
     EventKind.SHIPPED: EventKind.RETURN_SHIPPED,
@@ -328,15 +328,15 @@ _FROM_LINE = re.compile(r"(?m)^[ \t]*(?:From|Shipped from|Sent by)[ \t]+([^\n\t:
 # "Your packages from Brooklinen Inc. are now out for delivery today."
 _PACKAGE_FROM = re.compile(
     r"\b(?:package|packages|parcel|parcels|shipment|shipments|delivery) from ([A-Z0-9][^\n\t]{1,60}?)"
-    r"\s+(?:is|are|was|were|has|have|will)\b"
+    r"\s++(?:is|are|was|were|has|have|will)\b"
 )
 
 
 def _label_value(text: str, labels: str) -> str | None:
     """The value after a label at the start of a line ('Shipper: ACME Inc'), same or next line."""
-    m = re.search(rf"(?im)^[ \t]*(?:{labels})[ \t]*[:：][ \t]*([^\n\t]*)(?:\n[ \t]*([^\n\t]+))?", text)
+    m = re.search(rf"(?im)^[ \t]*+(?:{labels})[ \t]*+[:：][ \t]*([^\n\t]*)(?:\n[ \t]*([^\n\t]+))?", text)
     if not m:
-        m = re.search(rf"(?im)^[ \t]*(?:{labels})[ \t]*\t[ \t]*([^\n\t]+)()", text)
+        m = re.search(rf"(?im)^[ \t]*+(?:{labels})[ \t]*\t[ \t]*([^\n\t]+)()", text)
         if not m:
             return None
     value = (m.group(1) or "").strip() or (m.group(2) or "").strip()

@@ -87,14 +87,14 @@ def cjk_punctuation(text: str) -> str:
 # --------------------------------------------------------------------------- dates
 
 _DT_FULL = re.compile(
-    r"(?P<y>20\d{2})\s*[年/.-]\s*(?P<m>\d{1,2})\s*[月/.-]\s*(?P<d>\d{1,2})\s*[日号]?"
-    r"(?:\s*[(\[]?\s*(?:星期|周)[一二三四五六日天]\s*[)\]]?)?"
-    r"(?:\s*(?:[T ]|\s)?\s*(?:上午|(?P<pm>下午|晚上))?\s*(?P<H>\d{1,2})\s*[:时点]\s*(?P<M>\d{1,2})(?:\s*[:分]\s*(?P<S>\d{1,2}))?)?"
+    r"(?P<y>20\d{2})\s*+[年/.-]\s*+(?P<m>\d{1,2})\s*+[月/.-]\s*+(?P<d>\d{1,2})\s*+[日号]?"
+    r"(?:\s*+[(\[]?\s*+(?:星期|周)[一二三四五六日天]\s*+[)\]]?)?"
+    r"(?:\s*(?:[T ]|\s)?\s*(?:上午|(?P<pm>下午|晚上))?\s*+(?P<H>\d{1,2})\s*+[:时点]\s*+(?P<M>\d{1,2})(?:\s*+[:分]\s*+(?P<S>\d{1,2}))?)?"
 )
 _DT_MONTH_DAY = re.compile(
-    r"(?<!\d)(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]"
-    r"(?:\s*[(\[]?\s*(?:星期|周)[一二三四五六日天]\s*[)\]]?)?"
-    r"(?:\s*(?:上午|(?P<pm>下午|晚上))?\s*(?P<H>\d{1,2})\s*[:时点]\s*(?P<M>\d{1,2})(?:\s*[:分]\s*(?P<S>\d{1,2}))?)?"
+    r"(?<!\d)(?P<m>\d{1,2})\s*+月\s*+(?P<d>\d{1,2})\s*+[日号]"
+    r"(?:\s*+[(\[]?\s*+(?:星期|周)[一二三四五六日天]\s*+[)\]]?)?"
+    r"(?:\s*(?:上午|(?P<pm>下午|晚上))?\s*+(?P<H>\d{1,2})\s*+[:时点]\s*+(?P<M>\d{1,2})(?:\s*+[:分]\s*+(?P<S>\d{1,2}))?)?"
 )
 
 
@@ -129,8 +129,9 @@ def parse_cn_date(text: str, default_year: int | None = None) -> date | None:
 
 # --------------------------------------------------------------------------- money
 
-_AMOUNT = r"(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)"
-MONEY_RE = re.compile(rf"(?:¥|RMB|CNY|人民币)\s*{_AMOUNT}|{_AMOUNT}\s*元")
+# bounded (no CNY amount has 16 digits): an unbounded \d+ before 元 made a line of digits quadratic
+_AMOUNT = r"(\d{1,3}(?:,\d{3}){1,4}(?:\.\d{1,2})?|\d{1,15}(?:\.\d{1,2})?)"
+MONEY_RE = re.compile(rf"(?:¥|RMB|CNY|人民币)\s*+{_AMOUNT}|{_AMOUNT}\s*+元")
 
 
 def parse_money(text: str) -> Money | None:
@@ -178,9 +179,9 @@ _TRACK_LABEL = (
     r"|运单号|快递单号|物流单号|包裹号|运单编号|物流编号|快递号"
 )
 _RETURN_LABEL = re.compile(r"退货|退回|寄回|取件")
-_LABELLED_TRACKING = re.compile(rf"(?P<label>{_TRACK_LABEL})\s*[:：]?\s*(?P<num>{_NUMBER})(?![\d-])")
+_LABELLED_TRACKING = re.compile(rf"(?P<label>{_TRACK_LABEL})\s*+[:：]?\s*+(?P<num>{_NUMBER})(?![\d-])")
 _NAMED_TRACKING = re.compile(
-    rf"(?P<carrier>{_CARRIER_ALT})\s*[(（:：,，]?\s*(?:运单号?|单号|快递单号|物流单号)?\s*[:：]?\s*(?P<num>{_NUMBER})(?![\d-])"
+    rf"(?P<carrier>{_CARRIER_ALT})\s*+[(（:：,，]?\s*+(?:运单号?|单号|快递单号|物流单号)?\s*+[:：]?\s*+(?P<num>{_NUMBER})(?![\d-])"
 )
 _PREFIXED_TRACKING = re.compile(r"(?<![A-Z0-9])(?P<num>SF\d{12,13}|JD[A-Z]{0,3}\d{10,13}|YT\d{13}|JT\d{13}|DPK\d{12}|[A-Z]{2}\d{9}CN)(?![A-Z0-9])")
 _PREFIX_CARRIERS = (("SF", "sf"), ("JD", "jd"), ("YT", "yto"), ("JT", "jt"), ("DPK", "deppon"))
@@ -201,7 +202,7 @@ def carrier_code(name_or_number: str) -> str | None:
 
 def _carrier_near(text: str, pos: int, end: int) -> str | None:
     """Carrier named right after a number ("…（中通快递）"), shortly before it, or on a 快递公司 line."""
-    after = re.match(rf"\s*[(（]?\s*({_CARRIER_ALT})", text[end: end + 16])
+    after = re.match(rf"\s*+[(（]?\s*+({_CARRIER_ALT})", text[end: end + 16])
     if after:
         return carrier_code(after.group(1))
     window = text[max(0, pos - 40): pos]
@@ -210,7 +211,7 @@ def _carrier_near(text: str, pos: int, end: int) -> str | None:
         found = match.group(0)
     if found:
         return carrier_code(found)
-    company = re.search(rf"(?:快递公司|物流公司|承运商|配送方式|快递|物流)\s*[:：]?\s*({_CARRIER_ALT})", text)
+    company = re.search(rf"(?:快递公司|物流公司|承运商|配送方式|快递|物流)\s*+[:：]?\s*+({_CARRIER_ALT})", text)
     return carrier_code(company.group(1)) if company else None
 
 
@@ -243,11 +244,11 @@ def find_tracking(text: str, exclude: Iterable[str] = (), direction: Direction =
 
 # --------------------------------------------------------------------------- items
 
-_QTY = re.compile(r"(?:[x×X*]\s*(\d{1,3})(?!\d)|(?:数量|件数)\s*[:：]?\s*(\d{1,3})|(\d{1,3})\s*件(?!商品))")
+_QTY = re.compile(r"(?:[x×X*]\s*+(\d{1,3})(?!\d)|(?:数量|件数)\s*+[:：]?\s*+(\d{1,3})|(\d{1,3})\s*+件(?!商品))")
 _NAME_HEADERS = ("商品名称", "商品信息", "宝贝名称", "宝贝", "商品")
 _QTY_HEADERS = ("数量", "件数")
 _PRICE_HEADERS = ("单价", "商品单价", "京东价", "价格", "售价", "拼单价")
-_QUOTED_NAME = re.compile(r"(?:购买的|商品|宝贝|订购的)\s*[“\"「《](?P<name>[^”\"」》\n]{2,80})[”\"」》](?:\s*等\s*(?P<count>\d+)\s*件)?")
+_QUOTED_NAME = re.compile(r"(?:购买的|商品|宝贝|订购的)\s*+[“\"「《](?P<name>[^”\"」》\n]{2,80})[”\"」》](?:\s*+等\s*+(?P<count>\d+)\s*+件)?")
 
 
 def _cell_index(cells: Sequence[str], names: Sequence[str]) -> int | None:
@@ -297,11 +298,11 @@ def _table_items(lines: list[str]) -> tuple[Item, ...]:
 
 def _labelled_items(text: str) -> tuple[Item, ...]:
     items: list[Item] = []
-    for match in re.finditer(r"(?:商品名称|宝贝名称|商品信息|商品|宝贝)\s*[:：]\s*(?P<name>[^\n\t]{2,120})", text):
-        name = re.sub(r"\s*等\s*\d+\s*件(商品|宝贝)?$", "", match["name"].strip())
+    for match in re.finditer(r"(?:商品名称|宝贝名称|商品信息|商品|宝贝)\s*+[:：]\s*(?P<name>[^\n\t]{2,120})", text):
+        name = re.sub(r"(?<!\s)\s*+等\s*+\d++\s*+件(商品|宝贝)?$", "", match["name"].strip())
         after = text[match.end(): match.end() + 80]
         qty = 1
-        inline = re.search(r"\s+[x×X*]\s*(\d{1,3})$", name)
+        inline = re.search(r"(?<!\s)\s++[x×X*]\s*+(\d{1,3})$", name)
         if inline:
             qty, name = int(inline.group(1)), name[: inline.start()].strip()
         else:
@@ -418,7 +419,7 @@ def first_signature(text: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
-_KIND_LABEL = re.compile(r"(?:服务类型|售后类型|申请类型|退款类型|售后方式|服务方式|申请服务)\s*[:：]?\s*(?P<k>[^\n\t]{2,12})")
+_KIND_LABEL = re.compile(r"(?:服务类型|售后类型|申请类型|退款类型|售后方式|服务方式|申请服务)\s*+[:：]?\s*(?P<k>[^\n\t]{2,12})")
 
 
 def return_kind_of(text: str) -> ReturnKind | None:
@@ -434,7 +435,7 @@ def return_kind_of(text: str) -> ReturnKind | None:
     return None
 
 
-_REASON = re.compile(r"(?:退货原因|退款原因|换货原因|售后原因|申请原因|退换原因|问题描述|原因)\s*[:：]\s*(?P<reason>[^\n\t]{1,120})")
+_REASON = re.compile(r"(?:退货原因|退款原因|换货原因|售后原因|申请原因|退换原因|问题描述|原因)\s*+[:：]\s*(?P<reason>[^\n\t]{1,120})")
 
 
 def _clip_reason(raw: str) -> str:
@@ -448,7 +449,7 @@ def find_reason(text: str) -> str | None:
     if not match:
         return None
     reason = _clip_reason(match["reason"])
-    description = re.search(r"(?:问题描述|补充描述|描述)\s*[:：]\s*(?P<d>[^\n\t]{1,160})", text)
+    description = re.search(r"(?:问题描述|补充描述|描述)\s*+[:：]\s*(?P<d>[^\n\t]{1,160})", text)
     if description and description.start() != match.start():
         extra = _clip_reason(description["d"])
         if extra and extra not in reason:
@@ -461,7 +462,7 @@ def note_reason(note: str | None) -> str | None:
     if not note:
         return None
     text = "\n".join(line.strip() for line in note.strip().splitlines() if line.strip())
-    match = re.search(r"(?:退货原因|退款原因|换货原因|原因|reason)\s*[:：]?\s*(?P<r>[^\n]+)", text, re.IGNORECASE)
+    match = re.search(r"(?:退货原因|退款原因|换货原因|原因|reason)\s*+[:：]?\s*(?P<r>[^\n]+)", text, re.IGNORECASE)
     reason = match["r"] if match else text.split("\n")[0]
     reason = reason.strip(" 。.;；,，")
     return reason[:200] or None
@@ -481,13 +482,13 @@ class ChinesePlatformParser:
     signatures: ClassVar[frozenset[str]] = frozenset()   # 【…】 contents that are this platform's own
     order_number: ClassVar[re.Pattern[str]]               # group "num"
     case_number: ClassVar[re.Pattern[str]] = re.compile(
-        r"(?:服务单号|服务单|退款编号|退款单号|售后单号|售后编号|售后服务单号|退货单号|退款ID|退款申请号)\s*[:：]?\s*(?P<num>\d{6,24})"
+        r"(?:服务单号|服务单|退款编号|退款单号|售后单号|售后编号|售后服务单号|退货单号|退款ID|退款申请号)\s*+[:：]?\s*+(?P<num>\d{6,24})"
     )
     rules: ClassVar[tuple[Rule, ...]] = COMMON_RULES
     default_merchant: ClassVar[str | None] = None
     merchant_pattern: ClassVar[re.Pattern[str]] = re.compile(
-        r"(?:店铺名称|店铺|商家名称|商家|卖家|商户)\s*[:：]\s*(?P<m>[^\n\t]{2,40})"
-        r"|(?:您在|在)\s*[“\"「【]?(?P<m2>[^\s“\"「」”【】，,。]{2,30}?(?:旗舰店|专营店|专卖店|官方店|自营店|超市|之家|小店|店))[”\"」】]?\s*(?:购买|下单|的订单)"
+        r"(?:店铺名称|店铺|商家名称|商家|卖家|商户)\s*+[:：]\s*(?P<m>[^\n\t]{2,40})"
+        r"|(?:您在|在)\s*+[“\"「【]?(?P<m2>[^\s“\"「」”【】，,。]{2,30}?(?:旗舰店|专营店|专卖店|官方店|自营店|超市|之家|小店|店))[”\"」】]?\s*+(?:购买|下单|的订单)"
     )
 
     # ----- identify
@@ -503,8 +504,8 @@ class ChinesePlatformParser:
     def _mentions_sender(self, text: str) -> bool:
         """A forward the decoder could not unwrap still names the original sender in its header block."""
         for line in text[:1500].split("\n"):
-            if re.match(r"[\s>]*(?:发件人|From|寄件人|发信人)\s*[:：]", line, re.IGNORECASE):
-                addresses = re.findall(r"[\w.+-]+@[\w.-]+", line)
+            if re.match(r"(?<![\s>])[\s>]*+(?:发件人|From|寄件人|发信人)\s*+[:：]", line, re.IGNORECASE):
+                addresses = re.findall(r"[\w.+-]{1,64}@[\w.-]+", line)
                 if any(self.is_sender(a) for a in addresses):
                     return True
         return False
@@ -601,7 +602,7 @@ class ChinesePlatformParser:
     def occurred_at(self, email: Email, text: str, kind: EventKind) -> datetime:
         labels = self.time_labels(kind)
         year = email.received.astimezone(SHANGHAI).year
-        for match in re.finditer(rf"(?:{labels})\s*[:：]?\s*", text):
+        for match in re.finditer(rf"(?:{labels})\s*+[:：]?\s*", text):
             when = parse_cn_datetime(text[match.end(): match.end() + 30], year)
             if when:
                 return when
@@ -629,10 +630,10 @@ class ChinesePlatformParser:
 
     def expected_delivery(self, email: Email, text: str) -> date | None:
         year = email.received.astimezone(SHANGHAI).year
-        labelled = re.search(r"(?:预计送达|预计到达|预计到货|预计妥投)(?:时间|日期)?\s*[:：]\s*", text)
+        labelled = re.search(r"(?:预计送达|预计到达|预计到货|预计妥投)(?:时间|日期)?\s*+[:：]\s*", text)
         if labelled:
             return parse_cn_date(text[labelled.end(): labelled.end() + 30], year)
-        match = re.search(r"预计\s*(?:于|在)?\s*(?P<when>[^\n，,。]{2,30}?)\s*(?:前)?\s*(?:送达|到达|送到|到货)", text)
+        match = re.search(r"预计\s*+(?:于|在)?\s*(?P<when>[^\n，,。]{2,30}?)\s*+(?:前)?\s*+(?:送达|到达|送到|到货)", text)
         if not match:
             return None
         return parse_cn_date(match["when"], year)
@@ -701,7 +702,7 @@ class ChinesePlatformParser:
         return r"实付款|实付金额|实付|应付总额|应付金额|订单金额|订单总额|支付金额|付款金额|实际支付|合计|总计|总金额|货到付款"
 
     def pickup_code(self, text: str) -> str | None:
-        match = re.search(r"(?:取件码|取货码|提货码)\s*[:：]?\s*(?:为)?\s*(?P<c>[A-Z0-9][A-Z0-9-]{2,15})", text)
+        match = re.search(r"(?:取件码|取货码|提货码)\s*+[:：]?\s*+(?:为)?\s*+(?P<c>[A-Z0-9][A-Z0-9-]{2,15})", text)
         return match["c"] if match else None
 
 

@@ -87,7 +87,7 @@ _ARIA_PRICE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _SUP_PRICE = re.compile(
-    r"<sup[^>]*>\s*([$£€¥]|[A-Z]{1,2}\$)\s*</sup>\s*(\d[\d,.]*)\s*<sup[^>]*>\s*(\d{2})\s*</sup>", re.IGNORECASE
+    r"<sup[^>]*>\s*([$£€¥]|[A-Z]{1,2}\$)\s*</sup>\s*+(\d[\d,.]*)\s*<sup[^>]*>\s*+(\d{2})\s*</sup>", re.IGNORECASE
 )
 
 
@@ -124,14 +124,14 @@ def label_value(text: str, labels: str, value: str = r"[^\n\t]+", *, anywhere: b
     colon or in the next table cell, or on the next line. The label must open a line or a cell
     ("The seller has ..." is no "Seller:") unless ``anywhere`` is set."""
     if anywhere:
-        pattern = rf"(?<!\w)(?:{labels})\s*[:#：]?[ \t]*\n?[ \t]*({value})"
+        pattern = rf"(?<!\w)(?:{labels})\s*+[:#：]?[ \t]*\n?[ \t]*({value})"
     else:
-        pattern = rf"(?:^|\t)[ \t]*(?:{labels})[ \t]*(?:[:#：][ \t]*\n?|\t|\n)[ \t]*({value})"
+        pattern = rf"(?:^|\t)[ \t]*+(?:{labels})[ \t]*(?:[:#：][ \t]*\n?|\t|\n)[ \t]*({value})"
     m = re.search(pattern, text, re.IGNORECASE | re.MULTILINE)
     return m.group(1).strip() if m else None
 
 
-_FWD_PREFIX = re.compile(r"^\s*(?:(?:fwd?|fw|wg|aw|re|tr)\s*:\s*)+", re.IGNORECASE)
+_FWD_PREFIX = re.compile(r"^\s*(?:(?:fwd?|fw|wg|aw|re|tr)\s*+:\s*)+", re.IGNORECASE)
 SOFT_NEGATIVE = re.compile(
     r"rate your|rate (?:the|this|our)|review|how (?:was|did|would)|feedback|bewerten|bewertung|rezension|"
     r"wie (?:war|hat|gefällt)|évaluez|valuta|valora|tell us",
@@ -297,9 +297,10 @@ _WEEKDAYS = {
 _WEEKDAY_RE = re.compile(r"\b(" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")\b\.?,?", re.IGNORECASE)
 _RELATIVE = {"today": 0, "heute": 0, "tonight": 0, "aujourd'hui": 0, "oggi": 0, "hoy": 0,
              "tomorrow": 1, "morgen": 1, "demain": 1, "domani": 1, "mañana": 1, "übermorgen": 2}
-_RANGE_SPLIT = re.compile(r"\s+(?:-|–|—|to|bis|and|und)\s+|\s*[–—]\s*")
+# each alternative starts where a run of spaces starts (from inside a run, every start re-scanned the run)
+_RANGE_SPLIT = re.compile(r"(?<!\s)\s++(?:-|–|—|to|bis|and|und)\s+|(?<!\s)\s*+[–—]\s*")
 _HAS_DIGIT = re.compile(r"\d")
-_DAY_RANGE = re.compile(r"(?<![\d/.:-])(\d{1,2})\.?\s*[-–]\s*(\d{1,2})(?!\d|[/:-]|\.\d)")  # "Dec 2-8", "2.–4. Dezember"
+_DAY_RANGE = re.compile(r"(?<![\d/.:-])(\d{1,2})\.?\s*+[-–]\s*+(\d{1,2})(?!\d|[/:-]|\.\d)")  # "Dec 2-8", "2.–4. Dezember"
 
 
 def _naive_default(received: datetime) -> datetime:
@@ -318,7 +319,7 @@ def parse_date(raw: str, received: datetime, *, dayfirst: bool = False, latest: 
         return None
     part = parts[-1] if latest else parts[0]
     # "Nov 27 - 29": the end of the range carries only a day number
-    if latest and len(parts) > 1 and re.fullmatch(r"\s*\d{1,2}\.?\s*", part):
+    if latest and len(parts) > 1 and re.fullmatch(r"(?<!\s)\s*+\d{1,2}\.?\s*", part):
         part = re.sub(r"\d{1,2}(?=\D*$)", part.strip().rstrip("."), parts[0], count=1) if re.search(r"\d", parts[0]) else part
     return _one_date(part, received, dayfirst)
 
@@ -331,7 +332,7 @@ def _one_date(part: str, received: datetime, dayfirst: bool) -> date | None:
     german = _DE_MONTH_RE.sub(lambda m: _DE_MONTHS[m.group(1).lower()], part)
     if german != part:
         dayfirst = True
-        german = re.sub(r"(\d{1,2})\.(?=\s*[A-Za-z])", r"\1", german)  # "25. November" -> "25 November"
+        german = re.sub(r"(\d{1,2})\.(?=\s*+[A-Za-z])", r"\1", german)  # "25. November" -> "25 November"
         german = re.sub(r"\b(?:de|del|di)\b", " ", german, flags=re.IGNORECASE)  # "27 de noviembre"
     weekday = _WEEKDAY_RE.search(german)
     stripped = _WEEKDAY_RE.sub(" ", german).strip(" ,.")
@@ -363,12 +364,12 @@ def _valid(d: date, year: int) -> bool:
 # --------------------------------------------------------------------------- carriers
 
 _CARRIERS: tuple[tuple[str, str], ...] = (
-    (r"amazon\s*logistics|amazon\s*shipping|amazon\s*(?:lieferdienst|logistik)|\bamzl\b", "amazon_logistics"),
+    (r"amazon\s*logistics|amazon\s*shipping|amazon\s*+(?:lieferdienst|logistik)|\bamzl\b", "amazon_logistics"),
     (r"\bups\b|united parcel", "ups"),
     (r"\busps\b|u\.s\.\s*postal|united states postal", "usps"),
     (r"fed\s?ex", "fedex"),
     (r"dhl\s*express", "dhl"),
-    (r"dhl\s*(?:paket|parcel)|deutsche\s*post", "dhl_paket"),
+    (r"dhl\s*+(?:paket|parcel)|deutsche\s*post", "dhl_paket"),
     (r"dhl\s*e-?commerce", "dhl_ecommerce"),
     (r"\bdhl\b", "dhl"),
     (r"royal\s*mail", "royal_mail"),
@@ -385,7 +386,7 @@ _CARRIERS: tuple[tuple[str, str], ...] = (
     (r"australia\s*post|auspost", "australia_post"),
     (r"\bpostnl\b", "postnl"),
     (r"la\s*poste|colissimo", "colissimo"),
-    (r"cainiao|aliexpress\s*(?:standard|selection|premium|saver|direct)|aliexpress\s*shipping", "cainiao"),
+    (r"cainiao|aliexpress\s*+(?:standard|selection|premium|saver|direct)|aliexpress\s*shipping", "cainiao"),
     (r"\b4px\b", "4px"),
     (r"yun\s*express", "yunexpress"),
     (r"yanwen", "yanwen"),
@@ -438,7 +439,7 @@ def _guess_carrier(number: str, code: str | None) -> str | None:
 
 
 _TRACKING_LABELS = (
-    r"tracking\s*(?:number|no\.?|num|#|id|code)|track(?:ing)?\s*#|sendungs(?:verfolgungs)?nummer|"
+    r"tracking\s*+(?:number|no\.?|num|#|id|code)|track(?:ing)?\s*+#|sendungs(?:verfolgungs)?nummer|"
     r"tracking-?nummer|paketnummer|sendungs-?nr\.?|tracking-?id|n[uú]mero de seguimiento|"
     r"num[ée]ro de suivi|numero di tracciamento|运单号|物流单号"
 )
@@ -456,7 +457,7 @@ def find_tracking(text: str, labels: str = _TRACKING_LABELS) -> list[str]:
         if 8 <= len(number) <= 35 and number not in found:
             found.append(number)
 
-    for m in re.finditer(rf"(?<!\w)(?:{labels})(?:\s+(?:is|ist|lautet|est|es|è))?\s*[:#：]?[ \t]*\n?[ \t]*({_TRACK_VALUE})\b",
+    for m in re.finditer(rf"(?<!\w)(?:{labels})(?:\s++(?:is|ist|lautet|est|es|è))?\s*+[:#：]?[ \t]*\n?[ \t]*+({_TRACK_VALUE})\b",
                          text, re.IGNORECASE):
         add(m.group(1))
     for m in _PLURAL_LABEL.finditer(text):
@@ -472,11 +473,11 @@ def find_tracking(text: str, labels: str = _TRACKING_LABELS) -> list[str]:
 
 
 _PLURAL_LABEL = re.compile(
-    r"(?<!\w)(?:tracking\s*(?:numbers|nos\.?|ids|codes)|sendungsnummern|trackingnummern|paketnummern|"
-    r"n[uú]meros de seguimiento|num[ée]ros de suivi)\s*[:：]?[ \t]*",
+    r"(?<!\w)(?:tracking\s*+(?:numbers|nos\.?|ids|codes)|sendungsnummern|trackingnummern|paketnummern|"
+    r"n[uú]meros de seguimiento|num[ée]ros de suivi)\s*+[:：]?[ \t]*",
     re.IGNORECASE,
 )
-_LIST_VALUE = re.compile(r"(?=[A-Z0-9 ]*\d{4})[A-Z]{0,5}\d[A-Z0-9]{6,33}", re.IGNORECASE)
+_LIST_VALUE = re.compile(r"(?=[A-Z0-9]{0,35}\d{4})[A-Z]{0,5}\d[A-Z0-9]{6,33}", re.IGNORECASE)
 
 
 _LINK_HOSTS: tuple[tuple[str, str], ...] = (
@@ -489,7 +490,7 @@ _LINK_HOSTS: tuple[tuple[str, str], ...] = (
 _LINK_PARAMS = frozenset(("tracknum", "tracknums", "tracknumbers", "trackingnumber", "tracking_number", "trackingid",
                           "tracking", "tlabels", "piececode", "idc", "trackingnumbers", "trknbr", "labels",
                           "parcelnumber", "parcel", "pknr", "match", "barcode", "id", "nums", "number", "mailno"))
-_HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+_HREF = re.compile(r"""href\s*=\s*+["']([^"']+)["']""", re.IGNORECASE)
 
 
 def tracking_from_links(html: str | None) -> list[tuple[str, str | None]]:
@@ -507,7 +508,7 @@ def tracking_from_links(html: str | None) -> list[tuple[str, str | None]]:
                 continue
             for value in ",".join(values).split(","):
                 number = value.strip().replace(" ", "").upper()
-                if 8 <= len(number) <= 35 and re.fullmatch(r"[A-Z0-9]*\d{4}[A-Z0-9]*", number) and \
+                if 8 <= len(number) <= 35 and re.fullmatch(r"[A-Z0-9]{0,35}\d{4}[A-Z0-9]{0,35}", number) and \
                         number not in [n for n, _ in found]:
                     found.append((number, _guess_carrier(number, carrier)))
     return found
@@ -516,7 +517,7 @@ def tracking_from_links(html: str | None) -> list[tuple[str, str | None]]:
 # --------------------------------------------------------------------------- the user's note
 
 _NOTE_REASON = re.compile(
-    r"(?:(?:return\s*)?reason|grund|rücksendegrund|rückgabegrund|motif|motivo|退货原因|退款原因|原因)\s*[:：=-]\s*(.+)"
+    r"(?:(?:return\s*)?reason|grund|rücksendegrund|rückgabegrund|motif|motivo|退货原因|退款原因|原因)\s*+[:：=-]\s*(.+)"
     r"|(?:return(?:ing|ed)?|sending (?:it|them) back|send(?:ing)? back)\b[^.\n]{0,30}?\bbecause\s+(.+)"
     r"|(?:zurück(?:geschickt|gesendet)?|rücksendung|retourniert?)\b[^.\n]{0,30}?,?\s*weil\s+(.+)",
     re.IGNORECASE,
@@ -537,7 +538,7 @@ def note_reason(email: Email) -> str | None:
 
 def date_after(text: str, labels: str, received: datetime, *, dayfirst: bool = False) -> date | None:
     """The first readable date written after one of ``labels`` on the same line."""
-    for m in re.finditer(rf"(?:^|\n|\t|\b)(?:{labels})\b\s*[:：]?[ \t]*(?:on\s+|am\s+|by\s+|the\s+)?([^\n]{{0,60}})",
+    for m in re.finditer(rf"(?:^|\n|\t|\b)(?:{labels})\b\s*+[:：]?[ \t]*+(?:on\s+|am\s+|by\s+|the\s+)?([^\n]{{0,60}})",
                          text, re.IGNORECASE):
         value = m.group(1).split("\t")[0].strip()
         if not value:
@@ -550,13 +551,13 @@ def date_after(text: str, labels: str, received: datetime, *, dayfirst: bool = F
     return None
 
 
-_CLOCK = re.compile(r"(?<![\d.])\d{1,2}[:.]\d{2}(?![\d.])\s*(?:[ap]\.?m\.?|uhr)?|\b\d{1,2}\s*[ap]\.?m\.?", re.IGNORECASE)
+_CLOCK = re.compile(r"(?<![\d.])\d{1,2}[:.]\d{2}(?![\d.])\s*+(?:[ap]\.?m\.?|uhr)?|\b\d{1,2}\s*+[ap]\.?m\.?", re.IGNORECASE)
 
 
 def datetime_after(text: str, labels: str, received: datetime, *, dayfirst: bool = False) -> datetime | None:
     """When a mail states the moment ("Delivered Fri, Dec 4 at 3:41 PM"): tz-aware, in the mail's
     zone. None when only a date or nothing is written (then the caller uses ``received``)."""
-    m = re.search(rf"(?:^|\n|\t)[ \t]*(?:{labels})\b[ \t:]*([^\n]{{4,60}})", text, re.IGNORECASE)
+    m = re.search(rf"(?:^|\n|\t)[ \t]*+(?:{labels})\b[ \t:]*([^\n]{{4,60}})", text, re.IGNORECASE)
     if not m or not _CLOCK.search(m.group(1)):
         return None
     value = m.group(1).replace("\t", " ")
@@ -623,15 +624,15 @@ _NOT_A_NAME = re.compile(
     r"estimated|\$|£|€|eur\b|usd\b|gbp\b)",
     re.IGNORECASE,
 )
-_ITEM_NAME_LABEL = re.compile(r"^(?:item name|item|artikelname|artikel|product|produkt)\s*:?\s+", re.IGNORECASE)
-_SKU = re.compile(r"(?:item id|item number|item #|artikelnummer|artikel-nr\.?|asin|sku)\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{5,})",
+_ITEM_NAME_LABEL = re.compile(r"^(?:item name|item|artikelname|artikel|product|produkt)\s*+(?::\s++|(?<=\s))", re.IGNORECASE)
+_SKU = re.compile(r"(?:item id|item number|item #|artikelnummer|artikel-nr\.?|asin|sku)\s*+[:#]?\s*+([A-Z0-9][A-Z0-9-]{5,})",
                   re.IGNORECASE)
-_TIMES = re.compile(r"^(\d{1,3})\s*[x×]\s+(.{3,})$|^(.{3,}?)\s+[x×]\s*(\d{1,3})$")
-_QTY = re.compile(r"^(?:quantity|qty|menge|anzahl|quantité|quantità|cantidad)\s*[.:]?\s*(\d{1,3})\b", re.IGNORECASE)
+_TIMES = re.compile(r"^(\d{1,3})\s*+[x×]\s+(.{3,})$|^(.{3,}?)(?<!\s)\s++[x×]\s*+(\d{1,3})$")
+_QTY = re.compile(r"^(?:quantity|qty|menge|anzahl|quantité|quantità|cantidad)\s*+[.:]?\s*+(\d{1,3})\b", re.IGNORECASE)
 
 
-_TRUNCATED = re.compile(r"\s*(?:\.{3}|…)\s*$")
-_BULLET = re.compile(r"^\s*(?:[*•·▪◦‣-]|\d{1,2}[.)])\s+")
+_TRUNCATED = re.compile(r"(?<!\s)\s*+(?:\.{3}|…)\s*$")
+_BULLET = re.compile(r"^\s*+(?:[*•·▪◦‣-]|\d{1,2}[.)])\s+")
 # Lines near an item that are no name: links, image alt markers, order numbers and other codes.
 _NO_NAME_LINE = re.compile(r"^(?:<?https?://|\[image|www\.)|^[^A-Za-zÀ-ÿ\u4e00-\u9fff]*$", re.IGNORECASE)
 
@@ -663,7 +664,7 @@ _ATTRIBUTE = re.compile(
     r"estimated delivery|condition|seller notes)",
     re.IGNORECASE,
 )
-_ORDER_LIKE = re.compile(r"\d{3,}-\d{3,}|#")
+_ORDER_LIKE = re.compile(r"(?<!\d)\d{3,}-\d{3,}|#")
 
 
 def _sku_near(cells: list[str], lines: list[str]) -> str | None:
@@ -696,5 +697,5 @@ def _price_near(cells: list[str], following: list[str], currency: str) -> Money 
 
 
 _LETTERS = re.compile(r"[^\W\d_]")
-_PRICE_LABEL = re.compile(r"^\s*(?:unit price|item price|price|preis|stückpreis|prix|prezzo|precio)\s*:?", re.IGNORECASE)
+_PRICE_LABEL = re.compile(r"^\s*(?:unit price|item price|price|preis|stückpreis|prix|prezzo|precio)\s*+:?", re.IGNORECASE)
 _MONEY_TEXT = re.compile(r"\b(?:USD|EUR|GBP|CAD|AUD|CHF|SEK|PLN|US|AU|CA)\b|[$€£¥]")

@@ -126,7 +126,7 @@ class Sms:
 _SIG = r"【\s*([^【】\r\n\d][^【】\r\n]{0,15}?)\s*】"
 # A signature opens a message at a line start (after a label like "短信内容：") or right after the
 # end of a sentence; a signature at the end of a paragraph closes the message before it.
-_HEAD = re.compile(r"(?:^\s*(?:[^\s【】:：]{1,8}[:：]\s*)?|(?<=[。！？!?；;])\s*)" + _SIG + r"(?=\s*\S)")
+_HEAD = re.compile(r"(?:^\s*+(?:[^\s【】:：]{1,8}[:：]\s*)?|(?<=[。！？!?；;])\s*)" + _SIG + r"(?=\s*\S)")
 # (a phone may print the time between the last sentence and the signature: "…处理。10:09【顺丰速运】")
 _TAIL = re.compile(r"(?:(?<=[。！？!?.])|(?<=\d:\d\d))\s*" + _SIG + r"\s*$")
 # Some phones and forwarders show the signature in square brackets: "[兔喜生活]请凭…取件".
@@ -136,7 +136,7 @@ _ALONE_HEAD = re.compile(r"(?<![。！？!?.]\n)^([ \t]*【[^【】\r\n\d][^【�
 _SQUARE_HEAD = re.compile(r"^([ \t]*)\[([^\[\]\r\n\d][^\[\]\r\n]{0,15}?)\](?=[ \t]*\S)", re.M)
 _QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
 _TIME_LINE = re.compile(
-    r"^\s*(?:(?:接收|收到|发送)?时间[:：]\s*)?((?:\d{4}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)\s*$"
+    r"^\s*(?:(?:接收|收到|发送)?时间[:：]\s*)?((?:\d{4}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?\s*+\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)\s*$"
 )
 # What SMS-forwarding apps print around the message (SmsForwarder: sender number, SMS, "SIM1_中国移动_186…",
 # time, device): a SIM / device line ends the message instead of joining it.
@@ -225,7 +225,7 @@ def pickup_card(text: str) -> list[Sms]:
 
 
 def _one_line(text: str) -> str:
-    return re.sub(r"\s*\n\s*", "", text).strip()
+    return re.sub(r"(?<!\s)\s*\n\s*", "", text).strip()
 
 
 def is_notice(text: str) -> bool:
@@ -334,7 +334,7 @@ _STATUS_RULES: tuple[tuple[re.Pattern[str], EventKind, ShipmentStatus, str], ...
         # "请及时取件", "辛苦及时取件" (韵达), "尽快来取件"
         (r"取件码|取货码|提货码|取件密码|开箱码|待取件|(?:及时|尽快)来?取件|凭码取件|"
          r"凭[^，,。；;]{0,40}?(?:取|领)|请用[^，,。；;]{1,20}?取|请持[^，,。；;]{0,10}?(?:取件|领取)|"
-         r"(?:请|及时|尽快|速)[^，,。；;]{0,24}?领取|到巢|已入柜|等您很久|(?:一直|超时|逾期)未取|货号\s*[A-Za-z0-9]|"
+         r"(?:请|及时|尽快|速)[^，,。；;]{0,24}?领取|到巢|已入柜|等您很久|(?:一直|超时|逾期)未取|货号\s*+[A-Za-z0-9]|"
          r"请(?:到|去|至|前往|联系)[^，,。；;]{0,16}?(?<!上门)取件|"
          # "请前往友邻驿站正商红河谷08号商铺友邻驿站，领取中通3787的快件": a station, then 领取 past a comma
          r"请(?:到|去|至|前往)[^。；;]{0,30}?(?:驿站|快递柜|智能柜|丰巢|代收点|快递超市|服务站|自提点)[^。；;]{0,12}?(?:取件|领取)|"
@@ -372,23 +372,23 @@ _OPEN, _CLOSE = r"[【\[「『“\"(（]", r"[】\]」』”\")）]"
 _PICKUP_CODE = re.compile(
     # 取件码为16-4-9626 / 取货码：A6-1234 / 取件码『12345678』 / 货号JD2044 (campus stations)
     # 取件码 1号柜902144 (an app card names the locker before the code)
-    rf"(?:取件码|取货码|提货码|取件密码|开箱码|取件号|提货号|取货号|取件编码|货号)\s*(?:为|是)?\s*[:：]?\s*{_OPEN}?\s*"
-    rf"(?:\d{{1,3}}\s*号柜\s*)?({_CODE})"
+    rf"(?:取件码|取货码|提货码|取件密码|开箱码|取件号|提货号|取货号|取件编码|货号)\s*+(?:为|是)?\s*+[:：]?\s*+{_OPEN}?\s*+"
+    rf"(?:\d{{1,3}}\s*+号柜\s*+)?({_CODE})"
     # 凭3-2-1024到…取 / 凭"72778"到站点领取 / 凭（3-5-6075）尽快到 / 请用Q7-32到人工货架取
-    rf"|(?:凭|请用)\s*(?:密码|码)?\s*[:：]?\s*{_OPEN}?\s*((?=[-－—A-Za-z]*\d){_CODE})\s*{_CLOSE}?"
+    rf"|(?:凭|请用)\s*+(?:密码|码)?\s*+[:：]?\s*+{_OPEN}?\s*((?=[-－—A-Za-z]*\d){_CODE})\s*+{_CLOSE}?"
     r"\s*(?=到|至|前往|去|来|尽快|及时|免费|速|领|取|在)"
     # 到店输入74775或扫码亮灯取件 (a station whose shelf lights up for the code typed in)
-    rf"|输入\s*((?=[-－—A-Za-z]*\d){_CODE})\s*(?=或|取|开|即|领)"
+    rf"|输入\s*+((?=[-－—A-Za-z]*\d){_CODE})\s*+(?=或|取|开|即|领)"
 )
 # "取件码为16-4-9626, 15-3-2194, 16-3-0906": more codes of the same shape right after the first
-_MORE_CODES = re.compile(r"\s*[,，、;；]\s*([A-Za-z0-9]{1,10}(?:[-－—][A-Za-z0-9]{1,10}){1,4})(?![A-Za-z0-9号])")
+_MORE_CODES = re.compile(r"(?<!\s)\s*+[,，、;；]\s*+([A-Za-z0-9]{1,10}(?:[-－—][A-Za-z0-9]{1,10}){1,4})(?![A-Za-z0-9号])")
 _NUMBER_CONTEXT = re.compile(
     r"(?:运单号码|运单号|运单|快递单号|物流单号|(?<!订)单号|快件|包裹|快递|邮件号码|邮件号|邮件|waybill(?: no\.?| number)?|"
     r"tracking(?: no\.?| number)?|shipment)"
-    r"\s*(?:号码?)?\s*(?:为|是|:|：|#)?\s*[（(【\[“\"]?\s*([A-Z]{0,4}\d{9,20}[A-Z]{0,2})(?![\d])",
+    r"\s*+(?:号码?)?\s*+(?:为|是|:|：|#)?\s*+[（(【\[“\"]?\s*+([A-Z]{0,4}\d{9,20}[A-Z]{0,2})(?![\d])",
     re.I,
 )
-_SUFFIX = re.compile(r"(?:尾号|后四位|末四位)\s*(?:为|是)?\s*[:：]?\s*([A-Za-z0-9]{3,6})")
+_SUFFIX = re.compile(r"(?:尾号|后四位|末四位)\s*+(?:为|是)?\s*+[:：]?\s*+([A-Za-z0-9]{3,6})")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LOCATION = re.compile(
     r"(?:已到达|已到|已放入|已存入|已投递至|已投递到|已送至|已送达|已放至|已被放入|已暂存至|已暂存在|已存放至|已存放在|已放在|放在|放置于|放置在|到达|已进入|进入)\s*"
@@ -396,11 +396,11 @@ _LOCATION = re.compile(
     r"服务中心|快递站|快递点|收发室|门卫|前台|物业|柜|门店|便利店|门面房?|店))"
 )
 # "凭3-2-1024到阳光小区南门菜鸟驿站取件": the place between 到/至 and 取/领; else a 地址: line
-_LOCATION_BETWEEN = re.compile(r"凭[^，,。；;]{1,24}?(?:到|至)\s*([^，,。；;！!]{2,40}?)\s*(?:取|领)")
-_LOCATION_CARD = re.compile(r"[^，,。；;|｜\s]{2,20}\s*[|｜]\s*([^，,。；;！!|｜]{2,40})")  # an app card: "韵达快递超市代收点 | 富里超市"
-_LOCATION_LABEL = re.compile(r"(?:取件地址|地址)\s*[:：-]\s*([^，,。；;！!]{2,40})")
-_JD_ORDER = re.compile(r"订单(?:号)?\s*[:：]?\s*(\d{9,14})(?!\d)")
-_ORDER_NUMBER = re.compile(r"(?:订单|商品)(?:号|编号)?\s*[:：（(]?\s*(\d{9,20})(?!\d)|(?<!\d)(\d{9,20})\s*号(?:的)?订单")
+_LOCATION_BETWEEN = re.compile(r"凭[^，,。；;]{1,24}?(?:到|至)\s*([^，,。；;！!]{2,40}?)\s*+(?:取|领)")
+_LOCATION_CARD = re.compile(r"[^，,。；;|｜\s]{2,20}\s*+[|｜]\s*([^，,。；;！!|｜]{2,40})")  # an app card: "韵达快递超市代收点 | 富里超市"
+_LOCATION_LABEL = re.compile(r"(?:取件地址|地址)\s*+[:：-]\s*([^，,。；;！!]{2,40})")
+_JD_ORDER = re.compile(r"订单(?:号)?\s*+[:：]?\s*+(\d{9,14})(?!\d)")
+_ORDER_NUMBER = re.compile(r"(?:订单|商品)(?:号|编号)?\s*+[:：（(]?\s*+(\d{9,20})(?!\d)|(?<!\d)(\d{9,20})\s*+号(?:的)?订单")
 
 
 def pickup_codes(text: str) -> list[str]:
@@ -422,7 +422,7 @@ def pickup_code(text: str) -> str | None:
 
 
 def _tidy_code(code: str) -> str:
-    return re.sub(r"\s*[-－—]\s*", "-", code)
+    return re.sub(r"(?<!\s)\s*+[-－—]\s*", "-", code)
 
 
 def _shape(code: str) -> int:
@@ -492,11 +492,11 @@ def carrier_in_text(text: str) -> str | None:
 # --- times -------------------------------------------------------------------------------------------
 
 _DATETIME = re.compile(
-    r"(?:(\d{4})\s*[年/.-]\s*)?(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*[日号]?\s*"
-    r"(?:(\d{1,2})\s*[:：时点]\s*(\d{1,2})\s*(?:[:：分]\s*(\d{1,2})\s*秒?)?)?"
+    r"(?:(\d{4})\s*+[年/.-]\s*)?(\d{1,2})\s*+[月/.-]\s*+(\d{1,2})\s*+[日号]?\s*"
+    r"(?:(\d{1,2})\s*+[:：时点]\s*+(\d{1,2})\s*(?:[:：分]\s*+(\d{1,2})\s*+秒?)?)?"
 )
-_TODAY = re.compile(r"(今天|今日|昨天|昨日)\s*(\d{1,2})[:：](\d{2})")
-_EXPECTED = re.compile(r"预计\s*(?:于|在)?\s*(\d{4}\s*[年/.-]\s*)?(\d{1,2})\s*[月/.-]\s*(\d{1,2})")
+_TODAY = re.compile(r"(今天|今日|昨天|昨日)\s*+(\d{1,2})[:：](\d{2})")
+_EXPECTED = re.compile(r"预计\s*+(?:于|在)?\s*+(\d{4}\s*+[年/.-]\s*)?(\d{1,2})\s*+[月/.-]\s*+(\d{1,2})")
 
 
 def _from_match(m: re.Match[str], ref: datetime | None) -> datetime | None:
@@ -520,7 +520,7 @@ def event_time(text: str, received: datetime) -> datetime | None:
     """When the notice says it happened: a date+time in it (a deadline "…前" does not count)."""
     ref = received.astimezone(SHANGHAI)
     for m in _DATETIME.finditer(text):
-        if m.group(4) is None or re.match(r"\s*(?:之前|以前|前)", text[m.end():]):
+        if m.group(4) is None or re.match(r"(?<!\s)\s*+(?:之前|以前|前)", text[m.end():]):
             continue
         if m.group(1) is None and not re.search(r"[月/.-]", m.group(0)):
             continue
@@ -528,7 +528,7 @@ def event_time(text: str, received: datetime) -> datetime | None:
         if value is not None:
             return value
     m = _TODAY.search(text)
-    if m and not re.match(r"\s*(?:之前|以前|前)", text[m.end():]):
+    if m and not re.match(r"(?<!\s)\s*+(?:之前|以前|前)", text[m.end():]):
         day = ref.date() - timedelta(days=1 if m.group(1).startswith("昨") else 0)
         try:
             return datetime(day.year, day.month, day.day, int(m.group(2)), int(m.group(3)), tzinfo=SHANGHAI)
@@ -553,7 +553,7 @@ def expected_date(text: str, received: datetime) -> date | None:
 
 
 _DEADLINE = re.compile(
-    r"(?:(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*)?(\d{1,2})[:：](\d{2})\s*(?:之前|以前|前)"
+    r"(?:(\d{1,2})\s*+月\s*+(\d{1,2})\s*+日\s*)?(\d{1,2})[:：](\d{2})\s*+(?:之前|以前|前)"
 )
 
 
@@ -576,7 +576,7 @@ def pickup_deadline(text: str, occurred: datetime) -> datetime | None:
 
 # --- events ------------------------------------------------------------------------------------------
 
-_NOTE_REASON = re.compile(r"(?:退货|退换|退款)?(?:原因|理由)\s*[:：]\s*(.+)")
+_NOTE_REASON = re.compile(r"(?:退货|退换|退款)?(?:原因|理由)\s*+[:：]\s*(.+)")
 
 
 def note_reason(note: str | None) -> str | None:

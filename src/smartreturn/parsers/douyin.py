@@ -23,8 +23,8 @@ class DouyinParser(ChinesePlatformParser):
     domains: ClassVar[tuple[str, ...]] = ("douyin.com", "jinritemai.com")
     signatures: ClassVar[frozenset[str]] = frozenset({"抖音商城", "抖音电商", "抖音", "抖音小店", "抖音超市"})
     order_number: ClassVar[re.Pattern[str]] = re.compile(
-        r"(?:订单(?:号|编号)?)\s*[:：]?\s*(?P<num>\d{16,20})(?!\d)"
+        r"(?:订单(?:号|编号)?)\s*+[:：]?\s*+(?P<num>\d{16,20})(?!\d)"
     )
     case_number: ClassVar[re.Pattern[str]] = re.compile(
-        r"(?:售后单号|售后编号|售后单|退款单号|退款编号)\s*[:：]?\s*(?P<num>\d{10,22})(?!\d)"
+        r"(?:售后单号|售后编号|售后单|退款单号|退款编号)\s*+[:：]?\s*+(?P<num>\d{10,22})(?!\d)"
     )

@@ -73,7 +73,7 @@ _RULES: tuple[tuple[EventKind, str], ...] = (
                              r"sie haben .{0,60} gekauft|vielen dank für ihren kauf|commande confirmée|ordine confermato"),
 )
 _RULE_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _RULES)
-_FWD = re.compile(r"^\s*(?:(?:fwd?|fw|wg|aw|re)\s*:\s*)+", re.IGNORECASE)
+_FWD = re.compile(r"^\s*(?:(?:fwd?|fw|wg|aw|re)\s*+:\s*)+", re.IGNORECASE)
 # Opening sentences of transactional mail whose subject says nothing ("Update on your order").
 _BODY_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in (
     (EventKind.REFUND_ISSUED, r"(?:we(?:'ve| have)?|has) (?:issued|sent) (?:you )?(?:a |your )?refund|refund (?:has been|was) issued"),
@@ -102,7 +102,7 @@ _CARRIER_LABELS = (r"carrier|shipping (?:service|carrier|company)|shipped (?:via
 _CASE_LABELS = r"return id|return number|return request id|request id|case (?:id|number)|rücksendenummer|fallnummer|fall-nr\.?"
 _REASON = re.compile(
     r"^(?:reason for (?:the )?return|return reason|reason|rückgabegrund|grund der rückgabe|grund|motif|motivo)"
-    r"\s*[:：]?[ \t]*\n?[ \t]*(.+)$",
+    r"\s*+[:：]?[ \t]*\n?[ \t]*(.+)$",
     re.IGNORECASE | re.MULTILINE,
 )
 _REFUND_LABELS = (r"refund amount|refund total|total refund|amount refunded|refunded|refund of|you(?:'ll| will) get|"
@@ -182,7 +182,7 @@ def _items_from_ids(text: str) -> tuple[Item, ...]:
     items = []
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     for i, line in enumerate(lines):
-        m = re.match(rf"(?:{_ITEM_ID_LABELS})\s*[:#]?\s*(\d{{9,14}})", line, re.IGNORECASE)
+        m = re.match(rf"(?:{_ITEM_ID_LABELS})\s*+[:#]?\s*+(\d{{9,14}})", line, re.IGNORECASE)
         if m and i > 0:
             name = lines[i - 1].split("\t")[0].strip()
             if len(name) > 3 and not re.match(r"(?:order|bestell|seller|verkäufer|total|price|preis)", name, re.I):

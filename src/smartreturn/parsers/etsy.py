@@ -32,17 +32,17 @@ _RULES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in (
     (EventKind.ORDER_PLACED, r"your etsy purchase|purchase from|order (?:is )?confirmed|thanks for your (?:order|purchase)|"
                              r"ihr (?:etsy-)?kauf|bestellung bei"),
 ))
-_ORDER_NO = re.compile(r"(?:order|receipt|bestellung)\s*(?:number|no\.?|nr\.?|id)?\s*[:#]?\s*#?\s*(\d{9,12})\b|\((\d{9,12})\)",
+_ORDER_NO = re.compile(r"(?:order|receipt|bestellung)\s*+(?:number|no\.?|nr\.?|id)?\s*+[:#]?\s*+#?\s*+(\d{9,12})\b|\((\d{9,12})\)",
                        re.IGNORECASE)
-_ITEM_AFTER_ORDER = re.compile(r"(?m)^[ \t]*Order[ \t]*\n[ \t]*#\d{9,12}[ \t]*\n+[ \t]*([^\n\t]{3,160})$")
+_ITEM_AFTER_ORDER = re.compile(r"(?m)^[ \t]*Order[ \t]*\n[ \t]*+#\d{9,12}[ \t]*\n+[ \t]*([^\n\t]{3,160})$")
 _NOT_ITEM = re.compile(r"shipping to|delivered to|track|ship to|total|subtotal|\W*$", re.IGNORECASE)
-_SHOP_FROM_SUBJECT = re.compile(r"\bfrom\s+([A-Za-z0-9][\w-]{1,40})\b")
+_SHOP_FROM_SUBJECT = re.compile(r"\bfrom\s++([A-Za-z0-9][\w-]{1,40})\b")
 # "Your order from YverInc is on the way!", "get excited to open your delivery from\nYverInc"
-_SHOP_IN_TEXT = re.compile(r"\b(?:order|delivery|purchase|package) from\s*\n?\s*([A-Za-z0-9][\w-]{1,40})\b")
+_SHOP_IN_TEXT = re.compile(r"\b(?:order|delivery|purchase|package) from\s*\n?\s*+([A-Za-z0-9][\w-]{1,40})\b")
 _TOTAL_LABELS = r"order total|total paid|total|gesamtsumme|gesamtbetrag"
 _REFUND_LABELS = r"refund amount|amount refunded|refunded|refund of|refund total|erstattungsbetrag|erstattet"
 _DELIVERY_LABELS = r"estimated delivery|estimated arrival|arrives by|expected delivery|voraussichtliche lieferung"
-_REASON = re.compile(r"^(?:reason(?: for (?:the )?(?:refund|return|cancell?ation|case))?|grund)\s*[:：]?[ \t]*\n?[ \t]*(.+)$",
+_REASON = re.compile(r"^(?:reason(?: for (?:the )?(?:refund|return|cancell?ation|case))?|grund)\s*+[:：]?[ \t]*\n?[ \t]*(.+)$",
                      re.IGNORECASE | re.MULTILINE)
 
 

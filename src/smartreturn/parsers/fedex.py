@@ -18,7 +18,7 @@ from smartreturn.tracking.detect import Detected, normalise_text
 
 # A multi-piece shipment names its master number in the subject and under "MASTER TRACKING NUMBER";
 # the parcels are the rows of the "TRACKING ID | STATUS" table.
-_MASTER = re.compile(r"master\s+tracking\s*(?:number|no\.?|id|#)?[\s:]*$", re.IGNORECASE)
+_MASTER = re.compile(r"master\s+tracking\s*+(?:number|no\.?|id|#)?[\s:]*$", re.IGNORECASE)
 
 
 class FedexParser(CarrierMailParser):

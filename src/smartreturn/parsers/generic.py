@@ -221,20 +221,20 @@ class Reading:
     sender: Sender | None
 
 
-_ORDER_VALUE = r"#?\s*([A-Z0-9](?:[A-Z0-9]|[-_/](?=[A-Z0-9])){3,39})"
+_ORDER_VALUE = r"#?\s*+([A-Z0-9](?:[A-Z0-9]|[-_/](?=[A-Z0-9])){3,39})"
 _PICKUP_VALUE = r"([A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){2,15})"
-_NUMBER_WORD = r"(?:\s*(?:no\.?|nr\.?|number|nummer|n[°º]\.?|#))?"
+_NUMBER_WORD = r"(?:\s*+(?:no\.?|nr\.?|number|nummer|n[°º]\.?|#))?"
 _ORDER_LINK_KEYS = frozenset(("orderid", "order_id", "ordernumber", "order_number", "orderno", "order_no", "ordernr"))
 # "shipped via DTDC (R21474677)", "shipped via Fedex/AFL (782635055430)": a carrier, then its number in brackets
-_VIA_CARRIER = re.compile(r"\b(?:via|by|with)\s+([A-Za-z][\w&./-]{1,25})\s*\(\s*([A-Z0-9]{8,30})\s*\)", re.IGNORECASE)
-_HREF = re.compile(r"""href\s*=\s*["']([^"'\s]{1,2000})["']""", re.IGNORECASE)
+_VIA_CARRIER = re.compile(r"\b(?:via|by|with)\s+([A-Za-z][\w&./-]{1,25})\s*+\(\s*+([A-Z0-9]{8,30})\s*+\)", re.IGNORECASE)
+_HREF = re.compile(r"""href\s*=\s*+["']([^"'\s]{1,2000})["']""", re.IGNORECASE)
 _DATE_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 
 
 @lru_cache(maxsize=1)
 def _label_res() -> dict[str, re.Pattern[str]]:
     labels = lexicon().labels
-    head = r"(?<![^\W\d_])(?:{})" + _NUMBER_WORD + r"\s*(?:is|ist|est|es|è|:|：|#|-)?\s*[:：]?\s*"
+    head = r"(?<![^\W\d_])(?:{})" + _NUMBER_WORD + r"\s*+(?:is|ist|est|es|è|:|：|#|-)?\s*+[:：]?\s*"
     return {
         "order": re.compile(head.format(labels["order"]) + _ORDER_VALUE, re.IGNORECASE),
         "pickup_code": re.compile(head.format(labels["pickup_code"]) + _PICKUP_VALUE, re.IGNORECASE),

@@ -33,9 +33,9 @@ class JdParser(ChinesePlatformParser):
     signatures: ClassVar[frozenset[str]] = frozenset({"京东", "京东商城", "京东JD.COM", "京东JD", "京东国际", "京东自营"})
     order_number: ClassVar[re.Pattern[str]] = re.compile(
         # "订单号：301234567890"; an SMS names it as the goods' number: "您购买的商品（285012345678）已交中通快递配送"
-        r"(?:(?:订单(?:号|编号)?|订单号码)\s*[:：]?\s*|商品\s*[（(]\s*)(?P<num>\d{9,14})(?!\d)"
+        r"(?:(?:订单(?:号|编号)?|订单号码)\s*+[:：]?\s*|商品\s*+[（(]\s*)(?P<num>\d{9,14})(?!\d)"
     )
     case_number: ClassVar[re.Pattern[str]] = re.compile(
-        r"(?:服务单号|服务单编号|服务单|售后单号|退款单号|退款编号|返修单号)\s*[:：]?\s*(?P<num>\d{6,14})(?!\d)"
+        r"(?:服务单号|服务单编号|服务单|售后单号|退款单号|退款编号|返修单号)\s*+[:：]?\s*+(?P<num>\d{6,14})(?!\d)"
     )
     rules: ClassVar[tuple[Rule, ...]] = _JD_RULES

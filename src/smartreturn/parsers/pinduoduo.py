@@ -26,5 +26,5 @@ class PinduoduoParser(ChinesePlatformParser):
         r"(?<![\d-])(?P<num>\d{6}-\d{12,16}|(?:(?<=订单号)|(?<=订单号:)|(?<=订单编号:))\d{15,20}|\d{15,20}(?=号订单|号的订单))(?![\d-])"
     )
     case_number: ClassVar[re.Pattern[str]] = re.compile(
-        r"(?:售后单号|售后编号|售后单|退款编号|退款单号|服务单号)\s*[:：]?\s*(?P<num>[\d-]{8,26}\d)"
+        r"(?:售后单号|售后编号|售后单|退款编号|退款单号|服务单号)\s*+[:：]?\s*+(?P<num>[\d-]{8,26}\d)"
     )

@@ -146,7 +146,7 @@ class IntlPlatformParser:
     refund_labels: ClassVar[str] = r"refund amount|amount refunded|refunded|refund"
     carrier_labels: ClassVar[str] = r"carrier"
     carrier_value: ClassVar[str] = r"[^\n\t]+"
-    reason: ClassVar[re.Pattern[str]] = re.compile(r"^(?:return reason|reason)\s*[:：]?[ \t]*\n?[ \t]*(.+)$",
+    reason: ClassVar[re.Pattern[str]] = re.compile(r"^(?:return reason|reason)\s*+[:：]?[ \t]*\n?[ \t]*(.+)$",
                                                    re.IGNORECASE | re.MULTILINE)
     returning: ClassVar[re.Pattern[str]] = re.compile(r"\breturn|rücksend", re.IGNORECASE)
     case_labels: ClassVar[str | None] = None

@@ -110,7 +110,7 @@ def extract_items_from_html(html: str) -> list[Thing]:
 def _json_ld(soup: BeautifulSoup) -> Iterator[Thing]:
     for script in soup.find_all("script", attrs={"type": _LD_JSON}):
         source = (script.string or script.get_text() or "").strip()
-        source = re.sub(r"^\s*(?:<!--|//\s*<!\[CDATA\[)|(?:-->|//\s*\]\]>)\s*$", "", source)
+        source = re.sub(r"^\s*+(?:<!--|//\s*<!\[CDATA\[)|(?:-->|//\s*\]\]>)\s*$", "", source)
         if not source:
             continue
         try:

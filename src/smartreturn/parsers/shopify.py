@@ -66,20 +66,20 @@ _RULES: tuple[tuple[EventKind, str], ...] = (
 )
 _RULE_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _RULES)
 _ORDER_NO = re.compile(
-    r"(?:order|bestellung|commande|pedido|ordine|bestelling)\s*(?:number|nr\.?|no\.?|nummer)?\s*[:]?\s*#\s?([A-Z0-9][A-Z0-9-]{1,20})\b",
+    r"(?:order|bestellung|commande|pedido|ordine|bestelling)\s*+(?:number|nr\.?|no\.?|nummer)?\s*+[:]?\s*+#\s?([A-Z0-9][A-Z0-9-]{1,20})\b",
     re.IGNORECASE,
 )
-_BARE_ORDER_NO = re.compile(r"(?:order|bestellung|commande|pedido)\s+(?:no\.?\s*|nr\.?\s*)?([A-Z]{0,4}\d{3,}[A-Z0-9-]*)\b", re.IGNORECASE)
+_BARE_ORDER_NO = re.compile(r"(?:order|bestellung|commande|pedido)\s++(?:no\.?\s*|nr\.?\s*)?([A-Z]{0,4}\d{3,}[A-Z0-9-]*)\b", re.IGNORECASE)
 _TOTAL_LABELS = r"total|gesamtsumme|gesamt|summe|totale|importe total"
 _REFUND_SPECIFIC = r"total refund(?:ed)?|refund(?:ed)? total|amount refunded|refunded|erstattungsbetrag|erstattet|rückerstattet"
 _REFUND_GENERIC = r"refund(?: amount)?|rückerstattung|erstattung|remboursement|reembolso|rimborso"
 _DELIVERY_LABELS = r"estimated delivery(?: date)?|expected delivery|arriving|voraussichtliche (?:lieferung|zustellung)|lieferdatum"
 _REASON = re.compile(
-    r"^(?:return reason|reason for (?:the )?return|reason|rücksendegrund|grund)\s*[:：]?[ \t]*\n?[ \t]*(.+)$",
+    r"^(?:return reason|reason for (?:the )?return|reason|rücksendegrund|grund)\s*+[:：]?[ \t]*\n?[ \t]*(.+)$",
     re.IGNORECASE | re.MULTILINE,
 )
 _CONTACT = re.compile(r"(?:contact us at|reply to this email or contact us at|kontaktieren sie uns unter|"
-                      r"schreiben sie uns an)\s*:?\s*([\w.+-]+@[\w-]+(?:\.[\w-]+)+)", re.IGNORECASE)
+                      r"schreiben sie uns an)\s*+:?\s*([\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+)", re.IGNORECASE)
 _LABEL_SIGNS = re.compile(r"return label|print (?:the |your )?label|rücksendeetikett|etikett drucken", re.IGNORECASE)
 _PLATFORM_HOSTS = ("shopify.com", "shopifyemail.com")
 
@@ -171,7 +171,7 @@ def _shop_name(email: Email) -> str | None:
 def _merchant_email(email: Email, text: str) -> str | None:
     reply_to = email.header("Reply-To")
     if reply_to:
-        m = re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", reply_to)
+        m = re.search(r"[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+", reply_to)
         if m:
             return m.group(0).lower()
     m = _CONTACT.search(text)
@@ -192,7 +192,7 @@ def _html_items(html: str | None, currency: str) -> tuple[Item, ...]:
         if title_tag is None:
             continue
         title = title_tag.get_text(" ", strip=True)
-        m = re.match(r"(.+?)\s*[×x]\s*(\d{1,3})$", title)
+        m = re.match(r"(.+?)\s*+[×x]\s*+(\d{1,3})$", title)
         name, qty = (m.group(1), int(m.group(2))) if m else (title, 1)
         variant = row.select_one(".order-list__item-variant")
         if variant and variant.get_text(strip=True):
@@ -211,7 +211,7 @@ def _total(html: str | None, text: str, currency: str) -> Money | None:
             found = parse_money(tag.get_text(" ", strip=True), currency)
             if found:
                 return found
-    m = re.search(r"(?:^|\n)[ \t]*(?:total|gesamtsumme|gesamt|summe)[ \t:]*([^\n]*)", text, re.IGNORECASE)
+    m = re.search(r"(?:^|\n)[ \t]*+(?:total|gesamtsumme|gesamt|summe)[ \t:]*([^\n]*)", text, re.IGNORECASE)
     if m:
         found = parse_money(m.group(1), currency)
         if found:

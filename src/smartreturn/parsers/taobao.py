@@ -27,8 +27,8 @@ class TaobaoParser(ChinesePlatformParser):
         {"淘宝", "淘宝网", "手机淘宝", "天猫", "天猫超市", "天猫国际", "天猫商城", "淘特", "Taobao", "TAOBAO"}
     )
     order_number: ClassVar[re.Pattern[str]] = re.compile(
-        r"(?:订单(?:号|编号)?|交易(?:号|编号)|父订单号|子订单号)\s*[:：]?\s*(?P<num>\d{15,20})(?!\d)"
+        r"(?:订单(?:号|编号)?|交易(?:号|编号)|父订单号|子订单号)\s*+[:：]?\s*+(?P<num>\d{15,20})(?!\d)"
     )
     case_number: ClassVar[re.Pattern[str]] = re.compile(
-        r"(?:退款编号|退款单号|退款ID|售后单号|售后编号|退货单编号|退款申请编号)\s*[:：]?\s*(?P<num>\d{10,24})"
+        r"(?:退款编号|退款单号|退款ID|售后单号|售后编号|退货单编号|退款申请编号)\s*+[:：]?\s*+(?P<num>\d{10,24})"
     )

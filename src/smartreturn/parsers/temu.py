@@ -32,12 +32,12 @@ _RULES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in (
                              r"bestellbestätigung|bestellung bestätigt|confirmation de commande"),
 ))
 _ORDER_NO = re.compile(r"\b(PO-\d{3}-\d{10,20})\b", re.IGNORECASE)
-_PACKAGE_MARK = re.compile(r"^(?:package|parcel|paket|colis)\s+(\d+)\b", re.IGNORECASE | re.MULTILINE)
+_PACKAGE_MARK = re.compile(r"^(?:package|parcel|paket|colis)\s++(\d+)\b", re.IGNORECASE | re.MULTILINE)
 _TOTAL_LABELS = r"order total|total paid|amount paid|total|gesamtbetrag|gesamtsumme"
 _REFUND_LABELS = r"refund amount|amount refunded|refunded|refund of|refund total|erstattungsbetrag|erstattet|refund"
 _DELIVERY_LABELS = r"estimated delivery|delivery estimate|arrives? by|expected delivery|voraussichtliche lieferung"
 _CARRIER_LABELS = r"carrier|shipping carrier|courier|versanddienstleister|transporteur"
-_REASON = re.compile(r"^(?:return reason|reason for (?:the )?(?:return|refund)|reason|grund)\s*[:：]?[ \t]*\n?[ \t]*(.+)$",
+_REASON = re.compile(r"^(?:return reason|reason for (?:the )?(?:return|refund)|reason|grund)\s*+[:：]?[ \t]*\n?[ \t]*(.+)$",
                      re.IGNORECASE | re.MULTILINE)
 
 
