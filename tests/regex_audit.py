@@ -153,12 +153,21 @@ def collect() -> dict[Key, str]:
 def _words(pattern: str | bytes) -> list[str]:
     """The pattern's own words (labels, CJK runs), which make its near misses."""
     text = pattern.decode("latin-1") if isinstance(pattern, bytes) else pattern
-    text = re.sub(r"\\[A-Za-z]", " ", text)  # \s, \d, \b are no words
+    text = re.sub(r"\\[A-Za-z]|\[(?:\\.|[^\]\\])*\]|\(\?P?<\w+>", " ", text)  # \s, [A-Za-z], (?P<name> are no words
     return list(dict.fromkeys(re.findall(r"[^\W\d_]{2,}", text)))[:5]
 
 
-def hostile_pieces(pattern: str | bytes) -> list[tuple[str, str, str, str]]:
-    """(name, head, piece, tail): a line is ``head``, ``piece`` repeated, ``tail``, of a given size."""
+def hostile_pieces(pattern: str | bytes, flags: int = 0) -> list[tuple[str, str, str, str]]:
+    """(name, head, piece, tail): a line is ``head``, ``piece`` repeated, ``tail``, of a given size.
+    Lines that cannot hurt the pattern (see :func:`can_hurt`) are left out, but every pattern keeps at
+    least its first line (100 KB of spaces), so every pattern is run on 100 KB."""
+    every = _all_pieces(pattern)
+    text = lambda p: p if isinstance(pattern, str) else p.encode("utf-8").decode("latin-1")  # noqa: E731
+    kept = [p for p in every if can_hurt(pattern, flags, text(p[2] + p[3]))]
+    return kept or every[:1]
+
+
+def _all_pieces(pattern: str | bytes) -> list[tuple[str, str, str, str]]:
     pieces = [(repr(p), "", p, "") for p in _ALPHABET]
     pieces += [(f"{p!r} repeated, then {t!r}", "", p, t) for p, t in _TAILED]
     words = _words(pattern)
@@ -174,6 +183,79 @@ def hostile_pieces(pattern: str | bytes) -> list[tuple[str, str, str, str]]:
 def hostile_line(head: str, piece: str, tail: str, size: int, as_bytes: bool) -> str | bytes:
     line = head + (piece * (size // len(piece) + 1))[: size - len(head) - len(tail)] + tail
     return line.encode("utf-8") if as_bytes else line
+
+
+# --------------------------------------------------------------------------- which texts can hurt a pattern
+
+_CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s", "CATEGORY_NOT_SPACE": r"\S",
+               "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
+
+
+def _accepts(op: object, av: object, char: str, flags: int) -> bool:
+    """Whether one character test of a parsed pattern accepts ``char`` (True when unsure)."""
+    name = str(op)
+    fold = bool(flags & re.IGNORECASE)
+    variants = {char, char.lower(), char.upper()} if fold else {char}
+    if name == "LITERAL":
+        return any(ord(c) == av for c in variants)
+    if name == "NOT_LITERAL":
+        return any(ord(c) != av for c in variants)
+    if name == "ANY":
+        return char != "\n" or bool(flags & re.DOTALL)
+    if name == "RANGE":
+        return any(av[0] <= ord(c) <= av[1] for c in variants)
+    if name == "CATEGORY":
+        test = _CATEGORIES.get(str(av))
+        return test is None or re.match(test, char, flags & (re.ASCII | re.UNICODE)) is not None
+    if name == "IN":
+        negate = bool(av) and str(av[0][0]) == "NEGATE"
+        hit = any(_accepts(o, a, char, flags) for o, a in (av[1:] if negate else av))
+        return not hit if negate else hit
+    return True
+
+
+def _unbounded_tests(items: object, inside: bool, out: list[tuple[object, object]]) -> bool:
+    """Collect the character tests under repeats that have no small bound; False when there are none
+    and the pattern has nothing else that could take unbounded work (a back-reference)."""
+    from re._constants import MAXREPEAT
+
+    found = False
+    for op, av in items:
+        name = str(op)
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, high, sub = av
+            found |= _unbounded_tests(sub, inside or high is MAXREPEAT or high > _SMALL_BOUND, out)
+            found |= inside or high is MAXREPEAT or high > _SMALL_BOUND
+        elif name == "SUBPATTERN":
+            found |= _unbounded_tests(av[-1], inside, out)
+        elif name == "BRANCH":
+            for branch in av[1]:
+                found |= _unbounded_tests(branch, inside, out)
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            found |= _unbounded_tests(av[1], inside, out)
+        elif name == "ATOMIC_GROUP":
+            found |= _unbounded_tests(av, inside, out)
+        elif name in ("GROUPREF", "GROUPREF_EXISTS"):
+            return True
+        elif inside:
+            out.append((op, av))
+    return found
+
+
+_SMALL_BOUND = 60   # a repeat of at most this many takes bounded work at each start position
+
+
+def can_hurt(pattern: str | bytes, flags: int, text: str) -> bool:
+    """Whether a line made of ``text``'s characters can make ``pattern`` do more than a bounded amount
+    of work at one start position: some repeat without a small bound must be able to take one of them.
+    Other lines are linear by construction (every start does bounded work) and need no timing."""
+    from re import _parser
+
+    source = pattern.decode("latin-1") if isinstance(pattern, bytes) else pattern
+    tests: list[tuple[object, object]] = []
+    if not _unbounded_tests(_parser.parse(source, flags & ~re.DEBUG), False, tests):
+        return False
+    return any(_accepts(op, av, char, flags) for char in set(text) for op, av in tests) or not tests
 
 
 # --------------------------------------------------------------------------- timing, in a child process
@@ -225,7 +307,7 @@ def _pattern_runs(pattern: str | bytes, flags: int, first: int, deadline: Synchr
             small = min(small, *(_cpu_run(findall, text, deadline, CAP) for _ in range(2)))
         return small
 
-    for index, (name, head, piece, tail) in enumerate(hostile_pieces(pattern)[first:], first):
+    for index, (name, head, piece, tail) in enumerate(hostile_pieces(pattern, flags)[first:], first):
         current.value = index
         big_text = hostile_line(head, piece, tail, BIG, as_bytes)
         small_text = hostile_line(head, piece, tail, SMALL, as_bytes)
@@ -326,7 +408,7 @@ def audit(patterns: list[Key]) -> dict[Key, list[Run]]:
                     break
                 worker = _Worker()
                 if retry:  # stopped again, at the bound its own baseline gives: not linear
-                    runs.append(Run(hostile_pieces(key[0])[stopped][0], None, CAP, stopped=True))  # big: > CAP
+                    runs.append(Run(hostile_pieces(*key)[stopped][0], None, CAP, stopped=True))  # big: > CAP
                     break
                 first, retry = stopped, True
             results[key] = runs

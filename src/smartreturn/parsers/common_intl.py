@@ -184,7 +184,8 @@ _SYMBOLS: tuple[tuple[str, str], ...] = (
 )
 _SYM_RE = "|".join(re.escape(s) for s, _ in sorted(_SYMBOLS, key=lambda p: -len(p[0])))
 _SYM_MAP = dict(_SYMBOLS)
-_NUM = r"\d{1,3}(?:[.,\u00a0 ’']\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+# bounded (no price has 16 digits): unbounded runs before the currency made a line of digits quadratic
+_NUM = r"\d{1,3}(?:[.,\u00a0 ’']\d{3}){1,5}(?:[.,]\d{1,2})?|\d{1,15}(?:[.,]\d{1,2})?"
 _MONEY = re.compile(
     rf"(?P<pre>{_SYM_RE})\s?(?P<num1>-?(?:{_NUM}))(?:\s?(?P<code1>[A-Z]{{3}})\b)?"
     rf"|(?P<num2>-?(?:{_NUM}))\s?(?P<post>€|EUR|USD|GBP|CAD|AUD|CHF|SEK|PLN|DKK|NOK|zł|kr)(?![A-Za-z])"

@@ -35,7 +35,7 @@ _RULES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in (
 _ORDER_NO = re.compile(r"(?:order|receipt|bestellung)\s*+(?:number|no\.?|nr\.?|id)?\s*+[:#]?\s*+#?\s*+(\d{9,12})\b|\((\d{9,12})\)",
                        re.IGNORECASE)
 _ITEM_AFTER_ORDER = re.compile(r"(?m)^[ \t]*Order[ \t]*\n[ \t]*+#\d{9,12}[ \t]*\n+[ \t]*([^\n\t]{3,160})$")
-_NOT_ITEM = re.compile(r"shipping to|delivered to|track|ship to|total|subtotal|\W*$", re.IGNORECASE)
+_NOT_ITEM = re.compile(r"shipping to|delivered to|track|ship to|total|subtotal|(?<!\W)\W*$", re.IGNORECASE)
 _SHOP_FROM_SUBJECT = re.compile(r"\bfrom\s++([A-Za-z0-9][\w-]{1,40})\b")
 # "Your order from YverInc is on the way!", "get excited to open your delivery from\nYverInc"
 _SHOP_IN_TEXT = re.compile(r"\b(?:order|delivery|purchase|package) from\s*\n?\s*+([A-Za-z0-9][\w-]{1,40})\b")

@@ -12,7 +12,7 @@ import re
 from smartreturn.mail.message import Email
 
 _NOISE_SUBJECT = re.compile(
-    r"(\d+\s*%\s*(off|rabatt)|\bsale\b|\bdeals?\b|black friday|cyber monday|prime day|newsletter|\bcoupon|voucher|"
+    r"(\d{1,9}\s*+%\s*+(off|rabatt)|\bsale\b|\bdeals?\b|black friday|cyber monday|prime day|newsletter|\bcoupon|voucher|"
     r"\bangebot|\brabatt|gutschein|review|rate (your|us)|feedback|bewert|verification code|one-time|\botp\b|"
     r"sign-?in|password|passwort|anmeld|verify your|bestätigungscode|"
     r"优惠|促销|领券|红包|秒杀|大促|满减|评价|晒单|验证码|登录|会员日|直播|电子发票|发票已开具|\binvoice\b|rechnung)", re.IGNORECASE)

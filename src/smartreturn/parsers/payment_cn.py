@@ -50,7 +50,8 @@ _DONE = re.compile(
 _OTP = re.compile(r"验证码|校验码|动态码|动态密码|短信码")
 _NOISE = re.compile(r"账单已出|本期应还|最低还款|还款日|额度|分期|积分|中奖|抽奖|领取.{0,6}(?:券|红包)")
 
-_AMOUNT = r"(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)"
+# bounded: an unbounded \d+ before 元 made a line of digits quadratic
+_AMOUNT = r"(\d{1,3}(?:,\d{3}){1,4}(?:\.\d{1,2})?|\d{1,15}(?:\.\d{1,2})?)"
 # the amount after the refund words: "退款金额￥59.90", "退款人民币35.50元", "退货35.50元", "退款 ¥128.00"
 _REFUND_AMOUNT = re.compile(
     r"(?:退款|退货|退回|退费|冲正)(?:金额|总额)?[^\d¥￥\n，,。；;]{0,10}?(?:人民币|RMB|CNY|[¥￥])?\s*" + _AMOUNT + r"\s*+(?:元|RMB)?"

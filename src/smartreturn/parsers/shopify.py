@@ -192,7 +192,7 @@ def _html_items(html: str | None, currency: str) -> tuple[Item, ...]:
         if title_tag is None:
             continue
         title = title_tag.get_text(" ", strip=True)
-        m = re.match(r"(.+?)\s*+[×x]\s*+(\d{1,3})$", title)
+        m = re.match(r"\A(.+?)(?<!\s)\s*+[×x]\s*+(\d{1,3})$", title)
         name, qty = (m.group(1), int(m.group(2))) if m else (title, 1)
         variant = row.select_one(".order-list__item-variant")
         if variant and variant.get_text(strip=True):
