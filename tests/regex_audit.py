@@ -27,6 +27,7 @@ a fraction of a second, never a hung test run.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import multiprocessing
@@ -163,7 +164,14 @@ def hostile_pieces(pattern: str | bytes, flags: int = 0) -> list[tuple[str, str,
     least its first line (100 KB of spaces), so every pattern is run on 100 KB."""
     every = _all_pieces(pattern)
     text = lambda p: p if isinstance(pattern, str) else p.encode("utf-8").decode("latin-1")  # noqa: E731
-    kept = [p for p in every if can_hurt(pattern, flags, text(p[2] + p[3]))]
+    kept, seen = [], set()
+    for piece in every:
+        if not can_hurt(pattern, flags, text(piece[2] + piece[3])):
+            continue
+        signature = tuple(_signature(pattern, flags, text(part)) for part in piece[1:])
+        if signature not in seen:
+            seen.add(signature)
+            kept.append(piece)
     return kept or every[:1]
 
 
@@ -195,7 +203,7 @@ def _accepts(op: object, av: object, char: str, flags: int) -> bool:
     """Whether one character test of a parsed pattern accepts ``char`` (True when unsure)."""
     name = str(op)
     fold = bool(flags & re.IGNORECASE)
-    variants = {char, char.lower(), char.upper()} if fold else {char}
+    variants = {c for c in (char, char.lower(), char.upper()) if len(c) == 1} if fold else {char}
     if name == "LITERAL":
         return any(ord(c) == av for c in variants)
     if name == "NOT_LITERAL":
@@ -238,24 +246,94 @@ def _unbounded_tests(items: object, inside: bool, out: list[tuple[object, object
         elif name in ("GROUPREF", "GROUPREF_EXISTS"):
             return True
         elif inside:
-            out.append((op, av))
+            out.append((op, _freeze(av)))
     return found
 
 
+def _freeze(value: object) -> object:
+    return tuple(_freeze(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
 _SMALL_BOUND = 60   # a repeat of at most this many takes bounded work at each start position
+
+
+@functools.lru_cache(maxsize=8192)
+def _char_tests(pattern: str | bytes, flags: int) -> tuple[bool, tuple[tuple[object, object], ...], tuple[tuple[object, object], ...]]:
+    """(has a repeat without a small bound, the character tests under such repeats, every character
+    test of the pattern) for one pattern, parsed once."""
+    from re import _parser
+
+    source = pattern.decode("latin-1") if isinstance(pattern, bytes) else pattern
+    parsed = _parser.parse(source, flags & ~re.DEBUG)
+    under: list[tuple[object, object]] = []
+    unbounded = _unbounded_tests(parsed, False, under)
+    every: list[tuple[object, object]] = []
+    _unbounded_tests(parsed, True, every)  # inside=True from the top: every test of the pattern
+    every += [(_CAT, "CATEGORY_WORD"), (_CAT, "CATEGORY_SPACE"), (_CAT, "CATEGORY_DIGIT"), (_LIT, ord("\n"))]
+    return unbounded, tuple(dict.fromkeys(under)), tuple(dict.fromkeys(every))
+
+
+_CAT, _LIT = "CATEGORY", "LITERAL"
 
 
 def can_hurt(pattern: str | bytes, flags: int, text: str) -> bool:
     """Whether a line made of ``text``'s characters can make ``pattern`` do more than a bounded amount
     of work at one start position: some repeat without a small bound must be able to take one of them.
     Other lines are linear by construction (every start does bounded work) and need no timing."""
+    unbounded, under, _ = _char_tests(pattern, flags)
+    if not unbounded:
+        return False
+    return not under or any(_accepts(op, av, char, flags) for char in set(text) for op, av in under)
+
+
+def _signature(pattern: str | bytes, flags: int, text: str) -> tuple[tuple[bool, ...], ...]:
+    """How the pattern sees ``text``: for each character, which of its character tests accept it.
+    Two lines with one signature are the same line to the engine (it reads characters only through
+    these tests), so only one of them needs timing."""
+    _, _, every = _char_tests(pattern, flags)
+    seen = [tuple(_accepts(op, av, char, flags) for op, av in every) for char in text]
+    return tuple(s for i, s in enumerate(seen) if i == 0 or s != seen[i - 1])  # "  " is " " repeated
+
+
+def _shape(items: object, under_repeat: bool = False) -> tuple[object, ...]:
+    """A parsed pattern with its literal text (outside repeats) left out: patterns built from one
+    template with different words (carrier names, lexicon phrases) share a shape."""
+    out: list[object] = []
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL" and not under_repeat:
+            if not out or out[-1] != "L":
+                out.append("L")
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            out.append((name, av[0], av[1], _shape(av[2], True)))
+        elif name == "SUBPATTERN":
+            out.append(("G", _shape(av[-1], under_repeat)))
+        elif name == "BRANCH":
+            out.append(("B", tuple(sorted({_shape(b, under_repeat) for b in av[1]}, key=repr))))
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            out.append((name, av[0], _shape(av[1], under_repeat)))
+        elif name == "ATOMIC_GROUP":
+            out.append(("A", _shape(av, under_repeat)))
+        else:
+            out.append((name, repr(av)))
+    return tuple(out)
+
+
+def one_per_shape(patterns: list[Key]) -> list[Key]:
+    """One pattern of each shape (the first), in order. A branch of words counts once whatever the
+    words, so ``coupon|deals`` and ``sale|gift|promo`` share a shape: their cost per start does not
+    grow with the text either way."""
     from re import _parser
 
-    source = pattern.decode("latin-1") if isinstance(pattern, bytes) else pattern
-    tests: list[tuple[object, object]] = []
-    if not _unbounded_tests(_parser.parse(source, flags & ~re.DEBUG), False, tests):
-        return False
-    return any(_accepts(op, av, char, flags) for char in set(text) for op, av in tests) or not tests
+    seen: set[object] = set()
+    kept: list[Key] = []
+    for pattern, flags in patterns:
+        source = pattern.decode("latin-1") if isinstance(pattern, bytes) else pattern
+        shape = (_shape(_parser.parse(source, flags)), flags, isinstance(pattern, bytes))
+        if shape not in seen:
+            seen.add(shape)
+            kept.append((pattern, flags))
+    return kept
 
 
 # --------------------------------------------------------------------------- timing, in a child process

@@ -34,8 +34,10 @@ def test_the_audit_sees_every_area_that_reads_mail_text(patterns: dict[regex_aud
 
 
 def test_every_pattern_over_mail_text_is_linear(patterns: dict[regex_audit.Key, str]) -> None:
-    results = regex_audit.audit(list(patterns))
-    assert len(results) == len(patterns)
+    # patterns of one template (carrier names, lexicon phrases) are timed through one of them
+    shapes = regex_audit.one_per_shape(list(patterns))
+    results = regex_audit.audit(shapes)
+    assert len(results) == len(shapes) and all(results.values())
     bad = regex_audit.failures(results)
     report = [f"{patterns[key]}: {key[0]!r:.160}\n    {runs[0]}" for key, runs in bad.items()]
     assert not report, f"{len(report)} super-linear pattern(s):\n" + "\n".join(report)
