@@ -4,7 +4,6 @@ on a real SQLite file (the CLI as a user runs it)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
 import pytest
 from typer.testing import CliRunner
@@ -12,10 +11,7 @@ from typer.testing import CliRunner
 from smartreturn.cli import app
 from smartreturn.store.db import open_database
 from tests.rules import rows
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+from tests.rules.rows import utc
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from smartreturn.daemon import loop
 from smartreturn.pipeline import content_hash
 from smartreturn.store.db import Database, open_database
 from smartreturn.store.tables import ImapFolderState, Message, Order
-from tests.daemon.conftest import patience, running, settings_for, wait_for
+from tests.daemon.conftest import running, settings_for, wait_for
+from tests.timing import patience
 from tests.daemon.mails import FORWARDER, STRANGER, order_mail
 from tests.servers.dovecot import DovecotServer, Mailbox
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from smartreturn.pipeline import content_hash
-from tests.daemon.conftest import db_count, patience, start_daemon, wait_for, write_config
+from tests.daemon.conftest import db_count, start_daemon, wait_for, write_config
+from tests.timing import patience
 from tests.daemon.mails import order_mail
 from tests.servers.dovecot import Mailbox
 

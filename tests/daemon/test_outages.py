@@ -19,7 +19,8 @@ from smartreturn.daemon.status import read_status
 from smartreturn.pipeline import content_hash
 from smartreturn.store.db import Database
 from smartreturn.store.tables import ImapFolderState, Message
-from tests.daemon.conftest import db_count, patience, running, start_daemon, wait_for, write_config
+from tests.daemon.conftest import db_count, running, start_daemon, wait_for, write_config
+from tests.timing import patience
 from tests.daemon.mails import order_mail
 from tests.servers.dovecot import DovecotServer
 from tests.servers.postgres import PostgresServer

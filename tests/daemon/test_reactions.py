@@ -15,7 +15,8 @@ import pytest
 from smartreturn import clock
 from smartreturn.config import Settings, load_settings
 from tests.conftest import FIXTURES
-from tests.daemon.conftest import patience, running, wait_for, write_config
+from tests.daemon.conftest import running, wait_for, write_config
+from tests.timing import patience
 from tests.servers.dovecot import Mailbox
 from tests.servers.sinks import HttpReceiver, SmtpSink
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from itertools import count
 
@@ -12,6 +12,10 @@ from sqlalchemy.orm import Session
 from smartreturn.store.tables import Merchant, Message, Order, OrderItem, ReturnCase, Shipment
 
 _numbers = count(1)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
 
 
 def merchant(session: Session, name: str, platform: str = "shop") -> Merchant:

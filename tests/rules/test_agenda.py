@@ -12,13 +12,10 @@ from smartreturn.model import Money
 from smartreturn.rules.agenda import AgendaKind, Urgency
 from smartreturn.apply.agenda import build_agenda
 from tests.rules import rows
+from tests.rules.rows import utc
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=timezone.utc)  # 09:00 in Berlin
 SETTINGS = Settings.model_validate({"general": {"timezone": "Europe/Berlin"}, "rules": {"region": "de"}})
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
 
 
 @pytest.fixture

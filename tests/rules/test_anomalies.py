@@ -23,6 +23,7 @@ from smartreturn.apply.agenda import recompute_deadlines
 from smartreturn.rules.deadlines import RuleContext
 from smartreturn.rules.policies import load_rules
 from tests.rules import rows
+from tests.rules.rows import utc
 from smartreturn.apply.agenda import refresh_deadlines
 from smartreturn.store.snapshot import load_snapshot
 
@@ -34,10 +35,6 @@ def snap(session, now):
 BERLIN = ZoneInfo("Europe/Berlin")
 CTX = RuleContext(load_rules(), BERLIN)
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=timezone.utc)
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
 
 
 def test_refund_overdue_from_the_day_after_the_deadline(sqlite_db) -> None:

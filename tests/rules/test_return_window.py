@@ -18,16 +18,13 @@ from smartreturn.rules.return_window import (
     refund_due,
     return_window,
 )
+from tests.rules.rows import utc
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
 RULES = load_rules()
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
 
 
 def local(tz: ZoneInfo, *args: int) -> datetime:

@@ -117,6 +117,32 @@ def test_the_agenda_is_paged_like_the_lists(web, tokens) -> None:
         assert_error(api.get("/api/v1/agenda", params={"limit": 501}), 422, "invalid")
 
 
+def test_a_snoozed_item_leaves_the_api_agenda_as_it_leaves_the_cli_and_today(web, tokens) -> None:
+    from datetime import date, datetime, timezone
+
+    from sqlalchemy import delete
+
+    from smartreturn.apply.snooze import snooze
+    from smartreturn.store.db import open_database
+    from smartreturn.store.tables import Snooze
+
+    with client(web, tokens["reader"]) as api:
+        before = all_pages(api, "/api/v1/agenda")
+        key = before[0]["key"]
+        db = open_database(web.db_url)
+        try:
+            with db.session() as session:  # what the Today page's snooze form stores
+                snooze(session, key, date(2026, 12, 20), datetime(2026, 12, 6, 8, tzinfo=timezone.utc))
+            after = all_pages(api, "/api/v1/agenda")
+            cli = json.loads(web.cli("agenda", "--json").stdout)["items"]
+            assert key not in {i["key"] for i in after} and after == before[1:] == cli
+        finally:
+            with db.session() as session:
+                session.execute(delete(Snooze))
+            db.dispose()
+        assert all_pages(api, "/api/v1/agenda") == before
+
+
 def test_filters_and_errors(web, tokens) -> None:
     with client(web, tokens["all"]) as api:
         received = api.get("/api/v1/returns", params={"status": "received"}).json()["items"]

@@ -192,7 +192,12 @@ def current_agenda(db: Database, settings: Any, now: datetime, *, fresh: bool = 
     cache = shared_cache(db, settings)
     if fresh:
         cache.invalidate()
-    agenda = cache.get(db, now)
+    return visible(db, settings, cache.get(db, now), now)
+
+
+def visible(db: Database, settings: Any, agenda: Agenda, now: datetime) -> Agenda:
+    """``agenda`` without the items the user snoozed until ``now``'s local day or later: what every
+    view of the agenda shows (digest, pushes, the CLI, the Today page and the API)."""
     with db.session() as session:
         snoozed = active_snoozes(session, now.astimezone(settings.general.tz).date())
     return without_snoozed(agenda, snoozed)

@@ -19,8 +19,7 @@ from smartreturn.neutralise import terminal
 from smartreturn.cli.core import parse_when
 from smartreturn.rules.agenda import Agenda, AgendaItem, Urgency
 from smartreturn.apply.agenda import build_agenda
-from smartreturn.apply.agenda_cache import shared_cache
-from smartreturn.apply.snooze import active_snoozes, without_snoozed
+from smartreturn.apply.agenda_cache import shared_cache, visible
 
 URGENCY_STYLE = {Urgency.URGENT: "bold red", Urgency.SOON: "yellow", Urgency.INFO: "dim"}
 
@@ -100,8 +99,7 @@ def show_agenda(ctx: typer.Context, *, by_priority: bool = False, json_out: bool
     with db.session() as session:
         result = build_agenda(session, moment, settings)
     shared_cache(db, settings).put(db, moment, result)  # the web and the daemon need not build it again
-    with db.session() as session:
-        result = without_snoozed(result, active_snoozes(session, moment.astimezone(settings.general.tz).date()))
+    result = visible(db, settings, result, moment)
     if json_out:
         print_json(agenda_json(result))
         return

@@ -310,12 +310,14 @@ async def get_agenda(caller: ListReader, query: Annotated[schemas.AgendaQuery, Q
     wanted = {name: value for name, value in query.filters(state.settings.general.tz).items() if value is not None}
 
     def fetch(connection: Connection) -> tuple[Agenda, Sequence[AgendaItem]]:
+        from smartreturn.apply.agenda_cache import visible
+
         now = clock.now()
-        agenda = state.agenda.get(state.db, now)  # computed again only when the store changed
+        agenda = visible(state.db, state.settings, state.agenda.get(state.db, now), now)  # as `agenda --json`
         if not wanted:
             return agenda, agenda.items
-        return agenda, state.agenda.memo(state.db, now, ("api", *sorted(wanted.items())), lambda: [
-            item for item in agenda.items if all(getattr(item, name) == value for name, value in wanted.items())])
+        return agenda, [item for item in agenda.items
+                        if all(getattr(item, name) == value for name, value in wanted.items())]
 
     agenda, matching = await caller.run(fetch, slow=True)
     page = page_of(matching[query.offset:query.offset + query.limit + 1], query)

@@ -10,7 +10,7 @@ from typing import Any
 
 from smartreturn.rules.agenda import Agenda, AgendaItem, AgendaKind, Urgency
 from smartreturn.store.db import Database
-from smartreturn.apply.snooze import active_snoozes, without_snoozed
+from smartreturn.apply.agenda_cache import visible
 
 SECTION_LIMIT = 50  # items shown per urgency on Today; the rest are counted and listed on Returns
 
@@ -32,17 +32,14 @@ class Today:
 
 def today(state: Any, now: datetime) -> Today:
     agenda = state.agenda.get(state.db, now)
-    local = now.astimezone(state.settings.general.tz).date()
-    with state.db.session() as session:
-        snoozed = active_snoozes(session, local)
-    visible = without_snoozed(agenda, snoozed)
+    shown = visible(state.db, state.settings, agenda, now)
     grouped: dict[Urgency, list[AgendaItem]] = defaultdict(list)
-    for item in visible.items:
+    for item in shown.items:
         grouped[item.urgency].append(item)
     sections = tuple(Section(u, tuple(grouped[u][:SECTION_LIMIT]), max(0, len(grouped[u]) - SECTION_LIMIT))
                      for u in (Urgency.URGENT, Urgency.SOON, Urgency.INFO) if grouped[u])
     counts = {u.value: len(grouped[u]) for u in Urgency}
-    return Today(visible, sections, counts, len(agenda.items) - len(visible.items))
+    return Today(shown, sections, counts, len(agenda.items) - len(shown.items))
 
 
 def priorities(agenda: Agenda) -> dict[int, AgendaItem]:
