@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,13 +74,19 @@ def alembic_config(url: str):
     return cfg
 
 
+# Alembic publishes the running migration through module globals (``alembic.context``, ``alembic.op``),
+# so two threads of one process migrating at once tear each other's proxy down (KeyError: 'script').
+# The daemon's thread and a `doctor` or web request in the same process both open the store.
+_MIGRATION_LOCK = threading.Lock()
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
+    """Bring the schema to the newest revision (idempotent; one migration at a time per process)."""
     from alembic import command
 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
-        with engine.begin() as connection:
+        with _MIGRATION_LOCK, engine.begin() as connection:
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "head")
     except Exception as exc:
