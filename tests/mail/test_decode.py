@@ -187,3 +187,20 @@ def test_parsing_is_fast() -> None:
     for _ in range(100):
         parse_email(raw)
     assert (time.perf_counter() - started) / 100 < 0.02 * patience()  # 20 ms a mail on an idle machine
+
+
+def test_a_whole_html_document_without_content_type_is_read_as_html() -> None:
+    # a header-stripped export (fixtures/real/arian_rbc_mail/): no Content-Type, so text/plain by default
+    raw = (b"Subject: You received a credit.\r\nFrom: Bank <alerts@bank.example>\r\n\r\n"
+           b"<!DOCTYPE html>\r\n<html><head><style>td {font-family: Roboto;}</style></head>"
+           b"<body><p>Hello,</p><p>Your card was credited.</p></body></html>\r\n")
+    mail = parse_email(raw)
+    assert mail.html is not None and "Your card was credited." in mail.text
+    assert "font-family" not in mail.text and "<p>" not in mail.text
+
+
+def test_a_declared_text_plain_part_stays_text_even_when_it_holds_markup() -> None:
+    raw = (b"Subject: x\r\nFrom: a@b.example\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+           b"<html> is how a page starts\r\n")
+    mail = parse_email(raw)
+    assert mail.html is None and mail.text.startswith("<html> is how")

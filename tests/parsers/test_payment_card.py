@@ -40,6 +40,15 @@ def test_a_card_refund_gives_amount_and_merchant(text, amount, currency, merchan
     assert event.order_number is None
 
 
+def test_a_card_alert_mail_naming_the_merchant_that_credited_the_card():
+    # fixtures/real/arian_rbc_mail/: a long mask, and "As requested" is the alert's opening, not a refund asked for
+    result = _parse("As requested, we're letting you know that your RBC Royal Bank credit card account "
+                    "************1001 was credited for $840.72 on June 10, 2025 from SOME MERCHANT.")
+    (event,) = result.events
+    assert event.kind is EventKind.REFUND_ISSUED and event.merchant == "SOME MERCHANT"
+    assert event.refund_amount is not None and event.refund_amount.amount == Decimal("840.72")
+
+
 def test_a_redacted_amount_still_gives_the_refund():
     result = _parse("Dear Customer, refund of INR ** from Swiggy Limited Banga has been credited to your IndusInd Bank "
                     "Credit Card XX**** on 11-Jun-26 - IndusInd Bank")
@@ -55,6 +64,9 @@ def test_a_redacted_amount_still_gives_the_refund():
     "Bank details: TnC.",
     "Dear Sir/Madam, you have a pending refund of Rs 5000 from SBI. Submit your bank details to receive it.",
     "Your refund of Rs 499 will be credited to your card XX1234 within 5-7 business days.",
+    # a refund the user asked for is not money back; nor is a payment made to the card by the user
+    "Your refund of Rs 499 to your card XX1234 was requested on 12-05-26.",
+    "A payment for $415.54 has been made to your credit card ************1001.",
 ])
 def test_spending_promises_and_scams_give_nothing(text):
     assert _parse(text).events == []

@@ -237,6 +237,9 @@ def _is_attachment(part: Message) -> bool:
     return disposition == "attachment"
 
 
+_HTML_DOCUMENT = re.compile(r"\s{0,200}+<(?:!doctype\s+html|html)\b", re.IGNORECASE)
+
+
 def _walk_bodies(part: Message, plain: list[str], html: list[str], attached: list[Message]) -> None:
     """Collect body texts and attached messages without descending into attachments."""
     ctype = part.get_content_type()
@@ -255,7 +258,13 @@ def _walk_bodies(part: Message, plain: list[str], html: list[str], attached: lis
     if _is_attachment(part):
         return
     if ctype == "text/plain":
-        plain.append(_part_text(part))
+        text = _part_text(part)
+        # no Content-Type at all (a header-stripped export, a bare saved body) defaults to text/plain,
+        # but a whole HTML document is HTML: read as text it would be markup and style sheets
+        if part.get("Content-Type") is None and _HTML_DOCUMENT.match(text):
+            html.append(text)
+        else:
+            plain.append(text)
     elif ctype == "text/html":
         html.append(_part_text(part))
 

@@ -1,7 +1,8 @@
 """Refund and reversal notices of banks and card issuers outside China (pasted or forwarded SMS).
 
 A card or account credited back by a merchant is, for many users, the only proof that a refund arrived:
-"INR 2 from Airport Lounge refunded to your Kotak Credit Card x8808", "refund of INR 250 from Swiggy … has
+"INR 2 from Airport Lounge refunded to your Kotak Credit Card x8808", "your RBC Royal Bank credit card account
+************1001 was credited for $840.72 on June 10, 2025 from SOME MERCHANT", "refund of INR 250 from Swiggy … has
 been credited to your IndusInd Bank Credit Card XX1234", "Transaction Reversed!On HDFC Bank CREDIT Card
 xx5555 Amt: Rs.862.16 By AMAZON", "Счёт карты MIR-5402 06.03.26 08:00 возврат покупки 12 174р ALIEXPRESS".
 Each gives one ``refund_issued`` record with the amount and the merchant when the message names them; like
@@ -33,16 +34,19 @@ _MAX_CHARS = 2000  # one SMS or app push (pasted, or forwarded by mail), not a m
 # a masked card or account: "Card x8808", "Card XX****", "CREDIT Card xx5555", "A/c no. 9753", "карты MIR-5402"
 _CARD_REF = re.compile(
     r"(?i)(?:\bcard|\ba/c|\bacct|\baccount|карт[а-я]{0,3}|сч[её]т[а-я]{0,3})[^\S\n]{0,3}"
-    r"(?:no\.?|ending(?:[^\S\n]in)?|#)?[^\S\n]{0,3}(?:[x*•]{1,6}[\d*]{2,6}|[a-z]{2,5}-\d{4}|\d{4})(?![\d*])"
+    r"(?:no\.?|ending(?:[^\S\n]in)?|#)?[^\S\n]{0,3}(?:[x*•]{1,16}[\d*]{2,6}|[a-z]{2,5}-\d{4}|\d{4})(?![\d*])"
 )
 # the refund happened: the money is back on the card or account
 _DONE = re.compile(
     r"(?i)\brefunded\s+to\s+your\b|\brefund\s+of\b[^\n]{0,80}?\bcredited\b|\bcredited\b[^\n]{0,80}?\btowards\s+refund\b|"
-    r"\btransaction\s+reversed\b|\brefund\s+credited\b|возврат[^\S\n]+(?:покупки|средств|платежа|товара)|отмена[^\S\n]+покупки"
+    r"\btransaction\s+reversed\b|\brefund\s+credited\b|"
+    # a card credited back by a merchant: "your … credit card account ****1001 was credited for $840.72 … from SHOP"
+    r"\bcard\b[^\n]{0,60}?\b(?:was|has\s+been)\s+credited\s+(?:for|with)\b[^\n]{0,60}?\bfrom\b|"
+    r"возврат[^\S\n]+(?:покупки|средств|платежа|товара)|отмена[^\S\n]+покупки"
 )
 # asked for, promised, pending, a scam's call to action, or a code: not (yet) money back
 _NOT_DONE = re.compile(
-    r"(?i)\bpending\b|\binitiated\b|\brequested\b|\bwill\s+be\s+(?:credited|refunded|processed)\b|\bupdate\s+your\s+bank\b|"
+    r"(?i)\bpending\b|\binitiated\b|(?<!as )\brequested\b|\bwill\s+be\s+(?:credited|refunded|processed)\b|\bupdate\s+your\s+bank\b|"
     r"\bshare\s+your\b|\bsubmit\s+your\b|\bOTP\b|verification\s+code|\bкод\b"
 )
 
@@ -61,6 +65,7 @@ _BALANCE_BEFORE = re.compile(r"(?i)(?:bal|balance|avl|lmt|limit|остаток|�
 _MERCHANTS = (
     re.compile(r"\bfrom[^\S\n]+([A-Za-z0-9][\w&.'*-]*(?:[^\S\n][\w&.'*-]+){0,4}?)[^\S\n]+(?:refunded|has[^\S\n]been)\b"),
     re.compile(r"\bBy[^\S\n]+([A-Z0-9][A-Z0-9&.'*-]*(?:[^\S\n][A-Z0-9&.'*-]+){0,3}?)(?=[^\S\n]{2,}|[^\S\n]+On\b|\s*$)"),
+    re.compile(r"\bcredited\s+(?:for|with)\b[^\n]{0,60}?\bfrom[^\S\n]+([A-Z0-9][A-Z0-9&'*-]*(?:[^\S\n][A-Z0-9&'*-]+){0,4})\.(?:\s|$)"),
     re.compile(r"(?:р|руб\.?|₽)[^\S\n]+([A-Z0-9][A-Z0-9&.'*-]*(?:[^\S\n][A-Z0-9&.'*-]+){0,3})[^\S\n]*$", re.MULTILINE),
 )
 
