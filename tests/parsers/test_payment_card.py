@@ -49,6 +49,25 @@ def test_a_card_alert_mail_naming_the_merchant_that_credited_the_card():
     assert event.refund_amount is not None and event.refund_amount.amount == Decimal("840.72")
 
 
+def test_a_japanese_debit_card_refund_names_merchant_and_yen():
+    # fixtures/real/suin_japannetbank_mail/: the bank names its card product, not a card number
+    result = _parse("JNB Visaデビットのご利用代金をご返金いたしました。\n\nご返金日時：2001/02/03 04:05:06\n"
+                    "ご返金額：1,234円\n加盟店名：ＡＭＡＺＯＮ　ＣＯ　ＪＰ\n取引明細番号：1A199004")
+    (event,) = result.events
+    assert event.kind is EventKind.REFUND_ISSUED and event.merchant == "AMAZON CO JP"
+    assert event.refund_amount is not None
+    assert (event.refund_amount.amount, event.refund_amount.currency) == (Decimal("1234"), "JPY")
+
+
+@pytest.mark.parametrize("text", [
+    # the same card spent, and a lure about a refund to come
+    "JNB Visaデビットのご利用代金を普通預金口座よりお引き落としいたしました。\nお引落金額：2,760円\n加盟店名：ＡＭＡＺＯＮ　ＣＯ　ＪＰ",
+    "Visaデビットのご返金予定があります。カード情報を更新してください。",
+])
+def test_japanese_spending_and_lures_give_nothing(text):
+    assert _parse(text).events == []
+
+
 def test_a_redacted_amount_still_gives_the_refund():
     result = _parse("Dear Customer, refund of INR ** from Swiggy Limited Banga has been credited to your IndusInd Bank "
                     "Credit Card XX**** on 11-Jun-26 - IndusInd Bank")

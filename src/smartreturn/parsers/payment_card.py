@@ -4,7 +4,8 @@ A card or account credited back by a merchant is, for many users, the only proof
 "INR 2 from Airport Lounge refunded to your Kotak Credit Card x8808", "your RBC Royal Bank credit card account
 ************1001 was credited for $840.72 on June 10, 2025 from SOME MERCHANT", "refund of INR 250 from Swiggy … has
 been credited to your IndusInd Bank Credit Card XX1234", "Transaction Reversed!On HDFC Bank CREDIT Card
-xx5555 Amt: Rs.862.16 By AMAZON", "Счёт карты MIR-5402 06.03.26 08:00 возврат покупки 12 174р ALIEXPRESS".
+xx5555 Amt: Rs.862.16 By AMAZON", "Счёт карты MIR-5402 06.03.26 08:00 возврат покупки 12 174р ALIEXPRESS", "JNB Visaデビットのご利用代金を
+ご返金いたしました … ご返金額：1,234円 加盟店名：ＡＭＡＺＯＮ　ＣＯ　ＪＰ".
 Each gives one ``refund_issued`` record with the amount and the merchant when the message names them; like
 the Chinese notices (:mod:`payment_cn`) they carry no order number, so the refund is linked to an open
 return by amount and merchant where events are applied.
@@ -35,6 +36,7 @@ _MAX_CHARS = 2000  # one SMS or app push (pasted, or forwarded by mail), not a m
 _CARD_REF = re.compile(
     r"(?i)(?:\bcard|\ba/c|\bacct|\baccount|карт[а-я]{0,3}|сч[её]т[а-я]{0,3})[^\S\n]{0,3}"
     r"(?:no\.?|ending(?:[^\S\n]in)?|#)?[^\S\n]{0,3}(?:[x*•]{1,16}[\d*]{2,6}|[a-z]{2,5}-\d{4}|\d{4})(?![\d*])"
+    r"|(?:visa|jcb|mastercard)[^\S\n]?デビット"  # a Japanese bank's debit card names no number: "JNB Visaデビット"
 )
 # the refund happened: the money is back on the card or account
 _DONE = re.compile(
@@ -42,12 +44,13 @@ _DONE = re.compile(
     r"\btransaction\s+reversed\b|\brefund\s+credited\b|"
     # a card credited back by a merchant: "your … credit card account ****1001 was credited for $840.72 … from SHOP"
     r"\bcard\b[^\n]{0,60}?\b(?:was|has\s+been)\s+credited\s+(?:for|with)\b[^\n]{0,60}?\bfrom\b|"
-    r"возврат[^\S\n]+(?:покупки|средств|платежа|товара)|отмена[^\S\n]+покупки"
+    r"возврат[^\S\n]+(?:покупки|средств|платежа|товара)|отмена[^\S\n]+покупки|"
+    r"ご?返金いたしました|返金されました"
 )
 # asked for, promised, pending, a scam's call to action, or a code: not (yet) money back
 _NOT_DONE = re.compile(
     r"(?i)\bpending\b|\binitiated\b|(?<!as )\brequested\b|\bwill\s+be\s+(?:credited|refunded|processed)\b|\bupdate\s+your\s+bank\b|"
-    r"\bshare\s+your\b|\bsubmit\s+your\b|\bOTP\b|verification\s+code|\bкод\b"
+    r"\bshare\s+your\b|\bsubmit\s+your\b|\bOTP\b|verification\s+code|\bкод\b|返金予定|返金申請|更新してください"
 )
 
 _NUMBER = r"(\d{1,3}(?:[,  ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
@@ -58,11 +61,13 @@ _AMOUNTS = (
     (re.compile(r"(?i)(?:\bGBP|£)[^\S\n]?" + _NUMBER), "GBP"),
     (re.compile(_NUMBER + r"[^\S\n]?(?:р|руб\.?|₽|RUB)(?![а-яa-z])", re.IGNORECASE), "RUB"),
     (re.compile(_NUMBER + r"[^\S\n]?(?:EUR|€)"), "EUR"),
+    (re.compile(_NUMBER + r"[^\S\n]?円"), "JPY"),
 )
 _DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")  # "12,50 EUR"; "1,234" (three digits) groups thousands
 _BALANCE_BEFORE = re.compile(r"(?i)(?:bal|balance|avl|lmt|limit|остаток|доступно)[^\n\d]{0,12}$")
 
 _MERCHANTS = (
+    re.compile(r"加盟店名[^\S\n]?[:：][^\S\n]*([^\n]{2,40}?)[^\S\n]*$", re.MULTILINE),
     re.compile(r"\bfrom[^\S\n]+([A-Za-z0-9][\w&.'*-]*(?:[^\S\n][\w&.'*-]+){0,4}?)[^\S\n]+(?:refunded|has[^\S\n]been)\b"),
     re.compile(r"\bBy[^\S\n]+([A-Z0-9][A-Z0-9&.'*-]*(?:[^\S\n][A-Z0-9&.'*-]+){0,3}?)(?=[^\S\n]{2,}|[^\S\n]+On\b|\s*$)"),
     re.compile(r"\bcredited\s+(?:for|with)\b[^\n]{0,60}?\bfrom[^\S\n]+([A-Z0-9][A-Z0-9&'*-]*(?:[^\S\n][A-Z0-9&'*-]+){0,4})\.(?:\s|$)"),
