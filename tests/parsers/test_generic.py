@@ -43,6 +43,8 @@ def test_every_language_names_every_status_and_label(lang: str) -> None:
     ("A sua encomenda foi entregue", EventKind.DELIVERED),
     ("您的快件已签收", EventKind.DELIVERED),
     ("お荷物の配達完了のお知らせ", EventKind.DELIVERED),
+    ("고객님의 상품이 배송완료 되었습니다", EventKind.DELIVERED),
+    ("[SSG.COM 주문완료]", EventKind.ORDER_PLACED),
     ("Paczka czeka w Paczkomacie", EventKind.PICKUP_READY),
     ("Ihre Erstattung für Bestellung 302-1", EventKind.REFUND_ISSUED),
     ("Votre remboursement a été effectué", EventKind.REFUND_ISSUED),

@@ -68,6 +68,23 @@ def test_japanese_spending_and_lures_give_nothing(text):
     assert _parse(text).events == []
 
 
+def test_a_korean_card_cancellation_is_money_back():
+    # fixtures/real/kakao_card_sms/: the cancelled charge names the merchant on its line
+    result = _parse("[Web발신]\nKB*카드\n김재호님\n05/29 20:52\n320,000원\n우리동물메디컬 취소\n누적 560,060원\n")
+    (event,) = result.events
+    assert event.kind is EventKind.REFUND_ISSUED and event.merchant == "우리동물메디컬"
+    assert event.refund_amount is not None
+    assert (event.refund_amount.amount, event.refund_amount.currency) == (Decimal("320000"), "KRW")
+
+
+@pytest.mark.parametrize("text", [
+    "[Web발신]\n[현대카드]-승인\n김재*님\n1,500원(일시불)\n마노핀익스프레스신림\n누적:354,220원\n",
+    "[Web발신]\n신한카드승인 강*혜(9*0*) 04/27 21:31 (일시불)39,500원 (주)페어몬트 누적688,800원\n",
+])
+def test_korean_card_spending_gives_nothing(text):
+    assert _parse(text).events == []
+
+
 def test_a_redacted_amount_still_gives_the_refund():
     result = _parse("Dear Customer, refund of INR ** from Swiggy Limited Banga has been credited to your IndusInd Bank "
                     "Credit Card XX**** on 11-Jun-26 - IndusInd Bank")

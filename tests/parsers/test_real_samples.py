@@ -28,14 +28,15 @@ def _counts() -> tuple[int, Counter[str], int]:
 def test_the_real_samples_hold_what_they_held() -> None:
     # what fixtures/real holds (2026-12-06): samples never go missing unnoticed
     total, languages, returns = _counts()
-    assert total >= 184
+    assert total >= 204
     assert languages["zh"] >= 69
-    assert returns >= 8  # samples with a return or refund record
-    assert len(languages) >= 9  # en zh ja de it ru fr pl es
+    assert languages["ja"] >= 23 and languages["ko"] >= 20
+    assert returns >= 9  # samples with a return or refund record
+    assert len(languages) >= 10  # en zh ja ko de it ru fr pl es
 
 
 def test_real_samples_score_at_least_95_percent() -> None:
     score = score_folder([REAL])
     assert not [s.error for s in score.samples if s.error]
     assert score.accuracy >= 0.95, score.as_dict()["failures"]
-    assert score.passed >= 258  # of 261 field checks (2026-12-06)
+    assert score.passed >= 278  # of 281 field checks (2026-12-06)

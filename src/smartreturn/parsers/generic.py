@@ -52,7 +52,7 @@ __all__ = ["PASTED_TEXT_SENDER", "STATUS_ORDER", "GenericParser", "Reading", "fi
 # The From: address of a text the user pasted (``smartreturn add-text``): an SMS or app push, not a mail.
 PASTED_TEXT_SENDER = "add-text@smartreturn.invalid"
 
-LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "zh", "ja")
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "zh", "ja", "ko")
 
 # Statuses in order of precedence when one text names several ("refund" beats "delivered": a refund
 # mail often recalls the delivery; "delivered" beats "shipped": a delivery mail recalls the shipping).

@@ -5,7 +5,8 @@ A card or account credited back by a merchant is, for many users, the only proof
 ************1001 was credited for $840.72 on June 10, 2025 from SOME MERCHANT", "refund of INR 250 from Swiggy … has
 been credited to your IndusInd Bank Credit Card XX1234", "Transaction Reversed!On HDFC Bank CREDIT Card
 xx5555 Amt: Rs.862.16 By AMAZON", "Счёт карты MIR-5402 06.03.26 08:00 возврат покупки 12 174р ALIEXPRESS", "JNB Visaデビットのご利用代金を
-ご返金いたしました … ご返金額：1,234円 加盟店名：ＡＭＡＺＯＮ　ＣＯ　ＪＰ".
+ご返金いたしました … ご返金額：1,234円 加盟店名：ＡＭＡＺＯＮ　ＣＯ　ＪＰ", a Korean card SMS "KB*카드 … 320,000원
+우리동물메디컬 취소".
 Each gives one ``refund_issued`` record with the amount and the merchant when the message names them; like
 the Chinese notices (:mod:`payment_cn`) they carry no order number, so the refund is linked to an open
 return by amount and merchant where events are applied.
@@ -37,6 +38,7 @@ _CARD_REF = re.compile(
     r"(?i)(?:\bcard|\ba/c|\bacct|\baccount|карт[а-я]{0,3}|сч[её]т[а-я]{0,3})[^\S\n]{0,3}"
     r"(?:no\.?|ending(?:[^\S\n]in)?|#)?[^\S\n]{0,3}(?:[x*•]{1,16}[\d*]{2,6}|[a-z]{2,5}-\d{4}|\d{4})(?![\d*])"
     r"|(?:visa|jcb|mastercard)[^\S\n]?デビット"  # a Japanese bank's debit card names no number: "JNB Visaデビット"
+    r"|(?:[a-z]{1,4}|[가-힣]{1,4})\*?(?:카드|체크)"  # a Korean card SMS names its issuer: "KB*카드", "현대카드", "KB국민체크"
 )
 # the refund happened: the money is back on the card or account
 _DONE = re.compile(
@@ -45,7 +47,9 @@ _DONE = re.compile(
     # a card credited back by a merchant: "your … credit card account ****1001 was credited for $840.72 … from SHOP"
     r"\bcard\b[^\n]{0,60}?\b(?:was|has\s+been)\s+credited\s+(?:for|with)\b[^\n]{0,60}?\bfrom\b|"
     r"возврат[^\S\n]+(?:покупки|средств|платежа|товара)|отмена[^\S\n]+покупки|"
-    r"ご?返金いたしました|返金されました"
+    r"ご?返金いたしました|返金されました|"
+    # a Korean card SMS cancels the charge on the merchant's line ("우리동물메디컬 취소") or says "승인취소"
+    r"승인[^\S\n]?취소|[^\S\n]취소[^\S\n]*(?:\n|$)"
 )
 # asked for, promised, pending, a scam's call to action, or a code: not (yet) money back
 _NOT_DONE = re.compile(
@@ -62,11 +66,13 @@ _AMOUNTS = (
     (re.compile(_NUMBER + r"[^\S\n]?(?:р|руб\.?|₽|RUB)(?![а-яa-z])", re.IGNORECASE), "RUB"),
     (re.compile(_NUMBER + r"[^\S\n]?(?:EUR|€)"), "EUR"),
     (re.compile(_NUMBER + r"[^\S\n]?円"), "JPY"),
+    (re.compile(_NUMBER + r"[^\S\n]?원"), "KRW"),
 )
 _DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")  # "12,50 EUR"; "1,234" (three digits) groups thousands
 _BALANCE_BEFORE = re.compile(r"(?i)(?:bal|balance|avl|lmt|limit|остаток|доступно)[^\n\d]{0,12}$")
 
 _MERCHANTS = (
+    re.compile(r"^([^\n]{2,30}?)[^\S\n]+(?:승인[^\S\n]?)?취소[^\S\n]*$", re.MULTILINE),
     re.compile(r"加盟店名[^\S\n]?[:：][^\S\n]*([^\n]{2,40}?)[^\S\n]*$", re.MULTILINE),
     re.compile(r"\bfrom[^\S\n]+([A-Za-z0-9][\w&.'*-]*(?:[^\S\n][\w&.'*-]+){0,4}?)[^\S\n]+(?:refunded|has[^\S\n]been)\b"),
     re.compile(r"\bBy[^\S\n]+([A-Z0-9][A-Z0-9&.'*-]*(?:[^\S\n][A-Z0-9&.'*-]+){0,3}?)(?=[^\S\n]{2,}|[^\S\n]+On\b|\s*$)"),
