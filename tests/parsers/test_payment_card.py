@@ -85,6 +85,16 @@ def test_korean_card_spending_gives_nothing(text):
     assert _parse(text).events == []
 
 
+@pytest.mark.parametrize("text", [
+    # fixtures/real/minokim_card_sms/: the cancellation is in the header, after the card digits
+    "[Web발신]\n삼성0163취소 홍*동\n-1,368,930원 일시불\n07/25 17:33 쿠팡\n누적3,732,118원",
+    "[Web발신]\n신한카드(5688)취소 홍*동 150,000원(일시불)08/07 14:47 망향주유소 누적994,030원",
+])
+def test_a_korean_card_cancellation_in_the_header_is_money_back(text):
+    (event,) = _parse(text).events
+    assert event.kind is EventKind.REFUND_ISSUED and event.refund_amount is not None
+
+
 def test_a_redacted_amount_still_gives_the_refund():
     result = _parse("Dear Customer, refund of INR ** from Swiggy Limited Banga has been credited to your IndusInd Bank "
                     "Credit Card XX**** on 11-Jun-26 - IndusInd Bank")

@@ -39,6 +39,7 @@ _CARD_REF = re.compile(
     r"(?:no\.?|ending(?:[^\S\n]in)?|#)?[^\S\n]{0,3}(?:[x*•]{1,16}[\d*]{2,6}|[a-z]{2,5}-\d{4}|\d{4})(?![\d*])"
     r"|(?:visa|jcb|mastercard)[^\S\n]?デビット"  # a Japanese bank's debit card names no number: "JNB Visaデビット"
     r"|(?:[a-z]{1,4}|[가-힣]{1,4})\*?(?:카드|체크)"  # a Korean card SMS names its issuer: "KB*카드", "현대카드", "KB국민체크"
+    r"|[가-힣]{1,4}\d{4}(?=[^\S\n]?(?:승인|취소))"  # or its issuer and card digits: "삼성0163승인", "삼성0163취소"
 )
 # the refund happened: the money is back on the card or account
 _DONE = re.compile(
@@ -49,7 +50,9 @@ _DONE = re.compile(
     r"возврат[^\S\n]+(?:покупки|средств|платежа|товара)|отмена[^\S\n]+покупки|"
     r"ご?返金いたしました|返金されました|"
     # a Korean card SMS cancels the charge on the merchant's line ("우리동물메디컬 취소") or says "승인취소"
-    r"승인[^\S\n]?취소|[^\S\n]취소[^\S\n]*(?:\n|$)"
+    r"승인[^\S\n]?취소|[^\S\n]취소[^\S\n]*(?:\n|$)|"
+    # … or in its header, right after the card digits: "삼성0163취소 홍*동", "신한카드(5688)취소", "KB국민카드1234취소"
+    r"\d{4}\)?[^\S\n]?취소(?=\s)"
 )
 # asked for, promised, pending, a scam's call to action, or a code: not (yet) money back
 _NOT_DONE = re.compile(
