@@ -69,3 +69,28 @@ def test_piped_tables_are_not_truncated_and_tsv_is_one_line_per_row(env: dict[st
     assert sorted(tsv[0].split("\t")) == sorted(orders[0].keys()) and tsv[0].startswith("id\tplatform\torder_number")
     assert len(tsv) == len(orders) + 1
     assert {line.split("\t")[2] for line in tsv[1:]} == {o["order_number"] for o in orders}
+
+
+def test_a_number_no_format_confirms_is_shown_unverified(tmp_path) -> None:
+    """The UPS mail labels 1ZV2E8470368123455 but its check digit fails: kept, and every view says so."""
+    env = {"SMARTRETURN_CONFIG": "", "SMARTRETURN_GENERAL__STATE_DIR": str(tmp_path / "state"),
+           "XDG_CONFIG_HOME": str(tmp_path / "xdg"), "SMARTRETURN_NOW": "2026-12-04T04:00Z"}
+    try:
+        sr(env, "ingest", str(FIXTURES / "generic" / "ups_delivered_check_digit_fails.eml"),
+           str(FIXTURES / "ups" / "delivered_mychoice_en.eml"))
+        listed = {p["tracking_number"]: p["verified"] for p in json.loads(sr(env, "list", "shipments", "--json").stdout)}
+        assert listed == {"1ZV2E8470368123455": False, "1ZV2E8470368123454": True}
+        parcels = {p["tracking_number"]: p["verified"] for p in json.loads(sr(env, "shipments", "--all", "--json").stdout)}
+        assert parcels == listed
+        table = sr(env, "shipments", "--all").stdout.splitlines()
+        assert [line for line in table if "unverified" in line] == [
+            line for line in table if "1ZV2E8470368123455" in line] != []
+        assert not any("1ZV2E8470368123454" in line and "unverified" in line for line in table)
+        assert json.loads(sr(env, "show", "1ZV2E8470368123455", "--json").stdout)["shipments"][0]["verified"] is False
+        assert "unverified: no carrier format or check digit confirms the number" in sr(env, "show", "1ZV2E8470368123455").stdout
+        assert "unverified" not in sr(env, "show", "1ZV2E8470368123454").stdout
+        added = sr(env, "track", "add", "ups", "1Z999AA10123456785").stdout
+        assert "unverified" in added  # a typed number whose check digit fails is tracked, and marked
+        assert "unverified" not in sr(env, "track", "add", "ups", "1Z999AA10123456784").stdout
+    finally:
+        clock.pin(None)

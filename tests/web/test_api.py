@@ -339,3 +339,20 @@ def test_deadlines_carry_anchor_source_and_evidence_as_the_cli_shows_them(web, t
     assert any(d["url"] and d["checked"] for d in listed)
     stated = [d for d in listed if d["confidence"] == "stated"]
     assert all(d["evidence"] and d["evidence"].startswith("m") for d in stated)
+
+
+def test_an_unconfirmed_tracking_number_is_marked_in_the_api_and_its_document(web, tokens) -> None:
+    """The sample UPS mail labels 1ZV2E8470368123455, whose check digit fails: listed with verified false."""
+    spec = httpx.get(web.url + "/api/openapi.json").raise_for_status().json()
+    validate(spec)
+    schemas = spec["components"]["schemas"]
+    for name in ("ShipmentOut", "ParcelOut"):
+        verified = schemas[name]["properties"]["verified"]
+        assert "check digit" in verified["description"] and "verified" in schemas[name]["required"]
+    with client(web, tokens["reader"]) as api:
+        parcels = {p["tracking_number"]: p for p in all_pages(api, "/api/v1/shipments")}
+        assert parcels["1ZV2E8470368123455"]["verified"] is False
+        assert parcels["1ZV2E8470368123454"]["verified"] is True
+        assert {p["verified"] for p in parcels.values()} == {True, False}  # every parcel of the mailbox was recorded
+        detail = api.get("/api/v1/orders/1ZV2E8470368123455").raise_for_status().json()
+        assert [(s["tracking_number"], s["verified"]) for s in detail["shipments"]] == [("1ZV2E8470368123455", False)]

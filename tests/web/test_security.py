@@ -127,3 +127,13 @@ def test_trusted_proxy_header_signs_in(proxied) -> None:
         assert page.status_code == 200 and "Sign out (anna)" in page.text
     with httpx.Client(base_url=proxied.url, timeout=30, follow_redirects=True) as stranger:  # no header: sign in
         assert stranger.get("/").url.path == "/login"
+
+
+def test_the_parcel_views_mark_an_unconfirmed_number(web) -> None:
+    with signed_in_client(web) as browser:
+        case = browser.get("/case/1ZV2E8470368123455")
+        assert case.status_code == 200
+        heading = re.search(r"<h3>ups 1ZV2E8470368123455(.*?)</h3>", case.text, re.S)
+        assert heading and 'class="unverified"' in heading.group(1)
+        confirmed = browser.get("/case/1ZV2E8470368123454").text
+        assert "1ZV2E8470368123454" in confirmed and 'class="unverified"' not in confirmed

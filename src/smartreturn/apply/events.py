@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartreturn.apply.parcels import record_status
+from smartreturn.apply.parcels import note_verified, record_status
 from smartreturn.model import Direction, Event, EventKind, ShipmentStatus
 from smartreturn.rules import state_machine
 from smartreturn.rules.policies import DeadlineKind
@@ -282,6 +282,7 @@ def _expected_refund(event: Event, order: Order) -> Decimal | None:
 def _apply_shipment(session: Session, event: Event, ref, when: datetime, order: Order | None,
                     case: ReturnCase | None, message_pk: int | None, lookups: Lookups | None = None) -> Shipment:
     shipment = upsert_shipment(session, ref.number, ref.carrier, lookups)
+    note_verified(shipment, ref.verified)
     is_return = ref.direction == Direction.RETURN
     set_changed(shipment, direction=Direction.RETURN.value if is_return else shipment.direction or Direction.OUTBOUND.value)
     if order is not None and shipment.order_id is None:

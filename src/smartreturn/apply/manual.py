@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from smartreturn.errors import StoreError
 from smartreturn.model import Direction, ReasonCategory, ReturnKind, ReturnStatus, ShipmentStatus
 from smartreturn.stats.reasons import classify
-from smartreturn.apply.parcels import record_status
+from smartreturn.apply.parcels import note_verified, record_status
 from smartreturn.store.repo import find_or_create_case, upsert_merchant, upsert_order, upsert_shipment
 from smartreturn.store.tables import CaseEvent, Order, OrderItem, ReturnCase
+from smartreturn.tracking.detect import confirmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,7 @@ def add_manual_return(session: Session, entry: ManualReturn) -> int:
         case.return_shipping_cost = entry.shipping_cost
     if entry.tracking_number:
         shipment = upsert_shipment(session, entry.tracking_number, entry.carrier)
+        note_verified(shipment, confirmed(entry.tracking_number, entry.carrier))
         shipment.direction, shipment.order_id, shipment.return_case_id = Direction.RETURN.value, order.id, case.id
         record_status(session, shipment, ShipmentStatus.INFO_RECEIVED, entry.requested_at, source="cli")
     session.add(CaseEvent(kind="cli:return_added", occurred_at=entry.requested_at, order_id=order.id,

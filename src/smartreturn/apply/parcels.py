@@ -81,6 +81,18 @@ def record_status(session: Session, shipment: Shipment, status: ShipmentStatus, 
     return merge_events(session, shipment, [event], source=source, message_id=message_id, known=known, flush=flush)
 
 
+def note_verified(shipment: Shipment, verified: bool) -> None:
+    """Record whether a mention of the parcel's number was confirmed by a format or check digit.
+
+    A number once confirmed stays confirmed (one mail's redacted or unlisted form does not undo
+    another's check digit); an unconfirmed mention marks only a parcel with nothing recorded (new, or
+    stored before migration 0006)."""
+    if verified and shipment.verified is not True:
+        shipment.verified = True
+    elif not verified and shipment.verified is None:
+        shipment.verified = False
+
+
 def timeline(session: Session, shipment_id: int) -> list[TrackingEvent]:
     """The shipment's events, oldest first (same instant: earlier stage first)."""
     rows = session.scalars(select(TrackingEvent).where(TrackingEvent.shipment_id == shipment_id)).all()

@@ -210,6 +210,8 @@ def reparse_command(
 
 
 LISTINGS = ("orders", "returns", "shipments", "pickups", "messages")
+# a parcel whose number only a carrier's mail labels (``verified`` False; None: stored before 0006)
+UNVERIFIED_NOTE = ", unverified: no carrier format or check digit confirms the number"
 
 
 def list_command(
@@ -265,9 +267,9 @@ def show(
     settings = settings_of(ctx)
     with db.session() as session:
         detail = queries.case_detail(session, ref, now=clock.now(), tz=settings.general.tz)
-        if detail is not None:
-            detail["deadlines"] = list_deadlines(session, clock.now(), RuleContext.from_settings(settings),
-                                                 order_id=detail["order"]["id"])
+        if detail is not None:  # a parcel or a mail without an order has no deadlines
+            detail["deadlines"] = [] if detail["order"] is None else list_deadlines(
+                session, clock.now(), RuleContext.from_settings(settings), order_id=detail["order"]["id"])
     if detail is None:
         err_console.print(f"nothing found for {ref!r}", markup=False)
         raise typer.Exit(1)
@@ -292,7 +294,8 @@ def show(
                            f"{case['currency'] or ''}"), highlight=False)
     for shipment in detail["shipments"]:
         predicted = f"  expected {shipment['prediction']['text']}" if shipment["prediction"] else ""
-        console.print(cell(f"  parcel {shipment['carrier']} {shipment['tracking_number']} ({shipment['direction']}) "
+        console.print(cell(f"  parcel {shipment['carrier']} {shipment['tracking_number']} ({shipment['direction']}"
+                           f"{UNVERIFIED_NOTE if shipment['verified'] is False else ''}) "
                            f"{shipment['status']}{predicted}"), highlight=False)
     if detail["deadlines"]:
         from smartreturn.cli.deadlines import deadline_table

@@ -75,8 +75,10 @@ def track_add(
     phone: str = typer.Option(None, "--phone", help="Last 4 digits of the recipient's phone (SF Express via Kuaidi100)."),
 ) -> None:
     """Track a parcel that no mail announced (e.g. the return parcel you just sent)."""
+    from smartreturn.apply.parcels import note_verified
     from smartreturn.store.repo import upsert_shipment
     from smartreturn.tracking import carriers
+    from smartreturn.tracking.detect import confirmed
 
     known = carriers.get(carrier.strip().lower())  # UnknownCarrier names the valid codes
     normalised = carriers.normalise_number(number)
@@ -87,6 +89,7 @@ def track_add(
     with database_of(ctx).session() as session:
         case = _find_case(session, return_for) if return_for else None
         shipment = upsert_shipment(session, normalised, known.code)
+        note_verified(shipment, confirmed(normalised, known.code))
         if case is not None:
             shipment.direction = Direction.RETURN.value
             shipment.return_case_id = case.id
@@ -95,8 +98,10 @@ def track_add(
             shipment.phone_last4 = phone
         shipment.next_poll_at = None  # due at the next run
         session.flush()
-        sid, direction = shipment.id, shipment.direction
+        sid, direction, verified = shipment.id, shipment.direction, shipment.verified
     what = f"return parcel for r{case.id}" if case is not None else f"{direction} parcel"
+    if verified is False:
+        what += f", unverified: no {known.name_en} format or check digit confirms the number"
     console.print(f"tracking s{sid}: {known.name_en} {normalised} ({what}); run 'smartreturn track' to refresh now",
                   highlight=False)
 
@@ -137,7 +142,7 @@ def shipments(
             prediction = predict_shipment(session, shipment, now, tz)
             rows.append({
                 "id": shipment.id, "carrier": shipment.carrier, "tracking_number": shipment.tracking_number,
-                "direction": shipment.direction, "status": shipment.status, "stuck": shipment.stuck,
+                "verified": shipment.verified, "direction": shipment.direction, "status": shipment.status, "stuck": shipment.stuck,
                 "last_event_at": last.occurred_at if last else shipment.last_event_at,
                 "last_event": (last.description or last.status) if last else None,
                 "last_location": last.location if last else None,
@@ -164,7 +169,8 @@ def shipments(
             delivery = row["predicted"]["text"]
         else:
             delivery = ""
-        table.add_row(f"s{row['id']}", cell(row["carrier"]), cell(row["tracking_number"]),
+        number = cell(row["tracking_number"]) + (Text(" unverified", style="yellow") if row["verified"] is False else Text())
+        table.add_row(f"s{row['id']}", cell(row["carrier"]), number,
                       "↩" if row["direction"] == Direction.RETURN.value else "", status,
                       cell(event[:80]), cell(delivery))
     console.print(table)

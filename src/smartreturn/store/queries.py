@@ -131,18 +131,18 @@ def _shipments_query(given: frozenset[str]) -> Select:
                                 "since": Shipment.created_at >= bindparam("since")})
     order = (Shipment.last_event_at.desc().nulls_last(), Shipment.id.desc())
     page = _paged(page.order_by(*order), given).subquery()  # chosen before the join (see _orders_query)
-    return (select(Shipment.id, Shipment.carrier, Shipment.tracking_number, Shipment.direction, Shipment.status,
-                   Order.order_number, Shipment.last_event_at, Shipment.expected_delivery)
+    return (select(Shipment.id, Shipment.carrier, Shipment.tracking_number, Shipment.verified, Shipment.direction,
+                   Shipment.status, Order.order_number, Shipment.last_event_at, Shipment.expected_delivery)
             .join(page, Shipment.id == page.c.id)
             .outerjoin(Order, Shipment.order_id == Order.id).order_by(*order))
 
 
 def list_shipments(session: Reader, *, platform=None, status=None, since=None, limit=200, offset=0) -> list[Row]:
     given, params = _shape(platform=platform, status=status, since=since, limit=limit, offset=offset)
-    return [{"id": f"s{id_}", "carrier": carrier, "tracking_number": number, "direction": direction, "status": status,
-             "order_number": order_number, "last_event_at": _iso(last_event),
+    return [{"id": f"s{id_}", "carrier": carrier, "tracking_number": number, "verified": verified, "direction": direction,
+             "status": status, "order_number": order_number, "last_event_at": _iso(last_event),
              "expected_delivery": expected.isoformat() if expected else None}
-            for id_, carrier, number, direction, status, order_number, last_event, expected
+            for id_, carrier, number, verified, direction, status, order_number, last_event, expected
             in session.execute(_shipments_query(given), params)]
 
 
@@ -305,7 +305,7 @@ def case_detail(session: Session, ref: str, *, now: datetime | None = None, tz=N
                      "refunded_at": _iso(c.refunded_at), "expected_refund": c.expected_refund,
                      "refunded_amount": c.refunded_amount, "return_shipping_cost": c.return_shipping_cost,
                      "currency": c.currency} for c in cases],
-        "shipments": [{"id": s.id, "carrier": s.carrier, "tracking_number": s.tracking_number,
+        "shipments": [{"id": s.id, "carrier": s.carrier, "tracking_number": s.tracking_number, "verified": s.verified,
                        "direction": s.direction, "status": s.status, "delivered_at": _iso(s.delivered_at),
                        "expected_delivery": s.expected_delivery.isoformat() if s.expected_delivery else None,
                        "prediction": _prediction(predict_shipment(session, s, now, tz) if now else None)}

@@ -232,6 +232,9 @@ class Shipment(Base):
     destination: Mapped[str | None] = mapped_column(String(64))
     phone_last4: Mapped[str | None] = mapped_column(String(4))  # SF Express via Kuaidi100 needs it
     pickup_code: Mapped[str | None] = mapped_column(String(32))
+    # True: a carrier format or check digit confirmed the number; False: only a carrier's mail labels it
+    # (redacted, or a format the table lacks); None: not recorded (stored before migration 0006)
+    verified: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     provider: Mapped[str | None] = mapped_column(String(32))  # tracking API used for this parcel
     provider_registered: Mapped[bool] = mapped_column(Boolean, default=False)
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -37,6 +37,7 @@ from smartreturn.tracking import refdata
 from smartreturn.tracking.carriers import (
     Carrier,
     NumberFormat,
+    UnknownCarrier,
     all_carriers,
     find_names,
     get,
@@ -47,7 +48,7 @@ from smartreturn.tracking.carriers import (
     overlapping_hits,
 )
 
-__all__ = ["Detected", "candidates", "detect", "identify", "normalise_text", "validate"]
+__all__ = ["Detected", "candidates", "confirmed", "detect", "identify", "normalise_text", "validate"]
 
 
 MIN_CONFIDENCE = 0.5
@@ -304,6 +305,18 @@ def validate(carrier_code: str, number: str) -> bool:
     carrier = get(carrier_code)
     norm = normalise_number(number)
     return any(f.match(norm) is not None for f in carrier.formats)
+
+
+def confirmed(number: str, carrier_code: str | None = None) -> bool:
+    """True when a format (with its check digit) confirms a number typed by the user: the named carrier's,
+    or any carrier's when none (or one the registry lacks) is named. ``TrackingRef.verified`` of a number
+    that no mail gave."""
+    if carrier_code:
+        try:
+            return validate(carrier_code, number)
+        except UnknownCarrier:
+            pass
+    return bool(candidates(number))
 
 
 def identify(number: str) -> str | None:

@@ -147,6 +147,7 @@ class OnTheWay:
     status: str
     order_number: str | None
     prediction: DeliveryPrediction
+    verified: bool | None = None  # Shipment.verified: False when no format or check digit confirms the number
 
 
 def parcels_on_the_way(session: Session, now: datetime, tz: ZoneInfo | None = None, limit: int = 50,
@@ -170,6 +171,6 @@ def parcels_on_the_way(session: Session, now: datetime, tz: ZoneInfo | None = No
         estimate = estimate_days((), history[shipment.carrier], shipment.carrier,
                                  elapsed=max(0.0, transit_days(start, now)))
         out.append(OnTheWay(shipment.carrier, shipment.tracking_number, shipment.direction, shipment.status,
-                            order_number, predict(start, now, estimate, tz)))
+                            order_number, predict(start, now, estimate, tz), shipment.verified))
     out.sort(key=lambda p: (p.prediction.expected_on, p.tracking_number))
     return out[:limit]

@@ -48,9 +48,9 @@ def case_view(session, ref: str, now: datetime, settings) -> dict[str, Any] | No
     detail = queries.case_detail(session, ref, now=now, tz=settings.general.tz)
     if detail is None:
         return None
-    order_id = detail["order"]["id"]
+    order_id = detail["order"]["id"] if detail["order"] is not None else None  # None: a parcel no mail tied to an order
     deadlines = session.execute(select(Deadline).where(Deadline.order_id == order_id)
-                                .order_by(Deadline.due_on)).scalars().all()
+                                .order_by(Deadline.due_on)).scalars().all() if order_id is not None else []
     parcels = []
     for shipment in detail["shipments"]:
         events = timeline(session, shipment["id"])
@@ -62,7 +62,8 @@ def case_view(session, ref: str, now: datetime, settings) -> dict[str, Any] | No
     evidence = session.execute(select(Message.id, Message.from_addr, Message.subject, Message.sent_at,
                                       Message.parser_name, Message.source_kind)
                                .where(Message.id.in_(message_ids)).order_by(Message.sent_at)).all() if message_ids else []
-    notes = {c.id: c.notes for c in session.scalars(select(ReturnCase).where(ReturnCase.order_id == order_id))}
+    notes = {c.id: c.notes for c in session.scalars(select(ReturnCase).where(ReturnCase.order_id == order_id))} \
+        if order_id is not None else {}
     return {**detail, "deadlines": deadlines, "parcels": parcels, "evidence": evidence, "notes": notes}
 
 

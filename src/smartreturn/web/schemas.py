@@ -125,10 +125,17 @@ class ReturnOut(Model):
     currency: str | None
 
 
+VERIFIED_DOC = ("true: a carrier format or check digit confirmed the tracking number; false: only the carrier's "
+                "own mail (or a shop's mail naming the carrier) labels it as the tracking number, no format confirms "
+                "it (a redacted number, a format the table lacks); null: not recorded, the parcel was stored before "
+                "this field existed (`smartreturn reparse` fills it)")
+
+
 class ShipmentOut(Model):
     id: str
     carrier: str
     tracking_number: str
+    verified: bool | None = Field(description=VERIFIED_DOC)
     direction: str
     status: str
     order_number: str | None
@@ -224,13 +231,27 @@ class StatsOut(Model):
     money: list[dict[str, Any]]
 
 
+class ParcelOut(Model):
+    """A parcel of ``smartreturn show REF --json``."""
+
+    id: int
+    carrier: str
+    tracking_number: str
+    verified: bool | None = Field(description=VERIFIED_DOC)
+    direction: str
+    status: str
+    delivered_at: str | None
+    expected_delivery: str | None
+    prediction: dict[str, Any] | None
+
+
 class CaseDetailOut(Model):
     """``smartreturn show REF --json``: the order with its items, returns, parcels and timeline."""
 
-    order: dict[str, Any]
+    order: dict[str, Any] | None = Field(description="null for a parcel no mail linked to an order")
     items: list[dict[str, Any]]
     returns: list[dict[str, Any]]
-    shipments: list[dict[str, Any]]
+    shipments: list[ParcelOut]
     timeline: list[dict[str, Any]]
 
 
