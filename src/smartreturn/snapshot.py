@@ -21,6 +21,11 @@ from smartreturn.model import ReturnKind, ReturnStatus
 # Orders older than this are not watched for a return window any more (the longest window with
 # the holiday extension is about three months).
 WATCH_ORDERS_FOR = timedelta(days=180)
+# The "unusual returns" anomalies: returns per 30-day window, this one against up to a year of
+# earlier ones; an open case's amount against the most recent closed cases in its currency.
+FREQUENCY_WINDOW = timedelta(days=30)
+FREQUENCY_HISTORY_WINDOWS = 12
+AMOUNT_HISTORY = 1000
 
 
 class MerchantRow(NamedTuple):
@@ -125,16 +130,17 @@ class RefundHistoryRow(NamedTuple):
     country: str | None = None
 
 
-class ReturnHistoryRow(NamedTuple):
-    """Any case, for the "unusual" anomalies: when it was asked for, its amount and whether it is open."""
+class ReturnHistory(NamedTuple):
+    """What the "unusual returns" anomalies compare against, counted by the store (no row per case):
+    when the first case was asked for (``coalesce(requested_at, created_at)``), how many cases were
+    asked for in each ``FREQUENCY_WINDOW`` back from now (``per_window[0]``: (now − 30 days, now],
+    ``per_window[n]``: the n-th window before it, n ≤ ``FREQUENCY_HISTORY_WINDOWS``), and per currency
+    the amounts (expected refund, else the order's total) of the ``AMOUNT_HISTORY`` most recently
+    asked-for closed cases."""
 
-    id: int
-    order_id: int
-    status: str
-    when: datetime
-    amount: Decimal | None
-    currency: str | None
-    merchant_id: int | None
+    first: datetime | None
+    per_window: tuple[int, ...]
+    closed_amounts: Mapping[str, tuple[float, ...]]  # only the currencies of open cases
 
 
 _EXCHANGE = ReturnKind.EXCHANGE.value
@@ -171,7 +177,7 @@ class Snapshot:
     cases: Mapping[int, CaseRow] = field(default_factory=dict)  # every case any other field refers to
     unmatched: tuple[tuple[str, int, datetime | None], ...] = ()  # (sender, mails, latest) not understood
     refund_history: tuple[RefundHistoryRow, ...] = ()
-    return_history: tuple[ReturnHistoryRow, ...] = ()
+    return_history: ReturnHistory | None = None  # None: not read (no case at all: first is None)
 
     def shipments_of(self, order_id: int) -> list[ShipmentRow]:
         return self.shipments.get(order_id, [])

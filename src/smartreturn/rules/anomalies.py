@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import statistics
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,15 +24,20 @@ from smartreturn.rules import state_machine
 from smartreturn.rules.deadlines import RuleContext, merchant_received_at
 from smartreturn.rules.policies import DeadlineKind, Subject
 from smartreturn.rules.return_window import Facts, days_left, local_date, refund_due
-from smartreturn.snapshot import CaseRow, OrderRow, Snapshot
+from smartreturn.snapshot import (  # noqa: F401 (AMOUNT_HISTORY: re-exported)
+    AMOUNT_HISTORY,
+    FREQUENCY_HISTORY_WINDOWS,
+    FREQUENCY_WINDOW,
+    CaseRow,
+    OrderRow,
+    Snapshot,
+)
 
 log = logging.getLogger(__name__)
 
 MERCHANT_LATE_MIN_CASES = 3
 MERCHANT_LATE_SHARE = 0.5
 ROBUST_Z = 3.5                  # Iglewicz & Hoaglin's cut-off for the modified z-score
-FREQUENCY_WINDOW = timedelta(days=30)
-FREQUENCY_HISTORY_WINDOWS = 12  # one year of 30-day windows
 MERCHANT_HISTORY_FOR = timedelta(days=730)
 MOVING = frozenset({ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.FAILED_ATTEMPT,
                     ShipmentStatus.EXCEPTION, ShipmentStatus.RETURNING, ShipmentStatus.PICKUP_READY})
@@ -293,29 +297,21 @@ def late_merchants(snap: Snapshot, now: datetime, ctx: RuleContext,
     return found
 
 
-AMOUNT_HISTORY = 1000  # the most recent closed cases per currency that make "usual"
-
-
 def unusual_returns(snap: Snapshot, now: datetime, ctx: RuleContext, min_history: int = 5) -> list[Anomaly]:
     """More returns in the last 30 days than usual, or an open case with an unusually large amount
-    (against the user's closed cases in the same currency)."""
+    (against the user's closed cases in the same currency); from the store's counts
+    (``snap.return_history``) and the snapshot's open cases."""
     found: list[Anomaly] = []
-    rows = snap.return_history
-    if not rows:
+    history = snap.return_history
+    if history is None or history.first is None:
         return found
     # frequency: returns per 30-day window, this window against up to a year of earlier ones
-    times = sorted(row[3] for row in rows)
-
-    def between(start: datetime, end: datetime) -> int:
-        return bisect_right(times, end) - bisect_right(times, start)
-
-    recent = between(now - FREQUENCY_WINDOW, now)
+    recent = history.per_window[0]
     earlier = []
     for n in range(1, FREQUENCY_HISTORY_WINDOWS + 1):
-        end = now - FREQUENCY_WINDOW * n
-        if end < times[0]:
+        if now - FREQUENCY_WINDOW * n < history.first:
             break
-        earlier.append(between(end - FREQUENCY_WINDOW, end))
+        earlier.append(history.per_window[n])
     if len(earlier) >= min_history:
         scale = RobustScale.of(earlier)
         z = scale.z(recent) if scale else None
@@ -328,33 +324,24 @@ def unusual_returns(snap: Snapshot, now: datetime, ctx: RuleContext, min_history
                 f"median of the previous {len(earlier)} periods: {median:g}",
                 days=30, z=None if z is None else round(z, 2)))
     # amount: each open case against the most recent closed cases in the same currency
-    history: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
-    open_rows = []
+    scales = {currency: (RobustScale.of(sample), len(sample))
+              for currency, sample in history.closed_amounts.items() if len(sample) >= min_history}
     open_statuses = frozenset(status.value for status in state_machine.OPEN_STATES)
-    for case_id, order_id, status, requested, amount, currency, merchant_id in rows:
-        if amount is None or not currency:
-            continue
-        if status in open_statuses:
-            open_rows.append((case_id, order_id, merchant_id, amount, currency))
-        else:
-            history[currency].append((requested, float(amount)))
-    scales = {}
-    for currency, sample in history.items():
-        recent_sample = [amount for _, amount in sorted(sample)[-AMOUNT_HISTORY:]]
-        if len(recent_sample) >= min_history:
-            scales[currency] = (RobustScale.of(recent_sample), len(recent_sample))
-    for case_id, order_id, merchant_id, amount, currency in open_rows:
-        if currency not in scales:
+    for case in snap.open_cases:
+        order = snap.orders[case.order_id]
+        amount = case.expected_refund if case.expected_refund is not None else order.total
+        currency = case.currency if case.currency is not None else order.currency
+        if amount is None or not currency or currency not in scales or case.status not in open_statuses:
             continue
         scale, size = scales[currency]
         z = scale.z(float(amount)) if scale else None
         if z is None or z <= ROBUST_Z:
             continue
         found.append(Anomaly(
-            AnomalyKind.UNUSUAL_AMOUNT, f"anomaly:unusual_amount:case:{case_id}",
+            AnomalyKind.UNUSUAL_AMOUNT, f"anomaly:unusual_amount:case:{case.id}",
             f"Unusually large return: {amount} {currency}",
             f"your last {size} returns were usually about {scale.median:g} {currency}",
-            order_id=order_id, return_case_id=case_id, merchant_id=merchant_id,
+            order_id=case.order_id, return_case_id=case.id, merchant_id=order.merchant_id,
             amount=Money(amount, currency), z=round(z, 2)))
     return found
 

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Executable, Result, Select, and_, exists, func, or_, select
+from sqlalchemy import Executable, Result, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from smartreturn.model import DEGRADED_PREFIX, Direction, MessageStatus, ReturnStatus, ShipmentStatus
 from smartreturn.snapshot import (
+    AMOUNT_HISTORY,
+    FREQUENCY_HISTORY_WINDOWS,
+    FREQUENCY_WINDOW,
     WATCH_ORDERS_FOR,
     CaseRow,
     DeadlineRow,
@@ -24,7 +28,7 @@ from smartreturn.snapshot import (
     MerchantRow,
     OrderRow,
     RefundHistoryRow,
-    ReturnHistoryRow,
+    ReturnHistory,
     ShipmentRow,
     Snapshot,
     StatedRow,
@@ -151,30 +155,41 @@ def shipments_by_order(session: Session, order_ids: Iterable[int]) -> dict[int, 
     return grouped
 
 
-def _by_order(column: Any, order_ids: Iterable[int] | Select[Any] | CompoundSelect[Any]) -> Iterable[Any]:
-    """WHERE clauses for ``column IN order_ids``: one subquery as is, a list of ids cut into chunks."""
-    if isinstance(order_ids, (Select, CompoundSelect)):
-        return [column.in_(order_ids)]
-    return [column.in_(part) for part in chunks(order_ids)]
+@dataclass(frozen=True, slots=True)
+class OrdersWhere:
+    """Orders given by WHERE clauses on Order instead of a list of ids: the table read is joined to
+    ``orders`` (each row's order found by primary key) rather than filtered by a set of ids built
+    first, which costs as much as the rows when the set is large and the table small."""
+
+    clauses: tuple[Any, ...]
 
 
-def load_deadlines(session: Session, order_ids: Iterable[int] | Select[Any] | CompoundSelect[Any]) -> dict[tuple[str, int, int | None], DeadlineRow]:
-    """The stored Deadline rows of these orders (ids, or a SELECT of ids), keyed by (kind, order id, return case id)."""
+OrderIds = Iterable[int] | OrdersWhere
+
+
+def _by_order(statement: Select[Any], column: Any, order_ids: OrderIds) -> Iterable[Select[Any]]:
+    """``statement`` for the rows whose ``column`` is one of the orders: one join, or chunks of ids."""
+    if isinstance(order_ids, OrdersWhere):
+        return [statement.join(Order, column == Order.id).where(*order_ids.clauses)]
+    return [statement.where(column.in_(part)) for part in chunks(order_ids)]
+
+
+def load_deadlines(session: Session, order_ids: OrderIds) -> dict[tuple[str, int, int | None], DeadlineRow]:
+    """The stored Deadline rows of these orders, keyed by (kind, order id, return case id)."""
     found: dict[tuple[str, int, int | None], DeadlineRow] = {}
-    for where in _by_order(Deadline.order_id, order_ids):
-        for row in read(session, select(*DEADLINE_COLUMNS).where(where)).all():
+    for statement in _by_order(select(*DEADLINE_COLUMNS), Deadline.order_id, order_ids):
+        for row in read(session, statement).all():
             found[(row[0], row[1], row[2])] = DeadlineRow(*row)
     return found
 
 
-def load_stated(session: Session, order_ids: Iterable[int] | Select[Any] | CompoundSelect[Any]) -> dict[tuple[str, int, int | None], StatedRow]:
+def load_stated(session: Session, order_ids: OrderIds) -> dict[tuple[str, int, int | None], StatedRow]:
     """The latest date the merchant stated per (kind, order, case)."""
     found: dict[tuple[str, int, int | None], StatedRow] = {}
-    for where in _by_order(StatedDeadline.order_id, order_ids):
-        rows = read(session, select(StatedDeadline.kind, StatedDeadline.order_id, StatedDeadline.return_case_id,
-                                    StatedDeadline.due_on, StatedDeadline.message_id, StatedDeadline.quote)
-                    .where(where).order_by(StatedDeadline.stated_at, StatedDeadline.id)).all()
-        for row in rows:
+    statement = select(StatedDeadline.kind, StatedDeadline.order_id, StatedDeadline.return_case_id,
+                       StatedDeadline.due_on, StatedDeadline.message_id, StatedDeadline.quote)
+    for part in _by_order(statement, StatedDeadline.order_id, order_ids):
+        for row in read(session, part.order_by(StatedDeadline.stated_at, StatedDeadline.id)).all():
             found[(row[0], row[1], row[2])] = StatedRow(*row)  # later statements replace earlier ones
     return found
 
@@ -202,14 +217,28 @@ def refund_history(session: Session, now: datetime) -> tuple[RefundHistoryRow, .
     return tuple(RefundHistoryRow(*row) for row in rows)
 
 
-def return_history(session: Session) -> tuple[ReturnHistoryRow, ...]:
-    rows = read(session, select(
-        ReturnCase.id, ReturnCase.order_id, ReturnCase.status,
-        func.coalesce(ReturnCase.requested_at, ReturnCase.created_at, type_=UTCDateTime),
-        func.coalesce(ReturnCase.expected_refund, Order.total, type_=Amount),
-        func.coalesce(ReturnCase.currency, Order.currency), Order.merchant_id)
-        .join(Order, ReturnCase.order_id == Order.id)).all()
-    return tuple(ReturnHistoryRow(*row) for row in rows)
+def return_history(session: Session, now: datetime, currencies: Iterable[str]) -> ReturnHistory:
+    """The cases counted per 30-day window back from ``now``, and the recent closed cases' amounts in
+    each of ``currencies`` (those of the open cases: the only ones compared), aggregated in SQL (a
+    scan each) instead of a row per case."""
+    when = func.coalesce(ReturnCase.requested_at, ReturnCase.created_at, type_=UTCDateTime)
+    first = read(session, select(func.min(when))).scalar()
+    if first is None:
+        return ReturnHistory(None, (), {})
+    ends = [now - FREQUENCY_WINDOW * n for n in range(FREQUENCY_HISTORY_WINDOWS + 2)]
+    windows = (select(case(*((when > end, n) for n, end in enumerate(ends[1:]))).label("n"))  # (ends[n+1], ends[n]]
+               .where(when > ends[-1], when <= now).subquery())
+    counted = dict(read(session, select(windows.c.n, func.count()).group_by(windows.c.n)).all())
+    per_window = tuple(counted.get(n, 0) for n in range(FREQUENCY_HISTORY_WINDOWS + 1))
+    amount = func.coalesce(ReturnCase.expected_refund, Order.total, type_=Amount)
+    currency = func.coalesce(ReturnCase.currency, Order.currency)
+    closed: dict[str, tuple[float, ...]] = {}
+    for code in sorted(set(currencies)):  # the most recent first, ties by the larger amount
+        closed[code] = tuple(float(value) for value, in read(session, select(amount).join(
+            Order, ReturnCase.order_id == Order.id).where(
+            ReturnCase.status.not_in(OPEN_CASE_STATUSES), amount.is_not(None), currency == code)
+            .order_by(when.desc(), amount.desc()).limit(AMOUNT_HISTORY)).all())
+    return ReturnHistory(first, per_window, closed)
 
 
 def unmatched_senders(session: Session, since: datetime) -> tuple[tuple[str, int, datetime | None], ...]:
@@ -218,6 +247,12 @@ def unmatched_senders(session: Session, since: datetime) -> tuple[tuple[str, int
                            Message.status_reason.startswith(DEGRADED_PREFIX)), Message.received_at >= since)
                 .group_by(Message.from_addr)).all()
     return tuple((sender, count, latest) for sender, count, latest in rows if sender)
+
+
+def _currencies(cases: Iterable[CaseRow], orders: Mapping[int, OrderRow]) -> set[str]:
+    """The currencies of these cases' money (the case's, else its order's)."""
+    found = {case.currency if case.currency is not None else orders[case.order_id].currency for case in cases}
+    return {code for code in found if code}
 
 
 def load_snapshot(session: Session, now: datetime, *, unmatched_days: int | None = None,
@@ -244,9 +279,9 @@ def load_snapshot(session: Session, now: datetime, *, unmatched_days: int | None
     for order_id in others:
         shipments.pop(order_id, None)  # only the active ones were loaded: read them all below
     shipments.update(shipments_by_order(session, others))
-    # the deadlines of exactly these orders (watched, or with an open case), by subquery, not by id lists
-    these = select(Order.id).where(*watched(now)).union(
-        select(ReturnCase.order_id).where(ReturnCase.status.in_(OPEN_CASE_STATUSES)))
+    # the deadlines of exactly these orders (watched, or with an open case), by a join, not by id lists
+    these = OrdersWhere((or_(and_(*watched(now)), exists().where(
+        ReturnCase.order_id == Order.id, ReturnCase.status.in_(OPEN_CASE_STATUSES))),))
     deadlines = load_deadlines(session, these)
     stated = load_stated(session, these)
     # news and money checks
@@ -268,8 +303,8 @@ def load_snapshot(session: Session, now: datetime, *, unmatched_days: int | None
         deadlines=deadlines, stated=stated, delivered_recently=tuple(delivered.values()),
         parcels_delivered_recently=tuple(parcels), refunded_recently=tuple(refunded), cases=cases,
         unmatched=unmatched, refund_history=refund_history(session, now) if history else (),
-        return_history=return_history(session) if history else ())
+        return_history=return_history(session, now, _currencies(open_cases, orders)) if history else None)
 
 
-__all__ = ["chunks", "load_cases", "load_deadlines", "load_orders", "load_orders_where", "load_shipments",
+__all__ = ["OrdersWhere", "chunks", "load_cases", "load_deadlines", "load_orders", "load_orders_where", "load_shipments",
            "load_snapshot", "load_stated", "read", "watched"]
