@@ -336,8 +336,14 @@ def _read(from_addr: str, subject: str, html: str | None, body: str) -> Reading:
         amount = find_money(text, lexicon().labels["refund"])
     elif kind is EventKind.ORDER_PLACED:
         amount = find_money(text, lexicon().labels["total"])
-    return Reading(status, from_subject, kind, shipment_status, _order_number(text, html), _tracking(text, html, sender),
+    return Reading(status, from_subject, kind, shipment_status, _order_of(subject, html, body), _tracking(text, html, sender),
                    _pickup_code(text), amount, sender)
+
+
+@lru_cache(maxsize=8)
+def _order_of(subject: str, html: str | None, body: str) -> str | None:
+    """The order number of the generic reading (``body`` already cut to ``_MAX_BODY``)."""
+    return _order_number(f"{subject}\n{body}", html)
 
 
 def read(email: Email) -> Reading:
@@ -464,12 +470,20 @@ def fill_gaps(events: list[Event], email: Email) -> list[Event]:
     """A template parser's events with the gaps the generic reading can fill; set fields stay."""
     if not events:
         return events
+    wants_order = len(events) == 1 and events[0].order_number is None
+    if not any(ref.carrier is None for event in events for ref in event.tracking) and not any(
+            event.kind is EventKind.REFUND_ISSUED and event.refund_amount is None for event in events):
+        # only the order number can be missing: read that alone, not the status, numbers and amounts
+        if not wants_order:
+            return events
+        order = _order_of(email.subject or "", email.html, body_text(email)[:_MAX_BODY])
+        return [dataclasses.replace(events[0], order_number=order)] if order is not None else events
     reading = read(email)
     carriers = {ref.number: ref.carrier for ref in reading.tracking if ref.carrier and ref.verified}
     out = []
     for event in events:
         changes: dict[str, object] = {}
-        if event.order_number is None and reading.order_number is not None and len(events) == 1:
+        if event.order_number is None and reading.order_number is not None and wants_order:
             changes["order_number"] = reading.order_number
         if any(ref.carrier is None and ref.number in carriers for ref in event.tracking):
             changes["tracking"] = tuple(
