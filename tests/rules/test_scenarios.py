@@ -203,6 +203,9 @@ def uid() -> str:
 
 EU_ART9 = "Directive 2011/83/EU art. 9(1); Reg. 1182/71 art. 3(4)"
 CN_25 = "消费者权益保护法 第二十五条"
+ALI_EU = ("AliExpress Buyer Protection page (https://sale.aliexpress.com/__pc/esiTMXJb3L.htm): in the EU the seller owes "
+          "the 14-day right of return; Directive 2011/83/EU art. 9")
+ALI_FREE_RETURN = "AliExpress Free Return (help centre, as quoted): return within 15 days after receiving the item"
 
 
 def scenarios() -> list[Scenario]:
@@ -301,6 +304,21 @@ def scenarios() -> list[Scenario]:
         order_mails("taobao", n, at(2026, 11, 7, tz=BEIJING), at(2026, 11, 9, 10, tz=BEIJING), merchant="综合店",
                     currency="CNY", items=("阳澄湖大闸蟹 鲜活", "保温箱")), at(2026, 11, 10),
         {"deadline": {"return_window": (date(2026, 11, 16), "known", "taobao.7day_no_reason")}})
+
+    # --- AliExpress: the platform's Free Return (some listings) vs the EU buyer's statutory right -------------
+    n = uid()
+    add("aliexpress-eu-buyer-has-the-statutory-14-days", ALI_EU, "de",
+        order_mails("aliexpress", n, at(2026, 10, 20), at(2026, 11, 2, 10), merchant="Sunrise Store", currency="EUR"),
+        at(2026, 11, 3), {"deadline": {"return_window": (date(2026, 11, 16), "known", "aliexpress.eu.14day_withdrawal")}})
+    n = uid()
+    add("aliexpress-eu-split-delivery-last-parcel", ALI_EU + "; art. 9(2)(b)(i)", "en",
+        order_mails("aliexpress", n, at(2026, 10, 20), [at(2026, 11, 2, 10), at(2026, 11, 6, 10)],
+                    merchant="Sunrise Store", currency="EUR"), at(2026, 11, 7),
+        {"deadline": {"return_window": (date(2026, 11, 20), "known", "aliexpress.eu.14day_withdrawal")}})
+    n = uid()
+    add("aliexpress-us-free-return-15-days", ALI_FREE_RETURN, "en",
+        order_mails("aliexpress", n, at(2026, 10, 20), at(2026, 11, 2, 10), merchant="Sunrise Store", currency="USD"),
+        at(2026, 11, 3), {"deadline": {"return_window": (date(2026, 11, 17), "known", "aliexpress.15day")}})
 
     # --- assumed anchors: fixed once, replaced by evidence --------------------------------------------
     n = uid()
