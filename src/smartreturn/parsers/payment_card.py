@@ -61,17 +61,20 @@ _NOT_DONE = re.compile(
 )
 
 _NUMBER = r"(\d{1,3}(?:[,  ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
+# an amount written before its currency starts where a run of digits starts: without this, findall would try
+# every digit of a long run as a start and read the rest of the run each time (quadratic)
+_AFTER_DIGITS = r"(?<!\d)"
 _AMOUNTS = (
     (re.compile(r"(?i)(?:\bINR|\bRs\.?|₹)[^\S\n]?" + _NUMBER), "INR"),
     (re.compile(r"(?i)(?:\bUSD|US\$|\$)[^\S\n]?" + _NUMBER), "USD"),
     (re.compile(r"(?i)(?:\bEUR|€)[^\S\n]?" + _NUMBER), "EUR"),
     (re.compile(r"(?i)(?:\bGBP|£)[^\S\n]?" + _NUMBER), "GBP"),
-    (re.compile(_NUMBER + r"[^\S\n]?(?:р|руб\.?|₽|RUB)(?![а-яa-z])", re.IGNORECASE), "RUB"),
-    (re.compile(_NUMBER + r"[^\S\n]?(?:EUR|€)"), "EUR"),
-    (re.compile(_NUMBER + r"[^\S\n]?円"), "JPY"),
-    (re.compile(_NUMBER + r"[^\S\n]?원"), "KRW"),
+    (re.compile(_AFTER_DIGITS + _NUMBER + r"[^\S\n]?(?:р|руб\.?|₽|RUB)(?![а-яa-z])", re.IGNORECASE), "RUB"),
+    (re.compile(_AFTER_DIGITS + _NUMBER + r"[^\S\n]?(?:EUR|€)"), "EUR"),
+    (re.compile(_AFTER_DIGITS + _NUMBER + r"[^\S\n]?円"), "JPY"),
+    (re.compile(_AFTER_DIGITS + _NUMBER + r"[^\S\n]?원"), "KRW"),
 )
-_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")  # "12,50 EUR"; "1,234" (three digits) groups thousands
+_DECIMAL_COMMA = re.compile(r"(?<!\d)\d+,\d{1,2}")  # "12,50 EUR"; "1,234" (three digits) groups thousands
 _BALANCE_BEFORE = re.compile(r"(?i)(?:bal|balance|avl|lmt|limit|остаток|доступно)[^\n\d]{0,12}$")
 
 _MERCHANTS = (
