@@ -39,6 +39,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from smartreturn.mail.message import Email
 from smartreturn.model import Event, EventKind, Money, ShipmentStatus, TrackingRef
+from smartreturn.parsers.assertion import first_asserted
 from smartreturn.parsers.common_intl import (
     SOFT_NEGATIVE, body_text, carrier_code, find_money, find_tracking, sender_address, tracking_from_links,
 )
@@ -76,6 +77,9 @@ STATUS_ORDER: tuple[tuple[str, EventKind, ShipmentStatus | None], ...] = (
     ("info_received", EventKind.SHIPPED, ShipmentStatus.INFO_RECEIVED),
     ("order_placed", EventKind.ORDER_PLACED, None),
 )
+# Statuses that count only where a clause asserts them (parsers/assertion.py): a question, a promise or a
+# denial of a refund is no refund, and "once we have received your return" starts no refund clock.
+ASSERTED_STATUSES = frozenset({"refund_issued", "return_received"})
 _PARCEL_KINDS = frozenset({EventKind.SHIPPED, EventKind.OUT_FOR_DELIVERY, EventKind.PICKUP_READY,
                            EventKind.DELIVERED, EventKind.DELIVERY_EXCEPTION, EventKind.RETURN_SHIPPED,
                            EventKind.RETURN_LABEL, EventKind.RETURN_RECEIVED})
@@ -241,19 +245,25 @@ def _label_res() -> dict[str, re.Pattern[str]]:
     }
 
 
+def _phrase(name: str, pat: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The first phrase of status ``name`` in ``text``; for a status that claims money moved, the first one
+    its clause asserts ("Amazon refunded to your card?", "will be credited", "noch nicht erstattet" do not)."""
+    return first_asserted(pat, text) if name in ASSERTED_STATUSES else pat.search(text)
+
+
 def _status(subject: str, body: str) -> tuple[str | None, bool]:
     """The status the subject names (by precedence), else the body opening's earliest phrase;
     and whether it came from the subject."""
     pats = lexicon().status
     for name, _, _ in STATUS_ORDER:
         pat = pats.get(name)
-        if pat is not None and pat.search(subject):
+        if pat is not None and _phrase(name, pat, subject):
             return name, True
     best: tuple[int, int, str] | None = None
     head = body[:_HEAD]
     for order, (name, _, _) in enumerate(STATUS_ORDER):
         pat = pats.get(name)
-        m = pat.search(head) if pat is not None else None
+        m = _phrase(name, pat, head) if pat is not None else None
         if m and (best is None or (m.start(), order) < best[:2]):
             best = (m.start(), order, name)
     return (best[2] if best else None), False
@@ -371,7 +381,7 @@ class GenericParser:
     """Fallback parser over the generic reading (see the module docstring)."""
 
     name: ClassVar[str] = "generic"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: a refund or return receipt counts only where asserted; country domains name the shop
     fallback: ClassVar[bool] = True
     senders: ClassVar[tuple[str, ...]] = ()
 
@@ -460,10 +470,16 @@ def _event(email: Email, reading: Reading) -> Event:
     )
 
 
+# second-level labels under which country domains register shops ("shop.co.uk", "shop.com.cn", "shop.com.au")
+_SECOND_LEVEL = frozenset(("co", "com", "net", "org", "ac", "ne", "or", "gov", "edu"))
+
+
 def _domain_platform(address: str) -> str:
-    domain = address.rpartition("@")[2]
+    """A shop we do not list is named by its registered domain: "mailer.shop.co.uk" -> "shop.co.uk"."""
+    domain = address.rpartition("@")[2].lower()
     parts = [p for p in domain.split(".") if p]
-    return ".".join(parts[-2:]) if len(parts) >= 2 else (domain or "unknown")
+    keep = 3 if len(parts) >= 3 and len(parts[-1]) == 2 and parts[-2] in _SECOND_LEVEL else 2
+    return ".".join(parts[-keep:]) if len(parts) >= 2 else (domain or "unknown")
 
 
 def fill_gaps(events: list[Event], email: Email) -> list[Event]:

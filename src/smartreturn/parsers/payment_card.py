@@ -27,6 +27,7 @@ from typing import ClassVar
 
 from smartreturn.mail.message import Email
 from smartreturn.model import Event, EventKind, Money
+from smartreturn.parsers.assertion import first_asserted
 from smartreturn.parsers.generic import PASTED_TEXT_SENDER, registry_sender, sender_info
 
 __all__ = ["CardRefundParser", "is_card_refund", "refund_event"]
@@ -96,7 +97,8 @@ def is_card_refund(text: str) -> bool:
     text = _clean(text)
     if len(text) > _MAX_CHARS or "退" in text:  # Chinese notices are payment_cn's
         return False
-    return bool(_DONE.search(text)) and bool(_CARD_REF.search(text)) and not _NOT_DONE.search(text)
+    # "refunded to your card" asked ("…Card x8808?") or denied ("has not been refunded to…") is no refund
+    return first_asserted(_DONE, text) is not None and bool(_CARD_REF.search(text)) and not _NOT_DONE.search(text)
 
 
 def _amount(text: str) -> Money | None:

@@ -22,6 +22,7 @@ from typing import ClassVar
 
 from smartreturn.mail.message import Email
 from smartreturn.model import Event, EventKind, Money
+from smartreturn.parsers.assertion import first_asserted
 from smartreturn.parsers.courier_cn import PLATFORM_DOMAINS, SHANGHAI, event_time, lead_sms, split_sms
 
 __all__ = ["PaymentRefundParser", "Notice", "notices"]
@@ -111,7 +112,8 @@ def is_refund(text: str) -> bool:
         return False
     if _NOT_YET.search(text) and not re.search(r"退款(?:成功|已到账|到账)|已退款|已(?:原路)?退回", text):
         return False
-    return bool(_DONE.search(text)) and refund_amount(text) is not None
+    # a refund asked about (退款到账了吗), denied or failed (尚未退回, 退款到账失败) is none
+    return first_asserted(_DONE, text) is not None and refund_amount(text) is not None
 
 
 def _money(raw: str) -> Money | None:
