@@ -21,7 +21,7 @@ from smartreturn import clock
 from smartreturn import guard
 from smartreturn.config import Settings
 from smartreturn.errors import ParseError
-from smartreturn.mail import envelope
+from smartreturn.mail import envelope, mime
 from smartreturn.mail.decode import parse_email, visible
 from smartreturn.mail.message import Email
 from smartreturn.model import DEGRADED_PREFIX, MessageStatus
@@ -207,7 +207,19 @@ def read_message(raw: bytes, source_kind: str, settings: Settings, label: str) -
     """Decode, check and parse one mail. Pure (no database) and never raises for bad mail.
 
     ``label`` names the mail in log lines (its primary key, or the start of its content hash).
+    Parts nested deeper than :data:`mime.MAX_DEPTH` were not read: the status reason says so.
     """
+    reading = _read(raw, source_kind, settings, label)
+    if reading.email is not None and DEPTH_LIMIT_DEFECT in reading.email.defects:
+        reading = replace(reading, reason=f"{reading.reason}; {DEPTH_NOTE}" if reading.reason else DEPTH_NOTE)
+    return reading
+
+
+DEPTH_LIMIT_DEFECT = mime.DepthLimitDefect.__name__
+DEPTH_NOTE = f"MIME parts nested deeper than {mime.MAX_DEPTH} levels were not read"
+
+
+def _read(raw: bytes, source_kind: str, settings: Settings, label: str) -> Reading:
     if len(raw) > settings.ingest.max_message_bytes:
         return Reading(MessageStatus.FAILED,
                        f"message too large: {len(raw) / 1e6:.1f} MB > limit {settings.ingest.max_message_bytes / 1e6:.1f} MB (ingest.max_message_bytes)")

@@ -98,6 +98,20 @@ def test_tracking_from_links_reads_carrier_links_only() -> None:
     assert tracking_from_links(None) == []
 
 
+def test_a_link_the_url_parser_refuses_costs_only_itself() -> None:
+    """``urlsplit`` raises ValueError for a bracket without its pair or a bracketed non-address (a
+    mutated link in a real mail took the whole eBay parse down)."""
+    from smartreturn.parsers.common_intl import split_link, tracking_from_links
+
+    bad = ["https://[www.ups.com/track?tracknum=1Z9R5W900342170195", "http://[zz]/track", "http://a]b/",
+           "http://[pages.ebay.co.uk]:x/help"]
+    for href in bad:
+        assert split_link(href) is None
+    html = "".join(f'<a href="{href}">x</a>' for href in bad)
+    html += '<a href="https://www.ups.com/track?tracknum=1Z9R5W900342170195&amp;loc=en">Track</a>'
+    assert tracking_from_links(html) == [("1Z9R5W900342170195", "ups")]
+
+
 @pytest.mark.parametrize(("url", "carrier"), [
     ("https://www.royalmail.com/track-your-item?tracking=AB123456789", "royal_mail"),
     ("https://www.canadapost-postescanada.ca/track?trackingNumber=7023210039414604", "canada_post"),

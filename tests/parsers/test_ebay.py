@@ -17,6 +17,16 @@ def events(relative: str):
     return found
 
 
+def test_a_broken_link_does_not_cost_the_mail() -> None:
+    """The shipped mail with a bracket-broken Royal Mail link and footer link (``urlsplit`` raises on
+    both): the same records as the intact mail, not ``failed: ValueError('Invalid IPv6 URL')``."""
+    [broken] = events("ebay/shipped_bad_link_couk.eml")
+    [intact] = events("ebay/shipped_couk.eml")
+    assert broken == intact
+    assert broken.order_number == "07-13904-55821"
+    assert [(t.number, t.carrier) for t in broken.tracking] == [("TT482751936GB", "royal_mail")]
+
+
 def test_order_confirmed_gives_order_number_item_id_seller_and_total() -> None:
     [event] = events("ebay/order_confirmed_com.eml")
     assert event.kind is EventKind.ORDER_PLACED

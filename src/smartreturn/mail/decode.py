@@ -33,7 +33,7 @@ from mailparser.utils import receiveds_parsing
 
 from smartreturn import clock
 from smartreturn.errors import ParseError
-from smartreturn.mail import forward
+from smartreturn.mail import forward, mime
 from smartreturn.mail.html import html_to_text
 from smartreturn.mail.message import Email
 
@@ -240,33 +240,35 @@ def _is_attachment(part: Message) -> bool:
 _HTML_DOCUMENT = re.compile(r"\s{0,200}+<(?:!doctype\s+html|html)\b", re.IGNORECASE)
 
 
-def _walk_bodies(part: Message, plain: list[str], html: list[str], attached: list[Message]) -> None:
-    """Collect body texts and attached messages without descending into attachments."""
-    ctype = part.get_content_type()
-    if ctype == "message/rfc822":
-        inner = part.get_payload()
-        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-            attached.append(inner[0])
-        return
-    if part.is_multipart():
-        payload = part.get_payload()
-        if isinstance(payload, list):
-            for sub in payload:
-                if isinstance(sub, Message):
-                    _walk_bodies(sub, plain, html, attached)
-        return
-    if _is_attachment(part):
-        return
-    if ctype == "text/plain":
-        text = _part_text(part)
-        # no Content-Type at all (a header-stripped export, a bare saved body) defaults to text/plain,
-        # but a whole HTML document is HTML: read as text it would be markup and style sheets
-        if part.get("Content-Type") is None and _HTML_DOCUMENT.match(text):
-            html.append(text)
-        else:
-            plain.append(text)
-    elif ctype == "text/html":
-        html.append(_part_text(part))
+def _walk_bodies(msg: Message, plain: list[str], html: list[str], attached: list[Message]) -> None:
+    """Collect body texts and attached messages in document order, without descending into
+    attachments or attached messages; iterative (a hostile mail nests thousands of levels)."""
+    stack = [msg]
+    while stack:
+        part = stack.pop()
+        ctype = part.get_content_type()
+        if ctype == "message/rfc822":
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                attached.append(inner[0])
+            continue
+        if part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                stack.extend(sub for sub in reversed(payload) if isinstance(sub, Message))
+            continue
+        if _is_attachment(part):
+            continue
+        if ctype == "text/plain":
+            text = _part_text(part)
+            # no Content-Type at all (a header-stripped export, a bare saved body) defaults to text/plain,
+            # but a whole HTML document is HTML: read as text it would be markup and style sheets
+            if part.get("Content-Type") is None and _HTML_DOCUMENT.match(text):
+                html.append(text)
+            else:
+                plain.append(text)
+        elif ctype == "text/html":
+            html.append(_part_text(part))
 
 
 def _raw_headers(msg: Message) -> list[tuple[str, str]]:
@@ -353,9 +355,9 @@ def _without_large_attachments(raw: bytes) -> bytes:
 
 def _parse_mime(raw: bytes) -> Message:
     try:
-        return email.message_from_bytes(raw)  # compat32: raw header strings, lazy payload decoding
-    except Exception as exc:  # RecursionError on hostile nesting, stdlib errors on hostile input
-        raise ParseError(f"MIME structure could not be parsed: {exc}") from exc
+        return mime.parse_mime(raw)  # compat32 tree; any nesting depth, without recursion
+    except Exception as exc:  # stdlib errors on hostile input
+        raise ParseError(f"MIME structure could not be parsed: {exc!r}") from exc
 
 
 def parse_email(raw: bytes) -> Email:
@@ -368,7 +370,7 @@ def parse_email(raw: bytes) -> Email:
     if len(msg.keys()) == 0 or not any(msg.get(h) for h in ("From", "Date", "Subject", "Message-ID", "Received", "To", "Sender")):
         raise ParseError("not a mail: no headers (From/Date/Subject/Message-ID) found at the start")
     outer = _decode_message(msg, raw)
-    defects = tuple(dict.fromkeys(type(d).__name__ for part in msg.walk() for d in part.defects))
+    defects = tuple(dict.fromkeys(type(d).__name__ for part in mime.walk(msg) for d in part.defects))
     email_ = _to_email(outer, raw)
     return replace(email_, defects=defects) if defects else email_
 

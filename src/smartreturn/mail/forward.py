@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import email.utils
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
 from dateutil import parser as dateutil_parser
 
 from smartreturn.mail.html import html_to_text, parse_html
@@ -275,16 +276,32 @@ def _after_header_block(soup: BeautifulSoup) -> str | None:
     return html or None
 
 
+_MAX_NODES = 120
+_TEXT_NODES = (NavigableString, CData)  # what bs4's stripped_strings reads
+
+
 def _short_text(element: Tag, limit: int) -> str | None:
-    """The element's text (stripped pieces joined by spaces), or None when empty or longer than ``limit``."""
+    """The element's text (stripped pieces joined by spaces), or None when empty, longer than ``limit``
+    or made of more than :data:`_MAX_NODES` nodes (a header line is a handful). Reads at most that many
+    nodes: bs4's own string iterators first walk the whole subtree, quadratic in the nesting depth."""
     pieces: list[str] = []
     size = 0
-    for piece in element.stripped_strings:
-        size += len(piece) + 1
-        if size > limit + 1:
-            return None
-        pieces.append(piece)
-    return " ".join(pieces) or None
+    stack: list[Iterator[PageElement]] = [iter(element.contents)]
+    for _ in range(_MAX_NODES):
+        node = next(stack[-1], None)
+        while node is None:
+            stack.pop()
+            if not stack:
+                return " ".join(pieces) or None
+            node = next(stack[-1], None)
+        if isinstance(node, Tag):
+            stack.append(iter(node.contents))
+        elif type(node) in _TEXT_NODES and (piece := node.strip()):  # not comments, doctypes, script text
+            size += len(piece) + 1
+            if size > limit + 1:
+                return None
+            pieces.append(piece)
+    return None
 
 
 _ZH_DATE = re.compile(

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from dateutil import parser as dateparser
 
@@ -43,6 +43,7 @@ __all__ = [
     "parse_money",
     "split_by_key",
     "text_part",
+    "split_link",
     "tracking_from_links",
     "unrelay",
 ]
@@ -494,12 +495,25 @@ _LINK_PARAMS = frozenset(("tracknum", "tracknums", "tracknumbers", "trackingnumb
 _HREF = re.compile(r"""href\s*=\s*+["']([^"']+)["']""", re.IGNORECASE)
 
 
+def split_link(href: str) -> SplitResult | None:
+    """``href`` (as written in mail HTML: ``&amp;`` unescaped here) split into its URL parts, or None for
+    a link the stdlib refuses (``http://[host/`` or ``http://[zz]/`` raise ValueError): mail links are
+    attacker-controlled, and one bad link must not cost the mail's other links or the parse.
+    (Read ``.hostname``, never ``.port``: that one raises for ``:99999``.)"""
+    try:
+        return urlsplit(href.replace("&amp;", "&"))
+    except ValueError:
+        return None
+
+
 def tracking_from_links(html: str | None) -> list[tuple[str, str | None]]:
     """(number, carrier) from carrier tracking links ("https://www.ups.com/track?tracknum=1Z..."),
     for mails that show only a "Track your shipment" button. The links are read, never fetched."""
     found: list[tuple[str, str | None]] = []
     for m in _HREF.finditer(html or ""):
-        url = urlsplit(m.group(1).replace("&amp;", "&"))
+        url = split_link(m.group(1))
+        if url is None:
+            continue
         host = (url.hostname or "").lower()
         carrier = next((code for needle, code in _LINK_HOSTS if needle in host), "")
         if carrier == "":

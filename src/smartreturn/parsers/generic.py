@@ -35,13 +35,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import ClassVar
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from smartreturn.mail.message import Email
 from smartreturn.model import Event, EventKind, Money, ShipmentStatus, TrackingRef
 from smartreturn.parsers.assertion import first_asserted
 from smartreturn.parsers.common_intl import (
-    SOFT_NEGATIVE, body_text, carrier_code, find_money, find_tracking, sender_address, tracking_from_links,
+    SOFT_NEGATIVE, body_text, carrier_code, find_money, find_tracking, sender_address, split_link,
+    tracking_from_links,
 )
 from smartreturn.parsers.noise import looks_like_noise
 from smartreturn.tracking.carriers import all_carriers, normalise_number
@@ -275,8 +276,8 @@ def _order_number(text: str, html: str | None) -> str | None:
         if sum(ch.isdigit() for ch in value) >= 4 and not _DATE_LIKE.fullmatch(value):
             return value
     for m in _HREF.finditer(html or ""):
-        query = urlsplit(m.group(1).replace("&amp;", "&")).query
-        for key, values in parse_qs(query).items():
+        url = split_link(m.group(1))
+        for key, values in (parse_qs(url.query) if url is not None else {}).items():
             if key.lower() in _ORDER_LINK_KEYS:
                 value = values[0].strip()
                 if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9\-]{3,39}", value) and sum(ch.isdigit() for ch in value) >= 4:
