@@ -129,6 +129,25 @@ class AgendaCache:
             self._memo = {}
             return agenda
 
+    def preload(self, db: Database, now: datetime) -> bool:
+        """Take the agenda another process stored for the store as it is and ``now``'s hour, if there
+        is one (a web server starting after the daemon); never builds. True if this cache holds it."""
+        hour = now.astimezone(self.settings.general.tz).replace(minute=0, second=0, microsecond=0)
+        with self._lock:
+            key, stored = self._key_for(db, hour)
+            if key != stored:
+                return False
+            if key == self._key and self._agenda is not None:
+                return True
+            with db.session() as session:
+                body = load_stored_agenda(session, key)
+            agenda = decode(body) if body is not None else None
+            if agenda is None:
+                return False
+            self._key, self._hour, self._agenda, self._checked_at = key, hour, agenda, time.monotonic()
+            self._memo = {}
+            return True
+
     def _build(self, db: Database, now: datetime, key: str) -> Agenda:
         with db.session() as session:
             agenda = build_agenda(session, now, self.settings)

@@ -20,6 +20,7 @@ from smartreturn.config import Settings
 from smartreturn.store.db import Database, open_database
 from smartreturn.apply.agenda_cache import AgendaCache, shared_cache
 from smartreturn.web.auth import LoginLimiter
+from smartreturn.web.warmup import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     calendar.install(app)
     pages.install(app)
     app.add_middleware(SecurityHeaders)
+    app.router.on_startup.append(lambda: warm_up(app.state.web))
     app.router.on_shutdown.append(lambda: app.state.web.reads.shutdown(wait=False))
     if db is None:
         app.router.on_shutdown.append(database.dispose)

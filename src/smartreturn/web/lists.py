@@ -61,7 +61,7 @@ def returns_page(request: Request, user: User, status: str = "open", platform: s
     sort = sort if sort in ("priority", "requested") else "priority"
     rows, total = returns_page_rows(state, clock.now(), status=status, platform=platform, merchant=merchant,
                                     reason=reason, sort=sort, page_no=page_no)
-    platforms, merchants = state.agenda.memo(state.db, clock.now(), "filter_choices", lambda: _choices(state.db))
+    platforms, merchants = filter_choices(state, clock.now())
     language = language_of(request)
     return page(request, "returns.html.j2", user=user, rows=rows, total=total,
                 page_no=page_no, pages=max(1, -(-total // PAGE_SIZE)),
@@ -70,6 +70,11 @@ def returns_page(request: Request, user: User, status: str = "open", platform: s
                 statuses=[s.value for s in ReturnStatus], platforms=platforms, merchants=merchants,
                 reasons=[(c.value, reason_label(c, language)) for c in ReasonCategory],
                 reason_label=lambda c: reason_label(c, language) if c else "")
+
+
+def filter_choices(state: Any, now) -> tuple[list[str], list[str]]:
+    """The filter menus' platforms and merchants, read once per store state."""
+    return state.agenda.memo(state.db, now, "filter_choices", lambda: _choices(state.db))
 
 
 def _choices(db) -> tuple[list[str], list[str]]:
