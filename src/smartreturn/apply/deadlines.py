@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from smartreturn.apply.agenda import refresh_deadlines
@@ -60,14 +60,15 @@ def list_deadlines(session: Session, now: datetime, ctx: RuleContext, *, include
     return sorted(found, key=lambda d: (d["due_on"], d["order"], d["kind"]))
 
 
-def describe_rows(session: Session, rows: Iterable[DeadlineRow], now: datetime, ctx: RuleContext,
+def describe_rows(session: Session | Connection, rows: Iterable[DeadlineRow], now: datetime, ctx: RuleContext,
                   orders: Mapping[int, OrderRow] | None = None) -> list[dict[str, Any]]:
     """:func:`describe` for stored rows (the CLI's ``deadlines --json``, the API's ``/deadlines``, the
-    calendar feed), reading the orders not in ``orders`` and the merchants' statements."""
+    calendar feed), reading the orders not in ``orders`` and the merchants' statements (only a
+    deadline the merchant stated shows one)."""
     rows = list(rows)
     known = dict(orders or {})
     known.update(load_orders(session, {row.order_id for row in rows} - known.keys()))
-    stated = load_stated(session, {row.order_id for row in rows})
+    stated = load_stated(session, {row.order_id for row in rows if row.confidence == "stated"})
     return [describe(row, ctx, now, known, stated) for row in rows]
 
 

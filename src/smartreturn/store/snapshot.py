@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Executable, Result, Select, and_, case, exists, func, or_, select
+from sqlalchemy import Connection, Executable, Result, Select, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from smartreturn.model import DEGRADED_PREFIX, Direction, MessageStatus, ReturnStatus, ShipmentStatus
@@ -70,11 +70,24 @@ DEADLINE_COLUMNS = (Deadline.kind, Deadline.order_id, Deadline.return_case_id, D
                     Deadline.anchor, Deadline.confidence, Deadline.anchor_on, Deadline.evidence_message_id, Deadline.id)
 
 
-def read(session: Session, statement: Executable) -> Result[Any]:
+def read(session: Session | Connection, statement: Executable, params: dict[str, Any] | None = None) -> Result[Any]:
     """Run a column SELECT on the session's connection: the ORM's pending changes are flushed first
-    (as autoflush would), but rows come back as plain tuples without the ORM loading layer."""
+    (as autoflush would), but rows come back as plain tuples without the ORM loading layer. A bare
+    connection (the web's reads) is used as it is."""
+    if isinstance(session, Connection):
+        return session.execute(statement, params)
     session.flush()
-    return session.connection().execute(statement)
+    return session.connection().execute(statement, params)
+
+
+# Rows by id, built once: ``ids`` is an expanding parameter (a chunk of ids), so each call only
+# binds values (building ``in_([...])`` anew coerced every id and cost more than the query).
+_IDS = bindparam("ids", expanding=True)
+_MERCHANTS_BY_ID = select(Merchant.id, Merchant.name).where(Merchant.id.in_(_IDS))
+_ORDERS_BY_ID = select(*ORDER_COLUMNS).where(Order.id.in_(_IDS))
+_ITEMS_BY_ORDER = (select(OrderItem.order_id, OrderItem.name, OrderItem.category)
+                   .where(OrderItem.order_id.in_(_IDS)).order_by(OrderItem.id))
+_DEADLINES_BY_ID = select(*DEADLINE_COLUMNS).where(Deadline.id.in_(_IDS))
 
 
 def chunks(ids: Iterable[Any]) -> Iterable[list[Any]]:
@@ -92,15 +105,14 @@ def watched(now: datetime) -> tuple[Any, ...]:
                 and_(Order.order_date.is_(None), Order.created_at >= cutoff)))
 
 
-def _merchants(session: Session, ids: Iterable[int]) -> dict[int, MerchantRow]:
+def _merchants(session: Session | Connection, ids: Iterable[int]) -> dict[int, MerchantRow]:
     found: dict[int, MerchantRow] = {}
     for part in chunks(ids):
-        found.update((mid, MerchantRow(mid, name)) for mid, name in
-                     read(session, select(Merchant.id, Merchant.name).where(Merchant.id.in_(part))).all())
+        found.update((mid, MerchantRow(mid, name)) for mid, name in read(session, _MERCHANTS_BY_ID, {"ids": part}).all())
     return found
 
 
-def _assemble(session: Session, rows: list[Any], items: Mapping[int, list[ItemRow]]) -> dict[int, OrderRow]:
+def _assemble(session: Session | Connection, rows: list[Any], items: Mapping[int, list[ItemRow]]) -> dict[int, OrderRow]:
     merchants = _merchants(session, {row[3] for row in rows if row[3] is not None})
     return {row[0]: OrderRow(*row, merchant=merchants.get(row[3]) if row[3] is not None else None,
                              items=tuple(items.get(row[0], ()))) for row in rows}
@@ -113,15 +125,22 @@ def _items(rows: Iterable[Any]) -> dict[int, list[ItemRow]]:
     return grouped
 
 
-def load_orders(session: Session, ids: Iterable[int]) -> dict[int, OrderRow]:
+def load_orders(session: Session | Connection, ids: Iterable[int]) -> dict[int, OrderRow]:
     """Orders by id, with merchant and items."""
     rows: list[Any] = []
     item_rows: list[Any] = []
     for part in chunks(ids):
-        rows.extend(read(session, select(*ORDER_COLUMNS).where(Order.id.in_(part))).all())
-        item_rows.extend(read(session, select(OrderItem.order_id, OrderItem.name, OrderItem.category)
-                                         .where(OrderItem.order_id.in_(part)).order_by(OrderItem.id)).all())
+        rows.extend(read(session, _ORDERS_BY_ID, {"ids": part}).all())
+        item_rows.extend(read(session, _ITEMS_BY_ORDER, {"ids": part}).all())
     return _assemble(session, rows, _items(item_rows))
+
+
+def deadlines_by_id(session: Session | Connection, ids: Iterable[int]) -> dict[int, DeadlineRow]:
+    """Stored Deadline rows by id."""
+    found: dict[int, DeadlineRow] = {}
+    for part in chunks(ids):
+        found.update((row.id, row) for row in map(DeadlineRow._make, read(session, _DEADLINES_BY_ID, {"ids": part})))
+    return found
 
 
 def load_orders_where(session: Session, *where: Any, has_case: set[int] | None = None) -> dict[int, OrderRow]:
@@ -183,7 +202,7 @@ def load_deadlines(session: Session, order_ids: OrderIds) -> dict[tuple[str, int
     return found
 
 
-def load_stated(session: Session, order_ids: OrderIds) -> dict[tuple[str, int, int | None], StatedRow]:
+def load_stated(session: Session | Connection, order_ids: OrderIds) -> dict[tuple[str, int, int | None], StatedRow]:
     """The latest date the merchant stated per (kind, order, case)."""
     found: dict[tuple[str, int, int | None], StatedRow] = {}
     statement = select(StatedDeadline.kind, StatedDeadline.order_id, StatedDeadline.return_case_id,
@@ -306,5 +325,5 @@ def load_snapshot(session: Session, now: datetime, *, unmatched_days: int | None
         return_history=return_history(session, now, _currencies(open_cases, orders)) if history else None)
 
 
-__all__ = ["OrdersWhere", "chunks", "load_cases", "load_deadlines", "load_orders", "load_orders_where", "load_shipments",
-           "load_snapshot", "load_stated", "read", "watched"]
+__all__ = ["OrdersWhere", "chunks", "deadlines_by_id", "load_cases", "load_deadlines", "load_orders", "load_orders_where",
+           "load_shipments", "load_snapshot", "load_stated", "read", "watched"]

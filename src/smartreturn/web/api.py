@@ -29,7 +29,7 @@ from fastapi.exception_handlers import http_exception_handler, request_validatio
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRouter
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -37,10 +37,11 @@ from smartreturn import clock
 from smartreturn.errors import StoreError
 from smartreturn.rules.agenda import Agenda, AgendaItem
 from smartreturn.store import queries
-from smartreturn.apply.deadlines import describe_rows, stored_row
+from smartreturn.apply.deadlines import describe_rows
 from smartreturn.apply.manual import ManualReturn, ReturnUpdate, add_manual_return, update_return
 from smartreturn.rules.deadlines import RuleContext
-from smartreturn.store.tables import Deadline, Message
+from smartreturn.store.snapshot import deadlines_by_id
+from smartreturn.store.tables import Message
 from smartreturn.web import schemas
 from smartreturn.web.tokens import TokenInfo, check_token, touch
 
@@ -178,11 +179,19 @@ def page_of(rows: Sequence[Any], query: schemas.ListQuery) -> dict[str, Any]:
             "next_offset": offset + limit if len(rows) > limit else None}
 
 
-async def listing(caller: Caller, query: schemas.ListQuery, lister: Callable[..., list[dict[str, Any]]]) -> dict[str, Any]:
-    """One page of a store listing (store/queries.py) with the query's filters."""
+async def listing(caller: Caller, query: schemas.ListQuery, lister: Callable[..., list[dict[str, Any]]],
+                  then: Callable[[Connection, list[dict[str, Any]]], list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """One page of a store listing (store/queries.py) with the query's filters; ``then`` completes
+    the page's items in the same read (same thread, same connection)."""
     filters = query.filters(caller.state.settings.general.tz)
-    rows = await caller.run(lambda connection: lister(connection, **filters, limit=query.limit + 1, offset=query.offset))
-    return page_of(rows, query)
+
+    def read(connection: Connection) -> dict[str, Any]:
+        page = page_of(lister(connection, **filters, limit=query.limit + 1, offset=query.offset), query)
+        if then is not None:
+            page["items"] = then(connection, page["items"])
+        return page
+
+    return await caller.run(read)
 
 
 # --- routes -----------------------------------------------------------------------------------------
@@ -283,20 +292,18 @@ async def list_shipments(caller: ListReader, query: Annotated[schemas.ShipmentsQ
 async def list_deadlines(caller: ListReader, query: Annotated[schemas.DeadlinesQuery, Query()]) -> dict[str, Any]:
     """Deadlines as the rules stored them, soonest first, each with its rule, anchor (known / assumed /
     stated by the merchant), source and evidence: the rows of ``smartreturn deadlines --json``."""
-    page = await listing(caller, query, queries.list_deadlines)
-    page["items"] = await run_in_threadpool(_explained, caller.state, page["items"])
-    return page
+    settings = caller.state.settings
+    return await listing(caller, query, queries.list_deadlines,
+                         lambda connection, items: _explained(connection, settings, items))
 
 
-def _explained(state: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _explained(connection: Connection, settings: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The listed deadlines with what ``describe`` says of each (apply/deadlines.py): one for CLI and API."""
     if not items:
         return items
-    with state.db.session() as session:
-        rows = {d.id: stored_row(d) for d in session.scalars(select(Deadline).where(
-            Deadline.id.in_([item["id"] for item in items])))}
-        listed = [rows[item["id"]] for item in items]
-        described = describe_rows(session, listed, clock.now(), RuleContext.from_settings(state.settings))
+    rows = deadlines_by_id(connection, [item["id"] for item in items])
+    listed = [rows[item["id"]] for item in items]
+    described = describe_rows(connection, listed, clock.now(), RuleContext.from_settings(settings))
     return [{**about, **item} for item, about in zip(items, described)]
 
 
