@@ -15,6 +15,7 @@ from sqlalchemy import inspect, select, text
 from smartreturn.apply.events import apply_events
 from smartreturn.apply.manual import ManualReturn, add_manual_return
 from smartreturn.config import load_settings
+from smartreturn.daemon.doctor import _check_database as diagnose_database
 from smartreturn.model import Event, EventKind, ReturnKind, TrackingRef
 from smartreturn.pipeline import Source, ingest_bytes, reparse
 from smartreturn.store.db import Database, alembic_config
@@ -60,25 +61,39 @@ def test_the_schema_matches_the_tables(any_db) -> None:
     assert column["nullable"] is True and column["default"] is None
 
 
+def _rows(db: Database) -> list[tuple]:
+    """The parcels and what hangs on them (a batch copy of shipments on SQLite would cascade-delete those)."""
+    with db.engine.connect() as connection:
+        return [tuple(connection.execute(text(query)).all()) for query in (
+            "SELECT id, carrier, tracking_number, status, delivered_at FROM shipments ORDER BY id",
+            "SELECT id, shipment_id, status, occurred_at, message_id FROM tracking_events ORDER BY id",
+            "SELECT id, shipment_id, kind, message_id FROM case_events ORDER BY id")]
+
+
 def test_upgrade_from_0005_keeps_the_parcels_and_reparse_fills_the_flag(any_db) -> None:
     _ingest(any_db)
+    at_head = _rows(any_db)
     _alembic(any_db, command.downgrade, "0005_agenda_cache")  # an install as it was before 0006, with its rows
     with any_db.engine.connect() as connection:
         assert "verified" not in {c["name"] for c in inspect(connection).get_columns("shipments")}
-        before = connection.execute(text("SELECT id, carrier, tracking_number, status, delivered_at FROM shipments "
-                                         "ORDER BY id")).all()
-    assert {row.tracking_number for row in before} == {UNVERIFIED, VERIFIED}
+    before = _rows(any_db)
+    assert before == at_head  # the downgrade kept every row too
+    assert {row.tracking_number for row in before[0]} == {UNVERIFIED, VERIFIED} and len(before[1]) == len(before[2]) == 2
 
     _alembic(any_db, command.upgrade, "head")
-    with any_db.engine.connect() as connection:
-        after = connection.execute(text("SELECT id, carrier, tracking_number, status, delivered_at FROM shipments "
-                                        "ORDER BY id")).all()
-    assert after == before  # nothing lost or changed
+    assert _rows(any_db) == before  # nothing lost or changed
     assert _flags(any_db) == {UNVERIFIED: None, VERIFIED: None}  # not recorded: nothing is guessed
 
+    settings = load_settings(env={"SMARTRETURN_CONFIG": "",
+                                  "SMARTRETURN_DATABASE__URL": any_db.engine.url.render_as_string(hide_password=False)})
+    found = diagnose_database(settings)
+    assert [f.message for f in found if f.level == "warn"] == [
+        "2 parcel(s) read from mail before migration 0006 do not record whether their tracking number is verified: "
+        "`smartreturn reparse` fills it in"]
     counts = reparse(any_db, load_settings(env={}))
     assert counts == {"parsed": 2}
     assert _flags(any_db) == {UNVERIFIED: False, VERIFIED: True}
+    assert [f.level for f in diagnose_database(settings)] == ["ok"]
 
 
 def _mention(db: Database, n: int, verified: bool) -> None:

@@ -164,8 +164,29 @@ def _check_database(settings: Settings) -> list[Finding]:
         return [Finding("error", "database", str(exc))]
     except Exception as exc:  # noqa: BLE001 - report anything the driver says
         return [Finding("error", "database", f"cannot open {_safe_url(settings.database_url)}: {exc}")]
-    db.dispose()
-    return [Finding("ok", "database", f"{_safe_url(settings.database_url)} is reachable and migrated")]
+    try:
+        unrecorded = _parcels_without_verified(db)
+    finally:
+        db.dispose()
+    findings = [Finding("ok", "database", f"{_safe_url(settings.database_url)} is reachable and migrated")]
+    if unrecorded:
+        findings.append(Finding("warn", "database", f"{unrecorded} parcel(s) read from mail before migration 0006 do not "
+                                "record whether their tracking number is verified: `smartreturn reparse` fills it in"))
+    return findings
+
+
+def _parcels_without_verified(db) -> int:
+    """Parcels that a stored mail named and that have no ``verified`` flag (stored before 0006): re-reading
+    their mail records it. Parcels typed by hand before 0006 are not counted: no mail can fill them."""
+    from sqlalchemy import exists, func, or_, select
+
+    from smartreturn.store.tables import CaseEvent, Shipment, TrackingEvent
+
+    from_mail = or_(
+        exists().where(TrackingEvent.shipment_id == Shipment.id, TrackingEvent.message_id.is_not(None)),
+        exists().where(CaseEvent.shipment_id == Shipment.id, CaseEvent.message_id.is_not(None)))
+    with db.reading() as connection:
+        return connection.scalar(select(func.count(Shipment.id)).where(Shipment.verified.is_(None), from_mail)) or 0
 
 
 def _safe_url(url: str) -> str:

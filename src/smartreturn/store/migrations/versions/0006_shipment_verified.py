@@ -9,6 +9,8 @@ mail (or a shop's mail naming the carrier) labels it as the tracking number, NUL
 parcel was stored before this revision. Nothing here guesses it for existing rows (the check-digit code
 is not the store's and changes); ``smartreturn reparse`` re-reads the stored mail and fills it.
 """
+import sqlite3
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -19,10 +21,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('shipments', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('verified', sa.Boolean(), nullable=True))
+    # a plain ADD COLUMN on every dialect: a batch (copy and drop) of shipments on SQLite would cascade the
+    # drop of the old table to tracking_events and case_events (foreign keys are on)
+    op.add_column('shipments', sa.Column('verified', sa.Boolean(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('shipments', schema=None) as batch_op:
-        batch_op.drop_column('verified')
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite >= 3.35 drops a column in place; a batch recreate would delete the parcels' events (see above)
+        if sqlite3.sqlite_version_info < (3, 35):
+            raise RuntimeError(f'downgrading 0006 needs SQLite >= 3.35 (DROP COLUMN), this is {sqlite3.sqlite_version}')
+        op.execute('ALTER TABLE shipments DROP COLUMN verified')
+    else:
+        op.drop_column('shipments', 'verified')
