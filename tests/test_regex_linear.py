@@ -34,17 +34,6 @@ def test_the_audit_sees_every_area_that_reads_mail_text(patterns: dict[regex_aud
     assert any(w.endswith("(run time)") and w.startswith("smartreturn.parsers.generic") for w in where)
 
 
-# Still super-linear when this test was written (24 of the 444 pattern shapes; the 2026-12-06 audit
-# list): the label_value/labelled-date templates of common_intl (a line of tabs: every tab restarts
-# "(?:^|\t)[ \t]*"), detect._IMMEDIATE, and the carrier-after-number check of common_cn (the payment_card
-# amounts were made linear the same day: an amount starts where a run of digits starts). Listed by the
-# start of their source so that the list can only shrink: a pattern that is not listed here fails the test.
-_NOT_YET_LINEAR = (
-    r"(?:^|\t)[ \t]*+(?:", r"(?:^|\n|\t)[ \t]*+(?:", r"(?<!\w)(?:sendungsverfolgungsnummer", r"(?<!\w)(?:carrier|",
-    r"[\s:#.\-/=（(【\[]*(?:no", r"\s*+[(（]?\s*+(顺丰",
-)
-
-
 @pytest.mark.skipif(not os.environ.get("SMARTRETURN_REGEX_AUDIT"),
                     reason="~4 CPU minutes today: set SMARTRETURN_REGEX_AUDIT=1 (too slow for CI yet)")
 def test_every_pattern_over_mail_text_is_linear(patterns: dict[regex_audit.Key, str]) -> None:
@@ -52,8 +41,7 @@ def test_every_pattern_over_mail_text_is_linear(patterns: dict[regex_audit.Key, 
     shapes = regex_audit.one_per_shape(list(patterns))
     results = regex_audit.audit(shapes)
     assert len(results) == len(shapes) and all(results.values())
-    bad = {key: runs for key, runs in regex_audit.failures(results).items()
-           if not str(key[0]).startswith(_NOT_YET_LINEAR)}
+    bad = regex_audit.failures(results)
     report = [f"{patterns[key]}: {key[0]!r:.160}\n    {runs[0]}" for key, runs in bad.items()]
     assert not report, f"{len(report)} super-linear pattern(s):\n" + "\n".join(report)
 

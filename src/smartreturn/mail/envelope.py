@@ -142,8 +142,9 @@ def _problem(value: str, header) -> str | None:
 # the parser's defects for an encoded word in a quoted display name: about the name, not the address
 _NAME_ONLY_DEFECTS = ("encoded word inside quoted string", "missing trailing whitespace after encoded-word",
                       "missing whitespace before encoded word")
-# one quoted string without escapes or nested quotes, then one <address> and nothing after it (linear)
-_QUOTED_NAME_THEN_ADDRESS = re.compile(r'\s*"[^"\\]*"\s*(<[^<>"\\]*>)\s*')
+# one quoted string without escapes or nested quotes, then one <address> and nothing after it
+# (anchored and possessive: linear however it is applied, not only under fullmatch)
+_QUOTED_NAME_THEN_ADDRESS = re.compile(r'\A\s*+"[^"\\]*+"\s*+(<[^<>"\\]*+>)\s*+\Z')
 
 
 def _quoted_encoded_name(value: str, invalid: list[str], header) -> bool:

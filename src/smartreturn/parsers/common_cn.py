@@ -200,9 +200,13 @@ def carrier_code(name_or_number: str) -> str | None:
     return None
 
 
+_AFTER_NUMBER = 16  # characters after a number where its carrier may be named (bounded runs: linear)
+
+
 def _carrier_near(text: str, pos: int, end: int) -> str | None:
     """Carrier named right after a number ("…（中通快递）"), shortly before it, or on a 快递公司 line."""
-    after = re.match(rf"\s*+[(（]?\s*+({_CARRIER_ALT})", text[end: end + 16])
+    after = re.match(rf"\s{{0,{_AFTER_NUMBER}}}+[(（]?\s{{0,{_AFTER_NUMBER}}}+({_CARRIER_ALT})",
+                     text[end: end + _AFTER_NUMBER])
     if after:
         return carrier_code(after.group(1))
     window = text[max(0, pos - 40): pos]

@@ -124,12 +124,26 @@ def label_value(text: str, labels: str, value: str = r"[^\n\t]+", *, anywhere: b
     """The value written after one of ``labels`` (a regex alternation): on the same line after a
     colon or in the next table cell, or on the next line. The label must open a line or a cell
     ("The seller has ..." is no "Seller:") unless ``anywhere`` is set."""
-    if anywhere:
-        pattern = rf"(?<!\w)(?:{labels})\s*+[:#：]?[ \t]*\n?[ \t]*({value})"
-    else:
-        pattern = rf"(?:^|\t)[ \t]*+(?:{labels})[ \t]*(?:[:#：][ \t]*\n?|\t|\n)[ \t]*({value})"
-    m = re.search(pattern, text, re.IGNORECASE | re.MULTILINE)
+    m = re.search(_label_pattern(labels, value, anywhere), text, re.IGNORECASE | re.MULTILINE)
     return m.group(1).strip() if m else None
+
+
+# Where a label may begin: at the start of a line, or after a run of spaces and tabs that holds a
+# tab (a table cell). Tried only where such a run begins, so a line of 100,000 tabs is read once,
+# not once per tab; the label itself must follow the run (``(?:^|\t)[ \t]*+`` said the same, but
+# restarted at every tab of the run).
+_CELL_START = r"(?<![ \t])(?:^|(?=[ ]*+\t))[ \t]*+"
+# What may stand between a label and its value, each way tried once and in the order the older
+# ``[ \t]*(?:[:#：][ \t]*\n?|\t|\n)[ \t]*`` tried them (a colon and the next line, a colon and the
+# same line, the next line, the next cell): the value is tried at each position once, never once
+# per way of splitting a run of blanks between the ``[ \t]*`` around it.
+_AFTER_LABEL = r"(?:[ \t]*+[:#：][ \t]*+\n[ \t]*|[ \t]*+[:#：][ \t]*|[ \t]*+\n[ \t]*|[ ]*+\t[ \t]*)"
+
+
+def _label_pattern(labels: str, value: str, anywhere: bool) -> str:
+    if anywhere:  # ``[ \t]*\n?[ \t]*`` once per position, as above
+        return rf"(?<!\w)(?:{labels})\s*+[:#：]?(?:[ \t]*+\n[ \t]*|[ \t]*)({value})"
+    return rf"{_CELL_START}(?:{labels}){_AFTER_LABEL}({value})"
 
 
 _FWD_PREFIX = re.compile(r"^\s*(?:(?:fwd?|fw|wg|aw|re|tr)\s*+:\s*)+", re.IGNORECASE)
@@ -445,8 +459,10 @@ _TRACKING_LABELS = (
     r"tracking-?nummer|paketnummer|sendungs-?nr\.?|tracking-?id|n[uú]mero de seguimiento|"
     r"num[ée]ro de suivi|numero di tracciamento|运单号|物流单号"
 )
-# a tracking number: letters+digits, or digit groups separated by single spaces ("9400 1118 9922 ...")
-_TRACK_VALUE = r"(?=[A-Z0-9 ]*\d{4})[A-Z]{0,5}\d[A-Z0-9]*(?: \d{2,6}(?![A-Za-z]))*(?:[A-Z]{2})?"
+# a tracking number: letters+digits, or digit groups separated by single spaces ("9400 1118 9922 ...");
+# four digits in a row within its first 60 characters (an unbounded look ahead read the rest of a
+# line again after every label: 'sendungsnummer ' 10,000 times was quadratic)
+_TRACK_VALUE = r"(?=[A-Z0-9 ]{0,60}\d{4})[A-Z]{0,5}\d[A-Z0-9]*(?: \d{2,6}(?![A-Za-z]))*(?:[A-Z]{2})?"
 
 
 def find_tracking(text: str, labels: str = _TRACKING_LABELS) -> list[str]:
@@ -459,7 +475,7 @@ def find_tracking(text: str, labels: str = _TRACKING_LABELS) -> list[str]:
         if 8 <= len(number) <= 35 and number not in found:
             found.append(number)
 
-    for m in re.finditer(rf"(?<!\w)(?:{labels})(?:\s++(?:is|ist|lautet|est|es|è))?\s*+[:#：]?[ \t]*\n?[ \t]*+({_TRACK_VALUE})\b",
+    for m in re.finditer(rf"(?<!\w)(?:{labels})(?:\s++(?:is|ist|lautet|est|es|è))?\s*+[:#：]?(?:[ \t]*+\n[ \t]*+|[ \t]*+)({_TRACK_VALUE})\b",
                          text, re.IGNORECASE):
         add(m.group(1))
     for m in _PLURAL_LABEL.finditer(text):
@@ -572,7 +588,8 @@ _CLOCK = re.compile(r"(?<![\d.])\d{1,2}[:.]\d{2}(?![\d.])\s*+(?:[ap]\.?m\.?|uhr)
 def datetime_after(text: str, labels: str, received: datetime, *, dayfirst: bool = False) -> datetime | None:
     """When a mail states the moment ("Delivered Fri, Dec 4 at 3:41 PM"): tz-aware, in the mail's
     zone. None when only a date or nothing is written (then the caller uses ``received``)."""
-    m = re.search(rf"(?:^|\n|\t)[ \t]*+(?:{labels})\b[ \t:]*([^\n]{{4,60}})", text, re.IGNORECASE)
+    m = re.search(rf"(?<![ \t])(?:^|(?<=\n)|(?=[ ]*+\t))[ \t]*+(?:{labels})\b[ \t:]*([^\n]{{4,60}})", text,
+                  re.IGNORECASE)
     if not m or not _CLOCK.search(m.group(1)):
         return None
     value = m.group(1).replace("\t", " ")

@@ -83,7 +83,11 @@ _LABELS = re.compile(
     r"|取件码|pin\b|postcode|zip|plz|postleitzahl|邮编)",
     re.IGNORECASE,
 )
-_IMMEDIATE = re.compile(r"[\s:#.\-/=（(【\[]*(?:no\.?|nr\.?|number|号码?|id)?[\s:#.\-/=）)】\]]*\Z", re.IGNORECASE)
+# Only blanks, punctuation and "no."/"number" between a label and its number. Matched only between
+# the two (at most _LABEL_WINDOW characters), so the runs are bounded: unbounded, every start in a
+# line of 100,000 spaces read on to the end of the line.
+_IMMEDIATE = re.compile(rf"[\s:#.\-/=（(【\[]{{0,{_LABEL_WINDOW}}}+(?:no\.?|nr\.?|number|号码?|id)?"
+                        rf"[\s:#.\-/=）)】\]]{{0,{_LABEL_WINDOW}}}+\Z", re.IGNORECASE)
 # "您的202603151234567号订单": the label follows the number.
 _LABEL_AFTER = re.compile(r"[)）】\]]?号?的?订单")
 
