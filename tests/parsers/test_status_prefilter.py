@@ -19,11 +19,11 @@ def exhaustive(subject: str, body: str) -> tuple[str | None, bool]:
     """generic._status as it was: every status regex over the subject, then over the body's head."""
     pats = generic.lexicon().status
     for name, _, _ in generic.STATUS_ORDER:
-        if name in pats and pats[name].search(subject):
+        if name in pats and generic._phrase(name, pats[name], subject):
             return name, True
     best = None
     for order, (name, _, _) in enumerate(generic.STATUS_ORDER):
-        m = pats[name].search(body[:generic._HEAD]) if name in pats else None
+        m = generic._phrase(name, pats[name], body[:generic._HEAD]) if name in pats else None
         if m and (best is None or (m.start(), order) < best[:2]):
             best = (m.start(), order, name)
     return (best[2] if best else None), False
