@@ -43,6 +43,7 @@ MOVING = frozenset({ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY, 
                     ShipmentStatus.EXCEPTION, ShipmentStatus.RETURNING, ShipmentStatus.PICKUP_READY})
 
 _STATUS = {status.value: status for status in ShipmentStatus}
+_REFUND_DUE = DeadlineKind.REFUND_DUE.value
 
 
 class AnomalyKind(StrEnum):
@@ -133,7 +134,7 @@ def refund_overdue(snap: Snapshot, now: datetime, ctx: RuleContext) -> list[Anom
     if not cases:
         return found
     today = local_date(now, ctx.tz)
-    rows = sorted((d for d in snap.deadlines.values() if d.kind == DeadlineKind.REFUND_DUE.value
+    rows = sorted((d for d in snap.deadlines.values() if d.kind == _REFUND_DUE
                    and d.return_case_id in cases and d.due_on < today), key=lambda d: d.return_case_id)
     for deadline in rows:
         case = cases[deadline.return_case_id]  # type: ignore[index]

@@ -115,6 +115,8 @@ def subject_of(order: OrderRow, ctx: RuleContext) -> Subject:
 
 _RETURN = Direction.RETURN.value
 _WINDOW = DeadlineKind.RETURN_WINDOW.value
+# per case kind (as stored): its deadline kinds with their stored names, looked up once
+_CASE_KINDS = {kind.value: tuple((deadline, deadline.value) for deadline in kinds) for kind, kinds in CASE_KINDS.items()}
 _FINAL = frozenset(s.value for s in ShipmentStatus if s.is_final)
 
 
@@ -229,7 +231,7 @@ def compute_deadlines(snap: Snapshot, now: datetime, ctx: RuleContext) -> dict[D
         order = snap.orders[case.order_id]
         shipments = snap.shipments_of(order.id)
         seen = first_seen.get(order.id)
-        keys = [(kind, (kind.value, order.id, case.id)) for kind in CASE_KINDS[ReturnKind(case.kind)]]
+        keys = [(kind, (name, order.id, case.id)) for kind, name in _CASE_KINDS[case.kind]]
         inputs = (order, case, tuple(shipments), seen,
                   tuple((_assumed(deadlines.get(key)), stated.get(key)) for _, key in keys))
         hit = previous.get(case.id)
