@@ -22,6 +22,7 @@ from dateutil import parser as dateparser
 from smartreturn.mail.html import html_to_text
 from smartreturn.mail.message import Email
 from smartreturn.model import Item, Money
+from smartreturn.parsers.first_chars import guarded
 from smartreturn.tracking.carriers import normalise_number
 from smartreturn.tracking.detect import identify
 
@@ -411,7 +412,7 @@ _CARRIERS: tuple[tuple[str, str], ...] = (
     (r"sf\s*express|顺丰", "sf"),
     (r"j&t|jnt\s*express", "jt"),
 )
-_CARRIER_RES = tuple((re.compile(p, re.IGNORECASE), code) for p, code in _CARRIERS)
+_CARRIER_RES = tuple((guarded(p, re.IGNORECASE), code) for p, code in _CARRIERS)
 _S10_COUNTRY = {"CN": "china_post", "GB": "royal_mail", "US": "usps", "DE": "dhl_paket", "HK": "hongkong_post",
                 "SG": "singapore_post", "NL": "postnl", "FR": "colissimo", "CA": "canada_post"}
 
@@ -465,6 +466,12 @@ _TRACKING_LABELS = (
 _TRACK_VALUE = r"(?=[A-Z0-9 ]{0,60}\d{4})[A-Z]{0,5}\d[A-Z0-9]*(?: \d{2,6}(?![A-Za-z]))*(?:[A-Z]{2})?"
 
 
+@lru_cache(maxsize=16)
+def _labelled_tracking(labels: str) -> re.Pattern[str]:
+    """A tracking number right after one of ``labels`` (compiled once per label set)."""
+    return guarded(rf"(?<!\w)(?:{labels})(?:\s++(?:is|ist|lautet|est|es|è))?\s*+[:#：]?(?:[ \t]*+\n[ \t]*+|[ \t]*+)({_TRACK_VALUE})\b", re.IGNORECASE)
+
+
 def find_tracking(text: str, labels: str = _TRACKING_LABELS) -> list[str]:
     """Tracking numbers written after a tracking label, in order, without duplicates. A plural
     label ("UPS tracking numbers:") may be followed by a list, one number a line or comma-separated."""
@@ -475,8 +482,7 @@ def find_tracking(text: str, labels: str = _TRACKING_LABELS) -> list[str]:
         if 8 <= len(number) <= 35 and number not in found:
             found.append(number)
 
-    for m in re.finditer(rf"(?<!\w)(?:{labels})(?:\s++(?:is|ist|lautet|est|es|è))?\s*+[:#：]?(?:[ \t]*+\n[ \t]*+|[ \t]*+)({_TRACK_VALUE})\b",
-                         text, re.IGNORECASE):
+    for m in _labelled_tracking(labels).finditer(text):
         add(m.group(1))
     for m in _PLURAL_LABEL.finditer(text):
         for line in text[m.end(): m.end() + 600].split("\n")[:12]:

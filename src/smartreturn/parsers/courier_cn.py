@@ -152,7 +152,10 @@ def split_sms(text: str) -> list[Sms]:
     A message runs until the next signature, a blank line or a time line; a time line alone
     ("2026-11-25 14:03", as phones print them) is kept as the ``when`` of the next message.
     """
-    text = _QUOTE.sub("", unicodedata.normalize("NFKC", text.replace("\r\n", "\n")))
+    text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n"))
+    if "【" not in text and "[" not in text:   # every message is signed 【…】 (or [...] at a line start)
+        return []
+    text = _QUOTE.sub("", text)
     text = _ALONE_HEAD.sub(r"\1", _SQUARE_HEAD.sub(_square_signature, text))
     found: list[Sms] = []
     when: str | None = None

@@ -46,6 +46,7 @@ from smartreturn.parsers.common_intl import (
     SOFT_NEGATIVE, body_text, carrier_code, find_money, find_tracking, sender_address, split_link,
     tracking_from_links,
 )
+from smartreturn.parsers.first_chars import guarded
 from smartreturn.parsers.noise import looks_like_noise
 from smartreturn.tracking.carriers import all_carriers, lowers_in_place, normalise_number, overlapping_hits
 from smartreturn.tracking.detect import candidates, detect
@@ -272,8 +273,8 @@ def _label_res() -> dict[str, re.Pattern[str]]:
     labels = lexicon().labels
     head = r"(?<![^\W\d_])(?:{})" + _NUMBER_WORD + r"\s*+(?:is|ist|est|es|è|:|：|#|-)?\s*+[:：]?\s*"
     return {
-        "order": re.compile(head.format(labels["order"]) + _ORDER_VALUE, re.IGNORECASE),
-        "pickup_code": re.compile(head.format(labels["pickup_code"]) + _PICKUP_VALUE, re.IGNORECASE),
+        "order": guarded(head.format(labels["order"]) + _ORDER_VALUE, re.IGNORECASE),
+        "pickup_code": guarded(head.format(labels["pickup_code"]) + _PICKUP_VALUE, re.IGNORECASE),
     }
 
 

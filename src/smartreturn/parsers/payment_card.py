@@ -28,6 +28,7 @@ from typing import ClassVar
 from smartreturn.mail.message import Email
 from smartreturn.model import Event, EventKind, Money
 from smartreturn.parsers.assertion import first_asserted
+from smartreturn.parsers.first_chars import guarded
 from smartreturn.parsers.generic import PASTED_TEXT_SENDER, registry_sender, sender_info
 
 __all__ = ["CardRefundParser", "is_card_refund", "refund_event"]
@@ -35,13 +36,13 @@ __all__ = ["CardRefundParser", "is_card_refund", "refund_event"]
 _MAX_CHARS = 2000  # one SMS or app push (pasted, or forwarded by mail), not a mail or a statement
 
 # a masked card or account: "Card x8808", "Card XX****", "CREDIT Card xx5555", "A/c no. 9753", "карты MIR-5402"
-_CARD_REF = re.compile(
+_CARD_REF = guarded(re.compile(
     r"(?i)(?:\bcard|\ba/c|\bacct|\baccount|карт[а-я]{0,3}|сч[её]т[а-я]{0,3})[^\S\n]{0,3}"
     r"(?:no\.?|ending(?:[^\S\n]in)?|#)?[^\S\n]{0,3}(?:[x*•]{1,16}[\d*]{2,6}|[a-z]{2,5}-\d{4}|\d{4})(?![\d*])"
     r"|(?:visa|jcb|mastercard)[^\S\n]?デビット"  # a Japanese bank's debit card names no number: "JNB Visaデビット"
     r"|(?:[a-z]{1,4}|[가-힣]{1,4})\*?(?:카드|체크)"  # a Korean card SMS names its issuer: "KB*카드", "현대카드", "KB국민체크"
     r"|[가-힣]{1,4}\d{4}(?=[^\S\n]?(?:승인|취소))"  # or its issuer and card digits: "삼성0163승인", "삼성0163취소"
-)
+))
 # the refund happened: the money is back on the card or account
 _DONE = re.compile(
     r"(?i)\brefunded\s+to\s+your\b|\brefund\s+of\b[^\n]{0,80}?\bcredited\b|\bcredited\b[^\n]{0,80}?\btowards\s+refund\b|"
@@ -56,10 +57,10 @@ _DONE = re.compile(
     r"\d{4}\)?[^\S\n]?취소(?=\s)"
 )
 # asked for, promised, pending, a scam's call to action, or a code: not (yet) money back
-_NOT_DONE = re.compile(
+_NOT_DONE = guarded(re.compile(
     r"(?i)\bpending\b|\binitiated\b|(?<!as )\brequested\b|\bwill\s+be\s+(?:credited|refunded|processed)\b|\bupdate\s+your\s+bank\b|"
     r"\bshare\s+your\b|\bsubmit\s+your\b|\bOTP\b|verification\s+code|\bкод\b|返金予定|返金申請|更新してください"
-)
+))
 
 _NUMBER = r"(\d{1,3}(?:[,  ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
 # The same number before a currency word, read in linear time. Both ways of reading it start only

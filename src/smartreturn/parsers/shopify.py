@@ -29,15 +29,16 @@ from smartreturn.parsers.common_intl import (
     label_value,
     parse_money,
 )
+from smartreturn.parsers.first_chars import guarded
 from smartreturn.parsers.platform_intl import IntlPlatformParser, link_refs, return_reason, with_label_event
 from smartreturn.tracking.detect import detect
 
-_FINGERPRINT = re.compile(
+_FINGERPRINT = guarded(re.compile(
     r"cdn\.shopify\.com|shopifycdn|\.myshopify\.com|shopifyemail\.com|//(?:www\.)?shopify\.com/|"
     r"/\d{5,}/orders/[0-9a-f]{24,}|order-list__item|shop-name__text|customer-info__item|"
     r"subtotal-line__value|notification-template",
     re.IGNORECASE,
-)
+))
 # Mail of the big platforms that merely mentions Shopify must not be claimed here.
 _OTHER_PLATFORMS = re.compile(r"(?:^|\.)(?:amazon|ebay|aliexpress|etsy|temu|paypal)\.[a-z.]+$")
 _NEGATIVE = re.compile(
