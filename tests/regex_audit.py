@@ -1,7 +1,8 @@
 """Every regular expression SmartReturn applies to mail text, and whether each one stays linear.
 
-Used by tests/test_regex_linear.py; also a diagnosis tool: ``python -m tests.regex_audit`` prints the
-patterns that fail and the slowest ones (``python -m tests.regex_audit 30``: the 30 slowest).
+Used by tests/test_regex_linear.py (every test run, on 20 KB lines); also a diagnosis tool:
+``python -m tests.regex_audit`` prints the patterns that fail and the slowest ones (``... 30``: the 30
+slowest; ``--deep``: on the issue's 100 KB lines, a few CPU minutes).
 
 Patterns are collected three ways, so that none is missed and a new parser regex is audited without
 anyone listing it:
@@ -12,15 +13,20 @@ anyone listing it:
    with f-strings at run time), recorded by wrapping ``re._compile`` in the collecting process only.
 
 Each pattern runs ``findall`` (which does all the work ``search`` does, and goes on to the end) over
-100 KB single lines that make backtracking engines explode: runs of spaces, tabs, dashes, digits, CJK,
-``<``, and the pattern's own words (a label repeated, a label followed by 100 KB of spaces or digits:
-the near misses). The rule is relative, not a wall-clock number: a run is linear when its CPU time on
-100 KB is at most ``SLOPE`` x 10 x its CPU time on 10 KB of the same text (measured in the same run),
-plus ``FLOOR``. Runs under ``FLOOR`` pass without a baseline. Timing is CPU time of the process doing
-the work, so a loaded machine does not make a linear pattern look quadratic.
+long single lines that make backtracking engines explode: runs of spaces, tabs, dashes, digits, CJK,
+``<``, grouped thousands ("000 000 ..."), and the pattern's own words (a label repeated, a label
+followed by a long run of spaces or digits: the near misses); lines that the pattern's character
+classes read alike are timed once, and lines that no unbounded repeat of the pattern can take are not
+timed. The rule is relative, not a
+wall-clock number: a run is linear when its CPU time on the long line (``QUICK``, 20 KB, in tests) is
+at most ``SLOPE`` x 10 x its CPU time on a tenth of the same text (measured in the same run), plus a
+floor (1 ms at 20 KB); runs under the floor pass without a baseline. A linear pattern costs 10x on
+10x the text, a quadratic one 100x, so the rule holds on short lines as on 100 KB ones: the quadratic
+shapes this module was written for cost 100-1000x their floor at 20 KB. Timing is CPU time of the
+process doing the work, so a loaded machine does not make a linear pattern look quadratic.
 
-The work runs in a child process that the parent stops as soon as a run uses more CPU than it may
-(``CAP`` before a baseline exists, then the run's own bound): a quadratic pattern is a failure found in
+The work runs in child processes that the parent stops as soon as a run uses more CPU than it may
+(a cap before a baseline exists, then the run's own bound): a quadratic pattern is a failure found in
 a fraction of a second, never a hung test run.
 """
 
@@ -37,22 +43,37 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL, BIG = 10_000, 100_000
 SLOPE = 3.0     # k: 10x the text may cost at most 30x the time (quadratic costs 100x)
-FLOOR = 0.01    # CPU seconds: a 100 KB run under this passes without a baseline
-CAP = 0.5       # CPU seconds a 100 KB run may take before its 10 KB baseline is measured
+QUICK = 20_000  # characters of the long line in the test run (CI); the short line is a tenth of it
+DEEP = 100_000  # ``python -m tests.regex_audit --deep``: the issue's 100 KB lines
+_FLOOR_PER_CHAR = 5e-8  # CPU seconds per character of the long line: a run under this passes without a baseline
+_CAP_PER_CHAR = 5e-6    # ... that a long run may take before its baseline is measured (at least _CAP_MIN)
+_CAP_MIN = 0.25
+
+
+def floor(size: int) -> float:
+    """CPU seconds under which a run over ``size`` characters passes without a baseline (1 ms at 20 KB)."""
+    return _FLOOR_PER_CHAR * size
+
+
+def cap(size: int) -> float:
+    """CPU seconds a run over ``size`` characters may take before its baseline is measured."""
+    return max(_CAP_MIN, _CAP_PER_CHAR * size)
+
 _SLACK = 0.03   # CPU seconds: the parent reads the child's clock in ticks of 10 ms
 
 Key = tuple[str | bytes, int]  # (pattern source, flags)
 
 _ALPHABET = (" ", "\t", "-", "_", "=", "*", ".", ",", "0", "9", "a", "Z", "<", ">", "@", ":", "：", "#", "/",
-             "\n", "\u3000", "订", "号", " \t", "- ", "0 ", "1-", "a ", "a.", "a@", "<a ", "0.", "x ", ": ", "订 ", "a1")
+             "\n", "\u3000", "订", "号", " \t", "- ", "0 ", "1-", "a ", "a.", "a@", "<a ", "0.", "x ", ": ", "订 ", "a1",
+             "000 ", "000,")  # grouped thousands: "\d{1,3}(?:[, ]\d{3})+" read again from every group
 
 _TAILED = (("a", "!"), ("a ", "!"), ("0", "x"), (" ", "x"), ("订", "!"))  # runs ending in a character that breaks them
 
@@ -166,7 +187,7 @@ def _words(pattern: str | bytes) -> list[str]:
 def hostile_pieces(pattern: str | bytes, flags: int = 0) -> list[tuple[str, str, str, str]]:
     """(name, head, piece, tail): a line is ``head``, ``piece`` repeated, ``tail``, of a given size.
     Lines that cannot hurt the pattern (see :func:`can_hurt`) are left out, but every pattern keeps at
-    least its first line (100 KB of spaces), so every pattern is run on 100 KB."""
+    least its first line (spaces), so every pattern is run once."""
     every = _all_pieces(pattern)
     text = lambda p: p if isinstance(pattern, str) else p.encode("utf-8").decode("latin-1")  # noqa: E731
     kept, seen = [], set()
@@ -288,16 +309,36 @@ def can_hurt(pattern: str | bytes, flags: int, text: str) -> bool:
     unbounded, under, _ = _char_tests(pattern, flags)
     if not unbounded:
         return False
-    return not under or any(_accepts(op, av, char, flags) for char in set(text) for op, av in under)
+    return not under or any(_hurts(pattern, flags, char) for char in set(text))
 
 
-def _signature(pattern: str | bytes, flags: int, text: str) -> tuple[tuple[bool, ...], ...]:
+@functools.lru_cache(maxsize=1 << 16)
+def _hurts(pattern: str | bytes, flags: int, char: str) -> bool:
+    _, under, _ = _char_tests(pattern, flags)
+    return any(_accepts(op, av, char, flags) for op, av in under)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _seen_as(pattern: str | bytes, flags: int, char: str) -> tuple[bool, ...]:
+    """Which of the pattern's character tests accept ``char`` (asked once per pattern and character:
+    the pieces share most of their characters)."""
+    _, _, every = _char_tests(pattern, flags)
+    return tuple(_accepts(op, av, char, flags) for op, av in every)
+
+
+def _signature(pattern: str | bytes, flags: int, text: str) -> tuple[tuple[tuple[bool, ...], int], ...]:
     """How the pattern sees ``text``: for each character, which of its character tests accept it.
     Two lines with one signature are the same line to the engine (it reads characters only through
     these tests), so only one of them needs timing."""
-    _, _, every = _char_tests(pattern, flags)
-    seen = [tuple(_accepts(op, av, char, flags) for op, av in every) for char in text]
-    return tuple(s for i, s in enumerate(seen) if i == 0 or s != seen[i - 1])  # "  " is " " repeated
+    seen = [_seen_as(pattern, flags, char) for char in text]
+    # "  " is " " repeated, but "000 " is not "0 " (counted repeats such as \d{3} tell them apart)
+    out: list[tuple[tuple[bool, ...], int]] = []
+    for s in seen:
+        if out and out[-1][0] == s:
+            out[-1] = (s, min(out[-1][1] + 1, 3))
+        else:
+            out.append((s, 1))
+    return tuple(out)
 
 
 def _shape(items: object, under_repeat: bool = False) -> tuple[object, ...]:
@@ -345,25 +386,27 @@ def one_per_shape(patterns: list[Key]) -> list[Key]:
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    """One pattern on one hostile text: CPU seconds on 10 KB (None: not needed) and on 100 KB."""
+    """One pattern on one hostile text: CPU seconds on the short line (None: not needed) and on the
+    long line of ``size`` characters."""
 
     text: str
     small: float | None
     big: float
-    stopped: bool = False   # the 100 KB run was stopped when it passed its bound (big is that bound)
+    size: int
+    stopped: bool = False   # the long run was stopped when it passed its bound (big is that bound)
 
     @property
     def bound(self) -> float:
-        return CAP if self.small is None else SLOPE * 10 * self.small + FLOOR
+        return cap(self.size) if self.small is None else SLOPE * 10 * self.small + floor(self.size)
 
     @property
     def linear(self) -> bool:
-        return not self.stopped and (self.big <= FLOOR or self.big <= self.bound)
+        return not self.stopped and (self.big <= floor(self.size) or self.big <= self.bound)
 
     def __str__(self) -> str:
-        small = "-" if self.small is None else f"{self.small * 1000:.1f} ms"
-        big = f"> {self.big * 1000:.0f} ms (stopped)" if self.stopped else f"{self.big * 1000:.1f} ms"
-        return f"{self.text}: 10 KB {small}, 100 KB {big}"
+        small = "-" if self.small is None else f"{self.small * 1000:.2f} ms"
+        big = f"> {self.big * 1000:.0f} ms (stopped)" if self.stopped else f"{self.big * 1000:.2f} ms"
+        return f"{self.text}: {self.size // 10_000} KB {small}, {self.size // 1000} KB {big}"
 
 
 def _cpu_run(operation: Callable[[str | bytes], object], text: str | bytes, deadline: Synchronized,
@@ -376,44 +419,56 @@ def _cpu_run(operation: Callable[[str | bytes], object], text: str | bytes, dead
     return took
 
 
-def _pattern_runs(pattern: str | bytes, flags: int, first: int, deadline: Synchronized, current: Synchronized,
-                  conn: Connection, retry: bool) -> None:
-    """Time every hostile text from index ``first``; send each finished Run, stop at the first that is
-    not linear. ``retry``: the 100 KB run of text ``first`` was stopped at CAP; measure its baseline,
-    and run it again only when the baseline allows more than CAP."""
+def _pattern_runs(pattern: str | bytes, flags: int, first: int, size: int, deadline: Synchronized,
+                  current: Synchronized, conn: Connection, retry: bool) -> None:
+    """Time every hostile text from index ``first`` on lines of ``size`` characters (and a tenth of
+    it); send each finished Run, stop at the first that is not linear. ``retry``: the long run of
+    text ``first`` was stopped at its cap; measure its baseline, and run it again only when the
+    baseline allows more than the cap."""
     findall = re.compile(pattern, flags).findall
     as_bytes = isinstance(pattern, bytes)
+    limit, least = cap(size), floor(size)
 
     def baseline(text: str | bytes, big: float) -> float:
-        small = _cpu_run(findall, text, deadline, CAP)
-        if big > SLOPE * 10 * small + FLOOR:  # not linear at first sight: the lowest of three counts
-            small = min(small, *(_cpu_run(findall, text, deadline, CAP) for _ in range(2)))
+        small = _cpu_run(findall, text, deadline, limit)
+        if big > SLOPE * 10 * small + least:  # not linear at first sight: the lowest of three counts
+            small = min(small, *(_cpu_run(findall, text, deadline, limit) for _ in range(2)))
         return small
 
     for index, (name, head, piece, tail) in enumerate(hostile_pieces(pattern, flags)[first:], first):
         current.value = index
-        big_text = hostile_line(head, piece, tail, BIG, as_bytes)
-        small_text = hostile_line(head, piece, tail, SMALL, as_bytes)
+        big_text = hostile_line(head, piece, tail, size, as_bytes)
+        small_text = hostile_line(head, piece, tail, size // 10, as_bytes)
         if retry:
             retry = False
-            small = baseline(small_text, CAP)
-            bound = SLOPE * 10 * small + FLOOR
-            if bound <= CAP:
-                run = Run(name, small, CAP, stopped=True)
+            small = baseline(small_text, limit)
+            bound = SLOPE * 10 * small + least
+            if bound <= limit or _grows_too_fast(findall, hostile_line(head, piece, tail, size // 100, as_bytes),
+                                                 small, size // 10, deadline):
+                run = Run(name, small, limit, size, stopped=True)
             else:
-                run = Run(name, small, _cpu_run(findall, big_text, deadline, bound))
+                run = Run(name, small, _cpu_run(findall, big_text, deadline, bound), size)
         else:
-            big = _cpu_run(findall, big_text, deadline, CAP)
-            run = Run(name, None, big)
-            if big > FLOOR:
+            big = _cpu_run(findall, big_text, deadline, limit)
+            run = Run(name, None, big, size)
+            if big > least:
                 small = baseline(small_text, big)
-                if big > SLOPE * 10 * small + FLOOR:  # once more: the lower of two runs counts
-                    big = min(big, _cpu_run(findall, big_text, deadline, CAP))
-                run = Run(name, small, big)
+                if big > SLOPE * 10 * small + least:  # once more: the lower of two runs counts
+                    big = min(big, _cpu_run(findall, big_text, deadline, limit))
+                run = Run(name, small, big, size)
         conn.send(run)
         if not run.linear:
             break
     conn.send(None)
+
+
+def _grows_too_fast(findall: Callable[[str | bytes], object], tiny_text: str | bytes, small: float, size: int,
+                    deadline: Synchronized) -> bool:
+    """Whether the run over ``size`` characters (CPU seconds ``small``) already breaks the rule against
+    a tenth of its text: then the long run, stopped at its cap, need not be run again up to its own
+    bound (SLOPE x 10 x ``small``, seconds for a quadratic pattern) to be known super-linear."""
+    tiny = min(_cpu_run(findall, tiny_text, deadline, cap(size)) for _ in range(3))
+    return small > SLOPE * 10 * tiny + floor(size)
 
 
 def _child(conn: Connection, deadline: Synchronized, current: Synchronized) -> None:
@@ -421,7 +476,7 @@ def _child(conn: Connection, deadline: Synchronized, current: Synchronized) -> N
         job = conn.recv()
         if job is None:
             return
-        _pattern_runs(*job[:3], deadline, current, conn, job[3])
+        _pattern_runs(*job[:4], deadline, current, conn, job[4])
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -442,10 +497,10 @@ class _Worker:
         self.process = context.Process(target=_child, args=(child, self.deadline, self.current), daemon=True)
         self.process.start()
 
-    def runs(self, key: Key, first: int, baseline_first: bool) -> Iterator[Run | int]:
+    def runs(self, key: Key, first: int, size: int, baseline_first: bool) -> Iterator[Run | int]:
         """Runs of ``key`` from text ``first``; an int is the index of a text whose run was stopped
         (the worker is then dead)."""
-        self.conn.send((key[0], key[1], first, baseline_first))
+        self.conn.send((key[0], key[1], first, size, baseline_first))
         while True:
             if self.conn.poll(0.01):
                 run = self.conn.recv()
@@ -472,17 +527,32 @@ class _Worker:
         self.process.join()
 
 
-def audit(patterns: list[Key]) -> dict[Key, list[Run]]:
-    """The hostile runs of every pattern, up to its first run that is not linear."""
+def audit(patterns: list[Key], size: int = QUICK, *, workers: int = 1, most: int | None = None) -> dict[Key, list[Run]]:
+    """The hostile runs of every pattern on lines of ``size`` characters, up to its first run that is
+    not linear. ``workers`` child processes share the patterns (CPU time is counted per process, so
+    they do not disturb each other's rule); after ``most`` super-linear patterns the rest are left
+    out (a failing run stays short; the report names the first ones)."""
+    if workers <= 1:
+        return _audit(patterns, size, most, [0])
+    found = [0]  # super-linear patterns so far, across the workers
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(lambda i: _audit(patterns[i::workers], size, most, found), range(workers)))
+    merged = {key: runs for part in parts for key, runs in part.items()}
+    return {key: merged[key] for key in patterns if key in merged}
+
+
+def _audit(patterns: list[Key], size: int, most: int | None, found: list[int]) -> dict[Key, list[Run]]:
     results: dict[Key, list[Run]] = {}
     worker = _Worker()
     try:
         for key in patterns:
+            if most is not None and found[0] >= most:
+                break
             runs: list[Run] = []
             first, retry = 0, False
             while True:
                 stopped = None
-                for run in worker.runs(key, first, retry):
+                for run in worker.runs(key, first, size, retry):
                     if isinstance(run, int):
                         stopped = run
                     else:
@@ -491,10 +561,13 @@ def audit(patterns: list[Key]) -> dict[Key, list[Run]]:
                     break
                 worker = _Worker()
                 if retry:  # stopped again, at the bound its own baseline gives: not linear
-                    runs.append(Run(hostile_pieces(*key)[stopped][0], None, CAP, stopped=True))  # big: > CAP
+                    name = hostile_pieces(*key)[stopped][0]
+                    runs.append(Run(name, None, cap(size), size, stopped=True))  # big: > the cap
                     break
                 first, retry = stopped, True
             results[key] = runs
+            if runs and not runs[-1].linear:
+                found[0] += 1
     finally:
         worker.close()
     return results
@@ -505,10 +578,12 @@ def failures(results: dict[Key, list[Run]]) -> dict[Key, list[Run]]:
 
 
 if __name__ == "__main__":
+    deep = "--deep" in sys.argv
+    sys.argv = [a for a in sys.argv if a != "--deep"]
     found = collect()
     print(f"{len(found)} patterns", file=sys.stderr)
     began = time.perf_counter()
-    results = audit(list(found))
+    results = audit(list(found), DEEP if deep else QUICK, workers=os.cpu_count() or 1)
     print(f"audited in {time.perf_counter() - began:.1f} s", file=sys.stderr)
     bad = failures(results)
     for key, runs in bad.items():

@@ -108,7 +108,9 @@ def _split(raw: bytes) -> Message:
 
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
-_HEADER_START = re.compile(rb"From |[\041-\071\073-\176]*:|[\t ]")  # the stdlib's feedparser.headerRE
+# the stdlib's feedparser.headerRE, matched only at line starts; a field name is read from where a run
+# of name bytes begins, so that a search over a long run of them (a line of dashes) is linear
+_HEADER_START = re.compile(rb"From |(?<![\041-\071\073-\176])[\041-\071\073-\176]*+:|[\t ]")
 # a line starting with "--": a delimiter candidate; what follows (up to 200 bytes, RFC 2046 allows 70) is
 # its token, trailing blanks dropped
 _DASH_LINE = re.compile(rb"(?:\A|(?<=[\r\n]))--([^\r\n]{0,200})(?:\r\n|\r|\n|\Z)")
