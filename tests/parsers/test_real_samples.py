@@ -28,9 +28,10 @@ def _counts() -> tuple[int, Counter[str], int]:
 def test_the_real_samples_hold_what_they_held() -> None:
     # what fixtures/real holds (2026-12-06): samples never go missing unnoticed
     total, languages, returns = _counts()
-    assert total >= 217
+    assert total >= 221
     assert languages["zh"] >= 69
     assert languages["ja"] >= 29 and languages["ko"] >= 27
+    assert languages["fr"] >= 4
     assert returns >= 12  # samples with a return or refund record
     assert len(languages) >= 10  # en zh ja ko de it ru fr pl es
 
@@ -39,4 +40,4 @@ def test_real_samples_score_at_least_95_percent() -> None:
     score = score_folder([REAL])
     assert not [s.error for s in score.samples if s.error]
     assert score.accuracy >= 0.95, score.as_dict()["failures"]
-    assert score.passed >= 291  # of 294 field checks (2026-12-06)
+    assert score.passed >= 299  # of 302 field checks (2026-12-06)
