@@ -413,13 +413,14 @@ _CARRIERS: tuple[tuple[str, str], ...] = (
     (r"j&t|jnt\s*express", "jt"),
 )
 _CARRIER_RES = tuple((guarded(p, re.IGNORECASE), code) for p, code in _CARRIERS)
+_ANY_CARRIER = guarded("|".join(f"(?:{p})" for p, _code in _CARRIERS), re.IGNORECASE)  # one scan says "none"
 _S10_COUNTRY = {"CN": "china_post", "GB": "royal_mail", "US": "usps", "DE": "dhl_paket", "HK": "hongkong_post",
                 "SG": "singapore_post", "NL": "postnl", "FR": "colissimo", "CA": "canada_post"}
 
 
 def carrier_code(name: str | None) -> str | None:
     """Carrier code for a carrier name as mails write it ("UPS", "Royal Mail Tracked 48", "DHL Paket")."""
-    if not name:
+    if not name or not _ANY_CARRIER.search(name):
         return None
     for pattern, code in _CARRIER_RES:
         if pattern.search(name):
