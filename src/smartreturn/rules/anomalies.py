@@ -257,7 +257,7 @@ def merchant_history(snap: Snapshot, now: datetime, ctx: RuleContext) -> dict[in
     by_category = any(rule.categories for rule in kind_rules)
     due_by: dict[tuple[Any, ...], date | None] = {}
     tz = ctx.tz
-    for merchant_id, platform, region, category, name, shipped, received, refunded, *_ in rows:
+    for merchant_id, platform, region, category, name, shipped, received, refunded in rows:
         key = (platform, region, name if by_merchant else None, category if by_category else None,
                shipped.astimezone(tz).date() if shipped else None, received.astimezone(tz).date() if received else None)
         if key in due_by:

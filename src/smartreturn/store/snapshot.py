@@ -241,8 +241,7 @@ def refund_history(session: Session, now: datetime) -> tuple[RefundHistoryRow, .
     statement = (select(
         Order.merchant_id, Order.platform, Order.region, Order.category, Merchant.name,
         func.coalesce(ReturnCase.shipped_at, parcel.c.shipped, type_=UTCDateTime),
-        func.coalesce(ReturnCase.received_at, parcel.c.delivered, type_=UTCDateTime), ReturnCase.refunded_at,
-        ReturnCase.requested_at, Order.country)
+        func.coalesce(ReturnCase.received_at, parcel.c.delivered, type_=UTCDateTime), ReturnCase.refunded_at)
         .join(Order, ReturnCase.order_id == Order.id)
         .join(Merchant, Order.merchant_id == Merchant.id)
         .outerjoin(parcel, parcel.c.return_case_id == ReturnCase.id)
