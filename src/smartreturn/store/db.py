@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -117,8 +118,42 @@ class Database:
         with self.engine.connect() as connection:
             yield connection
 
+    def change_watch(self) -> "ChangeWatch | None":
+        """A :class:`ChangeWatch` on this store; None where the database cannot tell (PostgreSQL, an
+        in-memory SQLite)."""
+        url = self.engine.url
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+                or url.database.startswith("file:"):
+            return None
+        return ChangeWatch(Path(url.database).expanduser())
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class ChangeWatch:
+    """A number that changes whenever a connection other than its own, of this process or any other,
+    has committed to the SQLite store since it was last read: ``PRAGMA data_version`` on a connection
+    of its own that never writes. Reading it costs a few microseconds (the WAL index in shared
+    memory), so a cache of answers derived from the store can ask it on every request."""
+
+    def __init__(self, path: Path) -> None:
+        # autocommit (no transaction is ever left open); never waits for a lock: in WAL mode a
+        # reader is not blocked, and in any other mode a locked store is an error, not a stall
+        self._connection = sqlite3.connect(path, timeout=0, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> int | None:
+        """The current number; None if the store could not be asked (treat as "changed")."""
+        try:
+            with self._lock:
+                return self._connection.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:
+            return None
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
 
 
 def open_database(url: str, *, migrate_schema: bool = True) -> Database:

@@ -15,6 +15,7 @@ dependency of their own.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -29,13 +30,14 @@ from fastapi.exception_handlers import http_exception_handler, request_validatio
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRouter
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import TypeAdapter
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smartreturn import clock
 from smartreturn.errors import StoreError
-from smartreturn.rules.agenda import Agenda, AgendaItem
+from smartreturn.rules.agenda import AgendaItem
 from smartreturn.store import queries
 from smartreturn.apply.deadlines import describe_rows
 from smartreturn.apply.manual import ManualReturn, ReturnUpdate, add_manual_return, update_return
@@ -43,6 +45,8 @@ from smartreturn.rules.deadlines import RuleContext
 from smartreturn.store.snapshot import deadlines_by_id
 from smartreturn.store.tables import Message
 from smartreturn.web import schemas
+from smartreturn.web.answers import Answer
+from smartreturn.web.auth import digest
 from smartreturn.web.tokens import TokenInfo, check_token, touch
 
 log = logging.getLogger(__name__)
@@ -110,6 +114,8 @@ class Caller:
     state: Any
     secret: str | None
     scope: str | None
+    url: str = ""                      # the request's path and query: what a list answer is kept under
+    if_none_match: str | None = None   # the client's copy of the answer (ETag)
 
     def check(self, connection: Connection) -> TokenInfo:
         token = check_token(connection, self.secret)
@@ -123,14 +129,14 @@ class Caller:
                 touch(session, token.id, clock.now())
         return token
 
-    async def run(self, read: Callable[[Connection], T], *, slow: bool = False) -> T:
+    async def run(self, read: Callable[[Connection], T], *, slow: bool = False) -> tuple[TokenInfo, T]:
         """``read(connection)`` in a store thread (app.STORE_THREADS), after the token passed :meth:`check`
         on that connection. A ``slow`` read (one that may compute the agenda) runs in the general
         thread pool instead, so that it never holds up the store threads the lists need."""
-        def job() -> T:
+        def job() -> tuple[TokenInfo, T]:
             with self.state.db.reading() as connection:
-                self.check(connection)
-                return read(connection)
+                token = self.check(connection)
+                return token, read(connection)
         if slow:
             return await run_in_threadpool(job)
         return await asyncio.get_running_loop().run_in_executor(self.state.reads, job)
@@ -158,7 +164,8 @@ async def unchecked(request: Request,
     """Dependency of the list routes: the caller, checked by :meth:`Caller.run` with the listing's read."""
     if credentials is None:
         raise ApiError(401, "a valid bearer token is required (smartreturn token create NAME)")
-    return Caller(request.app.state.web, credentials.credentials, "read")
+    url = request.url.path + ("?" + request.url.query if request.url.query else "")
+    return Caller(request.app.state.web, credentials.credentials, "read", url, request.headers.get("if-none-match"))
 
 
 Reader = Annotated[TokenInfo, Depends(scope("read"))]
@@ -179,8 +186,38 @@ def page_of(rows: Sequence[Any], query: schemas.ListQuery) -> dict[str, Any]:
             "next_offset": offset + limit if len(rows) > limit else None}
 
 
-async def listing(caller: Caller, query: schemas.ListQuery, lister: Callable[..., list[dict[str, Any]]],
-                  then: Callable[[Connection, list[dict[str, Any]]], list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+@functools.cache
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(model)
+
+
+def _touch_due(token_id: int) -> bool:
+    return time.monotonic() - _touched.get(token_id, -TOUCH_EVERY) >= TOUCH_EVERY
+
+
+async def answer(caller: Caller, model: Any, read: Callable[[Connection], Any], *, slow: bool = False) -> Response:
+    """The JSON answer of a GET list: ``read(connection)`` validated and serialised by ``model`` (as
+    FastAPI does with a route's response model), or the answer kept while the store is unchanged
+    (web/answers.py); 304 if the client holds it already (``If-None-Match``)."""
+    state = caller.state
+    version = state.answers.version()
+    local = clock.now().astimezone(state.settings.general.tz)
+    key = (caller.scope, digest(caller.secret or ""), caller.url, local.date(), local.hour)  # lists show days left
+    kept = state.answers.get(version, key)
+    if kept is None or _touch_due(kept.token_id):
+        adapter = _adapter(model)
+        token, body = await caller.run(lambda connection: adapter.dump_json(adapter.validate_python(read(connection))),
+                                       slow=slow)
+        kept = Answer.of(body, token.id)
+        state.answers.put(version, key, kept)
+    headers = {"ETag": kept.etag, "Cache-Control": "private, no-cache"}
+    if kept.matches(caller.if_none_match):
+        return Response(status_code=304, headers=headers)
+    return Response(kept.body, media_type="application/json", headers=headers)
+
+
+async def listing(caller: Caller, query: schemas.ListQuery, lister: Callable[..., list[dict[str, Any]]], model: Any,
+                  then: Callable[[Connection, list[dict[str, Any]]], list[dict[str, Any]]] | None = None) -> Response:
     """One page of a store listing (store/queries.py) with the query's filters; ``then`` completes
     the page's items in the same read (same thread, same connection)."""
     filters = query.filters(caller.state.settings.general.tz)
@@ -191,7 +228,7 @@ async def listing(caller: Caller, query: schemas.ListQuery, lister: Callable[...
             page["items"] = then(connection, page["items"])
         return page
 
-    return await caller.run(read)
+    return await answer(caller, model, read)
 
 
 # --- routes -----------------------------------------------------------------------------------------
@@ -200,9 +237,9 @@ router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
 
 @router.get("/orders", response_model=schemas.Page[schemas.OrderOut], tags=["orders"])
-async def list_orders(caller: ListReader, query: Annotated[schemas.OrdersQuery, Query()]) -> dict[str, Any]:
+async def list_orders(caller: ListReader, query: Annotated[schemas.OrdersQuery, Query()]) -> Response:
     """Orders, newest first (``smartreturn list orders --json``)."""
-    return await listing(caller, query, queries.list_orders)
+    return await listing(caller, query, queries.list_orders, schemas.Page[schemas.OrderOut])
 
 
 @router.get("/orders/{ref}", response_model=schemas.CaseDetailOut, tags=["orders"])
@@ -218,10 +255,10 @@ def get_order(request: Request, token: Reader, ref: str) -> dict[str, Any]:
 
 
 @router.get("/returns", response_model=schemas.Page[schemas.ReturnOut], tags=["returns"])
-async def list_returns(caller: ListReader, query: Annotated[schemas.ReturnsQuery, Query()]) -> dict[str, Any]:
+async def list_returns(caller: ListReader, query: Annotated[schemas.ReturnsQuery, Query()]) -> Response:
     """Return cases, newest first (``smartreturn list returns --json``); filter by platform, status,
     merchant, reason category, requested since."""
-    return await listing(caller, query, queries.list_returns)
+    return await listing(caller, query, queries.list_returns, schemas.Page[schemas.ReturnOut])
 
 
 def _return_row(request: Request, case_id: int) -> dict[str, Any]:
@@ -283,17 +320,17 @@ def patch_return(request: Request, token: Writer, ref: str, body: schemas.Return
 
 
 @router.get("/shipments", response_model=schemas.Page[schemas.ShipmentOut], tags=["shipments"])
-async def list_shipments(caller: ListReader, query: Annotated[schemas.ShipmentsQuery, Query()]) -> dict[str, Any]:
+async def list_shipments(caller: ListReader, query: Annotated[schemas.ShipmentsQuery, Query()]) -> Response:
     """Parcels, latest movement first (``smartreturn list shipments --json``)."""
-    return await listing(caller, query, queries.list_shipments)
+    return await listing(caller, query, queries.list_shipments, schemas.Page[schemas.ShipmentOut])
 
 
 @router.get("/deadlines", response_model=schemas.Page[schemas.DeadlineOut], tags=["deadlines"])
-async def list_deadlines(caller: ListReader, query: Annotated[schemas.DeadlinesQuery, Query()]) -> dict[str, Any]:
+async def list_deadlines(caller: ListReader, query: Annotated[schemas.DeadlinesQuery, Query()]) -> Response:
     """Deadlines as the rules stored them, soonest first, each with its rule, anchor (known / assumed /
     stated by the merchant), source and evidence: the rows of ``smartreturn deadlines --json``."""
     settings = caller.state.settings
-    return await listing(caller, query, queries.list_deadlines,
+    return await listing(caller, query, queries.list_deadlines, schemas.Page[schemas.DeadlineOut],
                          lambda connection, items: _explained(connection, settings, items))
 
 
@@ -308,7 +345,7 @@ def _explained(connection: Connection, settings: Any, items: list[dict[str, Any]
 
 
 @router.get("/agenda", response_model=schemas.AgendaOut, tags=["agenda"])
-async def get_agenda(caller: ListReader, query: Annotated[schemas.AgendaQuery, Query()]) -> dict[str, Any]:
+async def get_agenda(caller: ListReader, query: Annotated[schemas.AgendaQuery, Query()]) -> Response:
     """Today's agenda, most urgent first, with each item's priority factors (``smartreturn agenda --json``),
     paged like the other lists; ``money_outstanding`` and ``parser_health`` are the whole agenda's."""
     from smartreturn.cli.agenda import agenda_json
@@ -316,20 +353,19 @@ async def get_agenda(caller: ListReader, query: Annotated[schemas.AgendaQuery, Q
     state = caller.state
     wanted = {name: value for name, value in query.filters(state.settings.general.tz).items() if value is not None}
 
-    def fetch(connection: Connection) -> tuple[Agenda, Sequence[AgendaItem]]:
+    def read(connection: Connection) -> dict[str, Any]:
         from smartreturn.apply.agenda_cache import visible
 
         now = clock.now()
         agenda = visible(state.db, state.settings, state.agenda.get(state.db, now), now)  # as `agenda --json`
-        if not wanted:
-            return agenda, agenda.items
-        return agenda, [item for item in agenda.items
-                        if all(getattr(item, name) == value for name, value in wanted.items())]
+        matching: Sequence[AgendaItem] = agenda.items
+        if wanted:
+            matching = [item for item in agenda.items if all(getattr(item, name) == value for name, value in wanted.items())]
+        page = page_of(matching[query.offset:query.offset + query.limit + 1], query)
+        shown = agenda_json(replace(agenda, items=tuple(page["items"])))
+        return {**shown, **page, "items": shown["items"]}
 
-    agenda, matching = await caller.run(fetch, slow=True)
-    page = page_of(matching[query.offset:query.offset + query.limit + 1], query)
-    shown = agenda_json(replace(agenda, items=tuple(page["items"])))
-    return {**shown, **page, "items": shown["items"]}
+    return await answer(caller, schemas.AgendaOut, read, slow=True)
 
 
 @router.get("/stats", response_model=schemas.StatsOut, tags=["stats"])
@@ -345,9 +381,9 @@ def get_stats(request: Request, token: Reader, since: date | None = None) -> dic
 
 
 @router.get("/messages", response_model=schemas.Page[schemas.MessageOut], tags=["messages"])
-async def list_messages(caller: ListReader, query: Annotated[schemas.MessagesQuery, Query()]) -> dict[str, Any]:
+async def list_messages(caller: ListReader, query: Annotated[schemas.MessagesQuery, Query()]) -> Response:
     """Stored mail (metadata only), newest first (``smartreturn list messages --json``)."""
-    return await listing(caller, query, queries.list_messages)
+    return await listing(caller, query, queries.list_messages, schemas.Page[schemas.MessageOut])
 
 
 def _message_id(ref: str) -> int:

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from smartreturn.config import Settings
 from smartreturn.store.db import Database, open_database
 from smartreturn.apply.agenda_cache import AgendaCache, shared_cache
+from smartreturn.web.answers import Answers
 from smartreturn.web.auth import LoginLimiter
 from smartreturn.web.warmup import warm_up
 
@@ -43,6 +44,7 @@ class WebState:
     limiter: LoginLimiter
     agenda: AgendaCache
     secure_cookies: bool
+    answers: Answers
     reads: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="store-read"))
     extra: dict = field(default_factory=dict)
@@ -97,9 +99,11 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
                   description="Returns, refunds, parcels and deadlines from forwarded shopping mail. "
                               "Every /api/v1 call needs `Authorization: Bearer <token>` "
                               "(`smartreturn token create NAME`).")
+    agenda = shared_cache(database, settings)
     app.state.web = WebState(settings=settings, db=database,
                              limiter=LoginLimiter(settings.web.login_attempts, settings.web.login_window_minutes),
-                             agenda=shared_cache(database, settings), secure_cookies=_secure_cookies(settings))
+                             agenda=agenda, secure_cookies=_secure_cookies(settings),
+                             answers=Answers(database.change_watch(), on_change=lambda: app.state.web.agenda.invalidate()))
     static = resources.files("smartreturn.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     api.install(app)
@@ -109,6 +113,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.router.on_startup.append(lambda: warm_up(app.state.web))
     app.router.on_shutdown.append(lambda: app.state.web.reads.shutdown(wait=False))
+    app.router.on_shutdown.append(lambda: app.state.web.answers.close())
     if db is None:
         app.router.on_shutdown.append(database.dispose)
     return app
