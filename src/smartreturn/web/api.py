@@ -206,8 +206,8 @@ async def answer(caller: Caller, model: Any, read: Callable[[Connection], Any], 
     kept = state.answers.get(version, key)
     if kept is None or _touch_due(kept.token_id):
         adapter = _adapter(model)
-        token, body = await caller.run(lambda connection: adapter.dump_json(adapter.validate_python(read(connection))),
-                                       slow=slow)
+        token, body = await caller.run(
+            lambda connection: adapter.dump_json(adapter.validate_python(read(connection)), by_alias=True), slow=slow)
         kept = Answer.of(body, token.id)
         state.answers.put(version, key, kept)
     headers = {"ETag": kept.etag, "Cache-Control": "private, no-cache"}
