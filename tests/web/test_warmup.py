@@ -19,7 +19,7 @@ from smartreturn.cli.agenda import agenda_json
 from smartreturn.config import load_settings
 from smartreturn.notify.render import environment
 from smartreturn.store.db import Database, open_database
-from smartreturn.store.tables import Order, StoredAgenda
+from smartreturn.store.tables import Merchant, StoredAgenda
 from smartreturn.web.app import create_app
 from smartreturn.web.warmup import page_templates, warm_up
 from tests.web.conftest import NOW, _env, ingest_sample_mailbox, write_config
@@ -53,8 +53,8 @@ def test_preload_takes_the_stored_agenda_and_never_builds(stored) -> None:
     assert agenda_json(cache.get(db, clock.now())) == agenda_json(built)
 
     key = stored_key(db)
-    with db.session() as session:  # the store changes: the stored agenda no longer holds
-        session.scalars(select(Order)).first().category = "changed"
+    with db.session() as session:  # the store changes (a new row: timestamps follow the pinned clock)
+        session.add(Merchant(platform="amazon", name="A new shop"))
     fresh = AgendaCache(settings)
     assert not fresh.preload(db, clock.now())
     assert stored_key(db) == key  # preload built nothing (a build stores its agenda)
