@@ -44,3 +44,16 @@ def test_layer_imports(package: str) -> None:
 def test_the_timeline_merge_is_pure() -> None:
     names = _imports(SRC / "tracking" / "timeline.py")
     assert not {n for n in names if n.startswith(("sqlalchemy", "smartreturn.store", "smartreturn.rules"))}
+
+
+def test_the_parse_worker_imports_no_database_code() -> None:
+    """The parse worker's forkserver preloads smartreturn.reading: with SQLAlchemy and the store it
+    would be ~25 MB larger, and the daemon's memory is the sum of its processes."""
+    import subprocess
+    import sys
+
+    code = ("import sys, smartreturn.reading, smartreturn.parse_warmup; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic') "
+            "or m.startswith(('smartreturn.store', 'smartreturn.pipeline', 'smartreturn.apply'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -11,23 +11,24 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from smartreturn import clock
-from smartreturn import guard
 from smartreturn.config import Settings
 from smartreturn.errors import ParseError
-from smartreturn.mail import envelope, mime
-from smartreturn.mail.decode import parse_email, visible
-from smartreturn.mail.message import Email
-from smartreturn.model import DEGRADED_PREFIX, MessageStatus
-from smartreturn.parsers import registry
-from smartreturn.parsers.caps import cap_events
-from smartreturn.parsers.registry import Extraction
+from smartreturn.mail.decode import visible
+from smartreturn.model import MessageStatus
+from smartreturn.reading import (  # noqa: F401 - read_message, prestart_reader and DEPTH_NOTE are used from here
+    DEPTH_NOTE,
+    Reading,
+    prestart_reader,
+    read_message,
+    read_messages,
+)
 from smartreturn.rules.stated import find_statements
 from smartreturn.store.db import Database
 from smartreturn.apply.events import apply_events
@@ -36,11 +37,6 @@ from smartreturn.store.tables import CaseEvent, Message
 
 log = logging.getLogger(__name__)
 
-TRUSTED_SOURCES = frozenset({"file", "maildir", "mbox", "text"})  # the user chose these by hand
-
-# A multipart mail whose boundaries are missing was cut off (an interrupted download or export):
-# records read from half a mail could be wrong, so it is kept as failed, not parsed.
-TRUNCATION_DEFECTS = frozenset({"CloseBoundaryNotFoundDefect", "StartBoundaryNotFoundDefect"})
 
 HASH_LOOKUP_CHUNK = 500  # content hashes per IN (...) query, well under every driver's parameter limit
 
@@ -67,16 +63,6 @@ class IngestOutcome:
 
 def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """What reading one mail gave, before any database work (pure: decode, allow-list, parse)."""
-
-    status: MessageStatus
-    reason: str | None = None
-    email: Email | None = None
-    extraction: Extraction | None = None
 
 
 def ingest_bytes(db: Database, raw: bytes, source: Source, settings: Settings) -> IngestOutcome:
@@ -169,95 +155,6 @@ def process_message(session: Session, message: Message, settings: Settings) -> i
         setattr(message, column, value)
     _log_outcome(message.id, message.status, message.status_reason)
     return records
-
-
-def read_messages(jobs: list[guard.Job], settings: Settings) -> list[Reading]:
-    """:func:`read_message` for each (raw, source kind, label), in a worker process that is stopped
-    when one mail takes longer than ``ingest.parse_timeout`` (that mail: ``failed: parse timeout``).
-    The whole batch goes to the worker at once; with a timeout of 0 the mails are read here."""
-    timeout = settings.ingest.parse_timeout
-    if not timeout:
-        return [read_message(raw, kind, settings, label) for raw, kind, label in jobs]
-    try:
-        readings = guard.read_guarded(jobs, settings, timeout, _read_in_worker, _unread)
-    except guard.WorkerUnavailable as exc:  # mail is still read and kept, only without the time limit
-        log.error("%s: reading %d mails in this process, without the %g s limit", exc, len(jobs), timeout)
-        return [read_message(raw, kind, settings, label) for raw, kind, label in jobs]
-    return [replace(r, email=replace(r.email, raw=raw)) if r.email is not None else r
-            for r, (raw, _, _) in zip(readings, jobs, strict=True)]
-
-
-def prestart_reader(settings: Settings) -> None:
-    """Start the parse worker now, in the background, when mail is read in one (the daemon, at start)."""
-    if settings.ingest.parse_timeout:
-        guard.prestart(_read_in_worker)
-
-
-def _read_in_worker(raw: bytes, source_kind: str, settings: Settings, label: str) -> Reading:
-    """:func:`read_message` in the worker; the raw bytes are not sent back (the caller has them)."""
-    reading = read_message(raw, source_kind, settings, label)
-    return replace(reading, email=replace(reading.email, raw=b"")) if reading.email is not None else reading
-
-
-def _unread(job: guard.Job, why: str) -> Reading:
-    return Reading(MessageStatus.FAILED, why)
-
-
-def read_message(raw: bytes, source_kind: str, settings: Settings, label: str) -> Reading:
-    """Decode, check and parse one mail. Pure (no database) and never raises for bad mail.
-
-    ``label`` names the mail in log lines (its primary key, or the start of its content hash).
-    Parts nested deeper than :data:`mime.MAX_DEPTH` were not read: the status reason says so.
-    """
-    reading = _read(raw, source_kind, settings, label)
-    if reading.email is not None and DEPTH_LIMIT_DEFECT in reading.email.defects:
-        reading = replace(reading, reason=f"{reading.reason}; {DEPTH_NOTE}" if reading.reason else DEPTH_NOTE)
-    return reading
-
-
-DEPTH_LIMIT_DEFECT = mime.DepthLimitDefect.__name__
-DEPTH_NOTE = f"MIME parts nested deeper than {mime.MAX_DEPTH} levels were not read"
-
-
-def _read(raw: bytes, source_kind: str, settings: Settings, label: str) -> Reading:
-    if len(raw) > settings.ingest.max_message_bytes:
-        return Reading(MessageStatus.FAILED,
-                       f"message too large: {len(raw) / 1e6:.1f} MB > limit {settings.ingest.max_message_bytes / 1e6:.1f} MB (ingest.max_message_bytes)")
-    try:
-        email = parse_email(raw)
-    except ParseError as exc:
-        return Reading(MessageStatus.FAILED, f"cannot decode: {exc}")
-    except Exception as exc:  # a decoder bug must not stop the loop either
-        log.exception("decoding message %s failed", label)
-        return Reading(MessageStatus.FAILED, f"cannot decode: {exc!r}")
-    truncated = TRUNCATION_DEFECTS.intersection(email.defects)
-    if truncated:
-        return Reading(MessageStatus.FAILED, f"truncated or broken MIME structure ({', '.join(sorted(truncated))})",
-                       email)
-    refusal = _refusal(email, source_kind, settings)
-    if refusal:
-        return Reading(MessageStatus.IGNORED, refusal, email)
-    try:
-        extraction = registry.extract(email)
-    except Exception as exc:  # ParseError / ParserConflict, or a parser bug (logged)
-        if not isinstance(exc, ParseError):
-            log.exception("parsing message %s failed", label)
-        return Reading(MessageStatus.FAILED, str(exc) or repr(exc), email)
-    if extraction.parser is not None and extraction.events:
-        reason = None
-        if extraction.degraded_from:  # kept, and still reported by the drift alarm (parser health)
-            reason = f"{DEGRADED_PREFIX} the {extraction.degraded_from} parser read nothing; the generic layer did"
-        events, capped = cap_events(extraction.events)
-        if capped:
-            log.warning("message %s: %s", label, capped)
-            extraction = replace(extraction, events=events)
-            reason = f"{reason}; {capped}" if reason else capped
-        return Reading(MessageStatus.PARSED, reason, email, _vetted_addresses(extraction, email))
-    known = registry.known_sender(email)
-    if known:
-        return Reading(MessageStatus.UNMATCHED, f"from a {known} sender but no parser produced records", email,
-                       extraction)
-    return Reading(MessageStatus.IGNORED, "no parser recognised this mail", email, extraction)
 
 
 def _columns(reading: Reading, now: datetime) -> dict:
@@ -360,21 +257,6 @@ def _events(reading: Reading) -> list:
 def _log_outcome(message_pk: int, status: str, reason: str | None) -> None:
     if status in (MessageStatus.FAILED.value, MessageStatus.UNMATCHED.value):
         log.info("message %s %s: %s", message_pk, status, reason)  # counted in summaries; not a warning
-
-
-def _refusal(email: Email, source_kind: str, settings: Settings) -> str | None:
-    """Why this mail must not be parsed, or None. Local sources the user picked are trusted; mail that
-    arrived (IMAP) is judged on its outer, authenticated envelope only (mail/envelope.py)."""
-    if source_kind in TRUSTED_SOURCES:
-        return None
-    return envelope.refusal(email.raw, settings.ingest)
-
-
-def _vetted_addresses(extraction: Extraction, email: Email) -> Extraction:
-    """Support addresses from outside the merchant's sending domain are dropped (draft recipients)."""
-    events = [replace(event, merchant_email=envelope.merchant_address(event.merchant_email, email.sender_domain))
-              if event.merchant_email else event for event in extraction.events]
-    return replace(extraction, events=events)
 
 
 def reparse(db: Database, settings: Settings, *, statuses: tuple[str, ...] | None = None,

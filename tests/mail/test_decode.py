@@ -204,3 +204,17 @@ def test_a_declared_text_plain_part_stays_text_even_when_it_holds_markup() -> No
            b"<html> is how a page starts\r\n")
     mail = parse_email(raw)
     assert mail.html is None and mail.text.startswith("<html> is how")
+
+
+def test_address_headers_nested_beyond_the_stdlib_recursion_are_read() -> None:
+    """The stdlib's address parser recurses per unclosed group (":") and per nested comment ("("): a
+    mutated To header of "a:From: From: ..." raised RecursionError out of the decoder."""
+    from smartreturn.mail.decode import parse_address, parse_addresses
+
+    raw = (b"From: Shop " + b"(" * 3_000 + b"<orders@shop.example>\r\nTo: a" + b"From: " * 20_000
+           + b"\r\nCc: x:" * 1 + b"y:" * 3_000 + b"\r\nSubject: hi\r\nDate: Mon, 02 Nov 2026 10:00:00 +0000\r\n\r\nhello\r\n")
+    email_ = parse_email(raw)
+    assert email_.from_addr == "orders@shop.example" and email_.text == "hello"
+    assert parse_address("(" * 5_000 + "a@b.example") == ("", "a@b.example")
+    assert parse_addresses(["team: a@b.example, c@d.example;", "Name (work) <e@f.example>"]) == (
+        "a@b.example", "c@d.example", "e@f.example")  # ordinary groups and comments are unchanged

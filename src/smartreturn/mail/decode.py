@@ -127,11 +127,26 @@ def _decode_header_value(value: str | email.header.Header | None) -> str:
     return visible(_WS.sub(" ", "".join(out)).strip())
 
 
+# The stdlib's address parser recurses once per group start (":") not closed by ";" and once per nested
+# comment "(": a To header of "a:From: From: ..." (a mutated mail) raised RecursionError. No real address
+# header has this many; beyond the limit those characters are read as spaces (addresses in it still found).
+MAX_ADDRESS_NESTING = 50
+
+
+def _address_text(value: object) -> str:
+    raw = _unsurrogate(_FOLD.sub("", str(value)))
+    if raw.count(":") > MAX_ADDRESS_NESTING:
+        raw = raw.replace(":", " ")
+    if raw.count("(") > MAX_ADDRESS_NESTING:
+        raw = raw.replace("(", " ").replace(")", " ")
+    return raw
+
+
 def parse_address(value: str | None) -> tuple[str, str]:
     """(display name, lower-cased address) of the first address in a header value."""
     if not value:
         return "", ""
-    raw = _unsurrogate(_FOLD.sub("", str(value)))
+    raw = _address_text(value)
     name, addr = email.utils.parseaddr(raw)
     name = decode_header_value(name) if name else ""
     if not addr and not name:
@@ -140,7 +155,7 @@ def parse_address(value: str | None) -> tuple[str, str]:
 
 
 def parse_addresses(values: list[str]) -> tuple[str, ...]:
-    raw = [_unsurrogate(_FOLD.sub("", str(v))) for v in values]
+    raw = [_address_text(v) for v in values]
     return tuple(visible(addr.lower()) for _, addr in email.utils.getaddresses(raw) if addr)
 
 
