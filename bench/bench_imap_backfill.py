@@ -29,6 +29,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -86,9 +87,13 @@ def child_daemon(config: str, trace: bool = False) -> dict[str, float]:
     db = open_database(settings.database_url)  # schema migration is not part of the timing
     if trace:
         growth = trace_growth(loop)
+    sampler = PssSampler()
+    sampler.start()
     started = time.perf_counter()
     [worker] = loop.sync_once(settings, db)
     seconds = time.perf_counter() - started
+    sampler.stop.set()
+    sampler.join()
     if trace:
         growth()
     if worker.error is not None:
@@ -98,7 +103,8 @@ def child_daemon(config: str, trace: bool = False) -> dict[str, float]:
         from smartreturn.store.tables import Message
         statuses = dict(session.execute(select(Message.status, func.count()).group_by(Message.status)).all())
     return {"count": worker.health.ingested, "seconds": seconds, "rss_mb": peak_rss_mb(), "statuses": statuses,
-            "worker_mb": parse_worker_peak_mb()}
+            "worker_mb": parse_worker_peak_mb(), "forkserver_mb": forkserver_peak_mb(), "pss_mb": sampler.peak,
+            "pss_parts": sampler.parts}
 
 
 def parse_worker_peak_mb() -> float:
@@ -106,6 +112,54 @@ def parse_worker_peak_mb() -> float:
     from smartreturn import guard
 
     return max([0.0] + [peak_rss_mb(w.pid) for w in guard._pool.all if w.pid is not None])  # noqa: SLF001
+
+
+def _pss_mb(pid: int | str) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:  # the process ended
+        pass
+    return 0.0
+
+
+def _daemon_pids() -> dict[str, int | str]:
+    """This process, the parse workers and the forkserver they come from: what systemd's cgroup holds."""
+    from smartreturn import guard
+
+    pids: dict[str, int | str] = {"main": "self"}
+    for worker in guard._pool.all:  # noqa: SLF001 - a benchmark looks inside
+        if worker.pid is not None:
+            pids["worker"] = worker.pid
+            try:
+                pids["forkserver"] = int(Path(f"/proc/{worker.pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                pass
+    return pids
+
+
+def forkserver_peak_mb() -> float:
+    pid = _daemon_pids().get("forkserver")
+    return peak_rss_mb(pid) if pid is not None else 0.0
+
+
+class PssSampler(threading.Thread):
+    """Peak of the summed PSS (proportional set size: a page shared by n processes counts 1/n in each)
+    of the daemon's processes, sampled every second: close to what the cgroup charges (systemd's
+    MemoryCurrent, less page cache), where the sum of RSS counts the pages a forked worker shares twice."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.stop = threading.Event()
+        self.peak = 0.0
+        self.parts: dict[str, float] = {}
+
+    def run(self) -> None:
+        while not self.stop.wait(1.0):
+            parts = {name: _pss_mb(pid) for name, pid in _daemon_pids().items()}
+            if sum(parts.values()) > self.peak:
+                self.peak, self.parts = sum(parts.values()), parts
 
 
 def trace_growth(loop):
@@ -181,11 +235,15 @@ def main() -> None:
     floor_rate = floor["count"] / floor["seconds"]
     daemon_rate = daemon["count"] / daemon["seconds"]
     print(f"  daemon  : {daemon['count']} mails in {daemon['seconds']:.1f} s = {daemon_rate:,.0f} mails/s, "
-          f"peak RSS {daemon['rss_mb']:.0f} MB + parse worker {daemon['worker_mb']:.0f} MB; statuses {daemon['statuses']}")
+          f"peak RSS {daemon['rss_mb']:.0f} MB + parse worker {daemon['worker_mb']:.0f} MB + its forkserver "
+          f"{daemon['forkserver_mb']:.0f} MB; statuses {daemon['statuses']}")
+    parts = ", ".join(f"{name} {mb:.0f}" for name, mb in daemon["pss_parts"].items())
+    print(f"  daemon, all processes: peak summed PSS {daemon['pss_mb']:.0f} MB ({parts}; sampled each second)")
     print(f"  floor   : {floor['count']} mails in {floor['seconds']:.1f} s = {floor_rate:,.0f} mails/s, "
           f"peak RSS {floor['rss_mb']:.0f} MB (imapclient FETCH + stdlib email parse)")
-    print(f"  daemon / floor = {daemon_rate / floor_rate:.2f} (goal >= 0.50); RSS goal < 120 MB: "
-          f"{'met' if daemon['rss_mb'] < 120 else 'MISSED'}")
+    print(f"  daemon / floor = {daemon_rate / floor_rate:.2f} (goal >= 0.50); 120 MB goal: main process "
+          f"{'met' if daemon['rss_mb'] <= 120 else 'MISSED'}, all processes (PSS) "
+          f"{'met' if daemon['pss_mb'] <= 120 else 'MISSED'}")
 
 
 if __name__ == "__main__":

@@ -230,3 +230,32 @@ def test_backoff_grows_exponentially_with_jitter_and_resets() -> None:
     assert len(set(delays)) > 4, "jitter: delays must not all be equal"
     backoff.reset()
     assert backoff.next() == 1.0
+
+
+def test_backfill_searches_the_folder_in_uid_windows_sparse_uids_and_late_mail_included(
+        tmp_path: Path, imap_mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """UID SEARCH goes a window at a time up to the SELECT's UIDNEXT (one SEARCH over a large folder
+    cost memory the daemon kept), then open-ended: gaps in the UIDs and mail that arrives after the
+    SELECT are all stored."""
+    monkeypatch.setattr(loop, "SEARCH_WINDOW", 2)
+    imap_mailbox.append([order_mail(n) for n in range(40, 49)])
+    with imap_mailbox.client() as client:  # UIDs 2-6 gone: an empty window, then a doubled one
+        client.select_folder("INBOX")
+        client.delete_messages([2, 3, 4, 5, 6])
+        client.expunge()
+    settings = settings_for(tmp_path, imap_mailbox, poll_interval=3600)
+    db = open_database(settings.database_url)
+    searched: list[tuple[int, int]] = []
+    original = loop.ImapConnection.uids_between
+
+    def recording(self, first: int, last: int) -> list[int]:
+        searched.append((first, last))
+        return original(self, first, last)
+
+    monkeypatch.setattr(loop.ImapConnection, "uids_between", recording)
+    assert loop.sync_once(settings, db)[0].health.ingested == 4
+    assert searched[:3] == [(1, 2), (3, 4), (5, 8)]  # windows, doubled after the empty one
+    assert sorted(stored_hashes(db)) == sorted(content_hash(order_mail(n)) for n in (40, 46, 47, 48))
+    with running(settings) as db:  # a daemon: its SELECT's UIDNEXT goes stale as mail arrives
+        imap_mailbox.append([order_mail(n) for n in range(50, 55)])
+        wait_for(lambda: count(db) == 9, 10 * patience(), "mail that arrived after the SELECT")

@@ -191,6 +191,12 @@ class ImapConnection:
             found = self._client().search(["UID", f"{last_uid + 1}:*"])
         return sorted(uid for uid in found if uid > last_uid)
 
+    def uids_between(self, first: int, last: int) -> list[int]:
+        """UIDs from first to last (both included), ascending."""
+        with wrap_errors(f"UID SEARCH in {self.folder!r} on {self.label}"):
+            found = self._client().search(["UID", f"{first}:{last}"])
+        return sorted(uid for uid in found if first <= uid <= last)
+
     def uids_upto(self, last_uid: int, criteria: list[str] | None = None) -> list[int]:
         if last_uid <= 0:
             return []
