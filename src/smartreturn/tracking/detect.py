@@ -410,7 +410,7 @@ def _scan(text: str) -> list[_Candidate]:
         single_chunk = run.isalnum()
         if len(run) >= MIN_LENGTH:
             if single_chunk:                     # the usual case
-                if not lower_after and len(run) <= refdata.MAX_LENGTH and _digits(run) >= MIN_DIGITS:
+                if not lower_after and len(run) <= refdata.MAX_LENGTH and (run.isdigit() or _digits(run) >= MIN_DIGITS):
                     add(_Candidate(start, end, run, False))
             elif _digits(run) >= MIN_DIGITS:
                 found.extend(_spaced(text, start, end, lower_after, budget))
