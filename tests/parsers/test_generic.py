@@ -57,6 +57,29 @@ def test_the_lexicon_reads_the_status_in_each_language(subject: str, kind: Event
     assert reading.kind is kind
 
 
+@pytest.mark.parametrize(("body", "kind"), [
+    # the real Colissimo "Votre colis arrive !" (fixtures/real/shoonoise_assistant_inbox/) says "sera livré lundi"
+    ("Votre Colissimo sera livré lundi 28 juillet. Votre colis est en route.", EventKind.SHIPPED),
+    ("Tu paquete será entregado el viernes.", EventKind.SHIPPED),
+    ("Il tuo pacco sarà consegnato venerdì.", EventKind.SHIPPED),
+    ("Je pakket wordt bezorgd tussen 14:00 en 16:00.", EventKind.SHIPPED),
+    ("Paczka zostanie doręczona jutro.", EventKind.SHIPPED),
+    ("Ihre Sendung wird zugestellt, sobald der Fahrer da ist.", EventKind.SHIPPED),
+    # a delivery today stays "out for delivery", a done delivery stays "delivered"
+    ("Votre colis sera livré aujourd'hui.", EventKind.OUT_FOR_DELIVERY),
+    ("Il tuo pacco sarà consegnato oggi.", EventKind.OUT_FOR_DELIVERY),
+    ("Votre colis a été livré. Il sera déposé dans votre boîte.", EventKind.DELIVERED),
+])
+def test_a_delivery_still_to_come_is_in_transit_not_delivered(body: str, kind: EventKind) -> None:
+    assert read(mail("noreply@shop.example", "Info", body + "\nOrder number: 55501234\n")).kind is kind
+
+
+def test_a_french_parcel_number_written_after_colis_no_is_its_tracking_number() -> None:
+    reading = read(mail("noreply@notif-colissimo-laposte.info", "Votre colis arrive !",
+                        "Bonjour,\nVotre colis n°6A23509690329 est en route.\n"))
+    assert [(t.number, t.carrier) for t in reading.tracking] == [("6A23509690329", "colissimo")]
+
+
 def test_a_word_inside_another_word_is_no_status() -> None:
     # "livré" must not fire inside "délivré", nor "delivered" inside "undelivered"-like compounds
     assert read(mail("noreply@shop.example", "Document délivrance", "Order number: 55501234\n")).kind is None
