@@ -233,6 +233,6 @@ def test_a_deeply_nested_html_forward_is_unwrapped_in_linear_time() -> None:
         return time.process_time() - started
 
     small = min(timed(1_000) for _ in range(3))
-    large = timed(10_000)
+    large = min(timed(10_000) for _ in range(2))  # the better of two: a busy machine slows single runs
     # linear: about 3x (parsing dominates); the old scan, capped at 3,000 elements, took about 16x
     assert large < 10 * small + 0.2, (small, large)

@@ -68,12 +68,12 @@ def test_many_siblings_and_deep_nesting_stay_linear() -> None:
         return "<div>" * n + "tief" + "</div>" * n
 
     def timed(html: str, expect: str, count: int) -> float:
-        started = time.perf_counter()
+        started = time.process_time()  # CPU time: other processes on a busy machine do not count
         assert html_to_text(html).count(expect) == count
         assert soup_to_text(parse_html(html)).count(expect) == count
-        return time.perf_counter() - started
+        return time.process_time() - started
 
     for make, n, expect in ((wide, 6_000, "Zeile"), (deep, 500, "tief")):
         small = min(timed(make(n), expect, n if expect == "Zeile" else 1) for _ in range(3))
-        large = timed(make(n * 10), expect, n * 10 if expect == "Zeile" else 1)
+        large = min(timed(make(n * 10), expect, n * 10 if expect == "Zeile" else 1) for _ in range(2))
         assert large < 30 * small + 0.5, (make.__name__, small, large)  # quadratic would be ~100x
