@@ -122,6 +122,26 @@ def test_merchant_whose_refunds_are_usually_late(sqlite_db) -> None:
         assert "2 of 3" in found[0].detail
 
 
+def test_merchant_history_follows_every_change_of_the_refunds(sqlite_db) -> None:
+    """The previous answer is reused only for the very same refunds and day: a refund that moves, a new one,
+    or another day count again (the same rule set, as in a long-running daemon)."""
+    with sqlite_db.session() as session:
+        shop = rows.merchant(session, "Memo GmbH")
+        first = rows.case(session, rows.order(session, shop=shop), status="refunded", received=utc(2026, 9, 1, 12),
+                          refunded=utc(2026, 9, 3, 12))
+        assert merchant_history(snap(session, NOW), NOW, CTX)[shop.id] == merchant_history(snap(session, NOW), NOW, CTX)[shop.id]
+        assert (merchant_history(snap(session, NOW), NOW, CTX)[shop.id].late,) == (0,)
+        first.refunded_at = utc(2026, 9, 30, 12)  # the same row, now late
+        session.flush()
+        assert merchant_history(snap(session, NOW), NOW, CTX)[shop.id].late == 1
+        rows.case(session, rows.order(session, shop=shop), status="refunded", received=utc(2026, 10, 1, 12),
+                  refunded=utc(2026, 10, 2, 12))
+        record = merchant_history(snap(session, NOW), NOW, CTX)[shop.id]
+        assert (record.late, record.refunds) == (1, 2)
+        later = NOW + timedelta(days=800)  # both refunds older than the two years looked at
+        assert shop.id not in merchant_history(snap(session, later), later, CTX)
+
+
 @pytest.mark.parametrize(("value", "expected"), [(10.0, None), (31.0, None), (900.0, "high")])
 def test_robust_z(value: float, expected: str | None) -> None:
     sample = [25.0, 30.0, 35.0, 28.0, 32.0, 30.0]

@@ -248,6 +248,13 @@ def merchant_history(snap: Snapshot, now: datetime, ctx: RuleContext) -> dict[in
     rule's refund deadline. Item categories are not looked at here (refund rules do not depend on
     them); the order's own category is."""
     rows = snap.refund_history
+    # The answer depends only on these rows, the context and the local day (the rules read ``now`` as
+    # that day): the previous call's answer is kept under exactly those inputs (compared, not hashed),
+    # so an unchanged history (most hours of a daemon) is compared, not counted again.
+    context = (ctx.tz, ctx.default_region, ctx.holiday_country, local_date(now, ctx.tz))
+    previous = ctx.rules.counted.get(_HISTORY)
+    if previous is not None and previous[0] == context and previous[1] == rows:
+        return dict(previous[2])
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     # These facts hold only a subject and two moments, and the rules look at the local dates of
     # those: rows with the same subject and dates share one refund deadline (computed once). The
@@ -273,7 +280,12 @@ def merchant_history(snap: Snapshot, now: datetime, ctx: RuleContext) -> dict[in
         record[1] += 1
         if local_date(refunded, tz) > due_on:
             record[0] += 1
-    return {merchant: MerchantRecord(late, total) for merchant, (late, total) in counts.items()}
+    found = {merchant: MerchantRecord(late, total) for merchant, (late, total) in counts.items()}
+    ctx.rules.counted[_HISTORY] = (context, rows, found)
+    return dict(found)
+
+
+_HISTORY = ("merchant_history",)  # where the previous answer is kept (RuleSet.counted)
 
 
 def late_merchants(snap: Snapshot, now: datetime, ctx: RuleContext,
