@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from smartreturn.store.db import ChangeWatch
 
-MAX_ANSWERS = 4096  # ~50 items each: some 10-40 MB at most
+MAX_BYTES = 32 * 1024 * 1024  # kept answers' bodies at most (a page of 50 is 10-40 kB, of 500 up to 0.4 MB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,7 @@ class Answers:
         self._on_change = on_change
         self._version: int | None = None
         self._kept: OrderedDict[Hashable, Answer] = OrderedDict()
+        self._bytes = 0
 
     def version(self) -> int | None:
         """The store's change number now (None: keep nothing). A new number drops every answer."""
@@ -58,6 +59,7 @@ class Answers:
         version = self._watch()
         if version != self._version:
             self._kept.clear()
+            self._bytes = 0
             self._version = version
             self._on_change()
         return version
@@ -71,9 +73,14 @@ class Answers:
         """Keep ``answer``, read after :meth:`version` returned ``version``, unless the store moved since."""
         if version is None or version != self._version or self._watch is None or self._watch() != version:
             return
+        if len(answer.body) > MAX_BYTES // 8:
+            return
+        old = self._kept.pop(key, None)
+        self._bytes += len(answer.body) - (len(old.body) if old is not None else 0)
         self._kept[key] = answer
-        if len(self._kept) > MAX_ANSWERS:
-            self._kept.popitem(last=False)
+        while self._bytes > MAX_BYTES:  # the oldest first
+            _, dropped = self._kept.popitem(last=False)
+            self._bytes -= len(dropped.body)
 
     def close(self) -> None:
         if self._watch is not None:
