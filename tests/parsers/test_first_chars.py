@@ -86,3 +86,33 @@ def test_inline_global_flags_stay_in_front() -> None:
     fast = guarded(re.compile(r"(?i)card|otp"))
     assert fast.pattern.startswith("(?i)(?=[co])")
     assert fast.search("my CARD") is not None
+
+
+def test_a_pattern_matches_only_where_one_of_its_required_parts_occurs() -> None:
+    from smartreturn.parsers.first_chars import may_match, required_parts
+
+    texts = _texts() + ["SHOPIFY.COM/", "Deutſche", "Lıeferung", "CDN.SHOPİFY.COM"]
+    checked = 0
+    for pattern in _patterns():
+        parts = required_parts(pattern.pattern, pattern.flags & ~re.UNICODE)
+        if parts is None:
+            continue
+        checked += 1
+        for text in texts:
+            if pattern.search(text) is not None:
+                assert may_match(parts, text, text.lower()), (pattern.pattern, text, parts)
+    assert checked > 50
+
+
+@pytest.mark.parametrize(("pattern", "parts"), [
+    (r"\bups\b|united parcel", {"ups", "united parcel"}),
+    (r"fed\s?ex", {"fed"}),
+    (r"//(?:www\.)?shopify\.com/", {"shopify.com/"}),
+    (r"j&t|jnt\s*express", None),      # the parser shares the "j": one alternative is left with "&t"... or less
+    (r"\d+x", None),
+])
+def test_required_parts(pattern: str, parts: set[str] | None) -> None:
+    from smartreturn.parsers.first_chars import required_parts
+
+    found = required_parts(pattern, re.IGNORECASE)
+    assert (set(found) if found is not None else None) == parts

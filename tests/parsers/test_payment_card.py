@@ -128,3 +128,18 @@ def test_a_forwarded_sms_is_read_but_a_shops_own_mail_is_left_to_its_parser():
            b"INR 2 from Airport Lounge refunded to your Kotak Credit Card x8808 on 17-Jul-2026.\r\n")
     result = extract(parse_email(raw))
     assert result.parser is None or result.parser.name != "payment_card"
+
+
+def test_nfkc_joins_at_most_four_characters_into_one() -> None:
+    """is_card_refund refuses a text longer than 4 x its limit without normalising it: NFKC composes at
+    most the characters of the longest canonical decomposition into one."""
+    import sys
+    import unicodedata
+
+    from smartreturn.parsers import payment_card
+
+    longest = max(len(unicodedata.normalize("NFD", chr(c))) for c in range(sys.maxunicode + 1)
+                  if not 0xD800 <= c <= 0xDFFF)
+    assert longest == payment_card._NFKC_SHRINK
+    composed = "\u1faf" * payment_card._MAX_CHARS  # 8,000 characters decomposed, 2,000 once normalised
+    assert len(unicodedata.normalize("NFD", composed)) == payment_card._NFKC_SHRINK * payment_card._MAX_CHARS

@@ -11,8 +11,6 @@ from __future__ import annotations
 import html as html_lib
 import re
 from collections.abc import Callable
-from re import _constants as sre_constants
-from re import _parser as sre_parse
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -24,7 +22,7 @@ from dateutil import parser as dateparser
 from smartreturn.mail.html import html_to_text
 from smartreturn.mail.message import Email
 from smartreturn.model import Item, Money
-from smartreturn.parsers.first_chars import guarded
+from smartreturn.parsers.first_chars import guarded, required_parts
 from smartreturn.tracking.carriers import lowers_in_place, normalise_number
 from smartreturn.tracking.detect import identify
 
@@ -418,27 +416,9 @@ _CARRIER_RES = tuple((guarded(p, re.IGNORECASE), code) for p, code in _CARRIERS)
 _ANY_CARRIER = guarded("|".join(f"(?:{p})" for p, _code in _CARRIERS), re.IGNORECASE)  # one scan says "none"
 
 
-def _required(pattern: str) -> frozenset[str] | None:
-    """Lower-cased strings one of which every match of ``pattern`` (under re.IGNORECASE) contains: the
-    longest run of plain characters of each alternative. None when an alternative has no such run of
-    two or more characters."""
-    items = list(sre_parse.parse(pattern, re.IGNORECASE))
-    branches = items[0][1][1] if len(items) == 1 and items[0][0] is sre_constants.BRANCH else [items]
-    found = set()
-    for branch in branches:
-        best, run = "", ""
-        for op, arg in branch:
-            run = run + chr(arg) if op is sre_constants.LITERAL else ""
-            best = max(best, run, key=len)
-        if len(best) < 2:
-            return None
-        found.add(best.lower())
-    return frozenset(found)
-
-
 # (pattern, code, what it needs in the lower-cased text): a long text is searched only for the carriers
 # whose names' plain parts occur in it
-_CARRIER_NEEDS = tuple((pattern, code, _required(p)) for (pattern, code), (p, _c) in zip(_CARRIER_RES, _CARRIERS))
+_CARRIER_NEEDS = tuple((pattern, code, required_parts(p, re.IGNORECASE)) for (pattern, code), (p, _c) in zip(_CARRIER_RES, _CARRIERS))
 _LONG_NAME = 200
 _S10_COUNTRY = {"CN": "china_post", "GB": "royal_mail", "US": "usps", "DE": "dhl_paket", "HK": "hongkong_post",
                 "SG": "singapore_post", "NL": "postnl", "FR": "colissimo", "CA": "canada_post"}

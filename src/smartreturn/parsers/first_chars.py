@@ -17,7 +17,9 @@ import re
 from re import _constants as sre
 from re import _parser as sre_parse
 
-__all__ = ["first_chars", "guarded"]
+from smartreturn.tracking.carriers import lowers_in_place
+
+__all__ = ["first_chars", "guarded", "may_match", "required_parts"]
 
 _CATEGORIES = {
     sre.CATEGORY_DIGIT: r"\d", sre.CATEGORY_NOT_DIGIT: r"\D", sre.CATEGORY_SPACE: r"\s",
@@ -119,3 +121,33 @@ def guarded(pattern: str | re.Pattern[str], flags: int = 0) -> re.Pattern[str]:
 
 
 _INLINE_FLAGS = re.compile(r"(?:\(\?[aiLmsux]+\))*")
+
+
+def required_parts(pattern: str, flags: int = 0) -> frozenset[str] | None:
+    """Lower-cased strings one of which every match of ``pattern`` contains: the longest run of plain
+    characters of each top-level alternative. None when an alternative has no such run of two or more
+    characters (or the pattern is verbose)."""
+    if flags & re.VERBOSE:
+        return None
+    items = list(sre_parse.parse(pattern, flags))
+    branches = items[0][1][1] if len(items) == 1 and items[0][0] is sre.BRANCH else [items]
+    found = set()
+    for branch in branches:
+        best, run = "", ""
+        for op, arg in branch:
+            run = run + chr(arg) if op is sre.LITERAL else ""
+            best = max(best, run, key=len)
+        if len(best) < 2:
+            return None
+        found.add(best.lower())
+    return frozenset(found)
+
+
+def may_match(parts: frozenset[str] | None, text: str, lowered: str) -> bool:
+    """False only when ``pattern`` (of which ``parts`` are the :func:`required_parts`) cannot match ``text``:
+    none of its parts occurs in ``lowered`` (``text.lower()``). Lowering must keep the text's characters
+    apart (same length, none of the characters re.IGNORECASE matches to an ASCII letter that lowering does
+    not turn into it); else True."""
+    if parts is None or not lowers_in_place(text, lowered):
+        return True
+    return any(part in lowered for part in parts)

@@ -28,12 +28,15 @@ from typing import ClassVar
 from smartreturn.mail.message import Email
 from smartreturn.model import Event, EventKind, Money
 from smartreturn.parsers.assertion import first_asserted
-from smartreturn.parsers.first_chars import guarded
+from smartreturn.parsers.first_chars import guarded, may_match, required_parts
 from smartreturn.parsers.generic import PASTED_TEXT_SENDER, registry_sender, sender_info
 
 __all__ = ["CardRefundParser", "is_card_refund", "refund_event"]
 
 _MAX_CHARS = 2000  # one SMS or app push (pasted, or forwarded by mail), not a mail or a statement
+# NFKC joins at most 4 characters into one (the longest canonical decomposition, U+1FAF; tested), so a text
+# longer than 4 x _MAX_CHARS is still longer than _MAX_CHARS once normalised
+_NFKC_SHRINK = 4
 
 # a masked card or account: "Card x8808", "Card XX****", "CREDIT Card xx5555", "A/c no. 9753", "карты MIR-5402"
 _CARD_REF = guarded(re.compile(
@@ -56,6 +59,7 @@ _DONE = re.compile(
     # … or in its header, right after the card digits: "삼성0163취소 홍*동", "신한카드(5688)취소", "KB국민카드1234취소"
     r"\d{4}\)?[^\S\n]?취소(?=\s)"
 )
+_DONE_PARTS = required_parts(_DONE.pattern)  # one of them in the text, or _DONE cannot match
 # asked for, promised, pending, a scam's call to action, or a code: not (yet) money back
 _NOT_DONE = guarded(re.compile(
     r"(?i)\bpending\b|\binitiated\b|(?<!as )\brequested\b|\bwill\s+be\s+(?:credited|refunded|processed)\b|\bupdate\s+your\s+bank\b|"
@@ -104,11 +108,14 @@ def _clean(text: str) -> str:
 
 def is_card_refund(text: str) -> bool:
     """The message books money back on a named card or account (a refund or reversal that happened)."""
+    if len(text) > _NFKC_SHRINK * _MAX_CHARS:  # too long even after NFKC: not normalised (a mail's whole text)
+        return False
     text = _clean(text)
     if len(text) > _MAX_CHARS or "退" in text:  # Chinese notices are payment_cn's
         return False
     # "refunded to your card" asked ("…Card x8808?") or denied ("has not been refunded to…") is no refund
-    return first_asserted(_DONE, text) is not None and bool(_CARD_REF.search(text)) and not _NOT_DONE.search(text)
+    return (may_match(_DONE_PARTS, text, text.lower()) and first_asserted(_DONE, text) is not None
+            and bool(_CARD_REF.search(text)) and not _NOT_DONE.search(text))
 
 
 def _amount(text: str) -> Money | None:

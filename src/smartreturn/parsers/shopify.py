@@ -29,16 +29,17 @@ from smartreturn.parsers.common_intl import (
     label_value,
     parse_money,
 )
-from smartreturn.parsers.first_chars import guarded
+from smartreturn.parsers.first_chars import guarded, may_match, required_parts
 from smartreturn.parsers.platform_intl import IntlPlatformParser, link_refs, return_reason, with_label_event
 from smartreturn.tracking.detect import detect
 
-_FINGERPRINT = guarded(re.compile(
+_FINGERPRINT_SOURCE = (
     r"cdn\.shopify\.com|shopifycdn|\.myshopify\.com|shopifyemail\.com|//(?:www\.)?shopify\.com/|"
     r"/\d{5,}/orders/[0-9a-f]{24,}|order-list__item|shop-name__text|customer-info__item|"
-    r"subtotal-line__value|notification-template",
-    re.IGNORECASE,
-))
+    r"subtotal-line__value|notification-template"
+)
+_FINGERPRINT = guarded(_FINGERPRINT_SOURCE, re.IGNORECASE)
+_FINGERPRINT_PARTS = required_parts(_FINGERPRINT_SOURCE, re.IGNORECASE)  # a mail without any: no search
 # Mail of the big platforms that merely mentions Shopify must not be claimed here.
 _OTHER_PLATFORMS = re.compile(r"(?:^|\.)(?:amazon|ebay|aliexpress|etsy|temu|paypal)\.[a-z.]+$")
 _NEGATIVE = re.compile(
@@ -144,7 +145,11 @@ def _is_shopify(email: Email) -> bool:
            if key.lower() in ("received", "return-path", "x-mailer", "list-unsubscribe", "feedback-id", "sender")
            or key.lower().startswith("x-shopify")):
         return True
-    return bool(_FINGERPRINT.search(email.html or "") or _FINGERPRINT.search(email.text or ""))
+    return _fingerprint(email.html or "") or _fingerprint(email.text or "")
+
+
+def _fingerprint(text: str) -> bool:
+    return may_match(_FINGERPRINT_PARTS, text, text.lower()) and _FINGERPRINT.search(text) is not None
 
 
 @lru_cache(maxsize=8)
