@@ -155,8 +155,10 @@ def split_sms(text: str) -> list[Sms]:
     text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n"))
     if "【" not in text and "[" not in text:   # every message is signed 【…】 (or [...] at a line start)
         return []
-    text = _QUOTE.sub("", text)
-    text = _ALONE_HEAD.sub(r"\1", _SQUARE_HEAD.sub(_square_signature, text))
+    text = _SQUARE_HEAD.sub(_square_signature, _QUOTE.sub("", text))
+    if "【" not in text:   # no signature, also none in square brackets
+        return []
+    text = _ALONE_HEAD.sub(r"\1", text)
     found: list[Sms] = []
     when: str | None = None
     for block in re.split(r"\n[ \t]*\n", text):
