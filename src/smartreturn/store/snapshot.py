@@ -102,7 +102,9 @@ _MERCHANTS_BY_ID = select(Merchant.id, Merchant.name).where(Merchant.id.in_(_IDS
 _ORDERS_BY_ID = select(*ORDER_COLUMNS).where(Order.id.in_(_IDS))
 _ITEMS_BY_ORDER = (select(OrderItem.order_id, OrderItem.name, OrderItem.category)
                    .where(OrderItem.order_id.in_(_IDS)).order_by(OrderItem.id))
-_DEADLINES_BY_ID = select(*DEADLINE_COLUMNS).where(Deadline.id.in_(_IDS))
+_DEADLINES_WITH_ORDERS = (select(*DEADLINE_COLUMNS, *ORDER_COLUMNS, Merchant.name)
+                          .join(Order, Deadline.order_id == Order.id)
+                          .outerjoin(Merchant, Order.merchant_id == Merchant.id).where(Deadline.id.in_(_IDS)))
 
 
 def chunks(ids: Iterable[Any]) -> Iterable[list[Any]]:
@@ -151,12 +153,20 @@ def load_orders(session: Session | Connection, ids: Iterable[int]) -> dict[int, 
     return _assemble(session, rows, _items(item_rows))
 
 
-def deadlines_by_id(session: Session | Connection, ids: Iterable[int]) -> dict[int, DeadlineRow]:
-    """Stored Deadline rows by id."""
-    found: dict[int, DeadlineRow] = {}
+def deadlines_with_orders(session: Session | Connection, ids: Iterable[int]) -> tuple[dict[int, DeadlineRow], dict[int, OrderRow]]:
+    """Stored Deadline rows by id and their orders with the merchant, in one read per chunk. The
+    orders come without their items (what describing a deadline needs: apply/deadlines.describe)."""
+    deadlines: dict[int, DeadlineRow] = {}
+    orders: dict[int, OrderRow] = {}
+    width = len(DEADLINE_COLUMNS)
     for part in chunks(ids):
-        found.update((row.id, row) for row in map(DeadlineRow._make, read(session, _DEADLINES_BY_ID, {"ids": part})))
-    return found
+        for row in read(session, _DEADLINES_WITH_ORDERS, {"ids": part}):
+            deadline, order, merchant_name = DeadlineRow._make(row[:width]), row[width:-1], row[-1]
+            deadlines[deadline.id] = deadline  # type: ignore[index]
+            if order[0] not in orders:
+                merchant = MerchantRow(order[3], merchant_name) if order[3] is not None and merchant_name is not None else None
+                orders[order[0]] = OrderRow(*order, merchant=merchant)
+    return deadlines, orders
 
 
 def load_orders_where(session: Session, *where: Any, has_case: set[int] | None = None) -> dict[int, OrderRow]:
@@ -340,5 +350,5 @@ def load_snapshot(session: Session, now: datetime, *, unmatched_days: int | None
         return_history=return_history(session, now, _currencies(open_cases, orders)) if history else None)
 
 
-__all__ = ["OrdersWhere", "chunks", "deadlines_by_id", "load_cases", "load_deadlines", "load_orders", "load_orders_where",
+__all__ = ["OrdersWhere", "chunks", "deadlines_with_orders", "load_cases", "load_deadlines", "load_orders", "load_orders_where",
            "load_shipments", "load_snapshot", "load_stated", "read", "watched"]

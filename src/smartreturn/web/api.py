@@ -42,7 +42,7 @@ from smartreturn.store import queries
 from smartreturn.apply.deadlines import describe_rows
 from smartreturn.apply.manual import ManualReturn, ReturnUpdate, add_manual_return, update_return
 from smartreturn.rules.deadlines import RuleContext
-from smartreturn.store.snapshot import deadlines_by_id
+from smartreturn.store.snapshot import deadlines_with_orders
 from smartreturn.store.tables import Message
 from smartreturn.web import schemas
 from smartreturn.web.answers import Answer
@@ -338,9 +338,9 @@ def _explained(connection: Connection, settings: Any, items: list[dict[str, Any]
     """The listed deadlines with what ``describe`` says of each (apply/deadlines.py): one for CLI and API."""
     if not items:
         return items
-    rows = deadlines_by_id(connection, [item["id"] for item in items])
+    rows, orders = deadlines_with_orders(connection, [item["id"] for item in items])
     listed = [rows[item["id"]] for item in items]
-    described = describe_rows(connection, listed, clock.now(), RuleContext.from_settings(settings))
+    described = describe_rows(connection, listed, clock.now(), RuleContext.from_settings(settings), orders)
     return [{**about, **item} for item, about in zip(items, described)]
 
 
