@@ -116,3 +116,20 @@ def test_required_parts(pattern: str, parts: set[str] | None) -> None:
 
     found = required_parts(pattern, re.IGNORECASE)
     assert (set(found) if found is not None else None) == parts
+
+
+def test_labelled_fields_are_searched_only_where_a_label_occurs() -> None:
+    from smartreturn.parsers import common_intl, generic
+    from smartreturn.parsers.first_chars import may_match
+
+    tracking = generic._tracking_labels()
+    checks = [(generic._label_res()["order"], generic._label_parts("order")),
+              (generic._label_res()["pickup_code"], generic._label_parts("pickup_code")),
+              (common_intl._labelled_tracking(tracking), common_intl._label_parts(tracking)),
+              (common_intl._labelled_tracking(common_intl._TRACKING_LABELS),
+               common_intl._label_parts(common_intl._TRACKING_LABELS))]
+    assert all(parts is not None for _p, parts in checks)
+    for text in _texts() + ["ORDER # 12345678", "Numéro de suivi : 1Z999AA10123456784", "取件码 3-1-2024"]:
+        for pattern, parts in checks:
+            if pattern.search(text) is not None:
+                assert may_match(parts, text, text.lower()), (pattern.pattern[:80], text)

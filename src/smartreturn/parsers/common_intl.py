@@ -22,7 +22,7 @@ from dateutil import parser as dateparser
 from smartreturn.mail.html import html_to_text
 from smartreturn.mail.message import Email
 from smartreturn.model import Item, Money
-from smartreturn.parsers.first_chars import guarded, required_parts
+from smartreturn.parsers.first_chars import guarded, may_match, required_parts
 from smartreturn.tracking.carriers import lowers_in_place, normalise_number
 from smartreturn.tracking.detect import identify
 
@@ -488,6 +488,11 @@ def _labelled_tracking(labels: str) -> re.Pattern[str]:
     return guarded(rf"(?<!\w)(?:{labels})(?:\s++(?:is|ist|lautet|est|es|è))?\s*+[:#：]?(?:[ \t]*+\n[ \t]*+|[ \t]*+)({_TRACK_VALUE})\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=16)
+def _label_parts(labels: str) -> frozenset[str] | None:
+    return required_parts(labels, re.IGNORECASE)
+
+
 def find_tracking(text: str, labels: str = _TRACKING_LABELS) -> list[str]:
     """Tracking numbers written after a tracking label, in order, without duplicates. A plural
     label ("UPS tracking numbers:") may be followed by a list, one number a line or comma-separated."""
@@ -498,8 +503,9 @@ def find_tracking(text: str, labels: str = _TRACKING_LABELS) -> list[str]:
         if 8 <= len(number) <= 35 and number not in found:
             found.append(number)
 
-    for m in _labelled_tracking(labels).finditer(text):
-        add(m.group(1))
+    if may_match(_label_parts(labels), text, text.lower()):   # else no label of the set occurs
+        for m in _labelled_tracking(labels).finditer(text):
+            add(m.group(1))
     for m in _PLURAL_LABEL.finditer(text):
         for line in text[m.end(): m.end() + 600].split("\n")[:12]:
             tokens = [t.strip() for t in re.split(r"[,;\t]", line) if t.strip()]

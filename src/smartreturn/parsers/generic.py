@@ -46,7 +46,7 @@ from smartreturn.parsers.common_intl import (
     SOFT_NEGATIVE, body_text, carrier_code, find_money, find_tracking, sender_address, split_link,
     tracking_from_links,
 )
-from smartreturn.parsers.first_chars import guarded
+from smartreturn.parsers.first_chars import guarded, may_match, required_parts
 from smartreturn.parsers.noise import looks_like_noise
 from smartreturn.tracking.carriers import all_carriers, lowers_in_place, normalise_number, overlapping_hits
 from smartreturn.tracking.detect import candidates, detect
@@ -307,8 +307,15 @@ def _status(subject: str, body: str) -> tuple[str | None, bool]:
     return (best[2] if best else None), False
 
 
+@lru_cache(maxsize=4)
+def _label_parts(kind: str) -> frozenset[str] | None:
+    """What a text must hold (lower-cased) for the labelled-field regex of ``kind`` to match."""
+    return required_parts(lexicon().labels[kind], re.IGNORECASE)
+
+
 def _order_number(text: str, html: str | None) -> str | None:
-    for m in _label_res()["order"].finditer(text):
+    lowered = text.lower()
+    for m in _label_res()["order"].finditer(text) if may_match(_label_parts("order"), text, lowered) else ():
         value = m.group(1).strip("-_/")
         if sum(ch.isdigit() for ch in value) >= 4 and not _DATE_LIKE.fullmatch(value):
             return value
@@ -323,7 +330,7 @@ def _order_number(text: str, html: str | None) -> str | None:
 
 
 def _pickup_code(text: str) -> str | None:
-    m = _label_res()["pickup_code"].search(text)
+    m = _label_res()["pickup_code"].search(text) if may_match(_label_parts("pickup_code"), text, text.lower()) else None
     if m and any(ch.isdigit() for ch in m.group(1)):
         return m.group(1)
     return None
