@@ -14,8 +14,11 @@ flags, one that can match the empty string, verbose or inline-flag patterns) are
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from re import _constants as sre
 from re import _parser as sre_parse
+
+import ahocorasick_rs
 
 from smartreturn.tracking.carriers import lowers_in_place
 
@@ -150,4 +153,14 @@ def may_match(parts: frozenset[str] | None, text: str, lowered: str) -> bool:
     not turn into it); else True."""
     if parts is None or not lowers_in_place(text, lowered):
         return True
-    return any(part in lowered for part in parts)
+    if len(parts) < 8:
+        return any(part in lowered for part in parts)
+    try:  # one pass of an automaton instead of a substring search per part
+        return bool(_automaton(parts).find_matches_as_indexes(lowered))
+    except UnicodeEncodeError:  # a lone surrogate (undecodable mail bytes) cannot go to the automaton
+        return any(part in lowered for part in parts)
+
+
+@lru_cache(maxsize=64)
+def _automaton(parts: frozenset[str]) -> ahocorasick_rs.AhoCorasick:
+    return ahocorasick_rs.AhoCorasick(sorted(parts), implementation=ahocorasick_rs.Implementation.DFA)
