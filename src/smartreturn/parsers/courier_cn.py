@@ -258,7 +258,11 @@ PLATFORM_DOMAINS = ("jd.com", "jd.hk", "taobao.com", "tmall.com", "alibaba-inc.c
 
 
 def _from_shop(email: Email) -> bool:
-    domain = email.sender_domain
+    return _shop_domain(email.sender_domain)
+
+
+@lru_cache(maxsize=256)  # every courier parser asks about the same sender in a row
+def _shop_domain(domain: str) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in PLATFORM_DOMAINS)
 
 
