@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -76,7 +76,16 @@ def ingest_in_session(session: Session, raw: bytes, source: Source, settings: Se
     return ingest_batch(session, [(raw, source)], settings)[0]
 
 
-def ingest_batch(session: Session, items: Sequence[tuple[bytes, Source]], settings: Settings) -> list[IngestOutcome]:
+def read_ahead(items: Sequence[tuple[bytes, Source]], settings: Settings) -> dict[str, Reading]:
+    """What :func:`ingest_batch` would read for ``items``, by content hash, made before it runs (the
+    daemon reads the next batch in the parse worker while this one is stored). No database."""
+    jobs = {content_hash(raw): (raw, source.kind) for raw, source in items}
+    readings = read_messages([(raw, kind, digest[:12]) for digest, (raw, kind) in jobs.items()], settings)
+    return dict(zip(jobs, readings, strict=True))
+
+
+def ingest_batch(session: Session, items: Sequence[tuple[bytes, Source]], settings: Settings,
+                 ahead: Mapping[str, Reading] | None = None) -> list[IngestOutcome]:
     """Store and process several mails inside the caller's transaction; one outcome per item, in order.
 
     Same rows and outcomes as :func:`ingest_in_session` once per item (tests/pipeline/test_ingest_batch.py
@@ -87,7 +96,8 @@ def ingest_batch(session: Session, items: Sequence[tuple[bytes, Source]], settin
     (:class:`~smartreturn.store.repo.Lookups`) and the case events inserted together. If writing
     fails, that savepoint is rolled back and each mail is written in its own savepoint, so a mail whose
     records fail is kept as ``failed`` and never undoes the others. A mail whose content is already
-    stored (before, or earlier in this batch) is a duplicate and stored once.
+    stored (before, or earlier in this batch) is a duplicate and stored once. ``ahead``: readings made
+    beforehand by :func:`read_ahead` (same source kind), used instead of reading those mails again.
     """
     digests = [content_hash(raw) for raw, _ in items]
     known = _stored_by_hash(session, digests)
@@ -96,7 +106,11 @@ def ingest_batch(session: Session, items: Sequence[tuple[bytes, Source]], settin
     for (raw, source), digest in zip(items, digests, strict=True):
         if digest not in known and digest not in new:
             new[digest] = (raw, source)
-    readings = read_messages([(raw, source.kind, digest[:12]) for digest, (raw, source) in new.items()], settings)
+    ahead = ahead or {}
+    unread = {digest: item for digest, item in new.items() if digest not in ahead}
+    read = read_messages([(raw, source.kind, digest[:12]) for digest, (raw, source) in unread.items()], settings)
+    by_digest = {**dict(zip(unread, read, strict=True)), **{d: ahead[d] for d in new if d in ahead}}
+    readings = [by_digest[digest] for digest in new]
     fresh: dict[str, tuple[dict, Reading]] = {
         digest: (_new_row(raw, digest, source, now) | _columns(reading, now), reading)
         for (digest, (raw, source)), reading in zip(new.items(), readings, strict=True)

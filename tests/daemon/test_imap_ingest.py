@@ -259,3 +259,28 @@ def test_backfill_searches_the_folder_in_uid_windows_sparse_uids_and_late_mail_i
     with running(settings) as db:  # a daemon: its SELECT's UIDNEXT goes stale as mail arrives
         imap_mailbox.append([order_mail(n) for n in range(50, 55)])
         wait_for(lambda: count(db) == 9, 10 * patience(), "mail that arrived after the SELECT")
+
+
+def test_the_next_batch_is_read_while_one_is_stored_and_each_mail_is_read_once(
+        tmp_path: Path, imap_mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The daemon reads batch N+1 in the parse worker (a read-ahead thread) while it stores batch N;
+    ingest_batch then reads nothing itself."""
+    import threading
+
+    from smartreturn import pipeline
+
+    imap_mailbox.append([order_mail(n) for n in range(60, 67)])
+    settings = settings_for(tmp_path, imap_mailbox, batch_size=2)
+    read_by: list[tuple[str, int]] = []
+    original = pipeline.read_messages
+
+    def recording(jobs, settings):
+        read_by.append((threading.current_thread().name, len(jobs)))
+        return original(jobs, settings)
+
+    monkeypatch.setattr(pipeline, "read_messages", recording)
+    db = open_database(settings.database_url)
+    assert loop.sync_once(settings, db)[0].health.ingested == 7
+    assert sorted(stored_hashes(db)) == sorted(content_hash(order_mail(n)) for n in range(60, 67))
+    assert sum(n for name, n in read_by if name == "read-ahead") == 7
+    assert sum(n for name, n in read_by if name != "read-ahead") == 0

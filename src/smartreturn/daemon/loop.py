@@ -51,7 +51,15 @@ from smartreturn.daemon.scheduler import Scheduler
 from smartreturn.daemon.sdnotify import SdNotifier
 from smartreturn.errors import MailError, StoreError
 from smartreturn.notify.reactions import ReactionQueue, react_to_messages
-from smartreturn.pipeline import IngestOutcome, Source, ingest_batch, ingest_in_session, prestart_reader
+from smartreturn.pipeline import (
+    IngestOutcome,
+    Reading,
+    Source,
+    ingest_batch,
+    ingest_in_session,
+    prestart_reader,
+    read_ahead,
+)
 from smartreturn.store.db import Database, is_outage, open_database
 from smartreturn.store.tables import ImapFolderState, Message
 
@@ -117,6 +125,36 @@ def summarise(outcomes: list[IngestOutcome]) -> str:
         statuses[outcome.status.value] = statuses.get(outcome.status.value, 0) + 1
     detail = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
     return f"{len(new)} new" + (f" ({detail})" if detail else "") + f", {len(outcomes) - len(new)} duplicate"
+
+
+class _ReadAhead(threading.Thread):
+    """Reads a fetched batch in the parse worker (:func:`~smartreturn.pipeline.read_ahead`) while the
+    caller stores the previous one. A daemon thread: a stopping daemon does not wait for it."""
+
+    def __init__(self, items: list[tuple[bytes, Source]], settings: Settings) -> None:
+        super().__init__(name="read-ahead", daemon=True)
+        self._items, self._settings = items, settings
+        self._readings: dict[str, Reading] | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._readings = read_ahead(self._items, self._settings)
+        except Exception:  # noqa: BLE001 - then ingest_batch reads these mails itself
+            log.exception("reading a batch ahead failed; it is read when stored")
+        self._items = []
+
+    def result(self) -> dict[str, Reading] | None:
+        self.join()
+        return self._readings
+
+
+@dataclass(slots=True)
+class _Fetched:
+    batch: list[int]
+    mails: dict[int, bytes]
+    known: set[int]
+    reading: _ReadAhead
 
 
 class FolderWorker(threading.Thread):
@@ -267,14 +305,29 @@ class FolderWorker(threading.Thread):
     # --- fetching and storing -----------------------------------------------------------------
 
     def sync(self, conn: ImapConnection, uidvalidity: int, last_uid: int, rescan: bool, uidnext: int | None = None) -> int:
-        """Ingest every mail above last_uid; returns the new cursor."""
+        """Ingest every mail above last_uid; returns the new cursor.
+
+        Overlapped: batch N+1 is fetched, then read in the parse worker (by a thread that waits for it)
+        while batch N is stored, so the worker and this process work at the same time instead of by
+        turns. The cursor still moves only with a stored batch; a fetched batch not yet stored when the
+        worker stops is simply fetched again next time."""
         size = self.account.batch_size
+        pending: _Fetched | None = None
         for uids in self._new_uids(conn, last_uid, uidnext):
             for start in range(0, len(uids), size):
                 batch = uids[start:start + size]
-                last_uid = self._sync_batch(conn, uidvalidity, batch, last_uid, rescan)
-                if self.stop.is_set():
-                    return last_uid
+                known = self._known_uids(conn, batch) if rescan else set()
+                mails = {mail.uid: mail.raw for mail in conn.fetch([u for u in batch if u not in known])}
+                self.health.contact()
+                fetched = _Fetched(batch, mails, known, _ReadAhead(
+                    [(raw, self._source(uidvalidity, uid)) for uid, raw in mails.items()], self.settings))
+                if pending is not None:
+                    last_uid = self._sync_batch(conn, uidvalidity, pending, last_uid)
+                    if self.stop.is_set():
+                        return last_uid
+                pending = fetched
+        if pending is not None:
+            last_uid = self._sync_batch(conn, uidvalidity, pending, last_uid)
         return last_uid
 
     def _new_uids(self, conn: ImapConnection, last_uid: int, uidnext: int | None) -> Iterator[list[int]]:
@@ -291,12 +344,11 @@ class FolderWorker(threading.Thread):
                 yield uids
         yield conn.uids_after(first - 1)
 
-    def _sync_batch(self, conn: ImapConnection, uidvalidity: int, batch: list[int], last_uid: int, rescan: bool) -> int:
-        known = self._known_uids(conn, batch) if rescan else set()
-        mails = {mail.uid: mail.raw for mail in conn.fetch([u for u in batch if u not in known])}
-        self.health.contact()
+    def _sync_batch(self, conn: ImapConnection, uidvalidity: int, fetched: _Fetched, last_uid: int) -> int:
+        batch, mails, known = fetched.batch, fetched.mails, fetched.known
+        ahead = fetched.reading.result()
         try:
-            done, last_uid, outcomes = self._store_batch(uidvalidity, batch, mails, known, last_uid)
+            done, last_uid, outcomes = self._store_batch(uidvalidity, batch, mails, known, last_uid, ahead)
         except Exception as exc:  # noqa: BLE001 - an outage waits; a refused batch goes one by one
             if is_outage(exc):
                 raise StoreUnavailable(f"storing UIDs {batch[0]}-{batch[-1]}: {_root_cause(exc)}") from exc
@@ -311,7 +363,7 @@ class FolderWorker(threading.Thread):
         return last_uid
 
     def _store_batch(self, uidvalidity: int, batch: list[int], mails: dict[int, bytes], known: set[int],
-                     last_uid: int) -> tuple[list[int], int, list[IngestOutcome]]:
+                     last_uid: int, ahead: dict[str, Reading] | None = None) -> tuple[list[int], int, list[IngestOutcome]]:
         """Store a fetched batch and move the cursor past it, all in ONE transaction (kill -9 safe).
 
         The mails go to :func:`~smartreturn.pipeline.ingest_batch` in slices of :data:`STOP_CHECK_EVERY`,
@@ -325,7 +377,7 @@ class FolderWorker(threading.Thread):
                 part = batch[start:start + STOP_CHECK_EVERY]
                 fetched = [uid for uid in part if uid in mails]
                 outcomes = ingest_batch(session, [(mails[uid], self._source(uidvalidity, uid)) for uid in fetched],
-                                        self.settings)
+                                        self.settings, ahead)
                 stored += outcomes
                 for uid, outcome in zip(fetched, outcomes):
                     log.debug("%s: UID %d -> message %d %s%s", self.health.label, uid, outcome.message_pk,
