@@ -73,3 +73,26 @@ def test_splitting_is_linear_in_the_depth() -> None:
     small = min(timed(2_000) for _ in range(3))
     large = timed(50_000)
     assert large < 25 * small + 0.5 * patience(), (small, large)
+
+
+def test_depth_bound_counts_what_the_nesting_regex_finds() -> None:
+    """depth_bound counts the two words in the lower-cased bytes; the regex scan it replaced gives the same."""
+    import random
+    import re
+
+    nesting = re.compile(rb"(multipart)|message/", re.IGNORECASE)
+
+    def scanned(raw: bytes, limit: int) -> int:
+        depth = 1
+        for match in nesting.finditer(raw):
+            depth += 2 if match.group(1) else 1
+            if depth > limit:
+                break
+        return depth
+
+    rng = random.Random(1)
+    words = [b"MultiPart", b"message/", b"MESSAGE/", b"multipartmessage/", b"x", b"mmultipart", b"\n", b"\xc4\xb0"]
+    for _ in range(2_000):
+        raw = b"".join(rng.choice(words) for _ in range(rng.randrange(0, 120)))
+        for limit in (100, 7, 1):
+            assert mime.depth_bound(raw, limit) == scanned(raw, limit)

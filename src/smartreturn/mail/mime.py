@@ -47,6 +47,11 @@ def depth_bound(raw: bytes, limit: int = STDLIB_DEPTH) -> int:
     Only a part whose Content-Type names ``multipart`` or ``message/`` is descended into, plus the
     parts of a ``multipart/digest`` (implicitly ``message/rfc822``: hence a multipart counts twice).
     """
+    lowered = raw.lower()  # bytes: ASCII letters only, as re.IGNORECASE lowers them for a bytes pattern
+    # the two words cannot overlap (themselves or each other): their counts are what finditer finds
+    depth = 1 + 2 * lowered.count(b"multipart") + lowered.count(b"message/")
+    if depth <= limit:
+        return depth
     depth = 1
     for match in _NESTING.finditer(raw):
         depth += 2 if match.group(1) else 1
