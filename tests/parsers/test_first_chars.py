@@ -12,7 +12,7 @@ import pytest
 import smartreturn.parsers as parsers_package
 from smartreturn.mail.decode import parse_email
 from smartreturn.parsers.common_intl import body_text
-from smartreturn.parsers.first_chars import first_chars, guarded
+from smartreturn.first_chars import first_chars, guarded
 from tests.conftest import FIXTURES
 
 
@@ -33,8 +33,9 @@ def _patterns() -> list[re.Pattern[str]]:
             for item in vars(obj).values():
                 walk(item, depth + 1)
 
-    for info in pkgutil.iter_modules(parsers_package.__path__):
-        for value in vars(importlib.import_module(f"smartreturn.parsers.{info.name}")).values():
+    modules = [f"smartreturn.parsers.{info.name}" for info in pkgutil.iter_modules(parsers_package.__path__)]
+    for name in [*modules, "smartreturn.mail.forward"]:
+        for value in vars(importlib.import_module(name)).values():
             walk(value, 0)
     return [p for p in found.values() if isinstance(p.pattern, str)]
 
@@ -89,7 +90,7 @@ def test_inline_global_flags_stay_in_front() -> None:
 
 
 def test_a_pattern_matches_only_where_one_of_its_required_parts_occurs() -> None:
-    from smartreturn.parsers.first_chars import may_match, required_parts
+    from smartreturn.first_chars import may_match, required_parts
 
     texts = _texts() + ["SHOPIFY.COM/", "Deutſche", "Lıeferung", "CDN.SHOPİFY.COM"]
     checked = 0
@@ -112,7 +113,7 @@ def test_a_pattern_matches_only_where_one_of_its_required_parts_occurs() -> None
     (r"\d+x", None),
 ])
 def test_required_parts(pattern: str, parts: set[str] | None) -> None:
-    from smartreturn.parsers.first_chars import required_parts
+    from smartreturn.first_chars import required_parts
 
     found = required_parts(pattern, re.IGNORECASE)
     assert (set(found) if found is not None else None) == parts
@@ -120,7 +121,7 @@ def test_required_parts(pattern: str, parts: set[str] | None) -> None:
 
 def test_labelled_fields_are_searched_only_where_a_label_occurs() -> None:
     from smartreturn.parsers import common_intl, generic
-    from smartreturn.parsers.first_chars import may_match
+    from smartreturn.first_chars import may_match
 
     tracking = generic._tracking_labels()
     checks = [(generic._label_res()["order"], generic._label_parts("order")),

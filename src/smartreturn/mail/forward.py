@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
 from dateutil import parser as dateutil_parser
 
+from smartreturn.first_chars import may_match, required_parts
 from smartreturn.mail.html import html_to_text, parse_html
 
 __all__ = ["Forward", "clean_note", "find_forward", "parse_localised_date", "strip_subject_prefix"]
@@ -64,6 +65,7 @@ _HTML_HINT = re.compile(
     r"from:|von:|发件人",
     re.IGNORECASE,
 )
+_HTML_HINT_PARTS = required_parts(_HTML_HINT.pattern, re.IGNORECASE)  # one of them in the HTML, or no hint
 _RULE_LINE = re.compile(r"^[ \t]*+[_=*-]{8,}[ \t]*$", re.MULTILINE)
 
 
@@ -174,7 +176,7 @@ def find_forward(text: str, html: str | None) -> Forward | None:
     """
     if text.strip():
         found = split_text(text)
-    elif html and _HTML_HINT.search(html):
+    elif html and may_match(_HTML_HINT_PARTS, html, html.lower()) and _HTML_HINT.search(html):
         found = split_text(html_to_text(html), from_html=True)
     else:
         return None

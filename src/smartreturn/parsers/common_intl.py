@@ -19,10 +19,10 @@ from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from dateutil import parser as dateparser
 
+from smartreturn.first_chars import guarded, may_match, required_parts
 from smartreturn.mail.html import html_to_text
 from smartreturn.mail.message import Email
 from smartreturn.model import Item, Money
-from smartreturn.parsers.first_chars import guarded, may_match, required_parts
 from smartreturn.tracking.carriers import lowers_in_place, normalise_number
 from smartreturn.tracking.detect import identify
 

@@ -39,6 +39,7 @@ from urllib.parse import parse_qs
 
 import ahocorasick_rs
 
+from smartreturn.first_chars import guarded, may_match, required_parts
 from smartreturn.mail.message import Email
 from smartreturn.model import Event, EventKind, Money, ShipmentStatus, TrackingRef
 from smartreturn.parsers.assertion import first_asserted
@@ -46,7 +47,6 @@ from smartreturn.parsers.common_intl import (
     SOFT_NEGATIVE, body_text, carrier_code, find_money, find_tracking, sender_address, split_link,
     tracking_from_links,
 )
-from smartreturn.parsers.first_chars import guarded, may_match, required_parts
 from smartreturn.parsers.noise import looks_like_noise
 from smartreturn.tracking.carriers import all_carriers, lowers_in_place, normalise_number, overlapping_hits
 from smartreturn.tracking.detect import candidates, detect

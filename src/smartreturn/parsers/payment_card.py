@@ -25,10 +25,10 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
+from smartreturn.first_chars import guarded, may_match, required_parts
 from smartreturn.mail.message import Email
 from smartreturn.model import Event, EventKind, Money
 from smartreturn.parsers.assertion import first_asserted
-from smartreturn.parsers.first_chars import guarded, may_match, required_parts
 from smartreturn.parsers.generic import PASTED_TEXT_SENDER, registry_sender, sender_info
 
 __all__ = ["CardRefundParser", "is_card_refund", "refund_event"]

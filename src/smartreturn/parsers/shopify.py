@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from bs4 import BeautifulSoup
 
+from smartreturn.first_chars import guarded, may_match, required_parts
 from smartreturn.mail.html import parse_html
 from smartreturn.mail.message import Email
 from smartreturn.model import Direction, Event, EventKind, Item, Money, ReturnKind, TrackingRef
@@ -29,7 +30,6 @@ from smartreturn.parsers.common_intl import (
     label_value,
     parse_money,
 )
-from smartreturn.parsers.first_chars import guarded, may_match, required_parts
 from smartreturn.parsers.platform_intl import IntlPlatformParser, link_refs, return_reason, with_label_event
 from smartreturn.tracking.detect import detect
 

@@ -1,4 +1,5 @@
-"""A regex behind a look-ahead for the characters its matches can begin with.
+"""Cheaper regex scans over mail text with the same matches: a look-ahead for the characters a match can begin
+with, and the plain strings one of which every match contains.
 
 sre tries a pattern at every position of the text. For a pattern that opens with a look-behind
 (``(?<!\\w)``), a word boundary or an alternation under ``re.IGNORECASE`` it cannot skip ahead by
