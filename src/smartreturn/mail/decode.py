@@ -232,6 +232,8 @@ _FILLER_RUN = re.compile(f"{_FILLER}(?<!{_FILLER}{_FILLER}){_FILLER}{{{MAX_FILLE
 
 def _cut_filler(text: str) -> str:
     """Long runs of horizontal blanks and separator characters cut to :data:`MAX_FILLER_RUN`."""
+    if len(text) <= MAX_FILLER_RUN:  # a header value: no run to cut
+        return text
     return _FILLER_RUN.sub(lambda m: m.group()[:MAX_FILLER_RUN], text)
 
 
