@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from smartreturn.parsers.literal import alternation
+
 __all__ = ["Guards", "asserted", "first_asserted", "guards", "is_asserted"]
 
 WINDOW = 200  # characters of context either side of a phrase: a sentence, not a page
@@ -52,16 +54,7 @@ _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def _phrases(phrases: Iterable[str]) -> str:
-    """Literal words, longest first, as one alternation (no regex syntax from the data)."""
-    words = sorted({p.lower() for p in phrases if p.strip()}, key=len, reverse=True)
-    spaced = [re.escape(p) for p in words if not _UNSPACED.search(p)]
-    unspaced = [re.escape(p) for p in words if _UNSPACED.search(p)]
-    parts = []
-    if spaced:
-        parts.append(r"(?<![^\W\d_])(?:" + "|".join(spaced) + r")(?![^\W\d_])")
-    if unspaced:
-        parts.append("(?:" + "|".join(unspaced) + ")")
-    return "|".join(parts) or r"(?!x)x"
+    return alternation(phrases, _UNSPACED)
 
 
 @lru_cache(maxsize=1)

@@ -43,6 +43,7 @@ from smartreturn.first_chars import guarded, may_match, required_parts
 from smartreturn.mail.message import Email
 from smartreturn.model import Event, EventKind, Money, ShipmentStatus, TrackingRef
 from smartreturn.parsers.assertion import first_asserted
+from smartreturn.parsers.literal import alternation
 from smartreturn.parsers.common_intl import (
     SOFT_NEGATIVE, body_text, carrier_code, find_money, find_tracking, sender_address, split_link,
     tracking_from_links,
@@ -106,15 +107,7 @@ class Lexicon:
 
 def _phrases_regex(phrases: list[str]) -> str:
     """Literal phrases, longest first; Latin words on word boundaries, CJK phrases anywhere."""
-    words = sorted({p.lower() for p in phrases if p.strip()}, key=len, reverse=True)
-    latin = [re.escape(p) for p in words if not _CJK.search(p)]
-    cjk = [re.escape(p) for p in words if _CJK.search(p)]
-    parts = []
-    if latin:
-        parts.append(r"(?<![^\W\d_])(?:" + "|".join(latin) + r")(?![^\W\d_])")
-    if cjk:
-        parts.append("(?:" + "|".join(cjk) + ")")
-    return "|".join(parts) or r"(?!x)x"
+    return alternation(phrases, _CJK)
 
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
