@@ -12,7 +12,7 @@ import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -24,12 +24,11 @@ from smartreturn.mail.decode import visible
 from smartreturn.model import MessageStatus
 from smartreturn.reading import (  # noqa: F401 - read_message, prestart_reader and DEPTH_NOTE are used from here
     DEPTH_NOTE,
-    Reading,
+    Summary,
     prestart_reader,
     read_message,
     read_messages,
 )
-from smartreturn.rules.stated import find_statements
 from smartreturn.store.db import Database
 from smartreturn.apply.events import apply_events
 from smartreturn.store.repo import Lookups
@@ -76,7 +75,7 @@ def ingest_in_session(session: Session, raw: bytes, source: Source, settings: Se
     return ingest_batch(session, [(raw, source)], settings)[0]
 
 
-def read_ahead(items: Sequence[tuple[bytes, Source]], settings: Settings) -> dict[str, Reading]:
+def read_ahead(items: Sequence[tuple[bytes, Source]], settings: Settings) -> dict[str, Summary]:
     """What :func:`ingest_batch` would read for ``items``, by content hash, made before it runs (the
     daemon reads the next batch in the parse worker while this one is stored). No database."""
     jobs = {content_hash(raw): (raw, source.kind) for raw, source in items}
@@ -85,7 +84,7 @@ def read_ahead(items: Sequence[tuple[bytes, Source]], settings: Settings) -> dic
 
 
 def ingest_batch(session: Session, items: Sequence[tuple[bytes, Source]], settings: Settings,
-                 ahead: Mapping[str, Reading] | None = None) -> list[IngestOutcome]:
+                 ahead: Mapping[str, Summary] | None = None) -> list[IngestOutcome]:
     """Store and process several mails inside the caller's transaction; one outcome per item, in order.
 
     Same rows and outcomes as :func:`ingest_in_session` once per item (tests/pipeline/test_ingest_batch.py
@@ -111,7 +110,7 @@ def ingest_batch(session: Session, items: Sequence[tuple[bytes, Source]], settin
     read = read_messages([(raw, source.kind, digest[:12]) for digest, (raw, source) in unread.items()], settings)
     by_digest = {**dict(zip(unread, read, strict=True)), **{d: ahead[d] for d in new if d in ahead}}
     readings = [by_digest[digest] for digest in new]
-    fresh: dict[str, tuple[dict, Reading]] = {
+    fresh: dict[str, tuple[dict, Summary]] = {
         digest: (_new_row(raw, digest, source, now) | _columns(reading, now), reading)
         for (digest, (raw, source)), reading in zip(new.items(), readings, strict=True)
     }
@@ -171,25 +170,20 @@ def process_message(session: Session, message: Message, settings: Settings) -> i
     return records
 
 
-def _columns(reading: Reading, now: datetime) -> dict:
+def _columns(reading: Summary, now: datetime) -> dict:
     """The message columns a reading sets (``parsed`` is undone by :func:`_apply` if the records fail)."""
-    parsed = reading.status == MessageStatus.PARSED and reading.extraction is not None
+    name, version = reading.parser or (None, None)
     columns = {
-        "parsed_at": now, "status": reading.status.value,
+        "parsed_at": now, "status": reading.status,
         "status_reason": visible(reading.reason) if reading.reason else None,  # exception texts quote mail
-        "parser_name": reading.extraction.parser.name if parsed else None,
-        "parser_version": reading.extraction.parser.version if parsed else None,
+        "parser_name": name, "parser_version": version,
     }
-    email = reading.email
-    if email is not None:
-        if email.message_id:
-            columns["message_id"] = email.message_id[:998]
-        columns.update(from_addr=email.from_addr[:320] or None, forwarded_by=email.forwarded_by,
-                       subject=email.subject, sent_at=email.received, user_note=email.user_note)
+    if reading.columns is not None:
+        columns.update(reading.columns)
     return columns
 
 
-def _apply(session: Session, message_pk: int, reading: Reading, *, fresh: bool) -> tuple[int, dict | None]:
+def _apply(session: Session, message_pk: int, reading: Summary, *, fresh: bool) -> tuple[int, dict | None]:
     """Write the reading's records in a savepoint. Returns (records, None), or (0, the message columns
     that mark it failed) when writing them failed: then nothing of it was written.
 
@@ -197,15 +191,15 @@ def _apply(session: Session, message_pk: int, reading: Reading, *, fresh: bool) 
     A re-parse (not fresh) replaces them, also when the mail now yields none.
     """
     events = _events(reading)
-    if reading.extraction is None or (fresh and not events):
+    if not reading.extracted or (fresh and not events):
         return 0, None  # nothing to write; on a re-parse that did not get to a parser, earlier records stay
     savepoint = session.begin_nested()
     try:
         if not fresh:
             session.execute(delete(CaseEvent).where(CaseEvent.message_id == message_pk))
         if events:
-            apply_events(session, message_pk, events, user_note=reading.email.user_note,
-                         default_time=reading.email.received, fresh=fresh, statements=_statements(reading))
+            apply_events(session, message_pk, events, user_note=reading.user_note,
+                         default_time=reading.sent_at, fresh=fresh, statements=reading.statements)
         savepoint.commit()
     except Exception as exc:
         savepoint.rollback()
@@ -216,7 +210,7 @@ def _apply(session: Session, message_pk: int, reading: Reading, *, fresh: bool) 
     return len(events), None
 
 
-def _apply_together(session: Session, fresh: list[tuple[int, Reading]]) -> dict[int, tuple[int, dict | None]]:
+def _apply_together(session: Session, fresh: list[tuple[int, Summary]]) -> dict[int, tuple[int, dict | None]]:
     """Write the records of newly stored messages: optimistically all in one savepoint; if any of them
     fails, that savepoint is rolled back and each message is written again in its own savepoint, so a
     failing mail is marked failed and never takes the others with it."""
@@ -231,9 +225,9 @@ def _apply_together(session: Session, fresh: list[tuple[int, Reading]]) -> dict[
                 events = _events(reading)
                 if buffered and any(event.refund_amount for event in events):
                     _insert_case_events(session, buffered)  # a refund adds up the case events written before
-                apply_events(session, pk, events, user_note=reading.email.user_note,
-                             default_time=reading.email.received, fresh=True, case_events=buffered,
-                             lookups=lookups, statements=_statements(reading))
+                apply_events(session, pk, events, user_note=reading.user_note,
+                             default_time=reading.sent_at, fresh=True, case_events=buffered,
+                             lookups=lookups, statements=reading.statements)
             _insert_case_events(session, buffered)
             savepoint.commit()
         except Exception as exc:  # noqa: BLE001 - found again and reported below, mail by mail
@@ -247,25 +241,15 @@ def _apply_together(session: Session, fresh: list[tuple[int, Reading]]) -> dict[
     return result
 
 
-def _statements(reading: Reading) -> list:
-    """Due dates the mail's text states (rules/stated.py), on the mail's own calendar day (UTC)."""
-    email = reading.email
-    if email is None or not email.text:
-        return []
-    return find_statements(email.text, email.received, timezone.utc)
-
-
 def _insert_case_events(session: Session, rows: list[dict]) -> None:
     if rows:
         session.execute(insert(CaseEvent).execution_options(render_nulls=True), rows)
         rows.clear()
 
 
-def _events(reading: Reading) -> list:
+def _events(reading: Summary) -> list:
     """The events to write: those of a parsed mail."""
-    if reading.status == MessageStatus.PARSED and reading.extraction is not None:
-        return reading.extraction.events
-    return []
+    return list(reading.events)
 
 
 def _log_outcome(message_pk: int, status: str, reason: str | None) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import NamedTuple
 
 from smartreturn import guard
 from smartreturn.config import Settings
@@ -17,15 +19,16 @@ from smartreturn.errors import ParseError
 from smartreturn.mail import envelope, mime
 from smartreturn.mail.decode import parse_email
 from smartreturn.mail.message import Email
-from smartreturn.model import DEGRADED_PREFIX, MessageStatus
+from smartreturn.model import DEGRADED_PREFIX, Event, MessageStatus
 from smartreturn.parsers import registry
 from smartreturn.parsers.caps import cap_events
 from smartreturn.parsers.registry import Extraction
+from smartreturn.rules.stated import Statement, find_statements
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEPTH_NOTE", "TRUNCATION_DEFECTS", "TRUSTED_SOURCES", "Reading", "prestart_reader", "read_message",
-           "read_messages"]
+__all__ = ["DEPTH_NOTE", "TRUNCATION_DEFECTS", "TRUSTED_SOURCES", "Reading", "Summary", "prestart_reader",
+           "read_message", "read_messages", "summarise"]
 
 TRUSTED_SOURCES = frozenset({"file", "maildir", "mbox", "text"})  # the user chose these by hand
 
@@ -44,20 +47,55 @@ class Reading:
     extraction: Extraction | None = None
 
 
-def read_messages(jobs: list[guard.Job], settings: Settings) -> list[Reading]:
-    """:func:`read_message` for each (raw, source kind, label), in a worker process that is stopped
-    when one mail takes longer than ``ingest.parse_timeout`` (that mail: ``failed: parse timeout``).
-    The whole batch goes to the worker at once; with a timeout of 0 the mails are read here."""
+class Summary(NamedTuple):
+    """What the store needs of one :class:`Reading`, in plain values: all the parse worker sends back.
+
+    Not the Email (its text, HTML and headers, often tens of KB a mail, were unpickled by the daemon's
+    main process for nothing), nor the parser object (unpickling it imported every parser there)."""
+
+    status: str                          # a MessageStatus value
+    reason: str | None
+    columns: dict | None                 # message columns read from the mail; None when it was not decoded
+    parser: tuple[str, str] | None       # (name, version) of the parser of a parsed mail
+    extracted: bool                      # a parser ran (a re-parse then replaces the earlier records)
+    events: tuple[Event, ...] = ()       # the records to write (those of a parsed mail)
+    statements: tuple[Statement, ...] = ()  # due dates the mail's text states, when there are events
+    sent_at: datetime | None = None      # the mail's date: the events' default time
+    user_note: str | None = None
+
+
+def summarise(reading: Reading) -> Summary:
+    """The :class:`Summary` of a reading (in the worker, or here when mail is read in this process)."""
+    email, extraction = reading.email, reading.extraction
+    parsed = reading.status == MessageStatus.PARSED and extraction is not None
+    columns = None
+    if email is not None:
+        columns = {"from_addr": email.from_addr[:320] or None, "forwarded_by": email.forwarded_by,
+                   "subject": email.subject, "sent_at": email.received, "user_note": email.user_note}
+        if email.message_id:
+            columns["message_id"] = email.message_id[:998]
+    events = tuple(extraction.events) if parsed else ()
+    statements: tuple[Statement, ...] = ()
+    if events and email is not None and email.text:  # rules/stated.py, on the mail's own calendar day (UTC)
+        statements = tuple(find_statements(email.text, email.received, timezone.utc))
+    return Summary(reading.status.value, reading.reason, columns,
+                   (extraction.parser.name, extraction.parser.version) if parsed else None,
+                   extraction is not None, events, statements,
+                   email.received if email is not None else None, email.user_note if email is not None else None)
+
+
+def read_messages(jobs: list[guard.Job], settings: Settings) -> list[Summary]:
+    """:func:`read_message` for each (raw, source kind, label), summarised, in a worker process that is
+    stopped when one mail takes longer than ``ingest.parse_timeout`` (that mail: ``failed: parse
+    timeout``). The whole batch goes to the worker at once; with a timeout of 0 the mails are read here."""
     timeout = settings.ingest.parse_timeout
     if not timeout:
-        return [read_message(raw, kind, settings, label) for raw, kind, label in jobs]
+        return [summarise(read_message(raw, kind, settings, label)) for raw, kind, label in jobs]
     try:
-        readings = guard.read_guarded(jobs, settings, timeout, _read_in_worker, _unread)
+        return guard.read_guarded(jobs, settings, timeout, _read_in_worker, _unread)
     except guard.WorkerUnavailable as exc:  # mail is still read and kept, only without the time limit
         log.error("%s: reading %d mails in this process, without the %g s limit", exc, len(jobs), timeout)
-        return [read_message(raw, kind, settings, label) for raw, kind, label in jobs]
-    return [replace(r, email=replace(r.email, raw=raw)) if r.email is not None else r
-            for r, (raw, _, _) in zip(readings, jobs, strict=True)]
+        return [summarise(read_message(raw, kind, settings, label)) for raw, kind, label in jobs]
 
 
 def prestart_reader(settings: Settings) -> None:
@@ -66,14 +104,13 @@ def prestart_reader(settings: Settings) -> None:
         guard.prestart(_read_in_worker)
 
 
-def _read_in_worker(raw: bytes, source_kind: str, settings: Settings, label: str) -> Reading:
-    """:func:`read_message` in the worker; the raw bytes are not sent back (the caller has them)."""
-    reading = read_message(raw, source_kind, settings, label)
-    return replace(reading, email=replace(reading.email, raw=b"")) if reading.email is not None else reading
+def _read_in_worker(raw: bytes, source_kind: str, settings: Settings, label: str) -> Summary:
+    """:func:`read_message` in the worker, summarised: only what the caller stores is sent back."""
+    return summarise(read_message(raw, source_kind, settings, label))
 
 
-def _unread(job: guard.Job, why: str) -> Reading:
-    return Reading(MessageStatus.FAILED, why)
+def _unread(job: guard.Job, why: str) -> Summary:
+    return summarise(Reading(MessageStatus.FAILED, why))
 
 
 def read_message(raw: bytes, source_kind: str, settings: Settings, label: str) -> Reading:

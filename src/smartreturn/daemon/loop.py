@@ -53,8 +53,8 @@ from smartreturn.errors import MailError, StoreError
 from smartreturn.notify.reactions import ReactionQueue, react_to_messages
 from smartreturn.pipeline import (
     IngestOutcome,
-    Reading,
     Source,
+    Summary,
     ingest_batch,
     ingest_in_session,
     prestart_reader,
@@ -134,7 +134,7 @@ class _ReadAhead(threading.Thread):
     def __init__(self, items: list[tuple[bytes, Source]], settings: Settings) -> None:
         super().__init__(name="read-ahead", daemon=True)
         self._items, self._settings = items, settings
-        self._readings: dict[str, Reading] | None = None
+        self._readings: dict[str, Summary] | None = None
         self.start()
 
     def run(self) -> None:
@@ -144,7 +144,7 @@ class _ReadAhead(threading.Thread):
             log.exception("reading a batch ahead failed; it is read when stored")
         self._items = []
 
-    def result(self) -> dict[str, Reading] | None:
+    def result(self) -> dict[str, Summary] | None:
         self.join()
         return self._readings
 
@@ -363,7 +363,7 @@ class FolderWorker(threading.Thread):
         return last_uid
 
     def _store_batch(self, uidvalidity: int, batch: list[int], mails: dict[int, bytes], known: set[int],
-                     last_uid: int, ahead: dict[str, Reading] | None = None) -> tuple[list[int], int, list[IngestOutcome]]:
+                     last_uid: int, ahead: dict[str, Summary] | None = None) -> tuple[list[int], int, list[IngestOutcome]]:
         """Store a fetched batch and move the cursor past it, all in ONE transaction (kill -9 safe).
 
         The mails go to :func:`~smartreturn.pipeline.ingest_batch` in slices of :data:`STOP_CHECK_EVERY`,
