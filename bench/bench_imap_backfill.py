@@ -92,9 +92,10 @@ def child_daemon(config: str, trace: bool = False) -> dict[str, float]:
         growth = trace_growth(loop)
     sampler = PssSampler()
     sampler.start()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     [worker] = loop.sync_once(settings, db)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    worker_cpu = parse_worker_cpu_seconds()  # since its start: it read nothing before sync_once
     sampler.stop.set()
     sampler.join()
     if trace:
@@ -107,7 +108,14 @@ def child_daemon(config: str, trace: bool = False) -> dict[str, float]:
         statuses = dict(session.execute(select(Message.status, func.count()).group_by(Message.status)).all())
     return {"count": worker.health.ingested, "seconds": seconds, "rss_mb": peak_rss_mb(), "statuses": statuses,
             "worker_mb": parse_worker_peak_mb(), "forkserver_mb": forkserver_peak_mb(), "pss_mb": sampler.peak,
-            "pss_parts": sampler.parts}
+            "pss_parts": sampler.parts, "cpu": cpu, "worker_cpu": worker_cpu}
+
+
+def parse_worker_cpu_seconds() -> float:
+    """CPU seconds the parse workers used so far (/proc/PID/stat utime + stime; the warm-up mails included)."""
+    from smartreturn import guard
+
+    return sum(guard._cpu_seconds(w.pid) or 0.0 for w in guard._pool.all if w.pid is not None)  # noqa: SLF001
 
 
 def parse_worker_peak_mb() -> float:
@@ -240,6 +248,8 @@ def main() -> None:
     print(f"  daemon  : {daemon['count']} mails in {daemon['seconds']:.1f} s = {daemon_rate:,.0f} mails/s, "
           f"peak RSS {daemon['rss_mb']:.0f} MB + parse worker {daemon['worker_mb']:.0f} MB + its forkserver "
           f"{daemon['forkserver_mb']:.0f} MB; statuses {daemon['statuses']}")
+    print(f"  daemon CPU: main process {daemon['cpu'] / daemon['count'] * 1e3:.2f} ms a mail (all its threads), parse "
+          f"worker {daemon['worker_cpu'] / daemon['count'] * 1e3:.2f} ms a mail (CPU time: less bent by the load)")
     parts = ", ".join(f"{name} {mb:.0f}" for name, mb in daemon["pss_parts"].items())
     print(f"  daemon, all processes: peak summed PSS {daemon['pss_mb']:.0f} MB ({parts}; sampled each second)")
     print(f"  floor   : {floor['count']} mails in {floor['seconds']:.1f} s = {floor_rate:,.0f} mails/s, "

@@ -86,6 +86,10 @@ class IngestSettings(Section):
     # also after 10x this in wall-clock time); slower mail is kept as 'failed: parse timeout'.
     # 0: parse in-process without a limit (debugging).
     parse_timeout: float = Field(default=2.0, ge=0)
+    # MB of memory (heap and private mappings, RLIMIT_DATA) the parse worker may use; a mail that needs
+    # more is kept as 'failed: parse memory limit' and the worker is replaced. 0: no limit. Only with
+    # parse_timeout > 0 (the worker is what is limited).
+    parse_memory_mb: int = Field(default=512, ge=0)
 
     @model_validator(mode="after")
     def _auth_needs_id(self) -> "IngestSettings":

@@ -9,6 +9,13 @@ so that a machine busy with other work does not cut off ordinary mail), the work
 (SIGKILL cannot be blocked by a regex), that mail becomes ``failed: parse timeout``, a fresh worker
 is started and the rest of the batch goes to it.
 
+Memory is bounded too: the worker runs under an ``RLIMIT_DATA`` of ``memory_limit`` bytes (heap and
+private mappings, native ones such as libxml2's included), so an allocation past it fails inside the
+worker instead of growing it; that mail becomes ``failed: parse memory limit`` and the worker, whose
+state after a failed allocation is not trusted, is replaced. A worker whose resident size passed half
+the limit after a mail (memory kept by the allocator after a big mail) retires after answering, so
+the next mail starts with a fresh one and is not cut off by what an earlier mail left behind.
+
 Workers come from a ``forkserver`` that has imported the parsers once: starting one takes
 milliseconds, and it is forked from a single-threaded process, never from the daemon's threads.
 Several threads may read mail at the same time; each takes a worker from a small pool.
@@ -25,6 +32,7 @@ import ctypes
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 import threading
 import time
@@ -35,13 +43,16 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ParseGuard", "WorkerUnavailable", "Job", "TIMEOUT", "CRASHED", "prestart", "read_guarded", "shutdown"]
+__all__ = ["ParseGuard", "WorkerUnavailable", "Job", "TIMEOUT", "CRASHED", "MEMORY", "prestart", "read_guarded",
+           "shutdown"]
 
 Job = tuple[bytes, str, str]   # raw mail, source kind, label for log lines
 Reader = Callable[[bytes, str, Any, str], Any]  # (raw, source kind, settings, label) -> result
 
 TIMEOUT = "parse timeout"
 CRASHED = "parse worker crashed"
+MEMORY = "parse memory limit"
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 START_TIMEOUT = 120.0  # seconds for a new worker to report ready (the first one imports the parsers)
 _PRELOAD = ["smartreturn.reading", "smartreturn.parse_warmup"]  # the second reads a few mails: warm workers
 _PR_SET_PDEATHSIG = 1
@@ -59,6 +70,32 @@ def _cpu_seconds(pid: int | None) -> float | None:
         return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime (fields 14, 15 of stat(5))
     except (OSError, ValueError, IndexError):
         return None
+
+
+def _resident_bytes() -> int | None:
+    """This process's resident set size (Linux /proc), or None when not available."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _limit_memory(limit: int | None) -> None:
+    """At most ``limit`` bytes of data (heap, anonymous and private writable mappings) in this process."""
+    if not limit:
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    except (ValueError, OSError) as exc:  # e.g. below what the worker already uses: it runs without one
+        logging.getLogger(__name__).warning("cannot limit the parse worker's memory to %d MB: %s",
+                                            limit // 2**20, exc)
+
+
+class _OutOfMemory:
+    """What the worker answers for a mail whose reading passed the memory limit."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
 
 
 def _die_with_parent() -> None:
@@ -101,9 +138,9 @@ def _log_level() -> int:
     return min(logging.getLogger().getEffectiveLevel(), logging.getLogger("smartreturn").getEffectiveLevel())
 
 
-def _worker(conn: Connection, reader: Reader, level: int = logging.WARNING) -> None:
+def _worker(conn: Connection, reader: Reader, level: int = logging.WARNING, memory_limit: int | None = None) -> None:
     """The worker's loop: ("settings", s) sets the settings; ("batch", jobs) answers (index, result, log
-    records) per job."""
+    records, retiring) per job; after an answer with ``retiring`` set the worker ends."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     collect = _Collect()
@@ -112,6 +149,7 @@ def _worker(conn: Connection, reader: Reader, level: int = logging.WARNING) -> N
     root.setLevel(level)
     logging.getLogger("smartreturn").setLevel(logging.NOTSET)
     settings = None
+    _limit_memory(memory_limit)
     conn.send(("ready", None))
     while True:
         try:
@@ -125,9 +163,16 @@ def _worker(conn: Connection, reader: Reader, level: int = logging.WARNING) -> N
         for index, (raw, source_kind, label) in enumerate(payload):
             try:
                 result = reader(raw, source_kind, settings, label)
+            except MemoryError as exc:  # the limit: this mail fails, and the worker is not trusted further
+                result = _OutOfMemory(f"{type(exc).__name__} at {memory_limit // 2**20 if memory_limit else '?'} MB")
             except BaseException as exc:  # noqa: BLE001 - the reader should not raise; report it, go on
                 result = exc if isinstance(exc, Exception) else RuntimeError(repr(exc))
-            conn.send((index, result, collect.take()))
+            resident = _resident_bytes() if memory_limit else None
+            retiring = isinstance(result, _OutOfMemory) or bool(resident and resident > memory_limit // 2)
+            conn.send((index, result, collect.take(), retiring))
+            if retiring:
+                conn.close()
+                os._exit(0)
 
 
 class WorkerUnavailable(RuntimeError):
@@ -136,7 +181,8 @@ class WorkerUnavailable(RuntimeError):
 
 class ParseGuard:
     """One worker process and its pipe. ``read(jobs, settings)`` -> one result per job, in order;
-    a job that took longer than ``timeout`` seconds (or killed the worker) gets ``on_failure(job, why)``."""
+    a job that took longer than ``timeout`` seconds, passed the memory limit (bytes; None: no limit) or
+    killed the worker gets ``on_failure(job, why)``."""
 
     def __init__(self, reader: Reader, on_failure: Callable[[Job, str], Any]) -> None:
         self.reader = reader
@@ -144,8 +190,16 @@ class ParseGuard:
         self._process: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
         self._settings: Any = None
+        self._memory_limit: int | None = None
 
-    def read(self, jobs: Sequence[Job], settings: Any, timeout: float) -> list[Any]:
+    def limit_memory(self, memory_limit: int | None) -> None:
+        """Workers started from now on get this limit (bytes; None: none); a running one with another is stopped."""
+        if memory_limit != self._memory_limit:
+            self.close()  # the limit is set when a worker starts
+            self._memory_limit = memory_limit
+
+    def read(self, jobs: Sequence[Job], settings: Any, timeout: float, memory_limit: int | None = None) -> list[Any]:
+        self.limit_memory(memory_limit)
         results: list[Any] = []
         while len(results) < len(jobs):
             results.extend(self._read_some(jobs[len(results):], settings, timeout))
@@ -169,7 +223,7 @@ class ParseGuard:
                 results.append(self.on_failure(job, f"{TIMEOUT} ({overdue})"))
                 return results
             try:
-                index, result, records = conn.recv()
+                index, result, records, retiring = conn.recv()
             except (EOFError, OSError):
                 code = None
                 if self._process is not None:
@@ -181,10 +235,17 @@ class ParseGuard:
                 results.append(self.on_failure(job, f"{CRASHED} (exit code {code})"))
                 return results
             _replay(records)
-            if isinstance(result, Exception):
+            if isinstance(result, _OutOfMemory):
+                log.warning("mail %s: %s (%s): replacing its parse worker", job[2], MEMORY, result.detail)
+                result = self.on_failure(job, f"{MEMORY} ({result.detail})")
+            elif isinstance(result, Exception):
                 log.error("mail %s: reading it raised %r", job[2], result)
                 result = self.on_failure(job, f"cannot read: {result!r}")
             results.append(result)
+            if retiring:  # it ends after this answer; the rest of the batch goes to a fresh one
+                log.debug("parse worker %s retires", self.pid)
+                self.close()
+                return results
         return results
 
     def _wait(self, conn: Connection, timeout: float) -> str | None:
@@ -214,8 +275,8 @@ class ParseGuard:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(_PRELOAD)
         parent, child = context.Pipe()
-        process = context.Process(target=_worker, args=(child, self.reader, _log_level()), name="smartreturn-parse",
-                                  daemon=True)
+        process = context.Process(target=_worker, args=(child, self.reader, _log_level(), self._memory_limit),
+                                  name="smartreturn-parse", daemon=True)
         try:
             process.start()
             child.close()
@@ -286,24 +347,26 @@ atexit.register(_pool.close)
 
 
 def read_guarded(jobs: Sequence[Job], settings: Any, timeout: float, reader: Reader,
-                 on_failure: Callable[[Job, str], Any]) -> list[Any]:
-    """``reader(raw, kind, settings, label)`` for every job in a worker process, each within ``timeout`` s."""
+                 on_failure: Callable[[Job, str], Any], memory_limit: int | None = None) -> list[Any]:
+    """``reader(raw, kind, settings, label)`` for every job in a worker process, each within ``timeout`` s
+    and, when ``memory_limit`` is set, within that many bytes of data for the whole worker."""
     if not jobs:
         return []
     guard = _pool.take(reader, on_failure)
     try:
-        return guard.read(jobs, settings, timeout)
+        return guard.read(jobs, settings, timeout, memory_limit)
     finally:
         _pool.give_back(guard)
 
 
-def prestart(reader: Reader) -> threading.Thread:
+def prestart(reader: Reader, memory_limit: int | None = None) -> threading.Thread:
     """Start a worker for ``reader`` in the background and keep it ready in the pool: the first mail
     then does not wait for the forkserver to import the parsers (seconds on a loaded machine)."""
 
     def start() -> None:
         guard = _pool.take(reader, lambda job, why: None)
         try:
+            guard.limit_memory(memory_limit)
             guard._ensure_started()
         except Exception as exc:  # noqa: BLE001 - the first mail will try again and report it
             log.warning("could not start the parse worker in advance: %s", exc)

@@ -92,7 +92,7 @@ def read_messages(jobs: list[guard.Job], settings: Settings) -> list[Summary]:
     if not timeout:
         return [summarise(read_message(raw, kind, settings, label)) for raw, kind, label in jobs]
     try:
-        return guard.read_guarded(jobs, settings, timeout, _read_in_worker, _unread)
+        return guard.read_guarded(jobs, settings, timeout, _read_in_worker, _unread, _memory_limit(settings))
     except guard.WorkerUnavailable as exc:  # mail is still read and kept, only without the time limit
         log.error("%s: reading %d mails in this process, without the %g s limit", exc, len(jobs), timeout)
         return [summarise(read_message(raw, kind, settings, label)) for raw, kind, label in jobs]
@@ -101,7 +101,11 @@ def read_messages(jobs: list[guard.Job], settings: Settings) -> list[Summary]:
 def prestart_reader(settings: Settings) -> None:
     """Start the parse worker now, in the background, when mail is read in one (the daemon, at start)."""
     if settings.ingest.parse_timeout:
-        guard.prestart(_read_in_worker)
+        guard.prestart(_read_in_worker, _memory_limit(settings))
+
+
+def _memory_limit(settings: Settings) -> int | None:
+    return settings.ingest.parse_memory_mb * 2**20 or None
 
 
 def _read_in_worker(raw: bytes, source_kind: str, settings: Settings, label: str) -> Summary:
@@ -137,6 +141,8 @@ def _read(raw: bytes, source_kind: str, settings: Settings, label: str) -> Readi
         email = parse_email(raw)
     except ParseError as exc:
         return Reading(MessageStatus.FAILED, f"cannot decode: {exc}")
+    except MemoryError:  # the parse worker's memory limit: reported as such by the worker (guard.py)
+        raise
     except Exception as exc:  # a decoder bug must not stop the loop either
         log.exception("decoding message %s failed", label)
         return Reading(MessageStatus.FAILED, f"cannot decode: {exc!r}")
@@ -149,6 +155,8 @@ def _read(raw: bytes, source_kind: str, settings: Settings, label: str) -> Readi
         return Reading(MessageStatus.IGNORED, refusal, email)
     try:
         extraction = registry.extract(email)
+    except MemoryError:
+        raise
     except Exception as exc:  # ParseError / ParserConflict, or a parser bug (logged)
         if not isinstance(exc, ParseError):
             log.exception("parsing message %s failed", label)

@@ -38,3 +38,12 @@ def logs(raw: bytes, source_kind: str, settings: object, label: str) -> str:
     except KeyError:
         log.exception("mail %s: a parser bug", label)
     return label
+
+
+_KEPT: list[bytearray] = []
+
+
+def hog(raw: bytes, source_kind: str, settings: object, label: str) -> int:
+    """Allocates (and keeps, as an allocator keeps freed memory) the number of MB the mail says; returns the pid."""
+    _KEPT.append(bytearray(int(raw) * 2**20))
+    return os.getpid()

@@ -12,7 +12,7 @@ import types
 import pytest
 
 from smartreturn import guard
-from tests.guard.readers import echo_or_misbehave, logs, pid
+from tests.guard.readers import echo_or_misbehave, hog, logs, pid
 
 
 def _failed(job: guard.Job, why: str) -> tuple[str, str]:
@@ -86,3 +86,13 @@ def test_the_limit_is_cpu_time_so_a_mail_waiting_for_a_core_is_not_cut_off():
     assert results[1][0] == "m1" and results[1][1].startswith("parse timeout (no result after")
     assert "CPU time" in results[1][1]
     assert results[2] == ("m2", "ok", None)
+
+
+def test_a_mail_past_the_memory_limit_fails_and_a_worker_that_kept_much_memory_retires():
+    limit = 200 * 2**20  # the worker itself uses ~40 MB of data
+    results = guard.read_guarded(_jobs(b"10", b"400", b"10", b"120", b"10"), None, 20.0, hog, _failed, limit)
+    assert results[1] == ("m1", "parse memory limit (MemoryError at 200 MB)")
+    assert results[0] != results[2]  # replaced after the failed allocation
+    assert results[2] == results[3] != results[4]  # 130 MB kept > half the limit: the next mail gets a fresh worker
+    # without a limit, the same reader and mails in a worker of its own
+    assert all(isinstance(r, int) for r in guard.read_guarded(_jobs(b"10", b"300"), None, 20.0, hog, _failed))

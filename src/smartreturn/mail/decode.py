@@ -373,6 +373,8 @@ def _without_large_attachments(raw: bytes) -> bytes:
 def _parse_mime(raw: bytes) -> Message:
     try:
         return mime.parse_mime(raw)  # compat32 tree; any nesting depth, without recursion
+    except MemoryError:  # the parse worker's memory limit (guard.py), not a broken mail
+        raise
     except Exception as exc:  # stdlib errors on hostile input
         raise ParseError(f"MIME structure could not be parsed: {exc!r}") from exc
 

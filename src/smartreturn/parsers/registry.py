@@ -105,6 +105,8 @@ def get_parser(name: str) -> Parser:
 def _identifies(parser: Parser, email: Email) -> bool:
     try:
         return bool(parser.identify(email))
+    except MemoryError:  # the parse worker's memory limit: the mail fails as a whole (guard.py)
+        raise
     except Exception:  # identify() must never raise; a buggy one must not stop the others
         log.exception("parser %s raised in identify()", parser.name)
         return False
@@ -143,7 +145,7 @@ def _generic(parsers: tuple[Parser, ...]) -> Parser | None:
 def _run(parser: Parser, email: Email) -> list[Event]:
     try:
         return list(parser.extract(email))
-    except ParseError:
+    except (ParseError, MemoryError):  # MemoryError: the parse worker's limit, the mail fails as a whole
         raise
     except Exception as exc:
         raise ParseError(f"parser {parser.name} v{parser.version} failed: {exc!r}") from exc
