@@ -80,6 +80,17 @@ def _resident_bytes() -> int | None:
         return None
 
 
+def _peak_resident_bytes() -> int:
+    """This process's peak resident set size (VmHWM; Linux /proc), or 0 when not available."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _limit_memory(limit: int | None) -> None:
     """At most ``limit`` bytes of data (heap, anonymous and private writable mappings) in this process."""
     if not limit:
@@ -140,7 +151,7 @@ def _log_level() -> int:
 
 def _worker(conn: Connection, reader: Reader, level: int = logging.WARNING, memory_limit: int | None = None) -> None:
     """The worker's loop: ("settings", s) sets the settings; ("batch", jobs) answers (index, result, log
-    records, retiring) per job; after an answer with ``retiring`` set the worker ends."""
+    records, retiring) per job; after an answer with ``retiring`` set (its peak RSS, bytes) the worker ends."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     collect = _Collect()
@@ -169,7 +180,7 @@ def _worker(conn: Connection, reader: Reader, level: int = logging.WARNING, memo
                 result = exc if isinstance(exc, Exception) else RuntimeError(repr(exc))
             resident = _resident_bytes() if memory_limit else None
             retiring = isinstance(result, _OutOfMemory) or bool(resident and resident > memory_limit // 2)
-            conn.send((index, result, collect.take(), retiring))
+            conn.send((index, result, collect.take(), _peak_resident_bytes() if retiring else 0))
             if retiring:
                 conn.close()
                 os._exit(0)
@@ -242,8 +253,10 @@ class ParseGuard:
                 log.error("mail %s: reading it raised %r", job[2], result)
                 result = self.on_failure(job, f"cannot read: {result!r}")
             results.append(result)
-            if retiring:  # it ends after this answer; the rest of the batch goes to a fresh one
-                log.debug("parse worker %s retires", self.pid)
+            if retiring:  # it ends after this answer (its peak RSS in bytes); the rest goes to a fresh one
+                log.info("parse worker %s retires after mail %s (peak RSS %d MB, memory limit %d MB)", self.pid,
+                         job[2], retiring // 2**20, (self._memory_limit or 0) // 2**20,
+                         extra={"peak_rss": retiring})
                 self.close()
                 return results
         return results
