@@ -91,11 +91,14 @@ def mutate(raw: bytes, rng: random.Random, serial: int) -> bytes:
     return bytes(data)
 
 
-def run(raws: Iterable[bytes], label: str) -> dict:
+def run(raws: Iterable[bytes], label: str, memory_mb: int | None = None) -> dict:
     """Every mail of ``raws`` (consumed one at a time: 10,000 mutated mails are ~3 GB) through ingest."""
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-mutated-{label}-"))
     db = open_database(f"sqlite:///{tmp / 'smartreturn.db'}")
-    settings = load_settings(env={"SMARTRETURN_GENERAL__STATE_DIR": str(tmp)})
+    env = {"SMARTRETURN_GENERAL__STATE_DIR": str(tmp)}
+    if memory_mb is not None:
+        env["SMARTRETURN_INGEST__PARSE_MEMORY_MB"] = str(memory_mb)
+    settings = load_settings(env=env)
     handler = _Tracebacks()
     logging.getLogger().addHandler(handler)
     retired = _Retired()
@@ -175,6 +178,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mails", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--memory-mb", type=int, help="ingest.parse_memory_mb (default: the setting's default)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
     seeds = [p.read_bytes() for p in sorted(ROOT.rglob("*.eml"))]
@@ -183,7 +187,7 @@ def main() -> None:
     mutated = (mutate(seeds[i % len(seeds)], rng, i) for i in range(args.mails))
     load = os.getloadavg()
     base = run(baseline, "baseline")
-    result = run(mutated, "mutated")
+    result = run(mutated, "mutated", args.memory_mb)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"load average at start {load[0]:.1f}, at end {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
     print(f"baseline (unmutated fixture copies): {base['mails']} mails, max {base['max s']:.3f} s, "
