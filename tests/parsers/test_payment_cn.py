@@ -57,6 +57,7 @@ def test_the_time_in_the_notice_is_when_the_refund_happened():
     "【美团】您的退款申请已提交，商家处理后将原路退回。",  # asked for, not refunded
     "【淘宝】退款失败：银行卡已注销，请更换收款账户。",  # failed (and a shop's own SMS)
     "【中国银行】双十一刷卡满100元立减10元，退订回T",  # marketing
+    "微信支付\n退款到账了吗？退款金额￥59.90，商户说三天内退回。",  # a question quoting the amount
 ])
 def test_spending_bills_codes_and_requests_yield_nothing(text):
     assert _parse(text).events == []

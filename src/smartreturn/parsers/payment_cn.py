@@ -44,10 +44,12 @@ _NOT_YET = re.compile(
     r"退款(?:失败|中|申请|处理中|审核)|申请退款|正在(?:为您)?(?:处理|办理)?退款|可(?:申请)?退款|如需退款|不(?:支持|予)退款|"
     r"退款关闭|拒绝退款|退款被拒|退款未|无法退款|退款服务|退款规则|退款政策"
 )
-_DONE = re.compile(
-    r"退款(?:到账|成功|已到账|已完成|已退回|已原路|完成|入账)|已退款|已(?:原路)?退回|退回至|退回到|退至|退到|原路退回|"
-    r"(?:退款|退货)(?:收入|入账|支出)?(?:人民币|金额|\s*+[¥￥]|\s*+\d)|\(退货\)|（退货）|退款通知|退款到账通知|冲正"
-)
+# words that say the refund happened ...
+_STATED = (r"退款(?:到账|成功|已到账|已完成|已退回|已原路|完成|入账)|已退款|已(?:原路)?退回|退回至|退回到|退至|退到|原路退回|"
+           r"退款通知|退款到账通知|冲正")
+_STATED_DONE = re.compile(_STATED)
+# ... or book it: an amount labelled as refunded ("退款金额￥59.90", "退货35.50元"), which a question can quote
+_DONE = re.compile(_STATED + r"|(?:退款|退货)(?:收入|入账|支出)?(?:人民币|金额|\s*+[¥￥]|\s*+\d)|\(退货\)|（退货）")
 _OTP = re.compile(r"验证码|校验码|动态码|动态密码|短信码")
 _NOISE = re.compile(r"账单已出|本期应还|最低还款|还款日|额度|分期|积分|中奖|抽奖|领取.{0,6}(?:券|红包)")
 
@@ -112,7 +114,10 @@ def is_refund(text: str) -> bool:
         return False
     if _NOT_YET.search(text) and not re.search(r"退款(?:成功|已到账|到账)|已退款|已(?:原路)?退回", text):
         return False
-    # a refund asked about (退款到账了吗), denied or failed (尚未退回, 退款到账失败) is none
+    # a refund asked about (退款到账了吗), denied or failed (尚未退回, 退款到账失败) is none, and an amount
+    # label beside such a question ("退款到账了吗？退款金额59.90元") does not make it one
+    if _STATED_DONE.search(text) and first_asserted(_STATED_DONE, text) is None:
+        return False
     return first_asserted(_DONE, text) is not None and refund_amount(text) is not None
 
 
