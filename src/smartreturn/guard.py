@@ -180,7 +180,9 @@ def _worker(conn: Connection, reader: Reader, level: int = logging.WARNING, memo
                 result = exc if isinstance(exc, Exception) else RuntimeError(repr(exc))
             resident = _resident_bytes() if memory_limit else None
             retiring = isinstance(result, _OutOfMemory) or bool(resident and resident > memory_limit // 2)
-            conn.send((index, result, collect.take(), _peak_resident_bytes() if retiring else 0))
+            # the parent must see a retirement even where /proc cannot give the peak (then 1 byte):
+            # a 0 would make it wait on a worker that is gone and fail the next mail as crashed
+            conn.send((index, result, collect.take(), max(_peak_resident_bytes(), 1) if retiring else 0))
             if retiring:
                 conn.close()
                 os._exit(0)

@@ -22,13 +22,7 @@ from smartreturn.config import Settings
 from smartreturn.errors import ParseError
 from smartreturn.mail.decode import visible
 from smartreturn.model import MessageStatus
-from smartreturn.reading import (  # noqa: F401 - read_message, prestart_reader and DEPTH_NOTE are used from here
-    DEPTH_NOTE,
-    Summary,
-    prestart_reader,
-    read_message,
-    read_messages,
-)
+from smartreturn.reading import Summary, read_messages
 from smartreturn.store.db import Database
 from smartreturn.apply.events import apply_events
 from smartreturn.store.repo import Lookups

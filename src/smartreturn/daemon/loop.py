@@ -54,12 +54,11 @@ from smartreturn.notify.reactions import ReactionQueue, react_to_messages
 from smartreturn.pipeline import (
     IngestOutcome,
     Source,
-    Summary,
     ingest_batch,
     ingest_in_session,
-    prestart_reader,
     read_ahead,
 )
+from smartreturn.reading import Summary, prestart_reader
 from smartreturn.store.db import Database, is_outage, open_database
 from smartreturn.store.tables import ImapFolderState, Message
 
