@@ -37,6 +37,14 @@ def test_picked_up_from_the_station_is_delivered() -> None:
     assert event.occurred_at == datetime(2026, 11, 25, 19, 20, tzinfo=SHANGHAI)
 
 
+def test_station_notice_takes_a_yto_number_of_twelve_digits() -> None:
+    # a real 妈妈驿站 SMS names "包裹YT" + 12 digits, with 圆通 after the station's place name
+    (event,) = run("【妈妈驿站】取货码5-5-9-13，您有包裹YT712345678901已到城南路圆通快递").events
+    assert event.kind is EventKind.PICKUP_READY
+    assert event.pickup_code == "5-5-9-13"
+    assert event.tracking == (TrackingRef("YT712345678901", "yto", Direction.OUTBOUND),)
+
+
 def test_the_code_is_never_taken_for_a_tracking_number() -> None:
     (event,) = run("【菜鸟驿站】您的申通包裹已到达翠苑一区菜鸟驿站，取件码 20261125，询13800001111").events
     assert event.tracking == ()

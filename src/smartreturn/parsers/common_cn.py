@@ -183,7 +183,7 @@ _LABELLED_TRACKING = re.compile(rf"(?P<label>{_TRACK_LABEL})\s*+[:：]?\s*+(?P<n
 _NAMED_TRACKING = re.compile(
     rf"(?P<carrier>{_CARRIER_ALT})\s*+[(（:：,，]?\s*+(?:运单号?|单号|快递单号|物流单号)?\s*+[:：]?\s*+(?P<num>{_NUMBER})(?![\d-])"
 )
-_PREFIXED_TRACKING = re.compile(r"(?<![A-Z0-9])(?P<num>SF\d{12,13}|JD[A-Z]{0,3}\d{10,13}|YT\d{13}|JT\d{13}|DPK\d{12}|[A-Z]{2}\d{9}CN)(?![A-Z0-9])")
+_PREFIXED_TRACKING = re.compile(r"(?<![A-Z0-9])(?P<num>SF\d{12,13}|JD[A-Z]{0,3}\d{10,13}|YT\d{12,13}|JT\d{13}|DPK\d{12}|[A-Z]{2}\d{9}CN)(?![A-Z0-9])")
 _PREFIX_CARRIERS = (("SF", "sf"), ("JD", "jd"), ("YT", "yto"), ("JT", "jt"), ("DPK", "deppon"))
 
 

@@ -58,7 +58,7 @@ COURIERS: tuple[Courier, ...] = (
     Courier("cainiao", "pickup_station", None, ("兔喜生活", "兔喜快递超市", "妈妈驿站", "中邮驿站", "快递超市",
                                                "熊猫快收", "近邻宝", "速递易", "递管家", "云柜")),
     Courier("zto", "zto", "zto", ("中通快递", "中通"), ("zto.com",)),
-    Courier("yto", "yto", "yto", ("圆通速递", "圆通快递", "圆通"), ("yto.net.cn",), re.compile(_own(r"YT\d{13,16}"))),
+    Courier("yto", "yto", "yto", ("圆通速递", "圆通快递", "圆通"), ("yto.net.cn",), re.compile(_own(r"YT\d{12,16}"))),
     Courier("sto", "sto", "sto", ("申通快递", "申通"), ("sto.cn",)),
     Courier("yunda", "yunda", "yunda", ("韵达快递", "韵达速递", "韵达"), ("yundaex.com",)),
     Courier("ems", "ems", "ems", ("EMS", "中国邮政EMS", "邮政EMS", "EMS中国邮政速递物流", "中国邮政速递物流"),

@@ -300,7 +300,7 @@ _CARRIERS: tuple[Carrier, ...] = (
     Carrier(
         "yto", "YTO Express", "圆通速递", _KUAIDI100_URL.format(com="yuantong"),
         {"17track": "190157", "aftership": "yto", "kuaidi100": "yuantong"},
-        (_fmt(r"YT\d{13}", confidence=0.9),),
+        (_fmt(r"YT\d{12,13}", confidence=0.9),),
         ("圆通", "圆通快递", "YTO"),
     ),
     Carrier(
