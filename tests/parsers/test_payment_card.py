@@ -95,6 +95,29 @@ def test_a_korean_card_cancellation_in_the_header_is_money_back(text):
     assert event.kind is EventKind.REFUND_ISSUED and event.refund_amount is not None
 
 
+@pytest.mark.parametrize(("text", "amount", "currency", "merchant"), [
+    # fixtures/real/mmex_samsung_card_sms/: a cancellation abroad is signed and names the merchant after the time
+    ("[Web발신]\n삼성5185해외취소 이*윤\nUSD -0.99\n10/01 07:14 DISCORD*TEMPORARYAUTH", "0.99", "USD",
+     "DISCORD*TEMPORARYAUTH"),
+    ("삼성5185취소 이*윤\n-2,999,000원 03개월\n06/26 10:01 삼성전자(주)\n누적2,804,028원", "2999000", "KRW", "삼성전자(주)"),
+    # a sale cancelled ("매출취소") is money back as well
+    ("[Web발신]\n신한카드 (0088) 매출취소 최*업\n3,980원  04/11 (주)오아시스", "3980", "KRW", None),
+])
+def test_a_korean_cancellation_abroad_or_of_a_sale_is_money_back(text, amount, currency, merchant):
+    (event,) = _parse(text).events
+    assert event.kind is EventKind.REFUND_ISSUED and event.refund_amount is not None
+    assert (event.refund_amount.amount, event.refund_amount.currency) == (Decimal(amount), currency)
+    assert event.merchant == merchant
+
+
+@pytest.mark.parametrize("text", [
+    "[Web발신]\n삼성5185해외승인 이*윤\nUSD 155.88\n08/31 23:46 PADDLE.NET*FEEDLY",
+    "삼성5185승인 이*윤\n2,520,000원 03개월\n06/09 21:40 삼성전자(주)\n누적4,077,275원",
+])
+def test_a_korean_approval_abroad_or_in_instalments_gives_nothing(text):
+    assert _parse(text).events == []
+
+
 def test_a_redacted_amount_still_gives_the_refund():
     result = _parse("Dear Customer, refund of INR ** from Swiggy Limited Banga has been credited to your IndusInd Bank "
                     "Credit Card XX**** on 11-Jun-26 - IndusInd Bank")

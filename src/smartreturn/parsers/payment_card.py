@@ -44,7 +44,8 @@ _CARD_REF = guarded(re.compile(
     r"(?:no\.?|ending(?:[^\S\n]in)?|#)?[^\S\n]{0,3}(?:[x*•]{1,16}[\d*]{2,6}|[a-z]{2,5}-\d{4}|\d{4})(?![\d*])"
     r"|(?:visa|jcb|mastercard)[^\S\n]?デビット"  # a Japanese bank's debit card names no number: "JNB Visaデビット"
     r"|(?:[a-z]{1,4}|[가-힣]{1,4})\*?(?:카드|체크)"  # a Korean card SMS names its issuer: "KB*카드", "현대카드", "KB국민체크"
-    r"|[가-힣]{1,4}\d{4}(?=[^\S\n]?(?:승인|취소))"  # or its issuer and card digits: "삼성0163승인", "삼성0163취소"
+    # or its issuer and card digits, abroad too: "삼성0163승인", "삼성0163취소", "삼성5185해외취소"
+    r"|[가-힣]{1,4}\d{4}(?=[^\S\n]?(?:해외)?(?:승인|취소))"
 ))
 # the refund happened: the money is back on the card or account
 _DONE = re.compile(
@@ -56,8 +57,9 @@ _DONE = re.compile(
     r"ご?返金いたしました|返金されました|"
     # a Korean card SMS cancels the charge on the merchant's line ("우리동물메디컬 취소") or says "승인취소"
     r"승인[^\S\n]?취소|[^\S\n]취소[^\S\n]*(?:\n|$)|"
-    # … or in its header, right after the card digits: "삼성0163취소 홍*동", "신한카드(5688)취소", "KB국민카드1234취소"
-    r"\d{4}\)?[^\S\n]?취소(?=\s)"
+    # … or in its header, right after the card digits: "삼성0163취소 홍*동", "신한카드(5688)취소", "KB국민카드1234취소",
+    # abroad "삼성5185해외취소 이*윤", or a sale cancelled: "신한카드 (0088) 매출취소"
+    r"\d{4}\)?[^\S\n]?(?:해외|매출)?취소(?=\s)"
 )
 _DONE_PARTS = required_parts(_DONE.pattern)  # one of them in the text, or _DONE cannot match
 # asked for, promised, pending, a scam's call to action, or a code: not (yet) money back
@@ -79,7 +81,7 @@ _NUMBER_BEFORE = (r"((?:(?<!\d)(?!(?<=\d[,  ])\d{3})|(?<=\d)(?=\d{3}(?!\d)))\d{1
                   r"|(?<!\d)\d++(?:[.,]\d{1,2})?)")
 _AMOUNTS = (
     (re.compile(r"(?i)(?:\bINR|\bRs\.?|₹)[^\S\n]?" + _NUMBER), "INR"),
-    (re.compile(r"(?i)(?:\bUSD|US\$|\$)[^\S\n]?" + _NUMBER), "USD"),
+    (re.compile(r"(?i)(?:\bUSD|US\$|\$)[^\S\n]?-?" + _NUMBER), "USD"),  # a cancellation may sign it: "USD -0.99"
     (re.compile(r"(?i)(?:\bEUR|€)[^\S\n]?" + _NUMBER), "EUR"),
     (re.compile(r"(?i)(?:\bGBP|£)[^\S\n]?" + _NUMBER), "GBP"),
     (re.compile(_NUMBER_BEFORE + r"[^\S\n]?(?:р|руб\.?|₽|RUB)(?![а-яa-z])", re.IGNORECASE), "RUB"),
@@ -99,6 +101,8 @@ _MERCHANTS = (
     re.compile(r"\bBy[^\S\n]+([A-Z0-9][A-Z0-9&.'*-]*(?:[^\S\n][A-Z0-9&.'*-]+){0,3}?)(?=[^\S\n]{2,}|[^\S\n]+On\b|\s*$)"),
     re.compile(r"\bcredited\s+(?:for|with)\b[^\n]{0,60}?\bfrom[^\S\n]+([A-Z0-9][A-Z0-9&'*-]*(?:[^\S\n][A-Z0-9&'*-]+){0,4})\.(?:\s|$)"),
     re.compile(r"(?:р|руб\.?|₽)[^\S\n]+([A-Z0-9][A-Z0-9&.'*-]*(?:[^\S\n][A-Z0-9&.'*-]+){0,3})[^\S\n]*$", re.MULTILINE),
+    # a Korean card SMS names the merchant after the date and time, alone on its line: "06/26 10:01 삼성전자(주)"
+    re.compile(r"^\d\d/\d\d[^\S\n]\d\d:\d\d[^\S\n]+([^\s\d][^\n]{1,29}?)[^\S\n]*$", re.MULTILINE),
 )
 
 
