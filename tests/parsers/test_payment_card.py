@@ -118,6 +118,24 @@ def test_a_korean_approval_abroad_or_in_instalments_gives_nothing(text):
     assert _parse(text).events == []
 
 
+@pytest.mark.parametrize("text", [
+    # fixtures/real/refund_issue_threads/kakao_6_*: the cancellation right after the bracketed card name
+    "[Web발신]\n[현대카드]-취소\n김재*님\n872,000원(일시불)\nAKPLAZA분당점\n누적:1,652,750원",
+    "[Web발신]\n하나카드취소 박*영\n25,000원\n03/17 19:00 올리브영 명동점",
+])
+def test_a_korean_cancellation_after_the_card_name_is_money_back(text):
+    (event,) = _parse(text).events
+    assert event.kind is EventKind.REFUND_ISSUED and event.refund_amount is not None
+
+
+@pytest.mark.parametrize("text", [
+    "[Web발신]\n[현대카드]-승인\n김재*님\n872,000원(일시불)\nAKPLAZA분당점\n누적:1,621,300원",
+    "[신한카드] 카드 취소 방법 안내: 홈페이지에서 확인하세요.",
+])
+def test_a_korean_approval_or_a_notice_about_cancelling_gives_nothing(text):
+    assert _parse(text).events == []
+
+
 def test_a_redacted_amount_still_gives_the_refund():
     result = _parse("Dear Customer, refund of INR ** from Swiggy Limited Banga has been credited to your IndusInd Bank "
                     "Credit Card XX**** on 11-Jun-26 - IndusInd Bank")

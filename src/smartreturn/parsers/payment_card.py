@@ -59,7 +59,9 @@ _DONE = re.compile(
     r"승인[^\S\n]?취소|[^\S\n]취소[^\S\n]*(?:\n|$)|"
     # … or in its header, right after the card digits: "삼성0163취소 홍*동", "신한카드(5688)취소", "KB국민카드1234취소",
     # abroad "삼성5185해외취소 이*윤", or a sale cancelled: "신한카드 (0088) 매출취소"
-    r"\d{4}\)?[^\S\n]?(?:해외|매출)?취소(?=\s)"
+    r"\d{4}\)?[^\S\n]?(?:해외|매출)?취소(?=\s)|"
+    # … or right after the card's name, bracketed or not: "[현대카드]-취소", "하나카드취소 박*영", "[신한체크취소]"
+    r"(?:\]-?[^\S\n]?|카드|체크)(?:해외|매출)?취소(?=[\s\]])"
 )
 _DONE_PARTS = required_parts(_DONE.pattern)  # one of them in the text, or _DONE cannot match
 # asked for, promised, pending, a scam's call to action, or a code: not (yet) money back
