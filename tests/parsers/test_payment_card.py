@@ -136,6 +136,34 @@ def test_a_korean_approval_or_a_notice_about_cancelling_gives_nothing(text):
     assert _parse(text).events == []
 
 
+@pytest.mark.parametrize(("text", "amount", "currency", "merchant"), [
+    # shapes of real card reversals (Axis, ICICI) with other figures: a card payment undone is money back
+    ("Txn of INR 120.50 on Axis Bank Credit Card no. XX9876 on 03-08-26 10:11:12 at SOMESHOP is reversed.",
+     "120.50", "INR", "SOMESHOP"),
+    ("Reversal of Rs 88.10 credited to ICICI Bank Credit Card XX2468 on 04-AUG-26.", "88.10", "INR", None),
+    # Korean: an automatic payment cancelled after its date, a lump sum or an instalment plan cancelled
+    ("[Web발신]\n[삼성카드]1357 자동결제 8/01 취소 김*수\n어느학원/수강료 -55,000원", "55000", "KRW", None),
+    ("[Web발신] [광주BC](신용1357)김*수님 08/02 10:10 일시불 취소 9,900원누적 100,000원어느가게", "9900", "KRW", None),
+    ("[Web발신]\n하나카드(1*2*) 김*수님 할부취소 120,000원/어느마트 08/02 10:00/누적 300,000", "120000", "KRW", None),
+])
+def test_card_reversals_and_korean_cancellations_are_money_back(text, amount, currency, merchant):
+    (event,) = _parse(text).events
+    assert event.kind is EventKind.REFUND_ISSUED and event.refund_amount is not None
+    assert (event.refund_amount.amount, event.refund_amount.currency) == (Decimal(amount), currency)
+    assert event.merchant == merchant
+
+
+@pytest.mark.parametrize("text", [
+    # a reversal still to come, a declined payment, a Korean approval on an instalment plan
+    "Your payment of Rs 500 on card XX1234 failed. Any amount debited will be reversed within 5 working days.",
+    "Reversal of Rs 450.00 initiated for failed UPI txn on A/c XX1234. Credit in 3-5 days",
+    "Txn of INR 1,200.00 on ICICI Bank Card XX1234 at SOMESHOP declined due to insufficient balance",
+    "[Web발신] [광주BC](신용1357)김*수님 08/02 10:10 할부(3개월) 9,900원누적 100,000원어느가게",
+])
+def test_reversals_to_come_and_declines_give_nothing(text):
+    assert _parse(text).events == []
+
+
 def test_a_redacted_amount_still_gives_the_refund():
     result = _parse("Dear Customer, refund of INR ** from Swiggy Limited Banga has been credited to your IndusInd Bank "
                     "Credit Card XX**** on 11-Jun-26 - IndusInd Bank")

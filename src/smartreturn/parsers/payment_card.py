@@ -46,11 +46,14 @@ _CARD_REF = guarded(re.compile(
     r"|(?:[a-z]{1,4}|[가-힣]{1,4})\*?(?:카드|체크)"  # a Korean card SMS names its issuer: "KB*카드", "현대카드", "KB국민체크"
     # or its issuer and card digits, abroad too: "삼성0163승인", "삼성0163취소", "삼성5185해외취소"
     r"|[가-힣]{1,4}\d{4}(?=[^\S\n]?(?:해외)?(?:승인|취소))"
+    r"|\((?:신용|체크)\d{4}\)"  # a BC card names its kind and digits: "[광주BC](신용7442)"
 ))
 # the refund happened: the money is back on the card or account
 _DONE = re.compile(
     r"(?i)\brefunded\s+to\s+your\b|\brefund\s+of\b[^\n]{0,80}?\bcredited\b|\bcredited\b[^\n]{0,80}?\btowards\s+refund\b|"
-    r"\btransaction\s+reversed\b|\brefund\s+credited\b|"
+    r"\btransaction\s+reversed\b|\brefund\s+credited\b|\breversal\s+of\b[^\n]{0,60}?\bcredited\b|"
+    # a card payment undone by the merchant: "Txn of INR 34.44 on … Credit Card no. XX0116 … at SHOP is reversed"
+    r"\b(?:txn|transaction)\b[^\n]{0,160}?\b(?:is|was|has\s+been)\s+reversed\b|"
     # a card credited back by a merchant: "your … credit card account ****1001 was credited for $840.72 … from SHOP"
     r"\bcard\b[^\n]{0,60}?\b(?:was|has\s+been)\s+credited\s+(?:for|with)\b[^\n]{0,60}?\bfrom\b|"
     r"возврат[^\S\n]+(?:покупки|средств|платежа|товара)|отмена[^\S\n]+покупки|"
@@ -60,13 +63,15 @@ _DONE = re.compile(
     # … or in its header, right after the card digits: "삼성0163취소 홍*동", "신한카드(5688)취소", "KB국민카드1234취소",
     # abroad "삼성5185해외취소 이*윤", or a sale cancelled: "신한카드 (0088) 매출취소"
     r"\d{4}\)?[^\S\n]?(?:해외|매출)?취소(?=\s)|"
+    # … or after the date ("자동결제 7/10 취소 김*수"), or of a lump sum or an instalment plan ("일시불 취소", "할부취소")
+    r"\d\d?/\d\d[^\S\n]취소(?=\s)|(?:일시불|할부)[^\S\n]?취소|"
     # … or right after the card's name, bracketed or not: "[현대카드]-취소", "하나카드취소 박*영", "[신한체크취소]"
     r"(?:\]-?[^\S\n]?|카드|체크)(?:해외|매출)?취소(?=[\s\]])"
 )
 _DONE_PARTS = required_parts(_DONE.pattern)  # one of them in the text, or _DONE cannot match
 # asked for, promised, pending, a scam's call to action, or a code: not (yet) money back
 _NOT_DONE = guarded(re.compile(
-    r"(?i)\bpending\b|\binitiated\b|(?<!as )\brequested\b|\bwill\s+be\s+(?:credited|refunded|processed)\b|\bupdate\s+your\s+bank\b|"
+    r"(?i)\bpending\b|\binitiated\b|(?<!as )\brequested\b|\bwill\s+be\s+(?:credited|refunded|processed|reversed)\b|\bupdate\s+your\s+bank\b|"
     r"\bshare\s+your\b|\bsubmit\s+your\b|\bOTP\b|verification\s+code|\bкод\b|返金予定|返金申請|更新してください"
 ))
 
@@ -100,6 +105,8 @@ _MERCHANTS = (
     re.compile(r"^([^\n]{2,30}?)[^\S\n]+(?:승인[^\S\n]?)?취소[^\S\n]*$", re.MULTILINE),
     re.compile(r"加盟店名[^\S\n]?[:：][^\S\n]*([^\n]{2,40}?)[^\S\n]*$", re.MULTILINE),
     re.compile(r"\bfrom[^\S\n]+([A-Za-z0-9][\w&.'*-]*(?:[^\S\n][\w&.'*-]+){0,4}?)[^\S\n]+(?:refunded|has[^\S\n]been)\b"),
+    re.compile(r"\bat[^\S\n]+([A-Z0-9][A-Z0-9&.'*-]*(?:[^\S\n][A-Z0-9&.'*-]+){0,3}?)[^\S\n]+(?:is|was|has[^\S\n]been)"
+               r"[^\S\n]+reversed\b"),
     re.compile(r"\bBy[^\S\n]+([A-Z0-9][A-Z0-9&.'*-]*(?:[^\S\n][A-Z0-9&.'*-]+){0,3}?)(?=[^\S\n]{2,}|[^\S\n]+On\b|\s*$)"),
     re.compile(r"\bcredited\s+(?:for|with)\b[^\n]{0,60}?\bfrom[^\S\n]+([A-Z0-9][A-Z0-9&'*-]*(?:[^\S\n][A-Z0-9&'*-]+){0,4})\.(?:\s|$)"),
     re.compile(r"(?:р|руб\.?|₽)[^\S\n]+([A-Z0-9][A-Z0-9&.'*-]*(?:[^\S\n][A-Z0-9&.'*-]+){0,3})[^\S\n]*$", re.MULTILINE),
