@@ -374,7 +374,7 @@ def _read(from_addr: str, subject: str, html: str | None, body: str) -> Reading:
     body = body[:_MAX_BODY]
     text = f"{subject}\n{body}"
     sender = sender_info(from_addr)
-    status, from_subject = _status(subject, body)
+    status, from_subject = _status_of(subject, body[:_HEAD])
     kind, shipment_status = None, None
     for name, k, s in STATUS_ORDER:
         if name == status:
@@ -386,6 +386,19 @@ def _read(from_addr: str, subject: str, html: str | None, body: str) -> Reading:
         amount = find_money(text, lexicon().labels["total"])
     return Reading(status, from_subject, kind, shipment_status, _order_of(subject, html, body), _tracking(text, html, sender),
                    _pickup_code(text), amount, sender)
+
+
+@lru_cache(maxsize=8)
+def _status_of(subject: str, head: str) -> tuple[str | None, bool]:
+    """:func:`_status` (which reads the subject and the body's first ``_HEAD`` characters only), cached:
+    the generic parser's identify() asks it first and reads the rest only when it names a status."""
+    return _status(subject, head)
+
+
+def _kind_of(email: Email) -> EventKind | None:
+    """``read(email).kind`` without the rest of the reading (tracking numbers, order number, amounts)."""
+    status, _ = _status_of(email.subject or "", body_text(email)[:_HEAD])
+    return next((kind for name, kind, _ in STATUS_ORDER if name == status), None)
 
 
 @lru_cache(maxsize=8)
@@ -426,6 +439,8 @@ class GenericParser:
     def identify(self, email: Email) -> bool:
         if looks_like_noise(email) or SOFT_NEGATIVE.search(email.subject or ""):
             return False  # promotions, newsletters, one-time codes, review and rating requests
+        if _kind_of(email) is None:  # what read(email).kind says, without detect() over the whole text
+            return False
         reading = read(email)
         if reading.kind is None:
             return False
