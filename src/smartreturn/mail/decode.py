@@ -106,6 +106,10 @@ def _decode_header_value(value: str | email.header.Header | None) -> str:
         return ""
     if isinstance(value, email.header.Header):
         value = str(value)
+    if value.isascii() and value.isprintable() and "  " not in value and "=?" not in value:
+        # the common case, with the same result: no fold, raw byte, control character, NUL, encoded
+        # word or run of blanks (the only blank in printable ASCII is the space), so only the ends to strip
+        return value.strip(" ")
     value = _unsurrogate(_FOLD.sub("", value))
     if "=?" not in value:
         return visible(_WS.sub(" ", value).strip())

@@ -58,6 +58,9 @@ _SENT_FROM = re.compile(
     r"Get Outlook for \w+.*|Diese Nachricht wurde von meinem \w++ gesendet\.?)[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
+# Plain strings one of which every match of _MARKERS contains: "--" (the dashed markers) or the whole
+# phrase of a marker without dashes (Latin ones lower-cased: looked for with may_match)
+_MARKER_PARTS = frozenset({"begin forwarded message", "anfang der weitergeleiteten nachricht"})
 _CHINESE = "x-chinese-client"  # pseudo header key passed from _header_block to find_forward
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _HTML_HINT = re.compile(
@@ -145,7 +148,7 @@ def split_text(text: str, from_html: bool = False) -> tuple[str, list[tuple[str,
     if not text:
         return None
     lines = text.splitlines()
-    marker = _MARKERS.search(text)
+    marker = _MARKERS.search(text) if _may_have_marker(text) else None
     if marker:
         marker_line = text.count("\n", 0, marker.start())
         block = _header_block(lines, marker_line + 1)
@@ -157,7 +160,8 @@ def split_text(text: str, from_html: bool = False) -> tuple[str, list[tuple[str,
     # a rule line, whose From names an address (so that "Von: seller123" in a marketplace message
     # is not taken for a forward).
     for i, line in enumerate(lines):
-        match = _HEADER_LINE.match(line)
+        # a line without "@" cannot be that From (its value is part of the line): no regex on it
+        match = _HEADER_LINE.match(line) if "@" in line else None
         if match and _KEYS[match.group(1).lower()] == "from" and "@" in match.group(2):
             if not from_html and i > 0 and lines[i - 1].strip() and not _RULE_LINE.match(lines[i - 1]):
                 continue
@@ -166,6 +170,11 @@ def split_text(text: str, from_html: bool = False) -> tuple[str, list[tuple[str,
                 headers, body_start = block
                 return "\n".join(lines[:i]), headers, "\n".join(_dequote(lines[body_start:])).strip("\n")
     return None
+
+
+def _may_have_marker(text: str) -> bool:
+    """False only when :data:`_MARKERS` cannot match ``text`` (it scans every position of a long text)."""
+    return "--" in text or "转发的邮件" in text or may_match(_MARKER_PARTS, text, text.lower())
 
 
 def find_forward(text: str, html: str | None) -> Forward | None:
