@@ -27,10 +27,33 @@ def _texts() -> list[str]:
     return texts
 
 
+_MORE = [
+    "intro\n--\nsig\n\n   ---------- Forwarded message ---------\nFrom: a@b.example\nDate: x\n",
+    "a -- b\n> --- Original ---\n", "x\r\n-----Original Message-----\r\nFrom: a@b\r\n",
+    "line one\n--- Original Message ---\n\nLater: Begin forwarded message:\n", "----\n" * 50,
+    "ſee below\n---------- Forwarded meſſage ----------\n", "<div>From: shop@example.com</div>",
+    '<blockquote TYPE="cite">', "<div class=GMAIL_QUOTE>", "<p>Ursprüngliche Nachricht</p>", "<p>转发</p>",
+    "<p>type= no cite; type=xcite</p>", "<p>nothing here</p>", "İstanbul — type=cite", "",
+]
+
+
 def test_the_marker_gate_never_hides_a_marker() -> None:
-    for text in _texts():
+    for text in _texts() + _MORE:
         if forward._MARKERS.search(text):
             assert forward._may_have_marker(text), text[:200]
+
+
+def test_markers_and_html_hints_are_found_where_the_full_scan_finds_them() -> None:
+    for text in _texts() + _MORE:
+        full = forward._MARKERS.search(text)
+        found = forward._find_marker(text)
+        assert (found and (found.span(), found.group())) == (full and (full.span(), full.group())), text[:200]
+        assert forward._has_html_hint(text) == bool(forward._HTML_HINT.search(text)), text[:200]
+
+
+def test_every_html_hint_alternative_begins_with_a_listed_start() -> None:
+    for alternative in forward._HTML_HINT.pattern.split("|"):  # no groups: "|" splits the alternatives
+        assert alternative.lower().startswith(forward._HTML_HINT_STARTS), alternative
 
 
 def _full_path(value: str) -> str:

@@ -16,8 +16,11 @@ from datetime import datetime, timedelta, timezone
 from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
 from dateutil import parser as dateutil_parser
 
-from smartreturn.first_chars import may_match, required_parts
+import ahocorasick_rs
+
+from smartreturn.first_chars import may_match
 from smartreturn.mail.html import html_to_text, parse_html
+from smartreturn.tracking.carriers import lowers_in_place, overlapping_hits
 
 __all__ = ["Forward", "clean_note", "find_forward", "parse_localised_date", "strip_subject_prefix"]
 
@@ -68,7 +71,10 @@ _HTML_HINT = re.compile(
     r"from:|von:|发件人",
     re.IGNORECASE,
 )
-_HTML_HINT_PARTS = required_parts(_HTML_HINT.pattern, re.IGNORECASE)  # one of them in the HTML, or no hint
+# what each alternative of _HTML_HINT begins with (lower-cased): a match starts only where one of them does
+_HTML_HINT_STARTS = ("gmail_quote", "type=", "divrplyfwdmsg", "forwarded", "weitergeleitet", "original message",
+                     "urspr", "原始邮件", "转发", "from:", "von:", "发件人")
+_HINT_AUTOMATON = ahocorasick_rs.AhoCorasick(_HTML_HINT_STARTS, implementation=ahocorasick_rs.Implementation.DFA)
 _RULE_LINE = re.compile(r"^[ \t]*+[_=*-]{8,}[ \t]*$", re.MULTILINE)
 
 
@@ -148,7 +154,7 @@ def split_text(text: str, from_html: bool = False) -> tuple[str, list[tuple[str,
     if not text:
         return None
     lines = text.splitlines()
-    marker = _MARKERS.search(text) if _may_have_marker(text) else None
+    marker = _find_marker(text)
     if marker:
         marker_line = text.count("\n", 0, marker.start())
         block = _header_block(lines, marker_line + 1)
@@ -177,6 +183,42 @@ def _may_have_marker(text: str) -> bool:
     return "--" in text or "转发的邮件" in text or may_match(_MARKER_PARTS, text, text.lower())
 
 
+_MARKER_STARTS = ("--", "转发的邮件", *sorted(_MARKER_PARTS))
+
+
+def _find_marker(text: str) -> re.Match[str] | None:
+    """``_MARKERS.search(text)``, trying the pattern only at the start of the lines that hold one of its
+    parts (sre tried every position: 0.6 ms for a 30 KB text). Every match starts at a line start and
+    holds its part on that first line: ``[ \t>]*`` and the dashes or phrase that follow never cross a
+    line end. Lines are tried in order, so the first match is the leftmost one."""
+    if not _may_have_marker(text):
+        return None
+    lowered = text.lower()
+    if not lowers_in_place(text, lowered):
+        return _MARKERS.search(text)
+    starts = set()
+    for part in _MARKER_STARTS:
+        at = lowered.find(part)
+        while at >= 0:
+            starts.add(lowered.rfind("\n", 0, at) + 1)
+            line_end = lowered.find("\n", at)
+            at = lowered.find(part, line_end + 1) if line_end >= 0 else -1
+    for start in sorted(starts):
+        match = _MARKERS.match(text, start)
+        if match:
+            return match
+    return None
+
+
+def _has_html_hint(html: str) -> bool:
+    """``_HTML_HINT.search(html)``, tried only where one of the alternatives' first words is (a 40 KB
+    HTML took 2.7 ms; a Shopify mail 0.2 ms), or everywhere when lowering moves positions."""
+    lowered = html.lower()
+    if not lowers_in_place(html, lowered):
+        return _HTML_HINT.search(html) is not None
+    return any(_HTML_HINT.match(html, start) for _index, start, _end in overlapping_hits(_HINT_AUTOMATON, lowered))
+
+
 def find_forward(text: str, html: str | None) -> Forward | None:
     """Find an inline forward in the text part; in the HTML part only when there is no text part.
 
@@ -185,7 +227,7 @@ def find_forward(text: str, html: str | None) -> Forward | None:
     """
     if text.strip():
         found = split_text(text)
-    elif html and may_match(_HTML_HINT_PARTS, html, html.lower()) and _HTML_HINT.search(html):
+    elif html and _has_html_hint(html):
         found = split_text(html_to_text(html), from_html=True)
     else:
         return None
