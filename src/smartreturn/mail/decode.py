@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.message import Message
+from functools import lru_cache
 
 from dateutil import parser as dateutil_parser
 from mailparser.utils import receiveds_parsing
@@ -146,10 +147,27 @@ def _address_text(value: object) -> str:
     return raw
 
 
+# Address headers repeat from mail to mail (a shop's sender, the user's own address in To), and the
+# stdlib's address parser is a large part of decoding; the results are pure functions of the header
+# value (immutable tuples), kept for the last distinct values of at most _CACHED_VALUE characters.
+_CACHED_VALUE = 1000
+
+
 def parse_address(value: str | None) -> tuple[str, str]:
     """(display name, lower-cased address) of the first address in a header value."""
     if not value:
         return "", ""
+    if isinstance(value, str) and len(value) <= _CACHED_VALUE:
+        return _parse_address_cached(value)
+    return _parse_address(value)
+
+
+@lru_cache(maxsize=256)
+def _parse_address_cached(value: str) -> tuple[str, str]:
+    return _parse_address(value)
+
+
+def _parse_address(value: str) -> tuple[str, str]:
     raw = _address_text(value)
     name, addr = email.utils.parseaddr(raw)
     name = decode_header_value(name) if name else ""
@@ -159,6 +177,17 @@ def parse_address(value: str | None) -> tuple[str, str]:
 
 
 def parse_addresses(values: list[str]) -> tuple[str, ...]:
+    if all(isinstance(v, str) for v in values) and sum(map(len, values)) <= _CACHED_VALUE:
+        return _parse_addresses_cached(tuple(values))
+    return _parse_addresses(values)
+
+
+@lru_cache(maxsize=256)
+def _parse_addresses_cached(values: tuple[str, ...]) -> tuple[str, ...]:
+    return _parse_addresses(values)
+
+
+def _parse_addresses(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     raw = [_address_text(v) for v in values]
     return tuple(visible(addr.lower()) for _, addr in email.utils.getaddresses(raw) if addr)
 
