@@ -73,3 +73,4 @@ def test_plain_header_values_decode_as_before() -> None:
         assert decode._decode_header_value(value) == _full_path(value), repr(value)
     # the shortcut's premise: the space is the only character of printable ASCII that \s matches
     assert [c for c in map(chr, range(128)) if c.isprintable() and re.match(r"\s", c)] == [" "]
+
