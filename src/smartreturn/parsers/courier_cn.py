@@ -156,6 +156,17 @@ def _may_hold_bracket(text: str) -> bool:
     return any(ch in text for ch in BRACKET_SOURCES)
 
 
+def _bracket_opens_a_line(text: str) -> bool:
+    """Whether a "[" stands after nothing but blanks and quote marks on its line: what _QUOTE and
+    _SQUARE_HEAD need to turn "[…]" into a 【…】 signature (both are anchored at line starts)."""
+    at = text.find("[")
+    while at >= 0:
+        if not text[text.rfind("\n", 0, at) + 1 : at].strip(" \t>"):
+            return True
+        at = text.find("[", at + 1)
+    return False
+
+
 def split_sms(text: str) -> list[Sms]:
     """Every 【signed】 message in ``text``, in order. Text outside messages is dropped.
 
@@ -166,6 +177,8 @@ def split_sms(text: str) -> list[Sms]:
         return []
     text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n"))
     if "【" not in text and "[" not in text:   # every message is signed 【…】 (or [...] at a line start)
+        return []
+    if "【" not in text and not _bracket_opens_a_line(text):  # the subs below could bring no 【 in
         return []
     text = _SQUARE_HEAD.sub(_square_signature, _QUOTE.sub("", text))
     if "【" not in text:   # no signature, also none in square brackets
