@@ -67,12 +67,19 @@ def refusal(raw: bytes, settings: IngestSettings) -> str | None:
     sender = strict_sender(headers)
     if sender.address is None:
         return f"sender refused: {sender.refusal}"
-    if not any(sender.address == entry or (entry.startswith("@") and sender.address.endswith(entry))
-               for entry in allowed):
+    exact, domains = _allow_index(tuple(allowed))
+    if sender.address not in exact and not sender.address.endswith(domains):
         return f"sender {sender.address} is not an allow-listed forwarder"
     if settings.require_authenticated and settings.authserv_id:
         return authenticated(headers, settings.authserv_id, sender)
     return None
+
+
+@lru_cache(maxsize=4)
+def _allow_index(allowed: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The allow-list as a set of addresses and a tuple of "@domain" endings: an entry allows the sender
+    when it is the address, or begins with "@" and the address ends with it (one lookup, not a loop)."""
+    return frozenset(allowed), tuple(entry for entry in allowed if entry.startswith("@"))
 
 
 def outer_headers(raw: bytes) -> list[tuple[str, str]]:
