@@ -47,13 +47,26 @@ def test_the_timeline_merge_is_pure() -> None:
 
 
 def test_the_parse_worker_imports_no_database_code() -> None:
-    """The parse worker's forkserver preloads smartreturn.reading: with SQLAlchemy and the store it
+    """The parse worker's forkserver preloads smartreturn.parse_mail: with SQLAlchemy and the store it
     would be ~25 MB larger, and the daemon's memory is the sum of its processes."""
     import subprocess
     import sys
 
-    code = ("import sys, smartreturn.reading, smartreturn.parse_warmup; "
+    code = ("import sys, smartreturn.parse_mail, smartreturn.parse_warmup; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic') "
             "or m.startswith(('smartreturn.store', 'smartreturn.pipeline', 'smartreturn.apply'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_daemons_main_process_imports_no_mail_reading_code() -> None:
+    """The daemon's main process stores what the parse worker read: the MIME, HTML and parser code
+    (~25 MB) belongs to the worker only. Importing the daemon loop must not pull it in."""
+    import subprocess
+    import sys
+
+    code = ("import sys, smartreturn.daemon.loop, smartreturn.cli; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('bs4', 'lxml', 'mailparser') "
+            "or m.startswith(('smartreturn.parsers', 'smartreturn.parse_mail', 'smartreturn.mail.decode'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import importlib
 import logging
 import multiprocessing
 import os
@@ -47,14 +48,16 @@ __all__ = ["ParseGuard", "WorkerUnavailable", "Job", "TIMEOUT", "CRASHED", "MEMO
            "shutdown"]
 
 Job = tuple[bytes, str, str]   # raw mail, source kind, label for log lines
-Reader = Callable[[bytes, str, Any, str], Any]  # (raw, source kind, settings, label) -> result
+# (raw, source kind, settings, label) -> result; or its name, "module:function", imported in the worker
+# only, so that the caller need not import what the worker reads mail with
+Reader = Callable[[bytes, str, Any, str], Any] | str
 
 TIMEOUT = "parse timeout"
 CRASHED = "parse worker crashed"
 MEMORY = "parse memory limit"
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 START_TIMEOUT = 120.0  # seconds for a new worker to report ready (the first one imports the parsers)
-_PRELOAD = ["smartreturn.reading", "smartreturn.parse_warmup"]  # the second reads a few mails: warm workers
+_PRELOAD = ["smartreturn.parse_mail", "smartreturn.parse_warmup"]  # the second reads a few mails: warm workers
 _PR_SET_PDEATHSIG = 1
 WALL_FACTOR = 10  # a mail is given up after this many times the limit in wall-clock time, CPU used or not
 _SLICE = 0.05  # seconds between two looks at the worker's CPU time while a mail takes long
@@ -160,6 +163,9 @@ def _worker(conn: Connection, reader: Reader, level: int = logging.WARNING, memo
     root.setLevel(level)
     logging.getLogger("smartreturn").setLevel(logging.NOTSET)
     settings = None
+    if isinstance(reader, str):
+        module_name, _, name = reader.partition(":")
+        reader = getattr(importlib.import_module(module_name), name)
     _limit_memory(memory_limit)
     conn.send(("ready", None))
     while True:
@@ -338,7 +344,7 @@ class _Pool:
     def take(self, reader: Reader, on_failure: Callable[[Job, str], Any]) -> ParseGuard:
         with self.lock:
             for guard in self.idle:
-                if guard.reader is reader:
+                if guard.reader == reader:
                     self.idle.remove(guard)
                     guard.on_failure = on_failure
                     return guard

@@ -55,6 +55,10 @@ class ShipmentStatus(StrEnum):
         return self in (ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED_TO_SENDER, ShipmentStatus.EXPIRED)
 
 
+# The From: address of a text the user pasted (``smartreturn add-text``): an SMS or app push, not a mail.
+PASTED_TEXT_SENDER = "add-text@smartreturn.invalid"
+
+
 class ReturnKind(StrEnum):
     RETURN = "return"
     EXCHANGE = "exchange"

@@ -12,7 +12,7 @@ import json
 import logging
 
 from smartreturn.config import Settings
-from smartreturn.reading import read_message
+from smartreturn.parse_mail import read_message
 
 _HEAD = ("From: {sender}\r\nTo: me@example.org\r\nSubject: {subject}\r\nDate: Mon, 02 Nov 2026 10:00:00 +0000\r\n"
          "Message-ID: <warmup-{n}@smartreturn.invalid>\r\nMIME-Version: 1.0\r\n")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from smartreturn import clock
 from smartreturn.config import Settings
 from smartreturn.errors import ParseError
-from smartreturn.mail.decode import visible
+from smartreturn.mail.storable import visible
 from smartreturn.model import MessageStatus
 from smartreturn.reading import Summary, read_messages
 from smartreturn.store.db import Database

@@ -1,54 +1,35 @@
-"""Reading one raw mail: decode, allow-list, parse. Pure (no database) and never raises for bad mail.
+"""What the store needs of a mail once it was read, and the parse worker's front door.
 
-This is the part of :mod:`smartreturn.pipeline` that runs in the parse worker (:mod:`smartreturn.guard`).
-It imports no SQLAlchemy and no store: the worker's forkserver preloads this module (and the parsers
-it imports), so every worker is ~25 MB smaller than one that had imported the whole pipeline; the
-daemon's memory is the sum of its processes (what systemd's MemoryCurrent shows).
+Reading a mail (decode, allow-list, parse: :mod:`smartreturn.parse_mail`) runs in the parse worker
+(:mod:`smartreturn.guard`); what comes back is a :class:`Summary` of plain values. This module is all
+that the daemon's main process imports of the reading side: no MIME, HTML or parser code (~25 MB),
+which only the worker needs (the daemon's memory is the sum of its processes, what systemd's
+MemoryCurrent shows; ``tests/test_layers.py`` checks it).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
-from datetime import datetime, timezone
-from typing import NamedTuple
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
 
 from smartreturn import guard
 from smartreturn.config import Settings
-from smartreturn.errors import ParseError
-from smartreturn.mail import envelope, mime
-from smartreturn.mail.decode import parse_email
-from smartreturn.mail.message import Email
-from smartreturn.model import DEGRADED_PREFIX, Event, MessageStatus
-from smartreturn.parsers import registry
-from smartreturn.parsers.caps import cap_events
-from smartreturn.parsers.registry import Extraction
-from smartreturn.rules.stated import Statement, find_statements
+from smartreturn.model import Event, MessageStatus
+
+if TYPE_CHECKING:
+    from smartreturn.rules.stated import Statement
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEPTH_NOTE", "TRUNCATION_DEFECTS", "TRUSTED_SOURCES", "Reading", "Summary", "prestart_reader",
-           "read_message", "read_messages", "summarise"]
+__all__ = ["WORKER_READER", "Summary", "prestart_reader", "read_messages"]
 
-TRUSTED_SOURCES = frozenset({"file", "maildir", "mbox", "text"})  # the user chose these by hand
-
-# A multipart mail whose boundaries are missing was cut off (an interrupted download or export):
-# records read from half a mail could be wrong, so it is kept as failed, not parsed.
-TRUNCATION_DEFECTS = frozenset({"CloseBoundaryNotFoundDefect", "StartBoundaryNotFoundDefect"})
-
-
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """What reading one mail gave, before any database work (pure: decode, allow-list, parse)."""
-
-    status: MessageStatus
-    reason: str | None = None
-    email: Email | None = None
-    extraction: Extraction | None = None
+# the worker's reader, named (guard imports it in the worker): naming it here imports nothing
+WORKER_READER = "smartreturn.parse_mail:read_in_worker"
 
 
 class Summary(NamedTuple):
-    """What the store needs of one :class:`Reading`, in plain values: all the parse worker sends back.
+    """What the store needs of one :class:`~smartreturn.parse_mail.Reading`, in plain values: all the parse worker sends back.
 
     Not the Email (its text, HTML and headers, often tens of KB a mail, were unpickled by the daemon's
     main process for nothing), nor the parser object (unpickling it imported every parser there)."""
@@ -64,130 +45,37 @@ class Summary(NamedTuple):
     user_note: str | None = None
 
 
-def summarise(reading: Reading) -> Summary:
-    """The :class:`Summary` of a reading (in the worker, or here when mail is read in this process)."""
-    email, extraction = reading.email, reading.extraction
-    parsed = reading.status == MessageStatus.PARSED and extraction is not None
-    columns = None
-    if email is not None:
-        columns = {"from_addr": email.from_addr[:320] or None, "forwarded_by": email.forwarded_by,
-                   "subject": email.subject, "sent_at": email.received, "user_note": email.user_note}
-        if email.message_id:
-            columns["message_id"] = email.message_id[:998]
-    events = tuple(extraction.events) if parsed else ()
-    statements: tuple[Statement, ...] = ()
-    if events and email is not None and email.text:  # rules/stated.py, on the mail's own calendar day (UTC)
-        statements = tuple(find_statements(email.text, email.received, timezone.utc))
-    return Summary(reading.status.value, reading.reason, columns,
-                   (extraction.parser.name, extraction.parser.version) if parsed else None,
-                   extraction is not None, events, statements,
-                   email.received if email is not None else None, email.user_note if email is not None else None)
-
-
 def read_messages(jobs: list[guard.Job], settings: Settings) -> list[Summary]:
-    """:func:`read_message` for each (raw, source kind, label), summarised, in a worker process that is
+    """:func:`~smartreturn.parse_mail.read_message` for each (raw, source kind, label), summarised, in a worker process that is
     stopped when one mail takes longer than ``ingest.parse_timeout`` (that mail: ``failed: parse
     timeout``). The whole batch goes to the worker at once; with a timeout of 0 the mails are read here."""
     timeout = settings.ingest.parse_timeout
     if not timeout:
-        return [summarise(read_message(raw, kind, settings, label)) for raw, kind, label in jobs]
+        return _read_here(jobs, settings)
     try:
-        return guard.read_guarded(jobs, settings, timeout, _read_in_worker, _unread, _memory_limit(settings))
+        return guard.read_guarded(jobs, settings, timeout, WORKER_READER, _unread, _memory_limit(settings))
     except guard.WorkerUnavailable as exc:  # mail is still read and kept, only without the time limit
         log.error("%s: reading %d mails in this process, without the %g s limit", exc, len(jobs), timeout)
-        return [summarise(read_message(raw, kind, settings, label)) for raw, kind, label in jobs]
+        return _read_here(jobs, settings)
 
 
 def prestart_reader(settings: Settings) -> None:
     """Start the parse worker now, in the background, when mail is read in one (the daemon, at start)."""
     if settings.ingest.parse_timeout:
-        guard.prestart(_read_in_worker, _memory_limit(settings))
+        guard.prestart(WORKER_READER, _memory_limit(settings))
 
 
 def _memory_limit(settings: Settings) -> int | None:
     return settings.ingest.parse_memory_mb * 2**20 or None
 
 
-def _read_in_worker(raw: bytes, source_kind: str, settings: Settings, label: str) -> Summary:
-    """:func:`read_message` in the worker, summarised: only what the caller stores is sent back."""
-    return summarise(read_message(raw, source_kind, settings, label))
-
-
 def _unread(job: guard.Job, why: str) -> Summary:
-    return summarise(Reading(MessageStatus.FAILED, why))
+    """The summary of a mail the worker could not read: kept as ``failed`` with ``why``."""
+    return Summary(MessageStatus.FAILED.value, why, None, None, False)
 
 
-def read_message(raw: bytes, source_kind: str, settings: Settings, label: str) -> Reading:
-    """Decode, check and parse one mail. Pure (no database) and never raises for bad mail.
+def _read_here(jobs: list[guard.Job], settings: Settings) -> list[Summary]:
+    """Read in this process, without a time limit (``ingest.parse_timeout = 0``, or no worker)."""
+    from smartreturn.parse_mail import read_message, summarise  # the parsers: only when read here
 
-    ``label`` names the mail in log lines (its primary key, or the start of its content hash).
-    Parts nested deeper than :data:`mime.MAX_DEPTH` were not read: the status reason says so.
-    """
-    reading = _read(raw, source_kind, settings, label)
-    if reading.email is not None and DEPTH_LIMIT_DEFECT in reading.email.defects:
-        reading = replace(reading, reason=f"{reading.reason}; {DEPTH_NOTE}" if reading.reason else DEPTH_NOTE)
-    return reading
-
-
-DEPTH_LIMIT_DEFECT = mime.DepthLimitDefect.__name__
-DEPTH_NOTE = f"MIME parts nested deeper than {mime.MAX_DEPTH} levels were not read"
-
-
-def _read(raw: bytes, source_kind: str, settings: Settings, label: str) -> Reading:
-    if len(raw) > settings.ingest.max_message_bytes:
-        return Reading(MessageStatus.FAILED,
-                       f"message too large: {len(raw) / 1e6:.1f} MB > limit {settings.ingest.max_message_bytes / 1e6:.1f} MB (ingest.max_message_bytes)")
-    try:
-        email = parse_email(raw)
-    except ParseError as exc:
-        return Reading(MessageStatus.FAILED, f"cannot decode: {exc}")
-    except MemoryError:  # the parse worker's memory limit: reported as such by the worker (guard.py)
-        raise
-    except Exception as exc:  # a decoder bug must not stop the loop either
-        log.exception("decoding message %s failed", label)
-        return Reading(MessageStatus.FAILED, f"cannot decode: {exc!r}")
-    truncated = TRUNCATION_DEFECTS.intersection(email.defects)
-    if truncated:
-        return Reading(MessageStatus.FAILED, f"truncated or broken MIME structure ({', '.join(sorted(truncated))})",
-                       email)
-    refusal = _refusal(email, source_kind, settings)
-    if refusal:
-        return Reading(MessageStatus.IGNORED, refusal, email)
-    try:
-        extraction = registry.extract(email)
-    except MemoryError:
-        raise
-    except Exception as exc:  # ParseError / ParserConflict, or a parser bug (logged)
-        if not isinstance(exc, ParseError):
-            log.exception("parsing message %s failed", label)
-        return Reading(MessageStatus.FAILED, str(exc) or repr(exc), email)
-    if extraction.parser is not None and extraction.events:
-        reason = None
-        if extraction.degraded_from:  # kept, and still reported by the drift alarm (parser health)
-            reason = f"{DEGRADED_PREFIX} the {extraction.degraded_from} parser read nothing; the generic layer did"
-        events, capped = cap_events(extraction.events)
-        if capped:
-            log.warning("message %s: %s", label, capped)
-            extraction = replace(extraction, events=events)
-            reason = f"{reason}; {capped}" if reason else capped
-        return Reading(MessageStatus.PARSED, reason, email, _vetted_addresses(extraction, email))
-    known = registry.known_sender(email)
-    if known:
-        return Reading(MessageStatus.UNMATCHED, f"from a {known} sender but no parser produced records", email,
-                       extraction)
-    return Reading(MessageStatus.IGNORED, "no parser recognised this mail", email, extraction)
-
-
-def _refusal(email: Email, source_kind: str, settings: Settings) -> str | None:
-    """Why this mail must not be parsed, or None. Local sources the user picked are trusted; mail that
-    arrived (IMAP) is judged on its outer, authenticated envelope only (mail/envelope.py)."""
-    if source_kind in TRUSTED_SOURCES:
-        return None
-    return envelope.refusal(email.raw, settings.ingest)
-
-
-def _vetted_addresses(extraction: Extraction, email: Email) -> Extraction:
-    """Support addresses from outside the merchant's sending domain are dropped (draft recipients)."""
-    events = [replace(event, merchant_email=envelope.merchant_address(event.merchant_email, email.sender_domain))
-              if event.merchant_email else event for event in extraction.events]
-    return replace(extraction, events=events)
+    return [summarise(read_message(raw, kind, settings, label)) for raw, kind, label in jobs]

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from smartreturn.mail import mime
-from smartreturn.reading import DEPTH_NOTE
+from smartreturn.parse_mail import DEPTH_NOTE
 from smartreturn.store.db import open_database
 from smartreturn.store.tables import CaseEvent, Message, Shipment
 from tests.mail.test_mime import nested

@@ -14,7 +14,7 @@ from icalendar import Calendar
 from openapi_spec_validator import validate
 
 from smartreturn.config import load_settings
-from smartreturn.reading import read_message
+from smartreturn.parse_mail import read_message
 from tests.web.mails import hostile_order_mail
 
 SMS_TEXT = "【顺丰速运】您的快件{number}正在派送中，派送员电话13812345678。"

@@ -21,11 +21,7 @@ from smartreturn import clock
 from smartreturn.cli.context import cell, console, database_of, err_console, print_json, settings_of
 from smartreturn.cli.core import parse_when
 from smartreturn.errors import ParseError
-from smartreturn.mail.decode import parse_email
-from smartreturn.model import Event, MessageStatus
-from smartreturn.parsers.fixtures import event_to_dict
-from smartreturn.parsers.generic import PASTED_TEXT_SENDER
-from smartreturn.parsers.registry import extract
+from smartreturn.model import PASTED_TEXT_SENDER, Event, MessageStatus
 from smartreturn.pipeline import Source, ingest_bytes
 
 SENDER = PASTED_TEXT_SENDER
@@ -83,6 +79,11 @@ def add_text(
         from smartreturn.cli.core import react  # urgent pushes and due drafts at once, as after any stored mail
 
         react(database_of(ctx), settings, [outcome.message_pk])
+    # the parsers, imported here only: `smartreturn run` shares this module list and must not load them
+    from smartreturn.mail.decode import parse_email
+    from smartreturn.parsers.fixtures import event_to_dict
+    from smartreturn.parsers.registry import extract
+
     events: list[Event] = []
     if outcome.status is MessageStatus.PARSED:
         try:

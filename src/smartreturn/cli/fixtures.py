@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from smartreturn.parsers import fixtures
 
 fixtures_app = typer.Typer(
     help="Parser regression fixtures: <case>.eml beside <case>.eml.json.",
@@ -15,6 +14,8 @@ fixtures_app = typer.Typer(
 
 
 def _root(root: Path | None) -> Path:
+    from smartreturn.parsers import fixtures  # the parsers: only for these commands
+
     if root is not None:
         return root
     try:
@@ -29,6 +30,8 @@ def generate_cmd(
     force: bool = typer.Option(False, "--force", help="Overwrite existing .eml.json files."),
 ) -> None:
     """Write <case>.eml.json beside each .eml from what the parsers extract now."""
+    from smartreturn.parsers import fixtures  # the parsers: only for these commands
+
     results = fixtures.generate(paths, force=force)
     refused = 0
     for result in results:
@@ -49,6 +52,8 @@ def check_cmd(
     root_opt: Path | None = typer.Option(None, "--root", help="Same as ROOT."),
 ) -> None:
     """Compare every fixture with what the parsers extract now; print unified diffs, exit 1 on any."""
+    from smartreturn.parsers import fixtures  # the parsers: only for these commands
+
     root = _root(root_arg or root_opt)
     cases = fixtures.fixture_cases(root)
     diffs = fixtures.check(root)

@@ -37,6 +37,7 @@ from smartreturn.errors import ParseError
 from smartreturn.mail import forward, mime
 from smartreturn.mail.html import html_to_text
 from smartreturn.mail.message import Email
+from smartreturn.mail.storable import visible
 
 log = logging.getLogger(__name__)
 
@@ -71,20 +72,6 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
         except (LookupError, ValueError):  # unknown, undecodable, or a label with a NUL in it
             continue
     return data.decode("latin-1", errors="replace")
-
-
-_INVALID = re.compile(r"[\x00\ud800-\udfff]")
-
-
-def _escape_one(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def visible(value: str) -> str:
-    """``value`` with what no database column can hold written as escapes: NUL as ``\\x00`` and raw
-    8-bit bytes (the stdlib's surrogate escapes) as ``\\xNN``. Valid text is returned unchanged."""
-    return _INVALID.sub(_escape_one, value)
 
 
 def _unsurrogate(value: str) -> str:

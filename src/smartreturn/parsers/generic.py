@@ -52,11 +52,9 @@ from smartreturn.parsers.noise import looks_like_noise
 from smartreturn.tracking.carriers import all_carriers, lowers_in_place, normalise_number, overlapping_hits
 from smartreturn.tracking.detect import candidates, detect
 
-__all__ = ["PASTED_TEXT_SENDER", "STATUS_ORDER", "GenericParser", "Reading", "fill_gaps", "lexicon_languages",
+__all__ = ["STATUS_ORDER", "GenericParser", "Reading", "fill_gaps", "lexicon_languages",
            "named_sender", "read", "sender_info"]
 
-# The From: address of a text the user pasted (``smartreturn add-text``): an SMS or app push, not a mail.
-PASTED_TEXT_SENDER = "add-text@smartreturn.invalid"
 
 LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "zh", "ja", "ko")
 

@@ -29,7 +29,8 @@ from smartreturn.first_chars import guarded, may_match, required_parts
 from smartreturn.mail.message import Email
 from smartreturn.model import Event, EventKind, Money
 from smartreturn.parsers.assertion import first_asserted
-from smartreturn.parsers.generic import PASTED_TEXT_SENDER, registry_sender, sender_info
+from smartreturn.model import PASTED_TEXT_SENDER
+from smartreturn.parsers.generic import registry_sender, sender_info
 
 __all__ = ["CardRefundParser", "is_card_refund", "refund_event"]
 
