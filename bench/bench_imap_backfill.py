@@ -87,7 +87,7 @@ def child_daemon(config: str, trace: bool = False) -> dict[str, float]:
     from smartreturn.store.db import open_database
 
     settings = load_settings(config, env={})
-    db = open_database(settings.database_url)  # schema migration is not part of the timing
+    db = open_database(settings.database_url, migrate_in_child=True)  # as `run` does; not part of the timing
     if trace:
         growth = trace_growth(loop)
     sampler = PssSampler()

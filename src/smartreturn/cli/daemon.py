@@ -40,7 +40,7 @@ def run_command(
     if once:
         from smartreturn.notify.reactions import ReactionQueue, react_to_messages
 
-        db = open_database(settings.database_url)
+        db = open_database(settings.database_url, migrate_in_child=True)  # as `run` does: no Alembic kept
         reactions = ReactionQueue()
         try:
             workers = loop.sync_once(settings, db, reactions)
@@ -74,16 +74,19 @@ def run_command(
         logsafe.remember(fresh)  # the new config's secrets are masked before the workers use them
         return fresh
 
+    # migrated (in a child process) before the web thread opens the store too
+    db = open_database(settings.database_url, migrate_in_child=True)
     web = None
-    if settings.web.enabled:  # [web] enabled = true: the dashboard and API in a thread beside the loop
-        from smartreturn.web.server import Background
-
-        web = Background(settings).start()
     try:
-        loop.run(settings, stop, reload=_reload, reload_requested=reload_requested, wakeup=wakeup)
+        if settings.web.enabled:  # [web] enabled = true: the dashboard and API in a thread beside the loop
+            from smartreturn.web.server import Background
+
+            web = Background(settings).start()
+        loop.run(settings, stop, reload=_reload, reload_requested=reload_requested, wakeup=wakeup, db=db)
     finally:
         if web is not None:
             web.stop()
+        db.dispose()
 
 
 def doctor_command(

@@ -41,7 +41,7 @@ import ahocorasick_rs
 
 from smartreturn.first_chars import guarded, may_match, required_parts
 from smartreturn.mail.message import Email
-from smartreturn.model import Event, EventKind, Money, ShipmentStatus, TrackingRef
+from smartreturn.model import PASTED_TEXT_SENDER, Event, EventKind, Money, ShipmentStatus, TrackingRef
 from smartreturn.parsers.assertion import first_asserted
 from smartreturn.parsers.literal import alternation
 from smartreturn.parsers.common_intl import (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -176,8 +178,29 @@ class ChangeWatch:
             self._connection.close()
 
 
-def open_database(url: str, *, migrate_schema: bool = True) -> Database:
+def open_database(url: str, *, migrate_schema: bool = True, migrate_in_child: bool = False) -> Database:
+    """The store at ``url``, its schema brought to the newest revision unless ``migrate_schema`` is off.
+
+    ``migrate_in_child``: a long-running process (the daemon) has a needed migration run by a child
+    process, so that it never imports Alembic and never keeps its ~11 MB for its lifetime."""
     engine = create_db_engine(url)
-    if migrate_schema:
-        migrate(engine)
+    if migrate_schema and not _at_head(engine):
+        if migrate_in_child:
+            _migrate_in_child(url)
+        else:
+            migrate(engine)
     return Database(engine)
+
+
+_MIGRATE_CODE = "import sys; from smartreturn.store.db import open_database; open_database(sys.stdin.read()).dispose()"
+
+
+def _migrate_in_child(url: str) -> None:
+    """:func:`migrate` in a child Python process. The URL (it may hold a password) goes over stdin,
+    never the command line, which other users can read."""
+    log.info("migrating the store's schema to %s in a child process", HEAD_REVISION)
+    done = subprocess.run([sys.executable, "-c", _MIGRATE_CODE], input=url, capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        raise StoreError(f"database migration failed: {lines[-1] if lines else f'exit code {done.returncode}'}")
