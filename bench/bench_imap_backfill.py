@@ -107,7 +107,7 @@ def child_daemon(config: str, trace: bool = False) -> dict[str, float]:
         from smartreturn.store.tables import Message
         statuses = dict(session.execute(select(Message.status, func.count()).group_by(Message.status)).all())
     return {"count": worker.health.ingested, "seconds": seconds, "rss_mb": peak_rss_mb(), "statuses": statuses,
-            "worker_mb": parse_worker_peak_mb(), "forkserver_mb": forkserver_peak_mb(), "pss_mb": sampler.peak,
+            "worker_mb": parse_worker_peak_mb(), "pss_mb": sampler.peak,
             "pss_parts": sampler.parts, "cpu": cpu, "worker_cpu": worker_cpu}
 
 
@@ -119,7 +119,7 @@ def parse_worker_cpu_seconds() -> float:
 
 
 def parse_worker_peak_mb() -> float:
-    """Peak RSS (VmHWM) of the parse worker that read the mail (a child of the forkserver, not of us)."""
+    """Peak RSS (VmHWM) of the parse worker that read the mail (a program of its own started by guard)."""
     from smartreturn import guard
 
     return max([0.0] + [peak_rss_mb(w.pid) for w in guard._pool.all if w.pid is not None])  # noqa: SLF001
@@ -136,23 +136,15 @@ def _pss_mb(pid: int | str) -> float:
 
 
 def _daemon_pids() -> dict[str, int | str]:
-    """This process, the parse workers and the forkserver they come from: what systemd's cgroup holds."""
+    """This process and its parse workers: what systemd's cgroup holds (no forkserver since 2026-12-06
+    evening: a worker is a program of its own, started by this process)."""
     from smartreturn import guard
 
     pids: dict[str, int | str] = {"main": "self"}
-    for worker in guard._pool.all:  # noqa: SLF001 - a benchmark looks inside
+    for number, worker in enumerate(guard._pool.all):  # noqa: SLF001 - a benchmark looks inside
         if worker.pid is not None:
-            pids["worker"] = worker.pid
-            try:
-                pids["forkserver"] = int(Path(f"/proc/{worker.pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                pass
+            pids["worker" if number == 0 else f"worker{number + 1}"] = worker.pid
     return pids
-
-
-def forkserver_peak_mb() -> float:
-    pid = _daemon_pids().get("forkserver")
-    return peak_rss_mb(pid) if pid is not None else 0.0
 
 
 class PssSampler(threading.Thread):
@@ -246,8 +238,8 @@ def main() -> None:
     floor_rate = floor["count"] / floor["seconds"]
     daemon_rate = daemon["count"] / daemon["seconds"]
     print(f"  daemon  : {daemon['count']} mails in {daemon['seconds']:.1f} s = {daemon_rate:,.0f} mails/s, "
-          f"peak RSS {daemon['rss_mb']:.0f} MB + parse worker {daemon['worker_mb']:.0f} MB + its forkserver "
-          f"{daemon['forkserver_mb']:.0f} MB; statuses {daemon['statuses']}")
+          f"peak RSS {daemon['rss_mb']:.0f} MB + parse worker {daemon['worker_mb']:.0f} MB; "
+          f"statuses {daemon['statuses']}")
     print(f"  daemon CPU: main process {daemon['cpu'] / daemon['count'] * 1e3:.2f} ms a mail (all its threads), parse "
           f"worker {daemon['worker_cpu'] / daemon['count'] * 1e3:.2f} ms a mail (CPU time: less bent by the load)")
     parts = ", ".join(f"{name} {mb:.0f}" for name, mb in daemon["pss_parts"].items())

@@ -30,7 +30,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from smartreturn.config import load_settings
-from smartreturn.pipeline import Source, ingest_bytes, read_messages
+from smartreturn.pipeline import Source, ingest_bytes
+from smartreturn.reading import read_messages
 from smartreturn.store.db import open_database
 from smartreturn.store.tables import Message
 
@@ -162,7 +163,7 @@ def _worker_cpu() -> tuple[int | None, float]:
 
 
 def _worker_peak_mb() -> float:
-    """Peak RSS (VmHWM) of the live parse workers (forked by the forkserver: not our children)."""
+    """Peak RSS (VmHWM) of the live parse workers (programs started by guard)."""
     from smartreturn import guard
 
     peak = 0.0

@@ -45,8 +45,8 @@ def main() -> None:
     raws = [p.read_bytes() for p in sorted(ROOT.rglob("*.eml"))]
     load_parsers()
     # warm-up: imports and compilation, including what is built on first use (the CSS selectors of the
-    # Shopify parser, ~0.4 s; the lexicon automata): one pass over every mail, as the parse worker's
-    # forkserver warms up before its first mail (smartreturn/parse_warmup.py)
+    # Shopify parser, ~0.4 s; the lexicon automata): one pass over every mail, as the parse worker
+    # warms up before its first mail (smartreturn/parse_warmup.py)
     full(raws)
     stdlib_floor(raws)
     t0, c0 = time.perf_counter(), time.process_time()

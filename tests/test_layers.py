@@ -47,14 +47,15 @@ def test_the_timeline_merge_is_pure() -> None:
 
 
 def test_the_parse_worker_imports_no_database_code() -> None:
-    """The parse worker's forkserver preloads smartreturn.parse_mail: with SQLAlchemy and the store it
-    would be ~25 MB larger, and the daemon's memory is the sum of its processes."""
+    """The parse worker imports smartreturn.parse_mail (guard._PRELOAD): with SQLAlchemy and the store it
+    would be ~25 MB larger, with pydantic (the Settings models; it gets ReadOptions) ~10 MB; the daemon's
+    memory is the sum of its processes."""
     import subprocess
     import sys
 
     code = ("import sys, smartreturn.parse_mail, smartreturn.parse_warmup; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic') "
-            "or m.startswith(('smartreturn.store', 'smartreturn.pipeline', 'smartreturn.apply'))))")
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic', 'pydantic', 'typer') "
+            "or m.startswith(('smartreturn.store', 'smartreturn.pipeline', 'smartreturn.apply', 'smartreturn.config'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

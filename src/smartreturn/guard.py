@@ -16,9 +16,14 @@ state after a failed allocation is not trusted, is replaced. A worker whose resi
 the limit after a mail (memory kept by the allocator after a big mail) retires after answering, so
 the next mail starts with a fresh one and is not cut off by what an earlier mail left behind.
 
-Workers come from a ``forkserver`` that has imported the parsers once: starting one takes
-milliseconds, and it is forked from a single-threaded process, never from the daemon's threads.
-Several threads may read mail at the same time; each takes a worker from a small pool.
+A worker is a Python program of its own (``python -c "…guard.serve(fd)"``, the pipe passed as a file
+descriptor), not a ``multiprocessing`` child: those re-import the caller's ``__main__`` — for
+``smartreturn run`` the whole command line interface, SQLAlchemy and pydantic included, ~40 MB in
+every worker — and a ``forkserver`` that keeps the parsers imported costs ~30 MB more for the whole
+life of the daemon. The worker imports only what reading needs (:data:`_PRELOAD`) and reads a few
+mails to warm up before it reports ready (~0.5 s). It is started from one long-lived thread so that
+its parent-death signal (Linux: sent when the *thread* that started it ends) fires only when this
+process ends. Several threads may read mail at the same time; each takes a worker from a small pool.
 
 What the worker logs while reading a mail is sent back with its result and handed to the caller's
 loggers, so it reaches the daemon's own handlers (format, journal, the secret-masking filter) as if
@@ -35,9 +40,12 @@ import multiprocessing
 import os
 import resource
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -56,8 +64,9 @@ TIMEOUT = "parse timeout"
 CRASHED = "parse worker crashed"
 MEMORY = "parse memory limit"
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-START_TIMEOUT = 120.0  # seconds for a new worker to report ready (the first one imports the parsers)
+START_TIMEOUT = 120.0  # seconds for a new worker to report ready (it imports the parsers)
 _PRELOAD = ["smartreturn.parse_mail", "smartreturn.parse_warmup"]  # the second reads a few mails: warm workers
+_WORKER_PROGRAM = "import sys; from smartreturn.guard import serve; serve(int(sys.argv[1]), int(sys.argv[2]))"
 _PR_SET_PDEATHSIG = 1
 WALL_FACTOR = 10  # a mail is given up after this many times the limit in wall-clock time, CPU used or not
 _SLICE = 0.05  # seconds between two looks at the worker's CPU time while a mail takes long
@@ -112,12 +121,14 @@ class _OutOfMemory:
         self.detail = detail
 
 
-def _die_with_parent() -> None:
-    """Linux: the worker gets SIGKILL when its parent (the forkserver) ends, even mid-regex."""
+def _die_with_parent(parent: int) -> None:
+    """Linux: the worker gets SIGKILL when the daemon ends, even mid-regex (and ends now if it already has)."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: the worker still ends at EOF on its pipe
-        pass
+        return
+    if os.getppid() != parent:  # the parent ended before the signal was asked for
+        os._exit(1)
 
 
 class _Collect(logging.Handler):
@@ -152,11 +163,24 @@ def _log_level() -> int:
     return min(logging.getLogger().getEffectiveLevel(), logging.getLogger("smartreturn").getEffectiveLevel())
 
 
+def serve(fd: int, parent: int) -> None:
+    """The worker program: the start message on the pipe ``fd`` (reader, log level, memory limit), the
+    modules of :data:`_PRELOAD` imported (the parsers, a warm-up), then :func:`_worker`'s loop."""
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    conn = Connection(fd)
+    reader, level, memory_limit = conn.recv()
+    for module in _PRELOAD:
+        importlib.import_module(module)
+    try:
+        _worker(conn, reader, level, memory_limit)
+    except (BrokenPipeError, ConnectionResetError):  # the daemon is gone
+        pass
+
+
 def _worker(conn: Connection, reader: Reader, level: int = logging.WARNING, memory_limit: int | None = None) -> None:
     """The worker's loop: ("settings", s) sets the settings; ("batch", jobs) answers (index, result, log
     records, retiring) per job; after an answer with ``retiring`` set (its peak RSS, bytes) the worker ends."""
-    _die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     collect = _Collect()
     root = logging.getLogger()
     root.handlers[:] = [collect]
@@ -206,7 +230,7 @@ class ParseGuard:
     def __init__(self, reader: Reader, on_failure: Callable[[Job, str], Any]) -> None:
         self.reader = reader
         self.on_failure = on_failure
-        self._process: multiprocessing.process.BaseProcess | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
         self._settings: Any = None
         self._memory_limit: int | None = None
@@ -227,7 +251,7 @@ class ParseGuard:
     def _read_some(self, jobs: Sequence[Job], settings: Any, timeout: float) -> list[Any]:
         """Results for a prefix of ``jobs``: all of them, or those before the one that timed out (included)."""
         conn = self._ensure_started()
-        if settings is not self._settings:
+        if self._settings is None or settings != self._settings:
             conn.send(("settings", settings))
             self._settings = settings
         conn.send(("batch", list(jobs)))
@@ -246,8 +270,10 @@ class ParseGuard:
             except (EOFError, OSError):
                 code = None
                 if self._process is not None:
-                    self._process.join(1.0)
-                    code = self._process.exitcode
+                    try:
+                        code = self._process.wait(1.0)
+                    except subprocess.TimeoutExpired:
+                        pass
                 log.error("mail %s: the parse worker died (exit code %s) after %.1f s", job[2], code,
                           time.monotonic() - started)
                 self.close()
@@ -290,24 +316,24 @@ class ParseGuard:
         return None
 
     def _ensure_started(self) -> Connection:
-        if self._process is not None and self._process.is_alive() and self._conn is not None:
+        if self._process is not None and self._process.poll() is None and self._conn is not None:
             return self._conn
         self.close()
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_PRELOAD)
-        parent, child = context.Pipe()
-        process = context.Process(target=_worker, args=(child, self.reader, _log_level(), self._memory_limit),
-                                  name="smartreturn-parse", daemon=True)
+        parent, child = multiprocessing.Pipe()
+        process: subprocess.Popen[bytes] | None = None
         try:
-            process.start()
+            process = _launch(child.fileno())
             child.close()
+            parent.send((_reader_name(self.reader), _log_level(), self._memory_limit))
             if not parent.poll(START_TIMEOUT):
                 raise WorkerUnavailable(f"the parse worker did not start within {START_TIMEOUT:g} s")
             if parent.recv()[0] != "ready":
                 raise WorkerUnavailable("the parse worker did not report ready")
         except (OSError, EOFError, RuntimeError) as exc:  # no process, or it died while starting
-            if process.pid is not None and process.is_alive():
+            if process is not None and process.poll() is None:
                 process.kill()
+                process.wait()
+            child.close()
             parent.close()
             raise exc if isinstance(exc, WorkerUnavailable) else WorkerUnavailable(
                 f"the parse worker could not start: {exc!r}") from exc
@@ -317,7 +343,7 @@ class ParseGuard:
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid if self._process is not None and self._process.is_alive() else None
+        return self._process.pid if self._process is not None and self._process.poll() is None else None
 
     def close(self) -> None:
         """Stop the worker now (SIGKILL: it may be stuck in C code that no other signal interrupts)."""
@@ -327,34 +353,66 @@ class ParseGuard:
         if conn is not None:
             conn.close()
         if process is not None:
-            if process.is_alive():
+            if process.poll() is None:
                 process.kill()
-            process.join()
-            process.close()
+            process.wait()
+
+
+WORKERS_PER_READER = 1  # parse workers at most: each costs ~45 MB (issue 10: the daemon in ≤ 120 MB)
 
 
 class _Pool:
-    """Idle guards, one per concurrent caller (the daemon reads several folders in threads)."""
+    """The guards, at most :data:`WORKERS_PER_READER` for one reader. Callers in several threads (the
+    daemon's folders, the read-ahead of the next batch) take turns on one worker: a caller that finds
+    none idle waits for one to be given back (or for the one :func:`prestart` is starting) instead of
+    starting another worker (~45 MB, ~0.5 s to start)."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.idle: list[ParseGuard] = []
         self.all: list[ParseGuard] = []
+        self.starting: dict[Reader, int] = {}
 
     def take(self, reader: Reader, on_failure: Callable[[Job, str], Any]) -> ParseGuard:
         with self.lock:
-            for guard in self.idle:
-                if guard.reader == reader:
-                    self.idle.remove(guard)
-                    guard.on_failure = on_failure
-                    return guard
+            self.lock.wait_for(lambda: self._idle_for(reader) is not None or (
+                not self.starting.get(reader) and self._count(reader) < WORKERS_PER_READER))
+            guard = self._idle_for(reader)
+            if guard is not None:
+                self.idle.remove(guard)
+                guard.on_failure = on_failure
+                return guard
             guard = ParseGuard(reader, on_failure)
             self.all.append(guard)
             return guard
 
-    def give_back(self, guard: ParseGuard) -> None:
+    def _idle_for(self, reader: Reader) -> ParseGuard | None:
+        return next((guard for guard in self.idle if guard.reader == reader), None)
+
+    def _count(self, reader: Reader) -> int:
+        return sum(1 for guard in self.all if guard.reader == reader)
+
+    def take_to_start(self, reader: Reader) -> ParseGuard | None:
+        """A guard for :func:`prestart` (callers wait for it until it is given back), or None when
+        every worker it may have is already at work."""
+        with self.lock:
+            guard = self._idle_for(reader)
+            if guard is not None:
+                self.idle.remove(guard)
+            elif self._count(reader) >= WORKERS_PER_READER:
+                return None
+            else:
+                guard = ParseGuard(reader, lambda job, why: None)
+                self.all.append(guard)
+            self.starting[reader] = self.starting.get(reader, 0) + 1
+            return guard
+
+    def give_back(self, guard: ParseGuard, *, started: bool = False) -> None:
         with self.lock:
             self.idle.append(guard)
+            if started:
+                self.starting[guard.reader] -= 1
+            self.lock.notify_all()
 
     def close(self) -> None:
         with self.lock:
@@ -365,6 +423,22 @@ class _Pool:
 
 _pool = _Pool()
 atexit.register(_pool.close)
+
+# Workers are started from this one thread, which lives as long as the process: a worker's
+# parent-death signal is tied to the thread that started it, not to the process.
+_launcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-worker-launcher")
+
+
+def _launch(fd: int) -> subprocess.Popen[bytes]:
+    """Start the worker program with the pipe ``fd`` and this process's import path."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    command = [sys.executable, "-c", _WORKER_PROGRAM, str(fd), str(os.getpid())]
+    return _launcher.submit(subprocess.Popen, command, pass_fds=(fd,), env=env, stdin=subprocess.DEVNULL).result()
+
+
+def _reader_name(reader: Reader) -> str:
+    """``module:function``, imported by the worker (a function must be defined at a module's top level)."""
+    return reader if isinstance(reader, str) else f"{reader.__module__}:{reader.__qualname__}"
 
 
 def read_guarded(jobs: Sequence[Job], settings: Any, timeout: float, reader: Reader,
@@ -380,19 +454,22 @@ def read_guarded(jobs: Sequence[Job], settings: Any, timeout: float, reader: Rea
         _pool.give_back(guard)
 
 
-def prestart(reader: Reader, memory_limit: int | None = None) -> threading.Thread:
+def prestart(reader: Reader, memory_limit: int | None = None) -> threading.Thread | None:
     """Start a worker for ``reader`` in the background and keep it ready in the pool: the first mail
-    then does not wait for the forkserver to import the parsers (seconds on a loaded machine)."""
+    then does not wait for it to import the parsers (seconds on a loaded machine)."""
+
+    guard = _pool.take_to_start(reader)  # taken now, so that a mail read meanwhile waits for this worker
+    if guard is None:
+        return None
 
     def start() -> None:
-        guard = _pool.take(reader, lambda job, why: None)
         try:
             guard.limit_memory(memory_limit)
             guard._ensure_started()
         except Exception as exc:  # noqa: BLE001 - the first mail will try again and report it
             log.warning("could not start the parse worker in advance: %s", exc)
         finally:
-            _pool.give_back(guard)
+            _pool.give_back(guard, started=True)
 
     thread = threading.Thread(target=start, name="parse-worker-start", daemon=True)
     thread.start()

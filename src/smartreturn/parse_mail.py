@@ -1,6 +1,6 @@
 """Reading one raw mail: decode, allow-list, parse. Pure (no database) and never raises for bad mail.
 
-This runs in the parse worker (:mod:`smartreturn.guard`), whose forkserver preloads it with the
+This runs in the parse worker (:mod:`smartreturn.guard`), which imports it with the
 parsers; the worker answers each mail with a :class:`~smartreturn.reading.Summary`. It imports no
 SQLAlchemy and no store (``tests/test_layers.py``).
 """
@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import timezone
 
-from smartreturn.config import Settings
+from typing import TYPE_CHECKING
 from smartreturn.errors import ParseError
 from smartreturn.mail import envelope, mime
 from smartreturn.mail.decode import parse_email
@@ -20,8 +20,11 @@ from smartreturn.model import DEGRADED_PREFIX, MessageStatus
 from smartreturn.parsers import registry
 from smartreturn.parsers.caps import cap_events
 from smartreturn.parsers.registry import Extraction
-from smartreturn.reading import Summary
+from smartreturn.reading import ReadOptions, Summary
 from smartreturn.rules.stated import Statement, find_statements
+
+if TYPE_CHECKING:
+    from smartreturn.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -65,18 +68,18 @@ def summarise(reading: Reading) -> Summary:
                    email.received if email is not None else None, email.user_note if email is not None else None)
 
 
-def read_in_worker(raw: bytes, source_kind: str, settings: Settings, label: str) -> Summary:
+def read_in_worker(raw: bytes, source_kind: str, settings: ReadOptions, label: str) -> Summary:
     """:func:`read_message` in the worker, summarised: only what the caller stores is sent back."""
     return summarise(read_message(raw, source_kind, settings, label))
 
 
-def read_message(raw: bytes, source_kind: str, settings: Settings, label: str) -> Reading:
+def read_message(raw: bytes, source_kind: str, settings: Settings | ReadOptions, label: str) -> Reading:
     """Decode, check and parse one mail. Pure (no database) and never raises for bad mail.
 
     ``label`` names the mail in log lines (its primary key, or the start of its content hash).
     Parts nested deeper than :data:`mime.MAX_DEPTH` were not read: the status reason says so.
     """
-    reading = _read(raw, source_kind, settings, label)
+    reading = _read(raw, source_kind, ReadOptions.of(settings), label)
     if reading.email is not None and DEPTH_LIMIT_DEFECT in reading.email.defects:
         reading = replace(reading, reason=f"{reading.reason}; {DEPTH_NOTE}" if reading.reason else DEPTH_NOTE)
     return reading
@@ -86,10 +89,10 @@ DEPTH_LIMIT_DEFECT = mime.DepthLimitDefect.__name__
 DEPTH_NOTE = f"MIME parts nested deeper than {mime.MAX_DEPTH} levels were not read"
 
 
-def _read(raw: bytes, source_kind: str, settings: Settings, label: str) -> Reading:
-    if len(raw) > settings.ingest.max_message_bytes:
+def _read(raw: bytes, source_kind: str, options: ReadOptions, label: str) -> Reading:
+    if len(raw) > options.max_message_bytes:
         return Reading(MessageStatus.FAILED,
-                       f"message too large: {len(raw) / 1e6:.1f} MB > limit {settings.ingest.max_message_bytes / 1e6:.1f} MB (ingest.max_message_bytes)")
+                       f"message too large: {len(raw) / 1e6:.1f} MB > limit {options.max_message_bytes / 1e6:.1f} MB (ingest.max_message_bytes)")
     try:
         email = parse_email(raw)
     except ParseError as exc:
@@ -103,7 +106,7 @@ def _read(raw: bytes, source_kind: str, settings: Settings, label: str) -> Readi
     if truncated:
         return Reading(MessageStatus.FAILED, f"truncated or broken MIME structure ({', '.join(sorted(truncated))})",
                        email)
-    refusal = _refusal(email, source_kind, settings)
+    refusal = _refusal(email, source_kind, options)
     if refusal:
         return Reading(MessageStatus.IGNORED, refusal, email)
     try:
@@ -131,12 +134,12 @@ def _read(raw: bytes, source_kind: str, settings: Settings, label: str) -> Readi
     return Reading(MessageStatus.IGNORED, "no parser recognised this mail", email, extraction)
 
 
-def _refusal(email: Email, source_kind: str, settings: Settings) -> str | None:
+def _refusal(email: Email, source_kind: str, options: ReadOptions) -> str | None:
     """Why this mail must not be parsed, or None. Local sources the user picked are trusted; mail that
     arrived (IMAP) is judged on its outer, authenticated envelope only (mail/envelope.py)."""
     if source_kind in TRUSTED_SOURCES:
         return None
-    return envelope.refusal(email.raw, settings.ingest)
+    return envelope.refusal(email.raw, options)
 
 
 def _vetted_addresses(extraction: Extraction, email: Email) -> Extraction:

@@ -1,6 +1,6 @@
-"""Warm the parse worker's forkserver: imported there once (``guard._PRELOAD``), it reads a few built-in
-mails so that every worker forked from it starts with the parsers' regexes compiled and the HTML, date
-and tracking-number machinery initialised. A fresh worker's first mail then takes milliseconds, not the
+"""Warm the parse worker: imported by it before it reports ready (``guard._PRELOAD``), it reads a few
+built-in mails so that the worker starts with the parsers' regexes compiled and the HTML, date and
+tracking-number machinery initialised. A fresh worker's first mail then takes milliseconds, not the
 ~0.3 s of a cold start (which also counted against the first mail's time limit after a restart).
 
 Importing this module has that effect on purpose; nothing else imports it.
@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import logging
 
-from smartreturn.config import Settings
 from smartreturn.parse_mail import read_message
+from smartreturn.reading import ReadOptions
 
 _HEAD = ("From: {sender}\r\nTo: me@example.org\r\nSubject: {subject}\r\nDate: Mon, 02 Nov 2026 10:00:00 +0000\r\n"
          "Message-ID: <warmup-{n}@smartreturn.invalid>\r\nMIME-Version: 1.0\r\n")
@@ -40,11 +40,11 @@ def _mails() -> list[bytes]:
 
 
 def warm_up() -> None:
-    settings = Settings()
-    logging.disable(logging.CRITICAL)  # no handler is set up in the forkserver: say nothing
+    options = ReadOptions()  # the mails are read as local files: no allow-list applies
+    logging.disable(logging.CRITICAL)  # the worker's log handler is not set up yet: say nothing
     try:
         for n, raw in enumerate(_mails()):
-            read_message(raw, "file", settings, f"warm-up {n}")
+            read_message(raw, "file", options, f"warm-up {n}")
     except Exception:  # noqa: BLE001 - warming is an optimisation; a worker reads mail without it
         pass
     finally:

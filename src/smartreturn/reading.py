@@ -10,22 +10,42 @@ MemoryCurrent shows; ``tests/test_layers.py`` checks it).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from smartreturn import guard
-from smartreturn.config import Settings
 from smartreturn.model import Event, MessageStatus
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # not imported at run time: the worker must not load pydantic (~20 MB) for them
+    from smartreturn.config import Settings
     from smartreturn.rules.stated import Statement
 
 log = logging.getLogger(__name__)
 
-__all__ = ["WORKER_READER", "Summary", "prestart_reader", "read_messages"]
+__all__ = ["WORKER_READER", "ReadOptions", "Summary", "prestart_reader", "read_messages"]
 
 # the worker's reader, named (guard imports it in the worker): naming it here imports nothing
 WORKER_READER = "smartreturn.parse_mail:read_in_worker"
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """What reading a mail needs of the settings (``[ingest]``), as plain values: this, not the pydantic
+    Settings, goes to the parse worker, which then never imports pydantic and the config models."""
+
+    max_message_bytes: int = 10_000_000
+    allowed_forwarders: tuple[str, ...] = ()
+    require_authenticated: bool = False
+    authserv_id: str | None = None
+
+    @classmethod
+    def of(cls, settings: Settings | ReadOptions) -> ReadOptions:
+        if isinstance(settings, ReadOptions):
+            return settings
+        ingest = settings.ingest
+        return cls(ingest.max_message_bytes, tuple(ingest.allowed_forwarders), ingest.require_authenticated,
+                   ingest.authserv_id)
 
 
 class Summary(NamedTuple):
@@ -53,7 +73,8 @@ def read_messages(jobs: list[guard.Job], settings: Settings) -> list[Summary]:
     if not timeout:
         return _read_here(jobs, settings)
     try:
-        return guard.read_guarded(jobs, settings, timeout, WORKER_READER, _unread, _memory_limit(settings))
+        return guard.read_guarded(jobs, ReadOptions.of(settings), timeout, WORKER_READER, _unread,
+                                  _memory_limit(settings))
     except guard.WorkerUnavailable as exc:  # mail is still read and kept, only without the time limit
         log.error("%s: reading %d mails in this process, without the %g s limit", exc, len(jobs), timeout)
         return _read_here(jobs, settings)

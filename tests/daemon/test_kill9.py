@@ -70,7 +70,7 @@ def test_kill_9_at_random_moments_stores_every_mail_exactly_once(tmp_path: Path,
     parsed = sum(r[2] == "parsed" for r in rows)
     assert orders == (parsed, parsed), "an order was created twice, or a parsed mail made no order"
     assert state == [(MAILS,)]
-    # 90 s on an idle machine, plus ~1 s per restart for the parse worker's forkserver (imports the parsers)
+    # 90 s on an idle machine, plus ~1 s per restart for the parse worker (a new Python that imports the parsers)
     assert time.monotonic() - started < 120 * patience()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 import types
 
@@ -96,3 +97,26 @@ def test_a_mail_past_the_memory_limit_fails_and_a_worker_that_kept_much_memory_r
     assert results[2] == results[3] != results[4]  # 130 MB kept > half the limit: the next mail gets a fresh worker
     # without a limit, the same reader and mails in a worker of its own
     assert all(isinstance(r, int) for r in guard.read_guarded(_jobs(b"10", b"300"), None, 20.0, hog, _failed))
+
+
+def test_a_mail_read_while_the_worker_starts_in_advance_waits_for_it_instead_of_starting_another():
+    guard.shutdown()
+    guard.prestart(pid).join(0)  # started in the background; the mail comes at once
+    first = guard.read_guarded(_jobs(b"a"), None, 5.0, pid, _failed)
+    assert len([g for g in guard._pool.all if g.reader == pid]) == 1  # noqa: SLF001 - one worker, not two
+    assert guard.read_guarded(_jobs(b"b"), None, 5.0, pid, _failed) == first
+
+
+def test_threads_reading_at_once_take_turns_on_one_worker():
+    # the daemon's read-ahead reads batch N+1 while batch N may still be read: one worker (~45 MB), not two
+    guard.shutdown()
+    results: list[list] = []
+    threads = [threading.Thread(target=lambda: results.append(
+        guard.read_guarded(_jobs(b"a", b"b"), None, 5.0, pid, _failed))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(results) == 3
+    assert len({p for result in results for p in result}) == 1
+    assert len([g for g in guard._pool.all if g.reader == pid]) == 1  # noqa: SLF001

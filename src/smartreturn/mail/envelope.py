@@ -30,11 +30,15 @@ import re
 from dataclasses import dataclass
 from email.headerregistry import HeaderRegistry
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import authres
 
-from smartreturn.config import IngestSettings
 from smartreturn.mail.decode import decode_bytes
+
+if TYPE_CHECKING:
+    from smartreturn.config import IngestSettings
+    from smartreturn.reading import ReadOptions
 
 __all__ = ["Sender", "authenticated", "merchant_address", "outer_headers", "refusal", "strict_sender"]
 
@@ -58,7 +62,7 @@ class Sender:
         return (self.address or "").rpartition("@")[2]
 
 
-def refusal(raw: bytes, settings: IngestSettings) -> str | None:
+def refusal(raw: bytes, settings: IngestSettings | ReadOptions) -> str | None:
     """Why a mail that arrived must not be parsed (the reason stored with ``ignored``), or None."""
     allowed = settings.allowed_forwarders
     if not allowed:
