@@ -120,3 +120,40 @@ def test_threads_reading_at_once_take_turns_on_one_worker():
     assert len(results) == 3
     assert len({p for result in results for p in result}) == 1
     assert len([g for g in guard._pool.all if g.reader == pid]) == 1  # noqa: SLF001
+
+
+def _alive(pid_: int) -> bool:
+    """A process that runs (a zombie waiting to be reaped has ended)."""
+    try:
+        return open(f"/proc/{pid_}/stat").read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_the_worker_dies_with_the_daemon_even_when_a_short_lived_thread_started_it(tmp_path):
+    # Linux ties the parent-death signal to the thread that started the child: workers are started from
+    # one long-lived launcher thread, so a worker outlives neither the daemon nor a kill -9 of it, not
+    # even while it is stuck in a runaway regex (it would never look at its pipe again)
+    import signal
+    import subprocess
+
+    code = ("import threading, time; from smartreturn import guard; from tests.guard.readers import pid_or_runaway as r; "
+            "out = []; t = threading.Thread(target=lambda: out.append(guard.read_guarded("
+            "[(b'a', 'file', 'm0')], None, 5.0, r, lambda j, w: w))); t.start(); t.join(); "
+            "print(out[0][0], flush=True); time.sleep(0.5); "
+            "guard.read_guarded([(b'RUNAWAY', 'file', 'm1')], None, 600.0, r, lambda j, w: w)")
+    daemon = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                              cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    try:
+        worker = int(daemon.stdout.readline())
+        time.sleep(1.0)
+        assert _alive(worker)  # the thread that asked for it has ended: the worker must still be there
+        daemon.send_signal(signal.SIGKILL)
+        daemon.wait(10)
+        deadline = time.monotonic() + 10
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(worker), "the parse worker outlived the daemon"
+    finally:
+        daemon.kill()
+        daemon.wait()
