@@ -139,7 +139,7 @@ def _refusal(email: Email, source_kind: str, options: ReadOptions) -> str | None
     arrived (IMAP) is judged on its outer, authenticated envelope only (mail/envelope.py)."""
     if source_kind in TRUSTED_SOURCES:
         return None
-    return envelope.refusal(email.raw, options)
+    return envelope.refusal(email.raw, options, email.outer_items)
 
 
 def _vetted_addresses(extraction: Extraction, email: Email) -> Extraction:

@@ -405,16 +405,20 @@ def parse_email(raw: bytes) -> Email:
         raise ParseError("empty mail: 0 bytes")
     if raw.isspace():  # (not raw.strip(): that would copy a 20 MB mail)
         raise ParseError(f"empty mail: {len(raw)} bytes of whitespace only")
-    msg = _parse_mime(_without_large_attachments(raw))
+    cut = _without_large_attachments(raw)
+    msg = _parse_mime(cut)
     if len(msg.keys()) == 0 or not any(msg.get(h) for h in ("From", "Date", "Subject", "Message-ID", "Received", "To", "Sender")):
         raise ParseError("not a mail: no headers (From/Date/Subject/Message-ID) found at the start")
     outer = _decode_message(msg, raw)
     defects = tuple(dict.fromkeys(type(d).__name__ for part in mime.walk(msg) for d in part.defects))
-    email_ = _to_email(outer, raw)
-    return replace(email_, defects=defects) if defects else email_
+    # the outer header fields, for the allow-list (mail/envelope.py), when the stdlib parsed the mail as a
+    # whole: then they are what its header parser reads from the header block alone (cut bodies only)
+    outer_items = tuple((str(k), v) for k, v in msg.raw_items()) if mime.parsed_whole(cut) else None
+    return _to_email(outer, raw, defects, outer_items)
 
 
-def _to_email(outer: _Decoded, raw: bytes) -> Email:
+def _to_email(outer: _Decoded, raw: bytes, defects: tuple[str, ...] = (),
+              outer_items: tuple[tuple[str, str], ...] | None = None) -> Email:
     original, note = _unwrap(outer)
     text = original.text or (html_to_text(original.html) if original.html else "")
     received = original.date or outer.date
@@ -436,6 +440,8 @@ def _to_email(outer: _Decoded, raw: bytes) -> Email:
         user_note=note,
         outer_from=outer.from_addr,
         headers=original.headers,
+        defects=defects,
+        outer_items=outer_items,
     )
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.headerregistry import HeaderRegistry
 from functools import lru_cache
@@ -62,12 +63,14 @@ class Sender:
         return (self.address or "").rpartition("@")[2]
 
 
-def refusal(raw: bytes, settings: IngestSettings | ReadOptions) -> str | None:
-    """Why a mail that arrived must not be parsed (the reason stored with ``ignored``), or None."""
+def refusal(raw: bytes, settings: IngestSettings | ReadOptions,
+            parsed: Sequence[tuple[str, str]] | None = None) -> str | None:
+    """Why a mail that arrived must not be parsed (the reason stored with ``ignored``), or None.
+    ``parsed``: ``Email.outer_items`` (see :func:`outer_headers`)."""
     allowed = settings.allowed_forwarders
     if not allowed:
         return "no allow-listed forwarders configured (ingest.allowed_forwarders)"
-    headers = outer_headers(raw)
+    headers = outer_headers(raw, parsed)
     sender = strict_sender(headers)
     if sender.address is None:
         return f"sender refused: {sender.refusal}"
@@ -86,12 +89,20 @@ def _allow_index(allowed: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, .
     return frozenset(allowed), tuple(entry for entry in allowed if entry.startswith("@"))
 
 
-def outer_headers(raw: bytes) -> list[tuple[str, str]]:
-    """The header fields of the message as received, in order (8-bit bytes decoded, never raises)."""
+def outer_headers(raw: bytes, parsed: Sequence[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+    """The header fields of the message as received, in order (8-bit bytes decoded, never raises).
+
+    ``parsed``: the (name, raw value) fields the stdlib's compat32 parser read when it parsed all of
+    ``raw`` (``Email.outer_items``). Its header parser reads the same lines either way and stops at the
+    first line that is no header field, which is at or before the first blank line: so when the block
+    up to that blank line is read whole (it lies within HEADER_BLOCK_LIMIT), the fields are the same
+    and are not parsed a second time."""
     match = _HEADER_END.search(raw, 0, HEADER_BLOCK_LIMIT)
+    if parsed is not None and match is not None:
+        return [(str(name), _text(value)) for name, value in parsed]
     block = raw[: match.end()] if match else raw[:HEADER_BLOCK_LIMIT]
-    parsed = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(block)
-    return [(str(name), _text(value)) for name, value in parsed.raw_items()]
+    fields = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(block)
+    return [(str(name), _text(value)) for name, value in fields.raw_items()]
 
 
 def _text(value: object) -> str:

@@ -29,6 +29,9 @@ class Email:
     outer_from: str = ""             # envelope-level From of the mail as received (the forwarder)
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # original's headers, if known
     defects: tuple[str, ...] = ()    # MIME defects the parser found (e.g. "CloseBoundaryNotFoundDefect")
+    # the outer header fields as the stdlib parser read them (name, raw value), when it parsed the whole
+    # mail itself: what envelope.outer_headers would read again (None: it reads them from ``raw``)
+    outer_items: tuple[tuple[str, str], ...] | None = field(default=None, repr=False, compare=False)
 
     @property
     def sender_domain(self) -> str:

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator
 from email.message import Message
 
-__all__ = ["MAX_DEPTH", "STDLIB_DEPTH", "DepthLimitDefect", "depth_bound", "parse_mime", "walk"]
+__all__ = ["MAX_DEPTH", "STDLIB_DEPTH", "DepthLimitDefect", "depth_bound", "parse_mime", "parsed_whole", "walk"]
 
 # The stdlib recurses ~3 Python frames per level; 100 levels stay far below the interpreter's limit
 # (1,000 frames) also when the parser runs deep inside a worker's or the daemon's own call stack.
@@ -62,9 +62,14 @@ def depth_bound(raw: bytes, limit: int = STDLIB_DEPTH) -> int:
 
 def parse_mime(raw: bytes) -> Message:
     """The MIME tree of ``raw``: the stdlib's parse when it cannot recurse deeply, else :func:`_split`."""
-    if depth_bound(raw) <= STDLIB_DEPTH:
+    if parsed_whole(raw):
         return email.message_from_bytes(raw)  # compat32: raw header strings, lazy payload decoding
     return _split(raw)
+
+
+def parsed_whole(raw: bytes) -> bool:
+    """Whether :func:`parse_mime` hands ``raw`` to the stdlib parser as a whole (every real mail)."""
+    return depth_bound(raw) <= STDLIB_DEPTH
 
 
 def walk(msg: Message) -> Iterator[Message]:
