@@ -82,6 +82,7 @@ def child_floor(port: int, user: str, batch: int) -> dict[str, float]:
 
 
 def child_daemon(config: str, trace: bool = False) -> dict[str, float]:
+    import smartreturn.cli  # noqa: F401 - `smartreturn run` is the console script: its process holds the CLI too
     from smartreturn.config import load_settings
     from smartreturn.daemon import loop
     from smartreturn.store.db import open_database
