@@ -38,6 +38,7 @@ import importlib
 import logging
 import multiprocessing
 import os
+import pkgutil
 import resource
 import signal
 import subprocess
@@ -188,8 +189,7 @@ def _worker(conn: Connection, reader: Reader, level: int = logging.WARNING, memo
     logging.getLogger("smartreturn").setLevel(logging.NOTSET)
     settings = None
     if isinstance(reader, str):
-        module_name, _, name = reader.partition(":")
-        reader = getattr(importlib.import_module(module_name), name)
+        reader = pkgutil.resolve_name(reader)  # "module:function"
     _limit_memory(memory_limit)
     conn.send(("ready", None))
     while True:
@@ -251,7 +251,7 @@ class ParseGuard:
     def _read_some(self, jobs: Sequence[Job], settings: Any, timeout: float) -> list[Any]:
         """Results for a prefix of ``jobs``: all of them, or those before the one that timed out (included)."""
         conn = self._ensure_started()
-        if self._settings is None or settings != self._settings:
+        if settings != self._settings:  # a new worker starts with None (_ensure_started resets this)
             conn.send(("settings", settings))
             self._settings = settings
         conn.send(("batch", list(jobs)))
@@ -364,26 +364,30 @@ WORKERS_PER_READER = 1  # parse workers at most: each costs ~45 MB (issue 10: th
 class _Pool:
     """The guards, at most :data:`WORKERS_PER_READER` for one reader. Callers in several threads (the
     daemon's folders, the read-ahead of the next batch) take turns on one worker: a caller that finds
-    none idle waits for one to be given back (or for the one :func:`prestart` is starting) instead of
+    none idle waits for one to be given back (also the one :func:`prestart` is starting) instead of
     starting another worker (~45 MB, ~0.5 s to start)."""
 
     def __init__(self) -> None:
         self.lock = threading.Condition()
         self.idle: list[ParseGuard] = []
         self.all: list[ParseGuard] = []
-        self.starting: dict[Reader, int] = {}
 
-    def take(self, reader: Reader, on_failure: Callable[[Job, str], Any]) -> ParseGuard:
+    def take(self, reader: Reader, on_failure: Callable[[Job, str], Any], *, wait: bool = True) -> ParseGuard | None:
+        """An idle guard for ``reader``, or a new one while it has fewer than WORKERS_PER_READER; else
+        wait for one to be given back (``wait=False``: None)."""
         with self.lock:
-            self.lock.wait_for(lambda: self._idle_for(reader) is not None or (
-                not self.starting.get(reader) and self._count(reader) < WORKERS_PER_READER))
+            if wait:
+                self.lock.wait_for(lambda: self._idle_for(reader) is not None
+                                   or self._count(reader) < WORKERS_PER_READER)
             guard = self._idle_for(reader)
             if guard is not None:
                 self.idle.remove(guard)
-                guard.on_failure = on_failure
-                return guard
-            guard = ParseGuard(reader, on_failure)
-            self.all.append(guard)
+            elif self._count(reader) < WORKERS_PER_READER:
+                guard = ParseGuard(reader, on_failure)
+                self.all.append(guard)
+            else:
+                return None
+            guard.on_failure = on_failure
             return guard
 
     def _idle_for(self, reader: Reader) -> ParseGuard | None:
@@ -392,26 +396,9 @@ class _Pool:
     def _count(self, reader: Reader) -> int:
         return sum(1 for guard in self.all if guard.reader == reader)
 
-    def take_to_start(self, reader: Reader) -> ParseGuard | None:
-        """A guard for :func:`prestart` (callers wait for it until it is given back), or None when
-        every worker it may have is already at work."""
-        with self.lock:
-            guard = self._idle_for(reader)
-            if guard is not None:
-                self.idle.remove(guard)
-            elif self._count(reader) >= WORKERS_PER_READER:
-                return None
-            else:
-                guard = ParseGuard(reader, lambda job, why: None)
-                self.all.append(guard)
-            self.starting[reader] = self.starting.get(reader, 0) + 1
-            return guard
-
-    def give_back(self, guard: ParseGuard, *, started: bool = False) -> None:
+    def give_back(self, guard: ParseGuard) -> None:
         with self.lock:
             self.idle.append(guard)
-            if started:
-                self.starting[guard.reader] -= 1
             self.lock.notify_all()
 
     def close(self) -> None:
@@ -458,7 +445,8 @@ def prestart(reader: Reader, memory_limit: int | None = None) -> threading.Threa
     """Start a worker for ``reader`` in the background and keep it ready in the pool: the first mail
     then does not wait for it to import the parsers (seconds on a loaded machine)."""
 
-    guard = _pool.take_to_start(reader)  # taken now, so that a mail read meanwhile waits for this worker
+    # taken now, so that a mail read meanwhile waits for this worker; None: every worker is at work
+    guard = _pool.take(reader, lambda job, why: None, wait=False)
     if guard is None:
         return None
 
@@ -469,7 +457,7 @@ def prestart(reader: Reader, memory_limit: int | None = None) -> threading.Threa
         except Exception as exc:  # noqa: BLE001 - the first mail will try again and report it
             log.warning("could not start the parse worker in advance: %s", exc)
         finally:
-            _pool.give_back(guard, started=True)
+            _pool.give_back(guard)
 
     thread = threading.Thread(target=start, name="parse-worker-start", daemon=True)
     thread.start()

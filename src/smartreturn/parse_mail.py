@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import timezone
-
 from typing import TYPE_CHECKING
+
 from smartreturn.errors import ParseError
 from smartreturn.mail import envelope, mime
 from smartreturn.mail.decode import parse_email

@@ -34,10 +34,10 @@ class ReadOptions:
     """What reading a mail needs of the settings (``[ingest]``), as plain values: this, not the pydantic
     Settings, goes to the parse worker, which then never imports pydantic and the config models."""
 
-    max_message_bytes: int = 10_000_000
-    allowed_forwarders: tuple[str, ...] = ()
-    require_authenticated: bool = False
-    authserv_id: str | None = None
+    max_message_bytes: int
+    allowed_forwarders: tuple[str, ...]
+    require_authenticated: bool
+    authserv_id: str | None
 
     @classmethod
     def of(cls, settings: Settings | ReadOptions) -> ReadOptions:

@@ -178,9 +178,12 @@ def split_text(text: str, from_html: bool = False) -> tuple[str, list[tuple[str,
     return None
 
 
-def _may_have_marker(text: str) -> bool:
-    """False only when :data:`_MARKERS` cannot match ``text`` (it scans every position of a long text)."""
-    return "--" in text or "转发的邮件" in text or may_match(_MARKER_PARTS, text, text.lower())
+def _may_have_marker(text: str, lowered: str | None = None) -> bool:
+    """False only when :data:`_MARKERS` cannot match ``text`` (it scans every position of a long text);
+    ``lowered``: ``text.lower()`` when the caller has it."""
+    if "--" in text or "转发的邮件" in text:
+        return True
+    return may_match(_MARKER_PARTS, text, text.lower() if lowered is None else lowered)
 
 
 _MARKER_STARTS = ("--", "转发的邮件", *sorted(_MARKER_PARTS))
@@ -191,9 +194,9 @@ def _find_marker(text: str) -> re.Match[str] | None:
     parts (sre tried every position: 0.6 ms for a 30 KB text). Every match starts at a line start and
     holds its part on that first line: ``[ \t>]*`` and the dashes or phrase that follow never cross a
     line end. Lines are tried in order, so the first match is the leftmost one."""
-    if not _may_have_marker(text):
-        return None
     lowered = text.lower()
+    if not _may_have_marker(text, lowered):
+        return None
     if not lowers_in_place(text, lowered):
         return _MARKERS.search(text)
     starts = set()

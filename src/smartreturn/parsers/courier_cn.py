@@ -175,9 +175,8 @@ def split_sms(text: str) -> list[Sms]:
     """
     if not _may_hold_bracket(text):  # (NFKC of a whole mail text is not cheap)
         return []
+    # (every message is signed 【…】 or [...] at a line start: the NFKC form holds one of them now)
     text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n"))
-    if "【" not in text and "[" not in text:   # every message is signed 【…】 (or [...] at a line start)
-        return []
     if "【" not in text and not _bracket_opens_a_line(text):  # the subs below could bring no 【 in
         return []
     text = _SQUARE_HEAD.sub(_square_signature, _QUOTE.sub("", text))

@@ -439,9 +439,7 @@ class GenericParser:
             return False  # promotions, newsletters, one-time codes, review and rating requests
         if _kind_of(email) is None:  # what read(email).kind says, without detect() over the whole text
             return False
-        reading = read(email)
-        if reading.kind is None:
-            return False
+        reading = read(email)  # its kind is _kind_of's (the same status of the same subject and head)
         if reading.sender is not None and not reading.sender.is_carrier and reading.sender.platform in _template_names():
             return False  # a shop with its own template parser: that parser decides what is transactional
         if registry_sender(email) and not reading.from_subject:

@@ -14,7 +14,7 @@ the drift alarm still reports it.
 
 from __future__ import annotations
 
-import importlib
+import pkgutil
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -78,9 +78,7 @@ class Extraction:
 
 
 def _load(dotted: str) -> Parser:
-    module_name, _, attr = dotted.partition(":")
-    cls = getattr(importlib.import_module(module_name), attr)
-    return cls()
+    return pkgutil.resolve_name(dotted)()  # "module:Class"
 
 
 @lru_cache(maxsize=1)

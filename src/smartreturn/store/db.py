@@ -184,11 +184,11 @@ def open_database(url: str, *, migrate_schema: bool = True, migrate_in_child: bo
     ``migrate_in_child``: a long-running process (the daemon) has a needed migration run by a child
     process, so that it never imports Alembic and never keeps its ~11 MB for its lifetime."""
     engine = create_db_engine(url)
-    if migrate_schema and not _at_head(engine):
-        if migrate_in_child:
+    if migrate_schema:
+        if not migrate_in_child:
+            migrate(engine)  # a no-op at HEAD_REVISION
+        elif not _at_head(engine):
             _migrate_in_child(url)
-        else:
-            migrate(engine)
     return Database(engine)
 
 
