@@ -71,3 +71,18 @@ def test_the_daemons_main_process_imports_no_mail_reading_code() -> None:
             "or m.startswith(('smartreturn.parsers', 'smartreturn.parse_mail', 'smartreturn.mail.decode'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_daemon_program_holds_no_cli_and_no_sender_libraries() -> None:
+    """`smartreturn run` execs smartreturn.daemon.main: the months-long process holds no typer, click or
+    rich (~12 MB); Apprise runs in its own program per delivery (~4 MB); Jinja is imported when a template is
+    first rendered. (Each figure: ru_maxrss of an import, bench/RESULTS.md.)"""
+    import subprocess
+    import sys
+
+    code = ("import sys, smartreturn.daemon.main, smartreturn.daemon.loop; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'click', 'rich', 'apprise', 'jinja2'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    code = "import sys, smartreturn.daemon.main; print(sorted(m for m in sys.modules if m.startswith('smartreturn.cli')))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"

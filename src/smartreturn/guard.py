@@ -33,7 +33,6 @@ it had been logged there.
 from __future__ import annotations
 
 import atexit
-import ctypes
 import importlib
 import logging
 import multiprocessing
@@ -50,6 +49,8 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+from smartreturn.child import die_with_parent, python_env
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,6 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 START_TIMEOUT = 120.0  # seconds for a new worker to report ready (it imports the parsers)
 _PRELOAD = ["smartreturn.parse_mail", "smartreturn.parse_warmup"]  # the second reads a few mails: warm workers
 _WORKER_PROGRAM = "import sys; from smartreturn.guard import serve; serve(int(sys.argv[1]), int(sys.argv[2]))"
-_PR_SET_PDEATHSIG = 1
 WALL_FACTOR = 10  # a mail is given up after this many times the limit in wall-clock time, CPU used or not
 _SLICE = 0.05  # seconds between two looks at the worker's CPU time while a mail takes long
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -122,16 +122,6 @@ class _OutOfMemory:
         self.detail = detail
 
 
-def _die_with_parent(parent: int) -> None:
-    """Linux: the worker gets SIGKILL when the daemon ends, even mid-regex (and ends now if it already has)."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the worker still ends at EOF on its pipe
-        return
-    if os.getppid() != parent:  # the parent ended before the signal was asked for
-        os._exit(1)
-
-
 class _Collect(logging.Handler):
     """The worker's only log handler: keeps each record, made picklable, to send with the result."""
 
@@ -167,7 +157,7 @@ def _log_level() -> int:
 def serve(fd: int, parent: int) -> None:
     """The worker program: the start message on the pipe ``fd`` (reader, log level, memory limit), the
     modules of :data:`_PRELOAD` imported (the parsers, a warm-up), then :func:`_worker`'s loop."""
-    _die_with_parent(parent)
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     conn = Connection(fd)
     reader, level, memory_limit = conn.recv()
@@ -418,7 +408,7 @@ _launcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-worker-l
 
 def _launch(fd: int) -> subprocess.Popen[bytes]:
     """Start the worker program with the pipe ``fd`` and this process's import path."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    env = python_env()
     command = [sys.executable, "-c", _WORKER_PROGRAM, str(fd), str(os.getpid())]
     return _launcher.submit(subprocess.Popen, command, pass_fds=(fd,), env=env, stdin=subprocess.DEVNULL).result()
 

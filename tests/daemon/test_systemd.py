@@ -84,6 +84,8 @@ def test_daemon_notifies_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path, 
                                    stderr=subprocess.STDOUT, env=env)
     try:
         wait_for(lambda: "READY=1" in listener.lines(), 15, "READY=1")
+        # `run` became the lean daemon program in the same process (systemd's MAINPID stays right)
+        assert b"smartreturn.daemon.main" in Path(f"/proc/{process.pid}/cmdline").read_bytes()
         wait_for(lambda: any(line == "STATUS=1/1 folders connected; 0 mails ingested" for line in listener.lines()),
                  10, "a STATUS line saying the folder is connected")
         wait_for(lambda: listener.lines().count("WATCHDOG=1") >= 2, 5, "two watchdog pings (every 0.5 s)")

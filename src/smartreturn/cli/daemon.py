@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 
 import typer
 from rich.markup import escape
 
-from smartreturn import logsafe
+from smartreturn import clock
 from smartreturn.cli.context import console, settings_of
-from smartreturn.config import Settings, load_settings
+from smartreturn.daemon.main import exec_daemon
 from smartreturn.errors import ConfigError
-
-log = logging.getLogger(__name__)
 
 MARKS = {"ok": "[green]ok[/]   ", "warn": "[yellow]warn[/] ", "error": "[red]error[/]"}
 
@@ -29,16 +25,15 @@ def run_command(
     once: bool = typer.Option(False, "--once", help="Fetch what is new in every folder once, then exit."),
 ) -> None:
     """Run the daemon: IMAP IDLE on every configured folder, scheduled jobs, systemd notify."""
-    from smartreturn.daemon import loop
-    from smartreturn.store.db import open_database
-
-    settings = settings_of(ctx)
+    settings = settings_of(ctx)  # a broken config is reported here, as by every command
     config_path = ctx.find_root().obj.get("config_path")
     # a service says what it does: info by default, -v for debug
     logging.getLogger().setLevel(logging.DEBUG if ctx.find_root().obj.get("verbose") else logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # "running upgrade ..." on every start is noise
     if once:
+        from smartreturn.daemon import loop
         from smartreturn.notify.reactions import ReactionQueue, react_to_messages
+        from smartreturn.store.db import open_database
 
         db = open_database(settings.database_url, migrate_in_child=True)  # as `run` does: no Alembic kept
         reactions = ReactionQueue()
@@ -53,40 +48,8 @@ def run_command(
                           + (f" — [red]{escape(str(worker.error))}[/]" if worker.error else ""), highlight=False)
         raise typer.Exit(1 if failed else 0)
 
-    stop = threading.Event()
-    reload_requested = threading.Event()
-    wakeup = threading.Event()  # the main loop's wait ends at once on a signal
-
-    def _stop(signum: int, _frame: object) -> None:
-        log.info("got %s", signal.Signals(signum).name)
-        stop.set()
-        wakeup.set()
-
-    def _reload_requested(_signum: int, _frame: object) -> None:
-        reload_requested.set()
-        wakeup.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGHUP, _reload_requested)
-    def _reload() -> Settings:
-        fresh = load_settings(config_path)
-        logsafe.remember(fresh)  # the new config's secrets are masked before the workers use them
-        return fresh
-
-    # migrated (in a child process) before the web thread opens the store too
-    db = open_database(settings.database_url, migrate_in_child=True)
-    web = None
-    try:
-        if settings.web.enabled:  # [web] enabled = true: the dashboard and API in a thread beside the loop
-            from smartreturn.web.server import Background
-
-            web = Background(settings).start()
-        loop.run(settings, stop, reload=_reload, reload_requested=reload_requested, wakeup=wakeup, db=db)
-    finally:
-        if web is not None:
-            web.stop()
-        db.dispose()
+    # the daemon runs for months: it becomes its own lean program (no typer, click, rich, CLI: ~12 MB)
+    exec_daemon(config_path, ctx.find_root().obj.get("verbose") or 0, clock.now() if clock.is_pinned() else None)
 
 
 def doctor_command(

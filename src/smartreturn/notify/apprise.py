@@ -1,20 +1,26 @@
-"""Apprise, wrapped once. URLs carry tokens: they are never logged. Apprise's warnings become errors."""
+"""Apprise, wrapped once. URLs carry tokens: they are never logged. Apprise's warnings become errors.
+The sending itself runs in apprise_send.py, a program of its own."""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import apprise
-
+from smartreturn.child import python_env
 from smartreturn.errors import NotifyError
 
 log = logging.getLogger(__name__)
 
 EMAIL_SCHEMES = ("mailto://", "mailtos://")
+SENDER = "smartreturn.notify.apprise_send"
+SEND_TIMEOUT = 300.0  # seconds for one delivery to every URL (Apprise's own per-URL timeouts are shorter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +32,9 @@ class Message:
 
 
 def valid_url(url: str) -> bool:
-    """Whether Apprise understands this URL (no network; for `doctor`)."""
+    """Whether Apprise understands this URL (no network; for `doctor`, a short-lived command)."""
+    import apprise
+
     quiet = _DropAll()
     apprise_log = logging.getLogger("apprise")
     apprise_log.addFilter(quiet)  # its "Unparseable URL <the URL>" line would carry the tokens
@@ -46,38 +54,40 @@ class Notifier(Protocol):
 
 
 class AppriseNotifier:
-    """Send one message to several URLs: mail URLs get the HTML, the others the plain text."""
+    """Send one message to several URLs, through Apprise in a program of its own (apprise_send.py): the
+    daemon's process never holds Apprise and its plugins (~4 MB). The URLs go over a pipe, never argv."""
+
+    def __init__(self, timeout: float = SEND_TIMEOUT) -> None:
+        self.timeout = timeout
 
     def send(self, urls: Sequence[str], message: Message) -> None:
         if not urls:
             raise NotifyError("no notification URLs configured")
-        mail = [u for u in urls if u.lower().startswith(EMAIL_SCHEMES)]
-        other = [u for u in urls if not u.lower().startswith(EMAIL_SCHEMES)]
-        errors: list[str] = []
-        if mail:
-            body, fmt = (message.html, apprise.NotifyFormat.HTML) if message.html else (message.text, apprise.NotifyFormat.TEXT)
-            errors += self._notify(mail, message.title, body, fmt, message.attachments)
-        if other:
-            errors += self._notify(other, message.title, message.text, apprise.NotifyFormat.TEXT, message.attachments)
+        request = json.dumps({"urls": list(urls), "title": message.title, "text": message.text, "html": message.html,
+                              "attachments": [str(p) for p in message.attachments], "parent": os.getpid(),
+                              "log_level": logging.getLogger().getEffectiveLevel()})
+        try:
+            done = subprocess.run([sys.executable, "-m", SENDER], input=request.encode(), capture_output=True,
+                                  timeout=self.timeout, env=python_env(), check=False)
+        except subprocess.TimeoutExpired:
+            raise NotifyError(f"Apprise did not finish within {self.timeout:.0f} s") from None
+        except OSError as exc:
+            raise NotifyError(f"could not start the Apprise sender: {exc}") from exc
+        stderr = done.stderr.decode("utf-8", "replace")
+        for line in stderr.splitlines():
+            log.debug("apprise: %s", line)  # the root handlers' secret filter masks the URLs' tokens
+        try:
+            errors = json.loads(done.stdout)["errors"] if done.returncode == 0 else None
+        except (ValueError, KeyError, TypeError):
+            errors = None
+        if errors is None:
+            raise NotifyError(f"the Apprise sender failed (exit {done.returncode}): "
+                              f"{scrub(stderr, list(urls)) or 'no detail'}")
         if errors:
             raise NotifyError("; ".join(errors))
 
-    @staticmethod
-    def _notify(urls: list[str], title: str, body: str, fmt: str, attachments: tuple[Path, ...] = ()) -> list[str]:
-        sender = apprise.Apprise()
-        for index, url in enumerate(urls):
-            if not sender.add(url):
-                return [f"notification URL #{index + 1} is not a valid Apprise URL"]
-        with apprise.LogCapture(level=apprise.logging.WARNING) as captured:
-            attach = apprise.AppriseAttachment([str(p) for p in attachments]) if attachments else None
-            ok = sender.notify(title=title, body=body, body_format=fmt, attach=attach)
-        if ok:
-            return []
-        details = _scrub(captured.getvalue(), urls)
-        return [f"Apprise could not deliver to {len(urls)} URL(s): {details or 'no detail'}"]
 
-
-def _scrub(text: str, urls: list[str]) -> str:
+def scrub(text: str, urls: list[str]) -> str:
     """Apprise's log lines without any URL (they hold tokens and passwords)."""
     for url in urls:
         text = text.replace(url, "<url>")
