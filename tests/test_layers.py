@@ -86,3 +86,25 @@ def test_the_daemon_program_holds_no_cli_and_no_sender_libraries() -> None:
     assert out.strip() == "[]"
     code = "import sys, smartreturn.daemon.main; print(sorted(m for m in sys.modules if m.startswith('smartreturn.cli')))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_the_daemons_main_process_never_imports_the_holidays_package() -> None:
+    """``import holidays`` costs ~11 MB and its first country ~8 MB more (all its country modules),
+    kept for the daemon's whole life: the public holidays come from a short-lived child process
+    (rules/holiday_tables.py). Computing a German order's deadline (Neujahr rolls it over) must not
+    import it here."""
+    import subprocess
+    import sys
+
+    code = ("import sys, smartreturn.daemon.main, smartreturn.daemon.loop, smartreturn.cli\n"
+            "from datetime import datetime, timezone\n"
+            "from smartreturn.rules.policies import Subject, load_rules\n"
+            "from smartreturn.rules.return_window import Facts, WorkingDays, return_window\n"
+            "delivered = datetime(2026, 12, 18, 10, tzinfo=timezone.utc)\n"
+            "facts = Facts(Subject(platform='shop', region='de', country='DE'), order_date=delivered,"
+            " delivered_at=delivered)\n"
+            "result = return_window(facts, load_rules(), delivered, timezone.utc)\n"
+            "print(result.due_on, WorkingDays('DE').roll_forward(result.due_on.replace(day=1)),"
+            " sorted(m for m in sys.modules if m.split('.')[0] == 'holidays'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "2027-01-04 2027-01-04 []"

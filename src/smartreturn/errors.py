@@ -31,6 +31,10 @@ class NotifyError(SmartReturnError):
     """A notification could not be rendered or sent."""
 
 
+class CalendarError(SmartReturnError):
+    """The public holidays could not be had (the child process that asks the holidays package failed)."""
+
+
 class TrackingError(SmartReturnError):
     """A tracking provider failed (auth, quota, malformed answer, network)."""
 

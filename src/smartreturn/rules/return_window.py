@@ -16,8 +16,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
+from smartreturn.rules import holiday_tables
 from smartreturn.rules.policies import (
     Anchor,
     Basis,
@@ -30,10 +29,6 @@ from smartreturn.rules.policies import (
 )
 
 log = logging.getLogger(__name__)
-
-# Order.region values that are not ISO 3166 codes of the holidays package
-_COUNTRY_ALIASES = {"uk": "GB", "el": "GR"}
-
 
 @dataclass(frozen=True, slots=True)
 class Facts:
@@ -103,25 +98,30 @@ def legal_zone(rule: Rule, subject: Subject, rules: RuleSet, user_tz: ZoneInfo) 
     return _zone(name) if name else user_tz
 
 
-@lru_cache(maxsize=64)
-def _calendar(country: str | None) -> holidays.HolidayBase | None:
-    if not country:
-        return None
-    code = _COUNTRY_ALIASES.get(country.lower(), country.upper())
-    try:
-        return holidays.country_holidays(code)
-    except NotImplementedError:
-        return None
+def _has_calendar(country: str | None) -> bool:
+    """Whether the holidays package knows ``country`` (aliases such as ``uk`` and ``el`` included)."""
+    return bool(country and holiday_tables.supported(country))
 
 
 class WorkingDays:
-    """Monday to Friday minus the public holidays of ``country`` (weekends only if unknown)."""
+    """Monday to Friday minus the public holidays of ``country`` (weekends only if unknown).
+
+    The holidays come from rules/holiday_tables.py (a child process asks the ``holidays`` package, so
+    that this process never imports it); a failure to get them raises CalendarError."""
 
     def __init__(self, country: str | None) -> None:
-        self.holidays = _calendar(country)
+        self.country = country if _has_calendar(country) else None
+        self._years: dict[int, frozenset[date]] = {}
 
     def is_working(self, day: date) -> bool:
-        return day.weekday() < 5 and (self.holidays is None or day not in self.holidays)
+        if day.weekday() >= 5:
+            return False
+        if self.country is None:
+            return True
+        table = self._years.get(day.year)
+        if table is None:
+            table = self._years[day.year] = holiday_tables.public_holidays(self.country, day.year)
+        return day not in table
 
     def roll_forward(self, day: date) -> date:
         while not self.is_working(day):
@@ -141,9 +141,9 @@ def holiday_country(rule: Rule, subject: Subject, default_country: str | None) -
     else the user's (``rules.holiday_country``, asked by ``smartreturn init``)."""
     if rule.holiday_country:
         return rule.holiday_country
-    if subject.country and _calendar(subject.country) is not None:
+    if _has_calendar(subject.country):
         return subject.country
-    if subject.region and _calendar(subject.region) is not None:
+    if _has_calendar(subject.region):
         return subject.region
     return default_country
 
