@@ -82,13 +82,12 @@ def child_floor(port: int, user: str, batch: int) -> dict[str, float]:
 
 
 def child_daemon(config: str, trace: bool = False) -> dict[str, float]:
-    import smartreturn.cli  # noqa: F401 - `smartreturn run` is the console script: its process holds the CLI too
+    import smartreturn.daemon.main  # noqa: F401 - what `smartreturn run` execs into: the daemon's own program
     from smartreturn.config import load_settings
     from smartreturn.daemon import loop
-    from smartreturn.store.db import open_database
 
     settings = load_settings(config, env={})
-    db = open_database(settings.database_url, migrate_in_child=True)  # as `run` does; not part of the timing
+    db = loop.open_store(settings)  # as `run` does; not part of the timing
     if trace:
         growth = trace_growth(loop)
     sampler = PssSampler()

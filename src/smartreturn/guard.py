@@ -362,23 +362,30 @@ class _Pool:
         self.idle: list[ParseGuard] = []
         self.all: list[ParseGuard] = []
 
-    def take(self, reader: Reader, on_failure: Callable[[Job, str], Any], *, wait: bool = True) -> ParseGuard | None:
+    def take(self, reader: Reader, on_failure: Callable[[Job, str], Any]) -> ParseGuard:
         """An idle guard for ``reader``, or a new one while it has fewer than WORKERS_PER_READER; else
-        wait for one to be given back (``wait=False``: None)."""
+        wait for one to be given back."""
         with self.lock:
-            if wait:
-                self.lock.wait_for(lambda: self._idle_for(reader) is not None
-                                   or self._count(reader) < WORKERS_PER_READER)
-            guard = self._idle_for(reader)
-            if guard is not None:
-                self.idle.remove(guard)
-            elif self._count(reader) < WORKERS_PER_READER:
-                guard = ParseGuard(reader, on_failure)
-                self.all.append(guard)
-            else:
-                return None
-            guard.on_failure = on_failure
+            while (guard := self._take_now(reader, on_failure)) is None:
+                self.lock.wait()
             return guard
+
+    def try_take(self, reader: Reader, on_failure: Callable[[Job, str], Any]) -> ParseGuard | None:
+        """As :meth:`take`, but None at once when every worker for ``reader`` is at work."""
+        with self.lock:
+            return self._take_now(reader, on_failure)
+
+    def _take_now(self, reader: Reader, on_failure: Callable[[Job, str], Any]) -> ParseGuard | None:
+        guard = self._idle_for(reader)
+        if guard is not None:
+            self.idle.remove(guard)
+        elif self._count(reader) < WORKERS_PER_READER:
+            guard = ParseGuard(reader, on_failure)
+            self.all.append(guard)
+        else:
+            return None
+        guard.on_failure = on_failure
+        return guard
 
     def _idle_for(self, reader: Reader) -> ParseGuard | None:
         return next((guard for guard in self.idle if guard.reader == reader), None)
@@ -394,6 +401,7 @@ class _Pool:
     def close(self) -> None:
         with self.lock:
             guards, self.all, self.idle = self.all, [], []
+            self.lock.notify_all()  # a caller waiting for a worker starts a new one
         for guard in guards:
             guard.close()
 
@@ -436,7 +444,7 @@ def prestart(reader: Reader, memory_limit: int | None = None) -> threading.Threa
     then does not wait for it to import the parsers (seconds on a loaded machine)."""
 
     # taken now, so that a mail read meanwhile waits for this worker; None: every worker is at work
-    guard = _pool.take(reader, lambda job, why: None, wait=False)
+    guard = _pool.try_take(reader, lambda job, why: None)
     if guard is None:
         return None
 

@@ -33,9 +33,8 @@ def run_command(
     if once:
         from smartreturn.daemon import loop
         from smartreturn.notify.reactions import ReactionQueue, react_to_messages
-        from smartreturn.store.db import open_database
 
-        db = open_database(settings.database_url, migrate_in_child=True)  # as `run` does: no Alembic kept
+        db = loop.open_store(settings)  # as `run` does
         reactions = ReactionQueue()
         try:
             workers = loop.sync_once(settings, db, reactions)

@@ -644,6 +644,12 @@ def make_workers(db: Database, settings: Settings, stop: threading.Event, once: 
     return workers
 
 
+def open_store(settings: Settings) -> Database:
+    """The daemon's store: an outdated schema is migrated by a child process, so that Alembic (~11 MB) is
+    never kept in a process that runs for months."""
+    return open_database(settings.database_url, migrate_in_child=True)
+
+
 def run(settings: Settings, stop: threading.Event, *, reload: Callable[[], Settings] | None = None,
         reload_requested: threading.Event | None = None, notifier: SdNotifier | None = None,
         db: Database | None = None, wakeup: threading.Event | None = None) -> None:
@@ -652,7 +658,7 @@ def run(settings: Settings, stop: threading.Event, *, reload: Callable[[], Setti
     the loop's wait at once instead of at the next tick."""
     notifier = notifier or SdNotifier()
     own_db = db is None
-    db = db or open_database(settings.database_url, migrate_in_child=True)  # Alembic's ~11 MB not kept
+    db = db or open_store(settings)
     daemon = Daemon(db, settings, notifier, wakeup)
     try:
         daemon.start()

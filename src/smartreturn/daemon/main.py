@@ -79,7 +79,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(settings: Settings, config_path: str | None) -> None:
     """IMAP IDLE on every configured folder and the scheduled jobs until SIGTERM; SIGHUP reloads the config."""
     from smartreturn.daemon import loop
-    from smartreturn.store.db import open_database
 
     stop = threading.Event()
     reload_requested = threading.Event()
@@ -104,7 +103,7 @@ def run(settings: Settings, config_path: str | None) -> None:
         return fresh
 
     # migrated (in a child process) before the web thread opens the store too
-    db = open_database(settings.database_url, migrate_in_child=True)
+    db = loop.open_store(settings)
     web = None
     try:
         if settings.web.enabled:  # [web] enabled = true: the dashboard and API in a thread beside the loop
