@@ -27,6 +27,14 @@ def test_split_finds_each_signed_message_and_ignores_brackets_inside() -> None:
     assert messages[2].body == "您的快件73512345678901正在派送中。"  # a wrapped line is joined
 
 
+def test_split_reads_a_message_whose_sender_number_is_glued_before_the_signature() -> None:
+    """Some SMS forwarders print the sender's number right before the text: "1069…【菜鸟驿站】…"."""
+    messages = split_sms("106900000001【菜鸟驿站】您的包裹已到驿站，请凭取件码3-2-1024取件。\n+8695508【广发银行】您尾号1234卡退款100.00元。")
+    assert [m.signature for m in messages] == ["菜鸟驿站", "广发银行"]
+    assert messages[0].body == "您的包裹已到驿站,请凭取件码3-2-1024取件。"  # (NFKC)
+    assert split_sms("1234【菜鸟驿站】您的包裹已到驿站。") == []  # 4 digits: not a sender number
+
+
 def test_split_reads_a_signature_at_the_end_and_phone_time_lines() -> None:
     messages = split_sms("2026/11/23 17:45\n您的快件已签收。【韵达快递】\n\n11月24日 08:01\n【中通快递】您的快件派送中。")
     assert [(m.signature, m.when) for m in messages] == [("韵达快递", "2026/11/23 17:45"), ("中通快递", "11月24日 08:01")]

@@ -124,9 +124,10 @@ class Sms:
 
 
 _SIG = r"【\s*([^【】\r\n\d][^【】\r\n]{0,15}?)\s*】"
-# A signature opens a message at a line start (after a label like "短信内容：") or right after the
-# end of a sentence; a signature at the end of a paragraph closes the message before it.
-_HEAD = re.compile(r"(?:^\s*+(?:[^\s【】:：]{1,8}[:：]\s*)?|(?<=[。！？!?；;])\s*)" + _SIG + r"(?=\s*\S)")
+# A signature opens a message at a line start (after a label like "短信内容：", or after the sender's
+# number that some forwarders glue in front: "95508【广发银行】…") or right after the end of a sentence;
+# a signature at the end of a paragraph closes the message before it.
+_HEAD = re.compile(r"(?:^\s*+(?:[^\s【】:：]{1,8}[:：]\s*|\+?\d{5,20}\s*)?|(?<=[。！？!?；;])\s*)" + _SIG + r"(?=\s*\S)")
 # (a phone may print the time between the last sentence and the signature: "…处理。10:09【顺丰速运】")
 _TAIL = re.compile(r"(?:(?<=[。！？!?.])|(?<=\d:\d\d))\s*" + _SIG + r"\s*$")
 # Some phones and forwarders show the signature in square brackets: "[兔喜生活]请凭…取件".
