@@ -50,13 +50,15 @@ def test_show_takes_a_parcel_id_a_tracking_number_and_a_mail(env: dict[str, str]
     assert by_mail["message"]["status"] == "parsed"
 
 
-def test_listings_say_when_they_are_cut(env: dict[str, str]) -> None:
-    total = len(json.loads(sr(env, "list", "messages", "--json", "--limit", "0").stdout))
-    assert total > 3
-    cut = sr(env, "list", "messages", "--json", "--limit", "3")
-    assert len(json.loads(cut.stdout)) == 3  # stdout stays valid JSON
-    assert f"3 of {total:,} shown; --limit 0 for all" in cut.stderr
-    assert "shown" not in sr(env, "list", "messages", "--limit", "0").stderr
+@pytest.mark.parametrize("listing", [("messages",), ("orders",), ("shipments",), ("messages", "--status", "parsed"),
+                                     ("orders", "--platform", "amazon"), ("returns",)])
+def test_listings_say_when_they_are_cut(env: dict[str, str], listing: tuple[str, ...]) -> None:
+    total = len(json.loads(sr(env, "list", *listing, "--json", "--limit", "0").stdout))
+    assert total >= 1
+    cut = sr(env, "list", *listing, "--json", "--limit", "1")
+    assert len(json.loads(cut.stdout)) == 1  # stdout stays valid JSON
+    assert (f"1 of {total:,} shown; --limit 0 for all" in cut.stderr) == (total > 1)
+    assert "shown" not in sr(env, "list", *listing, "--limit", "0").stderr
 
 
 def test_piped_tables_are_not_truncated_and_tsv_is_one_line_per_row(env: dict[str, str]) -> None:

@@ -240,7 +240,7 @@ def list_command(
     filters = {"platform": platform, "status": status, "since": since_dt}
     with db.session() as session:
         rows = queries.LISTERS[what](session, **filters, limit=limit or None)
-        total = len(queries.LISTERS[what](session, **filters, limit=None)) if limit and len(rows) >= limit else len(rows)
+        total = queries.count_rows(session, what, **filters) if limit and len(rows) >= limit else len(rows)
     note = shown_of(len(rows), total, limit)
     if json_out:
         print_json(rows)

@@ -47,14 +47,18 @@ def _iso(value: datetime | None) -> str | None:
 
 
 @lru_cache(maxsize=32)
+def _order_ids_query(given: frozenset[str]) -> Select:
+    return _where(select(Order.id), given, {"platform": Order.platform == bindparam("platform"),
+                                            "status": Order.status == bindparam("status"),
+                                            "since": Order.order_date >= bindparam("since")})
+
+
+@lru_cache(maxsize=32)
 def _orders_query(given: frozenset[str]) -> Select:
     # The page is chosen on the orders table alone (its sort index), then joined: SQLite would
     # otherwise join every row it skips. Plain columns, not ORM entities: a listing changes nothing.
-    page = _where(select(Order.id), given, {"platform": Order.platform == bindparam("platform"),
-                                            "status": Order.status == bindparam("status"),
-                                            "since": Order.order_date >= bindparam("since")})
     order = (Order.order_date.desc().nulls_last(), Order.id.desc())
-    page = _paged(page.order_by(*order), given).subquery()
+    page = _paged(_order_ids_query(given).order_by(*order), given).subquery()
     return (select(Order.id, Order.platform, Order.order_number, Merchant.name, Order.order_date, Order.total,
                    Order.currency, Order.status, Order.delivered_at)
             .join(page, Order.id == page.c.id)
@@ -122,15 +126,19 @@ def list_returns(session: Reader, *, platform=None, status=None, since=None, lim
 
 
 @lru_cache(maxsize=32)
-def _shipments_query(given: frozenset[str]) -> Select:
+def _shipment_ids_query(given: frozenset[str]) -> Select:
     page = select(Shipment.id)
     if "platform" in given:  # the order's platform or the carrier
         page = page.outerjoin(Order, Shipment.order_id == Order.id).where(
             or_(Order.platform == bindparam("platform"), Shipment.carrier == bindparam("platform")))
-    page = _where(page, given, {"status": Shipment.status == bindparam("status"),
+    return _where(page, given, {"status": Shipment.status == bindparam("status"),
                                 "since": Shipment.created_at >= bindparam("since")})
+
+
+@lru_cache(maxsize=32)
+def _shipments_query(given: frozenset[str]) -> Select:
     order = (Shipment.last_event_at.desc().nulls_last(), Shipment.id.desc())
-    page = _paged(page.order_by(*order), given).subquery()  # chosen before the join (see _orders_query)
+    page = _paged(_shipment_ids_query(given).order_by(*order), given).subquery()  # chosen before the join (see _orders_query)
     return (select(Shipment.id, Shipment.carrier, Shipment.tracking_number, Shipment.verified, Shipment.direction,
                    Shipment.status, Order.order_number, Shipment.last_event_at, Shipment.expected_delivery)
             .join(page, Shipment.id == page.c.id)
@@ -205,6 +213,22 @@ LISTERS: dict[str, Callable[..., list[Row]]] = {
     "orders": list_orders, "returns": list_returns, "shipments": list_shipments, "messages": list_messages,
     "pickups": list_pickups,
 }
+
+# what each SQL listing counts: (the filters' shape, the filtered statement without its page)
+_COUNTED: dict[str, tuple[Callable[..., tuple[frozenset[str], dict[str, Any]]], Callable[[frozenset[str]], Select]]] = {
+    "orders": (_shape, _order_ids_query), "returns": (_returns_params, _return_ids_query),
+    "shipments": (_shape, _shipment_ids_query), "messages": (_shape, _messages_query),
+}
+
+
+def count_rows(session: Reader, what: str, **filters: Any) -> int:
+    """How many rows ``LISTERS[what]`` lists with these filters and no limit: one COUNT in the database,
+    not every row fetched ("200 of 51,234 shown")."""
+    if what not in _COUNTED:
+        return len(LISTERS[what](session, **filters, limit=None))
+    shape, statement = _COUNTED[what]
+    given, params = shape(**filters)
+    return session.scalar(select(func.count()).select_from(statement(given).subquery()), params) or 0
 
 
 def find_order(session: Session, ref: str) -> Order | None:
