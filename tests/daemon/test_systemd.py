@@ -115,6 +115,21 @@ def test_daemon_notifies_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path, 
     assert "reload failed, keeping the running configuration" in log.read_text()
 
 
+@pytest.mark.parametrize("via_cli", [True, False], ids=["smartreturn run", "the daemon program"])
+def test_a_broken_config_stops_the_daemon_with_a_message_naming_the_file(tmp_path: Path, via_cli: bool) -> None:
+    """`smartreturn run` checks the config before it becomes the daemon program; the program itself
+    (`python -m smartreturn.daemon.main`, what a hand-edited unit may start) says the same, no traceback."""
+    config = tmp_path / "config.toml"
+    config.write_text("[general]\ntimezone = 'Mars/Olympus'\n", encoding="utf-8")
+    command = [*SMARTRETURN, "--config", str(config), "run"] if via_cli else \
+        [sys.executable, "-m", "smartreturn.daemon.main", "--config", str(config)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "SMARTRETURN_CONFIG": ""})
+    assert result.returncode == 2, result.stderr
+    assert str(config) in result.stderr and "timezone" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 ANALYZE = shutil.which("systemd-analyze")
 needs_analyze = pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze missing: scripts/test.sh installs the "
                                    "Debian package 'systemd' (CI has it; this skip never happens there)")
