@@ -14,19 +14,22 @@ DATA = Path(__file__).parent / "data"
 CST = timezone(timedelta(hours=8))
 CET = timezone(timedelta(hours=1))
 
-# file, original sender, original subject, original date, forwarder, note, a line of the original body
+# file, original sender, original subject, original date, forwarder, note, a line of the original body.
+# Gmail and Outlook write the original's date in the forwarder's local time without a zone: it is read in
+# the UTC offset of the forward's own Date header (the forwarder's), not as UTC.
+EST = timezone(timedelta(hours=-5))
 CASES = [
     ("gmail_forward_en.eml", "shipment-tracking@amazon.com", "Your Amazon.com order #112-9876543-1234567 has shipped",
-     datetime(2026, 11, 2, 21, 14, tzinfo=UTC), "tom.baker@gmail.com", "Returning these, they are too small.\n\nTom",
+     datetime(2026, 11, 2, 21, 14, tzinfo=CET), "tom.baker@gmail.com", "Returning these, they are too small.\n\nTom",
      "Carrier: UPS, tracking number 1Z999AA10123456784"),
     ("gmail_forward_de_base64.eml", "info@service-mail.zalando.de", "Deine Bestellung ist unterwegs",
-     datetime(2026, 11, 3, 8, 15, tzinfo=UTC), "anna.schmidt@gmail.com", "Bitte Rücksendung anlegen: Schuhe drücken vorne.",
+     datetime(2026, 11, 3, 8, 15, tzinfo=CET), "anna.schmidt@gmail.com", "Bitte Rücksendung anlegen: Schuhe drücken vorne.",
      "deine Bestellung 10203040506 ist unterwegs. Sendungsnummer: 00340434161234567890 (DHL)."),
     ("outlook_forward_en.eml", "ebay@ebay.com", "Order confirmed: Anker PowerCore 10000",
-     datetime(2026, 11, 2, 10, 3, tzinfo=UTC), "mike.jones@outlook.com", "Damaged on arrival, want a refund.",
+     datetime(2026, 11, 2, 10, 3, tzinfo=EST), "mike.jones@outlook.com", "Damaged on arrival, want a refund.",
      "Order number: 12-10577-45678"),
     ("outlook_forward_de.eml", "service@otto.de", "Ihre Bestellung 123456789 wurde versandt",
-     datetime(2026, 11, 2, 14, 20, tzinfo=UTC), "joerg.mueller@outlook.de", "Hallo, das Paket kam beschädigt an.\n\nGruß Jörg",
+     datetime(2026, 11, 2, 14, 20, tzinfo=CET), "joerg.mueller@outlook.de", "Hallo, das Paket kam beschädigt an.\n\nGruß Jörg",
      "Ihre Bestellung 123456789 wurde an Hermes übergeben."),
     ("apple_forward_en.eml", "store+12345@t.shopifyemail.com", "Order #AB1045 confirmed",
      datetime(2026, 11, 1, 18, 45, 12, tzinfo=timezone(timedelta(hours=-7))), "sarah.lee@icloud.com",
@@ -97,7 +100,7 @@ def test_html_only_gmail_forward() -> None:
     assert mail.subject == "Ihre Amazon.de Bestellung"
     assert mail.user_note == "Bitte erstatten"
     assert mail.text == "Bestellnummer 302-1111111-2222222"
-    assert mail.received == datetime(2026, 11, 2, 10, 15, tzinfo=UTC)
+    assert mail.received == datetime(2026, 11, 2, 10, 15, tzinfo=CET)  # the forwarder's offset (+0100)
 
 
 def test_a_mail_that_is_not_a_forward_is_left_alone() -> None:
@@ -236,3 +239,39 @@ def test_a_deeply_nested_html_forward_is_unwrapped_in_linear_time() -> None:
     large = min(timed(10_000) for _ in range(2))  # the better of two: a busy machine slows single runs
     # linear: about 3x (parsing dominates); the old scan, capped at 3,000 elements, took about 16x
     assert large < 10 * small + 0.2, (small, large)
+
+
+def _gmail_text_forward(header_block: str, outer_date: str = "Tue, 3 Nov 2026 09:00:00 -0700") -> bytes:
+    return (f"From: a@gmail.com\r\nTo: r@example.net\r\nSubject: Fwd: x\r\nDate: {outer_date}\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\nFYI\r\n\r\n---------- Forwarded message ---------\r\n"
+            f"{header_block}\r\n\r\nYour order 1234 has shipped.\r\n").encode()
+
+
+def test_a_date_without_zone_is_the_forwarders_local_time() -> None:
+    # Gmail and Outlook write the original's date in the forwarder's time, naming no zone: the forward's own
+    # Date header carries that offset (found by forwarding real samples: read as UTC, it was hours off)
+    block = "From: Shop <shop@example.com>\r\nDate: Mon, Nov 2, 2026 at 9:14 PM\r\nSubject: Shipped"
+    assert parse_email(_gmail_text_forward(block)).received == datetime(2026, 11, 2, 21, 14,
+                                                                         tzinfo=timezone(timedelta(hours=-7)))
+    named = block.replace("9:14 PM", "9:14 PM GMT+1").replace("Mon, Nov 2, 2026 at", "November 2, 2026 at")
+    assert parse_email(_gmail_text_forward(named)).received == datetime(2026, 11, 2, 21, 14, tzinfo=CET)
+
+
+def test_a_display_name_holding_an_address_is_not_the_sender() -> None:
+    # Gmail writes the name unquoted: "admin@uber.com [via Relay] <...>" (a relay's sender, tests/parsers/
+    # test_real_forwarded.py); the address is the one in angle brackets
+    block = ("From: admin@uber.com [via Relay] <testing-otps@relay.example>\r\nDate: Mon, Nov 2, 2026 at 9:14 PM\r\n"
+             "Subject: Welcome")
+    mail = parse_email(_gmail_text_forward(block))
+    assert (mail.from_addr, mail.from_name) == ("testing-otps@relay.example", "admin@uber.com [via Relay]")
+    qq = block.replace("From: admin@uber.com [via Relay] <testing-otps@relay.example>", 'From: "京东" <jd@jd.com>;')
+    assert (parse_email(_gmail_text_forward(qq)).from_addr, parse_email(_gmail_text_forward(qq)).from_name) == (
+        "jd@jd.com", "京东")
+
+
+def test_stars_belong_to_the_subject_unless_the_line_is_starred() -> None:
+    block = "From: IBM <news@ibm.example>\r\nDate: Mon, Nov 2, 2026 at 9:14 PM\r\nSubject: *** ATTENZIONE ***  -  Modelli"
+    assert parse_email(_gmail_text_forward(block)).subject == "*** ATTENZIONE *** - Modelli"  # blanks as in headers
+    starred = "**From:** IBM <news@ibm.example>\r\n**Date:** Mon, Nov 2, 2026 at 9:14 PM\r\n**Subject:** Modelli"
+    mail = parse_email(_gmail_text_forward(starred))
+    assert (mail.from_addr, mail.subject) == ("news@ibm.example", "Modelli")

@@ -462,11 +462,14 @@ def _unwrap_once(msg: _Decoded) -> tuple[_Decoded, str | None] | None:
         inner = _decode_message(msg.attached[0], b"")
         body = msg.text or (html_to_text(msg.html) if msg.html else "")
         return inner, forward.clean_note(body)
-    found = forward.find_forward(msg.text, msg.html)
+    found = forward.find_forward(msg.text, msg.html, msg.date.tzinfo if msg.date else None)
     if found is None:
         return None
-    hdr = dict(found.headers)
-    from_name, from_addr = parse_address(hdr.get("from"))
+    # header values as the decoder reads real header fields: blanks collapsed (the client wrote the
+    # decoded value into the body, runs of spaces and all)
+    headers = tuple((key, _WS.sub(" ", value).strip()) for key, value in found.headers)
+    hdr = dict(headers)
+    from_name, from_addr = _forwarded_sender(hdr.get("from"))
     date = found.date
     inner = replace(
         msg,
@@ -475,9 +478,26 @@ def _unwrap_once(msg: _Decoded) -> tuple[_Decoded, str | None] | None:
         subject=hdr.get("subject", msg.subject),
         date=date or msg.date,
         to_addrs=parse_addresses([hdr["to"]]) if hdr.get("to") else (),
-        headers=tuple((k.title(), v) for k, v in found.headers),
+        headers=tuple((k.title(), v) for k, v in headers),
         text=found.text,
         html=found.html,
         attached=(),
     )
     return inner, found.note
+
+
+def _forwarded_sender(value: str | None) -> tuple[str, str]:
+    """(name, address) of a forward's From line. Clients write the display name unquoted
+    (``From: admin@uber.com [via Relay] <otps@relay.example>``, ``发件人: "京东" <a@jd.com>;``), which
+    the RFC 5322 parser misreads when the name holds an "@" or brackets: a trailing ``<address>`` is the
+    address, whatever stands before it."""
+    if not value:
+        return "", ""
+    line = value.strip().rstrip(";,").rstrip()
+    start = line.rfind("<")
+    if line.endswith(">") and start >= 0:
+        addr = line[start + 1 : -1].strip()
+        if "@" in addr and not any(c.isspace() or c in "<>" for c in addr):
+            name = line[:start].strip().strip('"').strip()
+            return decode_header_value(name) if name else "", visible(addr.lower())
+    return parse_address(value)

@@ -11,7 +11,7 @@ import email.utils
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
 from dateutil import parser as dateutil_parser
@@ -48,9 +48,11 @@ _KEYS: dict[str, str] = {
     "objet": "subject", "reply-to": "reply-to", "antwort an": "reply-to",
 }
 _HEADER_LINE = re.compile(
-    # possessive (*+): no run of spaces is ever split two ways (20,000 spaces took 37 s with plain *)
-    r"^[ \t>]*+\**+\s*+(" + "|".join(sorted((re.escape(k) for k in _KEYS), key=len, reverse=True))
-    + r")\s*+\**+\s*+[:：]\s*+\**+\s*+(.*)$",
+    # possessive (*+): no run of spaces is ever split two ways (20,000 spaces took 37 s with plain *).
+    # Stars around the key ("**From:** ...", bold written as text) are read only when the line starts
+    # with one: otherwise they belong to the value ("Subject: *** ATTENZIONE *** - ...")
+    r"^[ \t>]*+(?P<stars>\*++)?+\s*+(?P<key>" + "|".join(sorted((re.escape(k) for k in _KEYS), key=len, reverse=True))
+    + r")\s*+(?(stars)\**+\s*+)[:：]\s*+(?(stars)\**+\s*+)(?P<value>.*)$",
     re.IGNORECASE,
 )
 _SUBJECT_PREFIX = re.compile(r"^\s*+(?:(?:fwd?|fw|wg|tr|rv|转发|轉寄|转寄|aw|re|回复|答复)\s*+(?:\[\d++\])?+\s*+[:：]\s*+)+",
@@ -119,9 +121,10 @@ def _header_block(lines: list[str], start: int) -> tuple[list[tuple[str, str]], 
     while i < len(lines):
         match = _HEADER_LINE.match(lines[i])
         if match:
-            chinese = chinese or bool(_CJK.search(match.group(1)))
-            key = _KEYS[match.group(1).lower()]
-            headers.append((key, match.group(2).strip().strip("*").strip()))
+            chinese = chinese or bool(_CJK.search(match["key"]))
+            key = _KEYS[match["key"].lower()]
+            value = match["value"].strip()
+            headers.append((key, value.strip("*").strip() if match["stars"] else value))
         elif headers and lines[i].startswith((" ", "\t")) and lines[i].strip() and not _is_blank(lines, i - 1):
             key, value = headers[-1]  # a folded header value
             headers[-1] = (key, f"{value} {lines[i].strip()}")
@@ -168,7 +171,7 @@ def split_text(text: str, from_html: bool = False) -> tuple[str, list[tuple[str,
     for i, line in enumerate(lines):
         # a line without "@" cannot be that From (its value is part of the line): no regex on it
         match = _HEADER_LINE.match(line) if "@" in line else None
-        if match and _KEYS[match.group(1).lower()] == "from" and "@" in match.group(2):
+        if match and _KEYS[match["key"].lower()] == "from" and "@" in match["value"]:
             if not from_html and i > 0 and lines[i - 1].strip() and not _RULE_LINE.match(lines[i - 1]):
                 continue
             block = _header_block(lines, i)
@@ -222,8 +225,12 @@ def _has_html_hint(html: str) -> bool:
     return any(_HTML_HINT.match(html, start) for _index, start, _end in overlapping_hits(_HINT_AUTOMATON, lowered))
 
 
-def find_forward(text: str, html: str | None) -> Forward | None:
+def find_forward(text: str, html: str | None, local_tz: tzinfo | None = None) -> Forward | None:
     """Find an inline forward in the text part; in the HTML part only when there is no text part.
+
+    ``local_tz``: the forwarder's UTC offset (that of the forward's own Date header). Gmail and Outlook
+    write the original's date in the forwarder's local time without naming a zone: such a date is read
+    in ``local_tz`` (else UTC). A Chinese header block (QQ, 163) without a zone is China time.
 
     The HTML is parsed only when a forward was found in the text (to cut out the original's HTML)
     or when it is all there is and it looks like a forward: most mails cost a regex or two.
@@ -242,11 +249,11 @@ def find_forward(text: str, html: str | None) -> Forward | None:
         body = html_to_text(original_html)
     chinese = (_CHINESE, "1") in headers
     headers = [(k, v) for k, v in headers if k != _CHINESE]
-    date = parse_forward_date(dict(headers).get("date"), _CN_TZ if chinese else None)
+    date = parse_forward_date(dict(headers).get("date"), _CN_TZ if chinese else local_tz)
     return Forward(headers=tuple(headers), text=body, html=original_html, note=clean_note(note), date=date)
 
 
-def parse_forward_date(value: str | None, default_tz: timezone | None = None) -> datetime | None:
+def parse_forward_date(value: str | None, default_tz: tzinfo | None = None) -> datetime | None:
     """A date from a forward's header block: RFC 2822 first, then the clients' localised formats."""
     if not value:
         return None
@@ -314,7 +321,7 @@ def _after_header_block(soup: BeautifulSoup) -> str | None:
             in_block = True
             continue
         match = _HEADER_LINE.match(probe)
-        if match and (in_block or _KEYS[match.group(1).lower()] == "from"):
+        if match and (in_block or _KEYS[match["key"].lower()] == "from"):
             in_block = True
             if _HEADER_LINE.match(text) and not any(c.name in _BLOCKS for c in element.find_all(True)):
                 last = element if element.name in _BLOCKS else (element.find_parent(_BLOCKS) or element)
@@ -387,7 +394,7 @@ def _gmt_offset(match: re.Match[str]) -> str:
     return f" {sign}{int(hours):02d}{minutes or '00'}"
 
 
-def parse_localised_date(value: str, default_tz: timezone | None = None) -> datetime | None:
+def parse_localised_date(value: str, default_tz: tzinfo | None = None) -> datetime | None:
     """Dates as forward headers write them: '2026年11月3日(星期二) 下午3:12', 'Di., 3. Nov. 2026 um 15:12'.
 
     Chinese dates without a zone are China time (UTC+8); others without a zone are UTC.
