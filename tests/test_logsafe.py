@@ -93,3 +93,18 @@ def test_the_filter_masks_every_logger_and_apprise_url_kind():
     for secret in ("JHMHI8qBe7bk2ZwO5U711o3dV_js", "AABBccDDeeFFggHH", "TIiajkdnlazkcOXrIdevi7FQ", "n7fy-pass",
                    "my-secret-topic", "abcdef123456", "q9q9q9q9q9", "4174216298"):
         assert secret not in logs
+
+
+def test_a_delivery_error_keeps_no_part_of_a_url_that_can_carry_a_secret():
+    """The sender's last lines become the notification's stored error: a line that quotes only the token
+    path or the user's password (as Apprise's and urllib3's lines do) is masked as well as the whole URL."""
+    from smartreturn.notify.apprise import scrub
+
+    url = "json://bob:pw-secret-99@127.0.0.1:8000/hook/T0kenSecret123456"
+    lines = (f"WARNING apprise: Failed to send to {url}\n"
+             "DEBUG urllib3: http://127.0.0.1:8000 \"POST /hook/T0kenSecret123456 HTTP/1.1\" 500\n"
+             "ERROR apprise: auth bob:pw-secret-99 refused\n")
+    text = scrub(lines, [url])
+    assert "Failed to send to <url>" in text and "POST /hook/***" in text
+    for secret in ("T0kenSecret123456", "pw-secret-99"):
+        assert secret not in text

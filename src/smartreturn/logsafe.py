@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from smartreturn.config import Settings
+if TYPE_CHECKING:
+    from smartreturn.config import Settings
 
 __all__ = ["MASK", "SecretFilter", "install", "remember", "secrets_of"]
 

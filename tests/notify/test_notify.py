@@ -105,13 +105,15 @@ def test_digest_lists_parcels_on_the_way_with_their_predicted_delivery(sqlite_db
 
 def test_push_to_a_receiver_that_is_down_arrives_once_it_is_back(sqlite_db, http_receiver):
     late_refund(sqlite_db)
-    settings = settings_for(notify={"urls": [http_receiver.url()], "digest_time": "23:59"})
+    url = http_receiver.url("hook/T0kenSecret123456").replace("json://", "json://bob:pw-secret-99@")
+    settings = settings_for(notify={"urls": [url], "digest_time": "23:59"})
     http_receiver.stop()
     run_reminders_job(sqlite_db, settings, NOW)
     with sqlite_db.session() as session:
         row = session.scalars(select(Notification).where(Notification.channel == "push")).one()
         assert row.status == "failed" and row.attempts == 1 and "Apprise" in row.last_error
-        assert http_receiver.url() not in row.last_error  # URLs carry tokens: never stored or logged
+        for secret in (url, "T0kenSecret123456", "pw-secret-99"):  # URLs carry tokens: never stored or logged
+            assert secret not in row.last_error
     http_receiver.start()
     run_reminders_job(sqlite_db, settings, NOW + timedelta(minutes=1))  # retry time not reached yet
     assert http_receiver.requests == []

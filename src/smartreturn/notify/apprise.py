@@ -15,6 +15,7 @@ from typing import Protocol
 
 from smartreturn.child import python_env
 from smartreturn.errors import NotifyError
+from smartreturn.logsafe import url_secrets
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +89,10 @@ class AppriseNotifier:
 
 
 def scrub(text: str, urls: list[str]) -> str:
-    """Apprise's log lines without any URL (they hold tokens and passwords)."""
-    for url in urls:
-        text = text.replace(url, "<url>")
+    """Apprise's last log lines without any URL or any part of one that can carry a token or a password
+    (the text is stored as the notification's last error and logged)."""
+    secrets = sorted({part for url in urls for part in url_secrets(url)}, key=len, reverse=True)
+    for secret in secrets:  # the whole URL first, then its user, password, host-token and path tokens
+        text = text.replace(secret, "<url>" if secret in urls else "***")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return " | ".join(lines[-3:])[:500]
