@@ -92,6 +92,18 @@ def test_sender_domains_and_their_subdomains() -> None:
     inpost = sender_info("powiadomienia@inpost.pl")
     assert inpost.is_carrier and inpost.carrier is None and inpost.name == "InPost"
     assert sender_info("someone@gmail.com") is None
+    for address, name in (("no-reply@intelcom.ca", "Intelcom"), ("noreply@posti.fi", "Posti"),
+                          ("noreply@postnord.no", "PostNord")):
+        assert sender_info(address).is_carrier and sender_info(address).name == name
+
+
+def test_a_carriers_labelled_number_with_a_long_letter_prefix_is_kept() -> None:
+    """Intelcom's numbers start with seven letters ("INTLCMD…"); no format of the registry knows them, so
+    the carrier's own label is what makes it a tracking number (kept unverified)."""
+    parser, (event,) = run(mail("Intelcom <no-reply@intelcom.ca>", "Your package has been delivered",
+                                "Your package from Amazon has been delivered.\nTracking number: INTLCMD012345678\n"))
+    assert (parser, event.kind) == ("generic", EventKind.DELIVERED)
+    assert [(t.number, t.verified) for t in event.tracking] == [("INTLCMD012345678", False)]
 
 
 # --------------------------------------------------------------------------- reading mail

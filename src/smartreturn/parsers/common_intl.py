@@ -478,8 +478,9 @@ _TRACKING_LABELS = (
 )
 # a tracking number: letters+digits, or digit groups separated by single spaces ("9400 1118 9922 ...");
 # four digits in a row within its first 60 characters (an unbounded look ahead read the rest of a
-# line again after every label: 'sendungsnummer ' 10,000 times was quadratic)
-_TRACK_VALUE = r"(?=[A-Z0-9 ]{0,60}\d{4})[A-Z]{0,5}\d[A-Z0-9]*(?: \d{2,6}(?![A-Za-z]))*(?:[A-Z]{2})?"
+# line again after every label: 'sendungsnummer ' 10,000 times was quadratic). Up to 8 letters before
+# the first digit: Intelcom's numbers start "INTLCMD".
+_TRACK_VALUE = r"(?=[A-Z0-9 ]{0,60}\d{4})[A-Z]{0,8}\d[A-Z0-9]*(?: \d{2,6}(?![A-Za-z]))*(?:[A-Z]{2})?"
 
 
 @lru_cache(maxsize=16)
