@@ -80,6 +80,18 @@ def test_a_french_parcel_number_written_after_colis_no_is_its_tracking_number() 
     assert [(t.number, t.carrier) for t in reading.tracking] == [("6A23509690329", "colissimo")]
 
 
+@pytest.mark.parametrize(("sender", "subject", "body", "number"), [
+    ("powiadomienia@poczta-polska.pl", "Przesyłka została doręczona", "Przesyłka nr 00359007738012345678 została doręczona.", "00359007738012345678"),
+    ("noreply@gls-italy.com", "La tua spedizione è in consegna", "La spedizione numero 123456789012 è in consegna oggi.", "123456789012"),
+    ("noreply@correos.es", "Tu envío ha sido entregado", "Tu envío PQ4F6P0712345670108001X ha sido entregado.", "PQ4F6P0712345670108001X"),
+    ("noreply@evri.com", "Your parcel is out for delivery", "Your parcel H01ABC1234567890 from ASOS is out for delivery today.", "H01ABC1234567890"),
+    ("powiadomienia@dpd.com.pl", "Twoja paczka jest w drodze", "Numer przesyłki: 0000123456789U", "0000123456789U"),
+], ids=["pl-przesylka-nr", "it-spedizione-numero", "es-envio", "en-parcel", "pl-dpd-com-pl"])
+def test_a_carrier_names_its_number_the_way_its_language_does(sender: str, subject: str, body: str, number: str) -> None:
+    parser, events = run(mail(sender, subject, body + "\n"))
+    assert parser == "generic" and [t.number for e in events for t in e.tracking] == [number]
+
+
 def test_a_word_inside_another_word_is_no_status() -> None:
     # "livré" must not fire inside "délivré", nor "delivered" inside "undelivered"-like compounds
     assert read(mail("noreply@shop.example", "Document délivrance", "Order number: 55501234\n")).kind is None
