@@ -51,6 +51,7 @@ def test_every_language_names_every_status_and_label(lang: str) -> None:
     ("Deine Bestellung wurde storniert", EventKind.CANCELLED),
     ("Your package will be delivered today", EventKind.OUT_FOR_DELIVERY),
     ("Je pakket wordt vandaag bezorgd", EventKind.OUT_FOR_DELIVERY),
+    ("Your DPD parcel is on its way back to the sender", EventKind.DELIVERY_EXCEPTION),  # not "on its way"
 ])
 def test_the_lexicon_reads_the_status_in_each_language(subject: str, kind: EventKind) -> None:
     reading = read(mail("noreply@shop.example", subject, "Order number: 55501234\n"))
