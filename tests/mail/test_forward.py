@@ -275,3 +275,13 @@ def test_stars_belong_to_the_subject_unless_the_line_is_starred() -> None:
     starred = "**From:** IBM <news@ibm.example>\r\n**Date:** Mon, Nov 2, 2026 at 9:14 PM\r\n**Subject:** Modelli"
     mail = parse_email(_gmail_text_forward(starred))
     assert (mail.from_addr, mail.subject) == ("news@ibm.example", "Modelli")
+
+
+def test_the_originals_subject_is_kept_as_its_header_block_gives_it() -> None:
+    # an SMS-forwarder's mail "Fwd: 短信" reads the same forwarded again: only the prefix the user's
+    # forward added goes (found by forwarding the fixtures: the block's subject lost its own "Fwd:")
+    block = "From: SMS Forwarder <sms@example.com>\r\nDate: Mon, Nov 2, 2026 at 9:14 PM\r\nSubject: Fwd: 短信"
+    assert parse_email(_gmail_text_forward(block)).subject == "Fwd: 短信"
+    without_subject = "From: Shop <shop@example.com>\r\nDate: Mon, Nov 2, 2026 at 9:14 PM\r\nTo: a@gmail.com"
+    raw = _gmail_text_forward(without_subject).replace(b"Subject: Fwd: x", b"Subject: Fwd: WG: Ihre Bestellung")
+    assert parse_email(raw).subject == "Ihre Bestellung"
