@@ -285,3 +285,23 @@ def test_the_originals_subject_is_kept_as_its_header_block_gives_it() -> None:
     without_subject = "From: Shop <shop@example.com>\r\nDate: Mon, Nov 2, 2026 at 9:14 PM\r\nTo: a@gmail.com"
     raw = _gmail_text_forward(without_subject).replace(b"Subject: Fwd: x", b"Subject: Fwd: WG: Ihre Bestellung")
     assert parse_email(raw).subject == "Ihre Bestellung"
+
+
+def test_italian_outlook_and_apple_forwards() -> None:
+    # the wording of fixtures/real/spamscope_mail_parser/it_forwarded_ordine_question.eml (a real thread:
+    # Outlook's bare "Da: / Inviato: / A: / Oggetto:" block around Apple Mail's "Inizio messaggio inoltrato:")
+    text = ("Ciao, vedi sotto.\r\n \r\nDa: export@shop.example [mailto:sales@shop.example] \r\n"
+            "Inviato: venerdì 9 giugno 2017 15:50\r\nA: Maria <maria@example.it>\r\nOggetto: Ordine\r\n \r\n"
+            "Buongiorno\r\n \r\nInizio messaggio inoltrato:\r\n \r\nDa: Anna <anna@vendor.example>\r\n"
+            "Oggetto: R: Ordine \r\nData: 9 giugno 2017 09:19:48 CEST\r\nA: sales@shop.example\r\n \r\n"
+            "Ordine 4711 spedito.\r\n")
+    raw = ("From: Maria <maria@example.it>\r\nTo: r@example.net\r\nSubject: I: Ordine\r\n"
+           "Date: Fri, 09 Jun 2017 17:56:00 +0200\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + text).encode()
+    mail = parse_email(raw)
+    assert (mail.from_addr, mail.subject) == ("anna@vendor.example", "R: Ordine")
+    assert mail.received == datetime(2017, 6, 9, 9, 19, 48, tzinfo=timezone(timedelta(hours=2)))
+    assert mail.text.strip() == "Ordine 4711 spedito."
+    outlook_only = raw.split(b"Buongiorno")[0] + b"Buongiorno\r\n"
+    mail = parse_email(outlook_only)
+    assert (mail.from_addr, mail.from_name) == ("sales@shop.example", "export@shop.example")
+    assert mail.received == datetime(2017, 6, 9, 15, 50, tzinfo=timezone(timedelta(hours=2)))  # the forwarder's offset

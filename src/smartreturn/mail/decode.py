@@ -48,7 +48,7 @@ _ALIASES = {"ks_c_5601-1987": "cp949", "x-sjis": "shift_jis", "unicode-1-1-utf-8
 _HTML_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*+["']?\s*+([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _WS = re.compile(r"\s+")
-MAX_FORWARD_DEPTH = 3
+MAX_FORWARD_DEPTH = 5  # a real Italian thread (fixtures/real/spamscope_mail_parser) nests 3, forwarded once more 4
 
 
 def normalise_charset(label: str | None) -> str | None:
@@ -490,15 +490,18 @@ def _unwrap_once(msg: _Decoded) -> tuple[_Decoded, str | None] | None:
 
 def _forwarded_sender(value: str | None) -> tuple[str, str]:
     """(name, address) of a forward's From line. Clients write the display name unquoted
-    (``From: admin@uber.com [via Relay] <otps@relay.example>``, ``发件人: "京东" <a@jd.com>;``), which
-    the RFC 5322 parser misreads when the name holds an "@" or brackets: a trailing ``<address>`` is the
-    address, whatever stands before it."""
+    (``From: admin@uber.com [via Relay] <otps@relay.example>``, ``发件人: "京东" <a@jd.com>;``, Outlook's
+    ``Da: export@shop.example [mailto:sales@shop.example]``), which the RFC 5322 parser misreads when the
+    name holds an "@" or brackets: a trailing ``<address>`` or ``[mailto:address]`` is the address,
+    whatever stands before it."""
     if not value:
         return "", ""
     line = value.strip().rstrip(";,").rstrip()
-    start = line.rfind("<")
-    if line.endswith(">") and start >= 0:
-        addr = line[start + 1 : -1].strip()
+    start, skip = line.rfind("<"), 1
+    if line.endswith("]") and line.lower().rfind("[mailto:") >= 0:  # Outlook: "Name [mailto:address]"
+        start, skip = line.lower().rfind("[mailto:"), len("[mailto:")
+    if line.endswith((">", "]")) and start >= 0:
+        addr = line[start + skip : -1].strip()
         if "@" in addr and not any(c.isspace() or c in "<>" for c in addr):
             name = line[:start].strip().strip('"').strip()
             return decode_header_value(name) if name else "", visible(addr.lower())

@@ -32,6 +32,7 @@ _MARKERS = re.compile(
                  |已转发邮件|转发的邮件|原始邮件|转发邮件信息|Original|Forwarding\ messages?)\s*-{3,}
       | Begin\ forwarded\ message\s*+:
       | Anfang\ der\ weitergeleiteten\ Nachricht\s*+:
+      | Inizio\ messaggio\ inoltrato\s*+:
       | (?:以下是|下面是)?(?:开始)?转发的邮件\s*+[:：]
       | -{2,}\s*Forwarded\ by\ .*-{2,}
     )[ \t]*$""",
@@ -46,6 +47,9 @@ _KEYS: dict[str, str] = {
     "cc": "cc", "抄送": "cc", "kopie": "cc", "副本": "cc",
     "subject": "subject", "betreff": "subject", "主题": "subject", "主 题": "subject", "主旨": "subject",
     "objet": "subject", "reply-to": "reply-to", "antwort an": "reply-to",
+    # Italian Outlook ("Da: / Inviato: / A: / Oggetto:") and Apple Mail ("Inizio messaggio inoltrato:",
+    # "Data:"), as in fixtures/real/spamscope_mail_parser/it_forwarded_ordine_question.eml
+    "da": "from", "inviato": "date", "data": "date", "a": "to", "oggetto": "subject",
 }
 _HEADER_LINE = re.compile(
     # possessive (*+): no run of spaces is ever split two ways (20,000 spaces took 37 s with plain *).
@@ -65,7 +69,7 @@ _SENT_FROM = re.compile(
 )
 # Plain strings one of which every match of _MARKERS contains: "--" (the dashed markers) or the whole
 # phrase of a marker without dashes (Latin ones lower-cased: looked for with may_match)
-_MARKER_PARTS = frozenset({"begin forwarded message", "anfang der weitergeleiteten nachricht"})
+_MARKER_PARTS = frozenset({"begin forwarded message", "anfang der weitergeleiteten nachricht", "inizio messaggio inoltrato"})
 _CHINESE = "x-chinese-client"  # pseudo header key passed from _header_block to find_forward
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _HTML_HINT = re.compile(
@@ -377,7 +381,13 @@ _DE_MONTHS = {
     "jan": "Jan", "feb": "Feb", "mär": "Mar", "mrz": "Mar", "apr": "Apr", "jun": "Jun", "jul": "Jul",
     "aug": "Aug", "sep": "Sep", "sept": "Sep", "okt": "Oct", "nov": "Nov", "dez": "Dec",
 }
-_DE_DAYS = re.compile(r"\b(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag|Mo|Di|Mi|Do|Fr|Sa|So)\.?,?\s", re.IGNORECASE)
+_DE_MONTHS.update({  # Italian, as Outlook writes them ("venerdì 9 giugno 2017 15:50")
+    "gennaio": "January", "febbraio": "February", "marzo": "March", "aprile": "April", "maggio": "May",
+    "giugno": "June", "luglio": "July", "agosto": "August", "settembre": "September", "ottobre": "October",
+    "novembre": "November", "dicembre": "December",
+})
+_DE_DAYS = re.compile(r"\b(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag|Mo|Di|Mi|Do|Fr|Sa|So"
+                      r"|(?:lune|marte|mercole|giove|vener)d[iì]|sabato|domenica)\.?,?\s", re.IGNORECASE)
 _CN_TZ = timezone(timedelta(hours=8))
 _RFC2822 = re.compile(r"^\s*+(?:[A-Za-z]{3},\s*)?\d{1,2}\s++[A-Za-z]{3}\s++\d{4}\s++\d{1,2}:\d{2}(?::\d{2})?\s*+(?:[+-]\d{4}|[A-Z]{1,5})?\s*+(?:\(.*\))?\s*$")
 _GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\b")
