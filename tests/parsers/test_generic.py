@@ -52,6 +52,11 @@ def test_every_language_names_every_status_and_label(lang: str) -> None:
     ("Your package will be delivered today", EventKind.OUT_FOR_DELIVERY),
     ("Je pakket wordt vandaag bezorgd", EventKind.OUT_FOR_DELIVERY),
     ("Your DPD parcel is on its way back to the sender", EventKind.DELIVERY_EXCEPTION),  # not "on its way"
+    ("Deine Retoure ist bei uns eingegangen", EventKind.RETURN_RECEIVED),
+    ("Nous avons bien reçu votre retour", EventKind.RETURN_RECEIVED),
+    ("We've got your return", EventKind.RETURN_RECEIVED),
+    ("Abbiamo ricevuto il reso", EventKind.RETURN_RECEIVED),
+    ("Your return is in transit", EventKind.RETURN_SHIPPED),
 ])
 def test_the_lexicon_reads_the_status_in_each_language(subject: str, kind: EventKind) -> None:
     reading = read(mail("noreply@shop.example", subject, "Order number: 55501234\n"))
@@ -91,6 +96,12 @@ def test_a_french_parcel_number_written_after_colis_no_is_its_tracking_number() 
 def test_a_carrier_names_its_number_the_way_its_language_does(sender: str, subject: str, body: str, number: str) -> None:
     parser, events = run(mail(sender, subject, body + "\n"))
     assert parser == "generic" and [t.number for e in events for t in e.tracking] == [number]
+
+
+@pytest.mark.parametrize("body", ["We have not received your return yet.", "Deine Retoure ist noch nicht bei uns eingegangen.",
+                                  "Nous n'avons pas encore reçu votre retour.", "Once we've got your return, we will refund you."])
+def test_a_return_not_yet_received_is_no_receipt(body: str) -> None:
+    assert read(mail("service@zalando.de", "Ihre Bestellung", body + "\nBestellnummer: 10101234567890\n")).kind is None
 
 
 def test_a_word_inside_another_word_is_no_status() -> None:
