@@ -36,7 +36,7 @@ from smartreturn.parsers import registry
 from smartreturn.parsers.fixtures import event_to_dict
 from smartreturn.tracking.carriers import normalise_number
 
-__all__ = ["Check", "SampleResult", "Score", "score_folder", "score_sample", "sample_files"]
+__all__ = ["Check", "SampleResult", "Score", "load_sample", "score_folder", "score_sample", "sample_files"]
 
 SUFFIXES = (".eml", ".txt")
 FIELDS = ("kind", "order_number", "tracking_number", "carrier", "pickup_code", "nothing")
@@ -124,7 +124,8 @@ def sample_files(folder: Path) -> list[Path]:
                   and expected_file(p).exists())
 
 
-def _load(sample: Path, expected: dict[str, Any]) -> bytes:
+def load_sample(sample: Path, expected: dict[str, Any]) -> bytes:
+    """The raw mail of a sample: the ``.eml`` itself, or a ``.txt`` wrapped as ``add-text`` wraps it."""
     raw = sample.read_bytes()
     if sample.suffix != ".txt":
         return raw
@@ -144,7 +145,7 @@ def score_sample(sample: Path) -> SampleResult:
     result = SampleResult(sample, language, "-")
     actual: list[dict[str, Any]] = []
     try:
-        extraction = registry.extract(parse_email(_load(sample, expected)))
+        extraction = registry.extract(parse_email(load_sample(sample, expected)))
         actual = [event_to_dict(e) for e in extraction.events]
         if actual and extraction.parser is not None:
             result.parser = extraction.parser.name
