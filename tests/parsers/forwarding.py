@@ -180,8 +180,17 @@ def _h(value: str) -> str:
 
 # -- Gmail -----------------------------------------------------------------------------------------------
 
+_EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")  # spelt out, not strftime: the same whatever the locale
+
+
+def _clock12(d: datetime, seconds: bool = False) -> str:  # "9:14 PM", "6:45:12 PM"
+    return f"{d.hour % 12 or 12}:{d:%M}" + (f":{d:%S}" if seconds else "") + (" AM" if d.hour < 12 else " PM")
+
+
 def _gmail_en_date(d: datetime) -> str:  # "Mon, Nov 2, 2026 at 9:14 PM"
-    return f"{d:%a}, {d:%b} {d.day}, {d.year} at {d.hour % 12 or 12}:{d:%M} {d:%p}"
+    return f"{_EN_DAYS[d.weekday()][:3]}, {_EN_MONTHS[d.month - 1][:3]} {d.day}, {d.year} at {_clock12(d)}"
 
 
 def _gmail_en(original: Original, client: Client, sent: datetime) -> bytes:
@@ -240,7 +249,7 @@ def _gmail_de(original: Original, client: Client, sent: datetime) -> bytes:
 
 def _outlook_en(original: Original, client: Client, sent: datetime) -> bytes:
     d = _local(original, client)
-    date = f"{d:%A}, {d:%B} {d.day}, {d.year} {d.hour % 12 or 12}:{d:%M} {d:%p}"
+    date = f"{_EN_DAYS[d.weekday()]}, {_EN_MONTHS[d.month - 1]} {d.day}, {d.year} {_clock12(d)}"
     to = original.to
     text = ("FYI\n\n-----Original Message-----\n"
             f"From: {original.name + ' ' if original.name else ''}<{original.addr}>\nSent: {date}\n"
@@ -291,7 +300,7 @@ def _gmt(d: datetime) -> str:  # "GMT-7", "GMT+5:30"
 
 def _apple_en(original: Original, client: Client, sent: datetime) -> bytes:
     d = _local(original, client)
-    date = f"{d:%B} {d.day}, {d.year} at {d.hour % 12 or 12}:{d:%M:%S} {d:%p} {_gmt(d)}"
+    date = f"{_EN_MONTHS[d.month - 1]} {d.day}, {d.year} at {_clock12(d, seconds=True)} {_gmt(d)}"
     sender = f'"{original.name}" <{original.addr}>' if original.name else original.addr
     text = ("FYI\n\n\n\nSent from my iPhone\n\nBegin forwarded message:\n\n"
             f"From: {sender}\nDate: {date}\nTo: {original.to}\nSubject: {original.subject}\n\n{original.text}\n")
