@@ -104,6 +104,19 @@ def test_a_return_not_yet_received_is_no_receipt(body: str) -> None:
     assert read(mail("service@zalando.de", "Ihre Bestellung", body + "\nBestellnummer: 10101234567890\n")).kind is None
 
 
+@pytest.mark.parametrize(("sender", "subject", "body", "order", "total"), [
+    ("service@otto.de", "Vielen Dank für Ihre Bestellung", "Bestellnummer: 12345678\nGesamtbetrag: 89,99 €", "12345678", "89.99"),
+    ("noreply@cdiscount.com", "Confirmation de votre commande", "Commande n° 2412051234ABC\nTotal : 59,99 €", "2412051234ABC", "59.99"),
+    ("noreply@elcorteingles.es", "Confirmación de tu pedido", "Número de pedido: 123456789\nTotal: 59,99 €", "123456789", "59.99"),
+    ("noreply@unieuro.it", "Conferma ordine", "Numero ordine: 123456789\nTotale: 59,99 €", "123456789", "59.99"),
+    ("noreply@allegro.pl", "Dziękujemy za zakup", "Numer zamówienia: 1234567890\nDo zapłaty: 99,00 zł", "1234567890", "99.00"),
+], ids=["de", "fr", "es", "it", "pl"])
+def test_an_order_confirmation_gives_its_number_and_total(sender, subject, body, order, total) -> None:
+    """The subject's own word for the order ("Bestellung") is no label of a number without digits."""
+    reading = read(mail(sender, subject, body + "\n"))
+    assert (reading.kind, reading.order_number, str(reading.amount.amount)) == (EventKind.ORDER_PLACED, order, total)
+
+
 def test_a_word_inside_another_word_is_no_status() -> None:
     # "livré" must not fire inside "délivré", nor "delivered" inside "undelivered"-like compounds
     assert read(mail("noreply@shop.example", "Document délivrance", "Order number: 55501234\n")).kind is None

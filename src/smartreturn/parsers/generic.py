@@ -249,7 +249,8 @@ class Reading:
     sender: Sender | None
 
 
-_ORDER_VALUE = r"#?\s*+([A-Z0-9](?:[A-Z0-9]|[-_/](?=[A-Z0-9])){3,39})"
+# a value holds a digit: "Vielen Dank für Ihre Bestellung\nBestellnummer: 123" is not order "Bestellnummer"
+_ORDER_VALUE = r"#?\s*+(?=[A-Z0-9_/-]{0,40}\d)([A-Z0-9](?:[A-Z0-9]|[-_/](?=[A-Z0-9])){3,39})"
 _PICKUP_VALUE = r"([A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){2,15})"
 _NUMBER_WORD = r"(?:\s*+(?:no\.?|nr\.?|number|nummer|n[°º]\.?|#))?"
 _ORDER_LINK_KEYS = frozenset(("orderid", "order_id", "ordernumber", "order_number", "orderno", "order_no", "ordernr"))
