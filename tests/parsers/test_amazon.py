@@ -194,6 +194,17 @@ def test_delivered_subject_that_also_asks_for_a_rating_is_still_a_delivery() -> 
     ("Your return drop-off is confirmed", EventKind.RETURN_SHIPPED),
     ("Your Amazon.com order #112-1234567-1234567 has been canceled", EventKind.CANCELLED),
     ("Ihre Bestellung bei Amazon.de", EventKind.ORDER_PLACED),
+    ("Your return drop off confirmation", EventKind.RETURN_SHIPPED),
+    ('Tu pedido de Amazon.es de "Funda móvil"', EventKind.ORDER_PLACED),
+    ("Bezorgd: je Amazon.nl-pakket", EventKind.DELIVERED),
+    ("Je Amazon.nl-pakket wordt vandaag bezorgd", EventKind.OUT_FOR_DELIVERY),
+    ("Twoja przesyłka z Amazon.pl została wysłana", EventKind.SHIPPED),
+    ("Din beställning från Amazon.se har skickats", EventKind.SHIPPED),
+    ("Zwrot pieniędzy za zamówienie", EventKind.REFUND_ISSUED),
+    ("Zwrot został przyjęty", EventKind.RETURN_RECEIVED),  # a Polish return is no refund by the word "zwrot"
+    ("Nous avons reçu votre retour", EventKind.RETURN_RECEIVED),
+    ("Abbiamo ricevuto il tuo reso", EventKind.RETURN_RECEIVED),
+    ("Hemos recibido tu devolución", EventKind.RETURN_RECEIVED),
 ])
 def test_return_and_order_subjects(subject: str, kind: EventKind) -> None:
     _, found = run(mail("return@amazon.com", subject, "Order # 112-1234567-1234567\n"))

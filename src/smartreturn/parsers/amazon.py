@@ -63,13 +63,18 @@ _EARLY = "arriving_early"
 _UPDATE = "delivery_update"
 # Order matters: the first rule that matches the (quote-free) subject wins.
 _SUBJECT_RULES: tuple[tuple[str, str], ...] = (
-    (EventKind.REFUND_ISSUED, r"refund|erstattung|remboursement|rimborso|reembolso|zwrot"),
+    (EventKind.REFUND_ISSUED, r"refund|erstattung|remboursement|rimborso|reembolso|terugbetaling|återbetalning|"
+                              r"zwrot (?:pieniędzy|środków|płatności|należności)|iade"),
     (EventKind.RETURN_RECEIVED, r"(?:received|erhalten|eingegangen).{0,40}(?:return|rücksendung|rückgabe)(?!\s*+(?:request|label))|"
-                                r"(?:return|rücksendung|rückgabe)(?!\s*+(?:request|label))\b.{0,40}(?:received|erhalten|eingegangen)"),
-    (EventKind.RETURN_SHIPPED, r"drop-?off|dropped off|return (?:is )?(?:in transit|on its way)|"
+                                r"(?:return|rücksendung|rückgabe)(?!\s*+(?:request|label))\b.{0,40}(?:received|erhalten|eingegangen)|"
+                                r"retour.{0,40}(?:reçu|ontvangen)|reçu.{0,40}retour|reso.{0,40}ricevut|ricevuto.{0,40}reso|"
+                                r"devoluci[oó]n.{0,40}recibid|recibido.{0,40}devoluci|zwrot.{0,40}(?:otrzyma|przyjęt)|"
+                                r"retur.{0,40}mottag"),
+    (EventKind.RETURN_SHIPPED, r"drop[- ]?off|dropped off|return (?:is )?(?:in transit|on its way)|"
                                r"(?:rücksendung|rückgabe).{0,30}(?:abgegeben|unterwegs)"),
-    (EventKind.RETURN_LABEL, r"return (?:shipping )?label|rücksendeetikett|etiquette de retour|etichetta di reso"),
-    (EventKind.RETURN_REQUESTED, r"\breturn|rücksendung|rückgabe|retour|\breso\b|devoluci|zwrot"),
+    (EventKind.RETURN_LABEL, r"return (?:shipping )?label|rücksendeetikett|etiquette de retour|etichetta di reso|"
+                             r"etiqueta de devoluci|retourlabel|retouretiket|etykiet[aę] zwrotn|returetikett"),
+    (EventKind.RETURN_REQUESTED, r"\breturn|rücksendung|rückgabe|retour|\breso\b|devoluci|zwrot|\bretur\b"),
     (EventKind.CANCELLED, r"cancel|storniert|stornierung|annul"),
     (EventKind.PICKUP_READY, r"ready for (?:pick-?up|collection)|package to pick up|abholbereit|zur abholung|"
                              r"hub locker|amazon counter|abholstation"),
@@ -81,16 +86,22 @@ _SUBJECT_RULES: tuple[tuple[str, str], ...] = (
     (_UPDATE, r"delivery update|lieferupdate|aktualisierung (?:zur|ihrer) lieferung"),
     (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|zustellung heute|heute zugestellt|"
                                  r"wird heute (?:geliefert|zugestellt)|arriving today|kommt heute|"
-                                 r"en cours de livraison|in consegna|en reparto|w doręczeniu"),
+                                 r"en cours de livraison|in consegna|en reparto|w doręczeniu|"
+                                 r"(?:wordt )?vandaag bezorgd|levereras idag|ute för leverans|"
+                                 r"arrive aujourd'hui|arriva oggi|llega hoy|se entregará hoy"),
     (EventKind.DELIVERED, r"\bdelivered\b|zugestellt|geliefert|livré|consegna effettuata|consegnato|entregado|"
-                          r"dostarczono"),
+                          r"dostarczon|bezorgd|levererad|levererat|teslim edildi"),
     (_EARLY, r"arriving early|arrive early|arriving earlier|arrives early|früher als|kommt früher|früher an|"
              r"now arriving"),
     (EventKind.SHIPPED, r"shipped|dispatched|versandt|versendet|verschickt|on (?:its|the) way|unterwegs|expédié|"
-                        r"spedito|enviado|wysłano"),
+                        r"spedit[oa]|enviado|expedido|wysłan[oa]|verzonden|onderweg|skickad|skickat|kargoya verildi"),
     (EventKind.ORDER_PLACED, r"ordered\b|order confirm|your amazon\S* (?:fresh )?order|thanks? (?:you )?for (?:your order|shopping)|"
                              r"bestellt\b|bestellbestätigung|ihre (?:amazon\S* )?bestellung|deine bestellung|"
-                             r"commandé|confirmation de commande|ordinato|conferma d'ordine|pedido realizado|zamówiono"),
+                             r"commandé|confirmation de commande|ordinato|conferma d'ordine|pedido realizado|zamówiono|"
+                             r"votre commande amazon|merci pour votre commande|il tuo ordine amazon|grazie per il tuo ordine|"
+                             r"tu pedido de amazon|gracias por tu pedido|confirmación de pedido|je bestelling bij amazon|"
+                             r"bedankt voor je bestelling|bestelbevestiging|twoje zamówienie|potwierdzenie zamówienia|"
+                             r"din beställning|orderbekräftelse|siparişiniz alındı"),
 )
 _SUBJECT_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _SUBJECT_RULES)
 # Sentences that only a transactional body opens with (for mails whose subject was lost or rewritten).
@@ -106,7 +117,9 @@ _BODY_RULES: tuple[tuple[str, str], ...] = (
     (_EARLY, r"arriving early|früher als erwartet"),
     (EventKind.SHIPPED, r"(?:has|have) (?:been )?(?:shipped|dispatched)|we(?:'ve| have) shipped|wurde(?:n)? versandt"),
     (EventKind.ORDER_PLACED, r"thanks? (?:you )?for (?:your order|shopping with us)|vielen dank für ihre bestellung|"
-                             r"danke für deine bestellung|order confirmation|bestellbestätigung"),
+                             r"danke für deine bestellung|order confirmation|bestellbestätigung|merci pour votre commande|"
+                             r"grazie per il tuo ordine|gracias por tu pedido|bedankt voor je bestelling|"
+                             r"dziękujemy za (?:zamówienie|zakupy)|tack för din beställning"),
 )
 _BODY_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _BODY_RULES)
 _LATE = re.compile(r"running late|delayed|delay|verspät|verzöger|new delivery date|neues lieferdatum", re.IGNORECASE)
