@@ -141,3 +141,22 @@ def test_uk_text_confirmation_with_item_name_lines() -> None:
         ("Pink Floyd - The Wall 2LP 1979 UK first press", 1, Money(Decimal("45.00"), "GBP"))]
     assert event.merchant == "vintage_vinyl_uk"
     assert event.order_number == "14-11122-33344"
+
+
+@pytest.mark.parametrize(("sender", "subject", "kind"), [
+    ("ebay@ebay.fr", "Votre objet a été expédié", EventKind.SHIPPED),
+    ("ebay@ebay.fr", "Merci pour votre achat", EventKind.ORDER_PLACED),
+    ("ebay@ebay.it", "Il tuo oggetto è stato spedito", EventKind.SHIPPED),
+    ("ebay@ebay.it", "Abbiamo ricevuto il tuo reso", EventKind.RETURN_RECEIVED),
+    ("ebay@ebay.es", "Gracias por tu compra", EventKind.ORDER_PLACED),
+    ("ebay@ebay.es", "Devolución recibida por el vendedor", EventKind.RETURN_RECEIVED),
+    ("ebay@ebay.nl", "Je artikel is verzonden", EventKind.SHIPPED),
+    ("ebay@ebay.nl", "Je pakket is bezorgd", EventKind.DELIVERED),
+    ("ebay@ebay.pl", "Dziękujemy za zakup", EventKind.ORDER_PLACED),
+    ("ebay@ebay.pl", "Zwrot pieniędzy został wysłany", EventKind.REFUND_ISSUED),
+    ("ebay@ebay.pl", "Zwrot został zaakceptowany", EventKind.RETURN_APPROVED),
+], ids=["fr-shipped", "fr-order", "it-shipped", "it-return-received", "es-order", "es-return-received",
+        "nl-shipped", "nl-delivered", "pl-order", "pl-refund", "pl-return-approved"])
+def test_the_other_marketplaces_subjects(sender: str, subject: str, kind: EventKind) -> None:
+    _, found = run(mail(sender, subject, "Order number: 12-34567-89012\n"))
+    assert found and found[0].kind is kind

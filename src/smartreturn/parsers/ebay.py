@@ -53,24 +53,34 @@ _RULES: tuple[tuple[EventKind, str], ...] = (
     (EventKind.RETURN_REQUESTED, r"refund request|requested a refund|refund requested|return request(?:ed)?\b(?!.{0,40}\b(?:approved|accepted|declined|rejected))|"
                                  r"you(?:'ve| have)? (?:requested|started|opened) a return|return (?:started|opened)|"
                                  r"rückgabe (?:angefordert|beantragt|gestartet)|rücksendung (?:angefordert|beantragt)"),
-    (EventKind.REFUND_ISSUED, r"refund|refunded|rückerstattung|erstattung|remboursement|rimborso|reembolso"),
+    (EventKind.REFUND_ISSUED, r"refund|refunded|rückerstattung|erstattung|remboursement|rimborso|reembolso|terugbetaling|"
+                              r"zwrot (?:pieniędzy|środków|płatności)"),
     (EventKind.RETURN_RECEIVED, r"received your return|return (?:was |has been )?received|"
-                                r"(?:rücksendung|rückgabe) (?:ist )?(?:erhalten|eingegangen)|hat ihre rücksendung erhalten"),
+                                r"(?:rücksendung|rückgabe) (?:ist )?(?:erhalten|eingegangen)|hat ihre rücksendung erhalten|"
+                                r"retour reçu|reçu (?:votre|ton) retour|reso ricevuto|ricevuto il (?:tuo )?reso|"
+                                r"devolución recibida|recibido (?:tu|su) devolución|retour ontvangen|zwrot (?:otrzymany|został przyjęty)"),
     (EventKind.RETURN_SHIPPED, r"(?:you )?shipped your return|return (?:is on its way|was shipped|has shipped|in transit)|"
-                               r"rücksendung (?:ist )?unterwegs"),
-    (EventKind.RETURN_LABEL, r"return (?:shipping )?label|rücksendeetikett|etiquette de retour"),
+                               r"rücksendung (?:ist )?unterwegs|retour (?:expédié|envoyé)|reso spedito|devolución enviada|retour verzonden|"
+                               r"zwrot (?:został )?(?:wysłany|nadany)"),
+    (EventKind.RETURN_LABEL, r"return (?:shipping )?label|rücksendeetikett|etiquette de retour|etichetta (?:di|per il) reso|"
+                             r"etiqueta de devoluci|retourlabel|etykiet[aę] zwrotn"),
     (EventKind.RETURN_REJECTED, r"return\b.{0,40}\b(?:declined|rejected)|rückgabe abgelehnt"),
     (EventKind.RETURN_APPROVED, r"return\b.{0,40}\b(?:approved|accepted)|accepted your return|"
-                                r"rückgabe (?:wurde )?(?:genehmigt|akzeptiert)"),
-    (EventKind.RETURN_REQUESTED, r"\breturn|rückgabe|rücksendung|retour|reso\b|devoluci"),
+                                r"rückgabe (?:wurde )?(?:genehmigt|akzeptiert)|retour accepté|reso accettato|devolución aceptada|"
+                                r"retour geaccepteerd|zwrot (?:został )?zaakceptowany"),
+    (EventKind.RETURN_REQUESTED, r"\breturn|rückgabe|rücksendung|retour|reso\b|devoluci|\bzwrot"),
     (EventKind.CANCELLED, r"cancel|storniert|stornierung|annul"),
     (EventKind.DELIVERY_EXCEPTION, r"delayed|delivery attempt|attempted delivery|verspätet|verzögert|zustellversuch"),
-    (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|zustellung heute|arriving today"),
-    (EventKind.DELIVERED, r"\bdelivered\b|zugestellt|geliefert|livré|consegnato|entregado"),
-    (EventKind.SHIPPED, r"shipped|on (?:its|the) way|dispatched|posted|versandt|versendet|verschickt|unterwegs|expédié|spedito|enviado"),
+    (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|zustellung heute|arriving today|en cours de livraison|"
+                                 r"in consegna|en reparto|vandaag bezorgd|w doręczeniu"),
+    (EventKind.DELIVERED, r"\bdelivered\b|zugestellt|geliefert|livré|consegnat[oa]|entregado|bezorgd|dostarczon"),
+    (EventKind.SHIPPED, r"shipped|on (?:its|the) way|dispatched|posted|versandt|versendet|verschickt|unterwegs|expédié|"
+                        r"spedit[oa]|enviado|verzonden|wysłan[oa]"),
     (EventKind.ORDER_PLACED, r"order (?:is )?confirmed|order confirmation|confirmation of your order|we got your order|you(?:'ve| have)? (?:just )?(?:bought|purchased|paid)|"
                              r"thanks for your (?:order|purchase)|bestellung (?:ist )?bestätigt|bestellbestätigung|"
-                             r"sie haben .{0,60} gekauft|vielen dank für ihren kauf|commande confirmée|ordine confermato"),
+                             r"sie haben .{0,60} gekauft|vielen dank für ihren kauf|commande confirmée|ordine confermato|"
+                             r"merci pour votre achat|vous avez acheté|grazie per (?:l'|il tuo )acquisto|hai acquistato|"
+                             r"gracias por tu compra|has comprado|bedankt voor je aankoop|dziękujemy za zakup|kupiłeś|kupiłaś"),
 )
 _RULE_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _RULES)
 _FWD = re.compile(r"^\s*(?:(?:fwd?|fw|wg|aw|re)\s*+:\s*)+", re.IGNORECASE)
