@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from smartreturn.model import Direction, EventKind, Money, ReturnKind
 from tests.parsers.intl import fixture, mail, run
 
@@ -106,3 +108,25 @@ def test_tracking_number_only_in_the_track_button_link() -> None:
             f' <a href="{STATUS_LINK}">View your order</a></td></tr></table>')
     _, [event] = run(mail("Northwind <help@northwind.example>", "A shipment from order #1047 is on the way", html=html))
     assert [(t.number, t.carrier) for t in event.tracking] == [("1Z9R5W900342170195", "ups")]
+
+
+@pytest.mark.parametrize(("subject", "kind"), [
+    ("Commande #1001 confirmée", EventKind.ORDER_PLACED),
+    ("Une expédition de la commande #1001 est en route", EventKind.SHIPPED),
+    ("Pedido #1001 confirmado", EventKind.ORDER_PLACED),
+    ("Un envío del pedido #1001 está en camino", EventKind.SHIPPED),
+    ("Un envío del pedido #1001 ha sido entregado", EventKind.DELIVERED),
+    ("Ordine #1001 confermato", EventKind.ORDER_PLACED),
+    ("Una spedizione dell'ordine #1001 è in arrivo", EventKind.SHIPPED),
+    ("Bestelling #1001 bevestigd", EventKind.ORDER_PLACED),
+    ("Een zending van bestelling #1001 is onderweg", EventKind.SHIPPED),
+    ("Zamówienie #1001 zostało potwierdzone", EventKind.ORDER_PLACED),
+    ("Przesyłka z zamówienia #1001 jest w drodze", EventKind.SHIPPED),
+    ("Bestelling #1001 is geannuleerd", EventKind.CANCELLED),
+], ids=["fr-order", "fr-shipped", "es-order", "es-shipped", "es-delivered", "it-order", "it-shipped", "nl-order",
+        "nl-shipped", "pl-order", "pl-shipped", "nl-cancelled"])
+def test_a_store_in_another_language_gives_the_kind_and_the_order_number(subject: str, kind: EventKind) -> None:
+    """Shopify's own notification templates, translated by the store's language setting."""
+    _, [event] = run(mail("Boutique Lumière <bonjour@boutique-lumiere.example>", subject,
+                          f"#1001\nView your order: {STATUS_LINK}\n"))
+    assert (event.kind, event.order_number) == (kind, "1001")

@@ -55,20 +55,28 @@ _RULES: tuple[tuple[EventKind, str], ...] = (
     (EventKind.RETURN_APPROVED, r"return\b.{0,40}\b(?:approved|accepted)|rücksendung (?:wurde )?(?:genehmigt|akzeptiert)"),
     (EventKind.RETURN_RECEIVED, r"(?:received|erhalten).{0,20}return(?!\s*request)|return (?:was |has been )?received|rücksendung (?:erhalten|eingegangen)"),
     (EventKind.RETURN_REQUESTED, r"return request|return (?:started|submitted|requested)|rücksendeanfrage|rücksendung"),
-    (EventKind.REFUND_ISSUED, r"refund|rückerstattung|erstattung|remboursement|reembolso|rimborso"),
-    (EventKind.CANCELLED, r"cancel+ed|canceled|storniert|annulée|cancelado|annullato"),
+    (EventKind.REFUND_ISSUED, r"refund|rückerstattung|erstattung|remboursement|reembolso|rimborso|terugbetaling|"
+                              r"zwrot (?:pieniędzy|środków)"),
+    (EventKind.CANCELLED, r"cancel+ed|canceled|storniert|annulée|cancelad[oa]|annullat[oa]|geannuleerd|anulowane"),
     (EventKind.PICKUP_READY, r"ready for (?:pickup|pick-up|collection)|abholbereit|zur abholung bereit|bereit zur abholung"),
-    (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|wird heute zugestellt|en cours de livraison"),
-    (EventKind.DELIVERED, r"has been delivered|was delivered|is delivered|\bdelivered\b|zugestellt|geliefert|livrée?"),
+    (EventKind.OUT_FOR_DELIVERY, r"out for delivery|in zustellung|wird heute zugestellt|en cours de livraison|en reparto|"
+                                 r"in consegna|wordt vandaag bezorgd|w doręczeniu|saiu para entrega"),
+    (EventKind.DELIVERED, r"has been delivered|was delivered|is delivered|\bdelivered\b|zugestellt|geliefert|livrée?|"
+                          r"entregad[oa]|consegnat[oa]|bezorgd|dostarczon|foi entregue"),
     (EventKind.SHIPPED, r"shipment from order|is on (?:the|its) way|shipping update|has shipped|shipped|dispatched|"
-                        r"versandt|versendet|unterwegs|versandbestätigung|sendung aus bestellung|expédiée?|enviado"),
+                        r"versandt|versendet|unterwegs|versandbestätigung|sendung aus bestellung|expédiée?|enviado|"
+                        r"expédition de la commande|est en route|envío del pedido|está en camino|spedizione dell'ordine|"
+                        r"è in arrivo|spedit[oa]|zending van bestelling|is onderweg|verzonden|przesyłka z zamówienia|"
+                        r"jest w drodze|wysłan[aeo]|envio do pedido|a caminho"),
     (EventKind.ORDER_PLACED, r"order .{0,25}confirmed|order confirmation|(?:we(?:'ve| have) )?received your order|order received|thank you for your (?:purchase|order)|"
                              r"bestellung .{0,25}bestätigt|bestellbestätigung|vielen dank für ihren? (?:einkauf|bestellung)|"
-                             r"commande .{0,20}confirmée|pedido .{0,20}confirmado"),
+                             r"commande .{0,20}confirmée|pedido .{0,20}confirmado|ordine .{0,20}confermato|"
+                             r"bestelling .{0,20}bevestigd|zamówienie .{0,30}potwierdzone|merci pour votre achat|"
+                             r"gracias por tu compra|grazie per (?:il tuo|l')acquisto|bedankt voor je (?:aankoop|bestelling)"),
 )
 _RULE_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _RULES)
 _ORDER_NO = re.compile(
-    r"(?:order|bestellung|commande|pedido|ordine|bestelling)\s*+(?:number|nr\.?|no\.?|nummer)?\s*+[:]?\s*+#\s?([A-Z0-9][A-Z0-9-]{1,20})\b",
+    r"(?:order|bestellung|commande|pedido|ordine|ordem|bestelling|zamówieni[ea])\s*+(?:number|nr\.?|no\.?|nummer)?\s*+[:]?\s*+#\s?([A-Z0-9][A-Z0-9-]{1,20})\b",
     re.IGNORECASE,
 )
 _BARE_ORDER_NO = re.compile(r"(?:order|bestellung|commande|pedido)\s++(?:no\.?\s*|nr\.?\s*)?([A-Z]{0,4}\d{3,}[A-Z0-9-]*)\b", re.IGNORECASE)
