@@ -30,6 +30,7 @@ from smartreturn.parsers.common_intl import (
     split_by_key,
     text_part,
 )
+from smartreturn.parsers.generic import subject_kind
 from smartreturn.parsers.platform_intl import IntlPlatformParser, link_refs, one_per_parcel, return_reason
 
 _MARKETS: dict[str, str] = {  # domain -> currency
@@ -190,7 +191,7 @@ def _classify(email: Email) -> str | None:
     soft = SOFT_NEGATIVE.search(subject)
     if soft:
         subject = subject[: soft.start()]
-    kind = next((k for k, pattern in _SUBJECT_RES if pattern.search(subject)), None)
+    kind = next((k for k, pattern in _SUBJECT_RES if pattern.search(subject)), None) or subject_kind(subject)
     if kind is None and not soft:
         head = body_text(email)[:1500]
         kind = next((k for k, pattern in _BODY_RES if pattern.search(head)), None)

@@ -162,12 +162,14 @@ def classify(
     *,
     head: Callable[[], str] | None = None,
     body_rules: tuple[tuple[Any, re.Pattern[str]], ...] = (),
+    fallback: Callable[[str], Any] | None = None,
 ) -> Any:
     """The kind of a mail from its subject, else from the opening of its body.
 
     ``negative`` (account, security, marketing) rejects the mail; a review or rating request only
     cuts the subject ("Delivered, now rate your experience" is still a delivery, "Rate your
-    purchase" is nothing). The body is only consulted when the subject says nothing at all."""
+    purchase" is nothing). ``fallback`` reads the subject when ``rules`` do not (the lexicons of every
+    language: generic.subject_kind). The body is only consulted when the subject says nothing at all."""
     subject = _FWD_PREFIX.sub("", subject or "")
     if negative.search(subject):
         return None
@@ -177,6 +179,8 @@ def classify(
     for kind, pattern in rules:
         if pattern.search(subject):
             return kind
+    if fallback is not None and (kind := fallback(subject)) is not None:
+        return kind
     if soft or head is None:
         return None
     opening = head()

@@ -394,6 +394,19 @@ def _status_of(subject: str, head: str) -> tuple[str | None, bool]:
     return _status(subject, head)
 
 
+def subject_kind(subject: str) -> EventKind | None:
+    """The event kind ``subject`` names in any language of the lexicons: what a template parser falls back
+    on when its own phrases (English and German, mostly) say nothing, as in a marketplace's other
+    languages ("Tu pedido ha sido enviado", "Je bestelling is geannuleerd")."""
+    status, from_subject = _status_of(_FWD_SUBJECT.sub("", subject or ""), "")
+    if status is None or not from_subject:
+        return None
+    return next(kind for name, kind, _ in STATUS_ORDER if name == status)
+
+
+_FWD_SUBJECT = re.compile(r"^\s*(?:(?:fwd?|fw|wg|aw|re|tr|rv|i)\s*+:\s*)+", re.IGNORECASE)
+
+
 def _kind_of(email: Email) -> EventKind | None:
     """``read(email).kind`` without the rest of the reading (tracking numbers, order number, amounts)."""
     status, _ = _status_of(email.subject or "", body_text(email)[:_HEAD])

@@ -33,6 +33,7 @@ from smartreturn.parsers.common_intl import (
     sender_address,
     tracking_from_links,
 )
+from smartreturn.parsers.generic import subject_kind
 
 __all__ = [
     "SHIPMENT_STATUS",
@@ -174,7 +175,8 @@ class IntlPlatformParser:
 
     def kind_of(self, email: Email) -> Any:
         """The kind of the mail from its subject, else from the opening of its body."""
-        return classify(email.subject, self.rules, self.negative, head=lambda: body_text(email)[: self.head_chars])
+        return classify(email.subject, self.rules, self.negative, head=lambda: body_text(email)[: self.head_chars],
+                        fallback=subject_kind)
 
     def events(self, email: Email, site: str, kind: Any) -> list[Event]:
         text = body_text(email)
