@@ -200,17 +200,22 @@ _SYMBOLS: tuple[tuple[str, str], ...] = (
     ("HK$", "HKD"), ("S$", "SGD"), ("R$", "BRL"), ("MX$", "MXN"), ("£", "GBP"), ("GBP", "GBP"),
     ("€", "EUR"), ("EUR", "EUR"), ("CHF", "CHF"), ("¥", "JPY"), ("JPY", "JPY"), ("CNY", "CNY"),
     ("RMB", "CNY"), ("₹", "INR"), ("INR", "INR"), ("zł", "PLN"), ("PLN", "PLN"), ("SEK", "SEK"),
-    ("kr", "SEK"), ("DKK", "DKK"), ("NOK", "NOK"), ("₩", "KRW"), ("KRW", "KRW"), ("$", "USD"),
+    ("kr.", "SEK"), ("kr", "SEK"), ("DKK", "DKK"), ("NOK", "NOK"), ("₩", "KRW"), ("KRW", "KRW"),
+    ("CZK", "CZK"), ("RON", "RON"), ("HUF", "HUF"), ("$", "USD"),
 )
+# written after the amount only ("1 299 Kč", "199,99 lei", "12 990 Ft"): before a number they are words
+_POST_ONLY: tuple[tuple[str, str], ...] = (("Kč", "CZK"), ("lei", "RON"), ("Lei", "RON"), ("Ft", "HUF"))
+# "kr" is the krona and the krone: the mail's own currency where the caller knows it (a .dk or .no sender)
+_KRONE = frozenset(("SEK", "DKK", "NOK"))
 _SYM_RE = "|".join(re.escape(s) for s, _ in sorted(_SYMBOLS, key=lambda p: -len(p[0])))
-_SYM_MAP = dict(_SYMBOLS)
+_SYM_MAP = dict(_SYMBOLS) | dict(_POST_ONLY)
 # bounded (no price has 16 digits): unbounded runs before the currency made a line of digits quadratic
 _NUM = r"\d{1,3}(?:[.,\u00a0 ’']\d{3}){1,5}(?:[.,]\d{1,2})?|\d{1,15}(?:[.,]\d{1,2})?"
 _MONEY = re.compile(
     rf"(?P<pre>{_SYM_RE})\s?(?P<num1>-?(?:{_NUM}))(?:\s?(?P<code1>[A-Z]{{3}})\b)?"
-    rf"|(?P<num2>-?(?:{_NUM}))\s?(?P<post>€|EUR|USD|GBP|CAD|AUD|CHF|SEK|PLN|DKK|NOK|zł|kr)(?![A-Za-z])"
+    rf"|(?P<num2>-?(?:{_NUM}))\s?(?P<post>€|EUR|USD|GBP|CAD|AUD|CHF|SEK|PLN|DKK|NOK|CZK|RON|HUF|zł|kr|Kč|lei|Lei|Ft)(?![A-Za-z])"
 )
-_ISO = frozenset("USD EUR GBP CAD AUD NZD HKD SGD BRL MXN CHF JPY CNY INR PLN SEK DKK NOK KRW".split())
+_ISO = frozenset("USD EUR GBP CAD AUD NZD HKD SGD BRL MXN CHF JPY CNY INR PLN SEK DKK NOK KRW CZK RON HUF".split())
 
 
 def _number(raw: str) -> Decimal | None:
@@ -243,7 +248,10 @@ def _money(m: re.Match[str], default_currency: str) -> Money | None:
         if symbol == "$" and code not in _ISO and default_currency in ("CAD", "AUD", "NZD", "SGD", "MXN", "HKD"):
             currency = default_currency
     else:
-        num, currency = m.group("num2"), _SYM_MAP[m.group("post")]
+        symbol, num = m.group("post"), m.group("num2")
+        currency = _SYM_MAP[symbol]
+    if symbol in ("kr", "kr.") and default_currency in _KRONE:
+        currency = default_currency
     amount = _number(num)
     return Money(amount, currency) if amount is not None else None
 

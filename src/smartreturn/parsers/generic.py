@@ -368,6 +368,10 @@ def _tracking_labels() -> str:
     return lexicon().labels["tracking"]
 
 
+# "kr" is the Swedish krona unless the sender's country says Danish or Norwegian krone
+_KRONE_BY_TLD = {"dk": "DKK", "no": "NOK"}
+
+
 @lru_cache(maxsize=8)
 def _read(from_addr: str, subject: str, html: str | None, body: str) -> Reading:
     body = body[:_MAX_BODY]
@@ -379,10 +383,11 @@ def _read(from_addr: str, subject: str, html: str | None, body: str) -> Reading:
         if name == status:
             kind, shipment_status = k, s
     amount = None
+    currency = _KRONE_BY_TLD.get(from_addr.rpartition(".")[2].lower().strip(">. "), "USD")
     if kind is EventKind.REFUND_ISSUED:
-        amount = find_money(text, lexicon().labels["refund"])
+        amount = find_money(text, lexicon().labels["refund"], currency)
     elif kind is EventKind.ORDER_PLACED:
-        amount = find_money(text, lexicon().labels["total"])
+        amount = find_money(text, lexicon().labels["total"], currency)
     return Reading(status, from_subject, kind, shipment_status, _order_of(subject, html, body), _tracking(text, html, sender),
                    _pickup_code(text), amount, sender)
 
