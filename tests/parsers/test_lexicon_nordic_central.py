@@ -1,0 +1,74 @@
+"""The lexicons of Swedish, Danish, Norwegian, Finnish, Czech, Romanian, Hungarian and Greek, read through
+the generic layer as their carriers' and shops' notifications word them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from smartreturn.model import EventKind, Money
+from smartreturn.parsers.generic import read
+from tests.parsers.carrier_mail import mail, run
+
+SHOP = "noreply@shop.example"
+K = EventKind
+
+# per language: subjects and the event they announce (the body gives an order number only)
+STATUS: dict[str, list[tuple[str, EventKind]]] = {
+    "sv": [
+        ("Din order har skickats", K.SHIPPED),
+        ("Ditt paket har levererats", K.DELIVERED),
+        ("Ditt paket levereras idag", K.OUT_FOR_DELIVERY),
+        ("Ditt paket kan hämtas hos ditt ombud", K.PICKUP_READY),
+        ("Vi har tagit emot din retur", K.RETURN_RECEIVED),
+        ("Din återbetalning har genomförts", K.REFUND_ISSUED),
+        ("Tack för din beställning", K.ORDER_PLACED),
+        ("Din order har makulerats", K.CANCELLED),
+        ("Vi kunde inte leverera ditt paket", K.DELIVERY_EXCEPTION),
+    ],
+}
+# per language: (sender, subject, body, order number, total)
+ORDERS: dict[str, list[tuple[str, str, str, str, Money]]] = {
+    "sv": [("order@butik.se", "Orderbekräftelse", "Tack för din beställning!\nOrdernummer: 10023456\nTotalt: 1 299,00 kr\n",
+            "10023456", Money(Decimal("1299.00"), "SEK"))],
+}
+# per language: (carrier sender, subject, body, the labelled number, the event)
+TRACKING: dict[str, list[tuple[str, str, str, str, EventKind]]] = {
+    "sv": [("noreply@postnord.se", "Ditt paket är på väg", "Hej!\nDitt paket från Butiken är på väg.\nKollinummer: 00370726201234567\n",
+            "00370726201234567", K.SHIPPED)],
+}
+# per language: bodies that name a refund or a delivery without it having happened
+NOT_DONE: dict[str, list[tuple[str, EventKind]]] = {
+    "sv": [("Återbetalningen har inte genomförts ännu.", K.REFUND_ISSUED),
+           ("Återbetalningen görs när vi har tagit emot din retur.", K.REFUND_ISSUED),
+           ("Paketet är inte levererat.", K.DELIVERED)],
+}
+
+
+def _rows(table: dict[str, list]) -> list:
+    return [pytest.param(*row, id=f"{lang}-{i}") for lang, rows in table.items() for i, row in enumerate(rows)]
+
+
+@pytest.mark.parametrize(("subject", "kind"), _rows(STATUS))
+def test_the_status_a_subject_announces(subject: str, kind: EventKind) -> None:
+    assert read(mail(SHOP, subject, "Order number: 55501234\n")).kind is kind
+
+
+@pytest.mark.parametrize(("sender", "subject", "body", "order", "total"), _rows(ORDERS))
+def test_an_order_confirmation_gives_its_number_and_total(sender: str, subject: str, body: str, order: str,
+                                                          total: Money) -> None:
+    reading = read(mail(sender, subject, body))
+    assert (reading.kind, reading.order_number, reading.amount) == (EventKind.ORDER_PLACED, order, total)
+
+
+@pytest.mark.parametrize(("sender", "subject", "body", "number", "kind"), _rows(TRACKING))
+def test_a_carriers_labelled_number(sender: str, subject: str, body: str, number: str, kind: EventKind) -> None:
+    parser, events = run(mail(sender, subject, body))
+    assert parser == "generic"
+    assert [(e.kind, [t.number for t in e.tracking]) for e in events] == [(kind, [number])]
+
+
+@pytest.mark.parametrize(("body", "kind"), _rows(NOT_DONE))
+def test_a_denied_or_pending_status_is_not_read(body: str, kind: EventKind) -> None:
+    assert read(mail(SHOP, "Information", body + "\nOrder number: 55501234\n")).kind is not kind
