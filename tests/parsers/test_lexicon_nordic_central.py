@@ -27,22 +27,40 @@ STATUS: dict[str, list[tuple[str, EventKind]]] = {
         ("Din order har makulerats", K.CANCELLED),
         ("Vi kunde inte leverera ditt paket", K.DELIVERY_EXCEPTION),
     ],
+    "da": [
+        ("Din ordre er afsendt", K.SHIPPED),
+        ("Din pakke er leveret", K.DELIVERED),
+        ("Din pakke leveres i dag", K.OUT_FOR_DELIVERY),
+        ("Din pakke er klar til afhentning", K.PICKUP_READY),
+        ("Vi har modtaget din returnering", K.RETURN_RECEIVED),
+        ("Vi har refunderet dit køb", K.REFUND_ISSUED),
+        ("Tak for din ordre", K.ORDER_PLACED),
+        ("Din ordre er annulleret", K.CANCELLED),
+        ("Din pakke vil blive leveret i morgen", K.SHIPPED),
+    ],
 }
 # per language: (sender, subject, body, order number, total)
 ORDERS: dict[str, list[tuple[str, str, str, str, Money]]] = {
     "sv": [("order@butik.se", "Orderbekräftelse", "Tack för din beställning!\nOrdernummer: 10023456\nTotalt: 1 299,00 kr\n",
             "10023456", Money(Decimal("1299.00"), "SEK"))],
+    "da": [("ordre@butik.dk", "Ordrebekræftelse", "Tak for din ordre\nOrdrenummer: 4402311\nTotal inkl. moms: 1.299,00 kr.\n",
+            "4402311", Money(Decimal("1299.00"), "DKK"))],
 }
 # per language: (carrier sender, subject, body, the labelled number, the event)
 TRACKING: dict[str, list[tuple[str, str, str, str, EventKind]]] = {
     "sv": [("noreply@postnord.se", "Ditt paket är på väg", "Hej!\nDitt paket från Butiken är på väg.\nKollinummer: 00370726201234567\n",
             "00370726201234567", K.SHIPPED)],
+    "da": [("noreply@postnord.dk", "Din pakke er på vej", "Din pakke er på vej.\nPakkenummer: 00370726209876543\n",
+            "00370726209876543", K.SHIPPED)],
 }
 # per language: bodies that name a refund or a delivery without it having happened
 NOT_DONE: dict[str, list[tuple[str, EventKind]]] = {
     "sv": [("Återbetalningen har inte genomförts ännu.", K.REFUND_ISSUED),
            ("Återbetalningen görs när vi har tagit emot din retur.", K.REFUND_ISSUED),
            ("Paketet är inte levererat.", K.DELIVERED)],
+    "da": [("Vi har ikke refunderet beløbet endnu.", K.REFUND_ISSUED),
+           ("Beløbet vil blive refunderet inden for 5 dage.", K.REFUND_ISSUED),
+           ("Pakken er ikke blevet leveret.", K.DELIVERED)],
 }
 
 
