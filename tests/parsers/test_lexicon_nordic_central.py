@@ -38,6 +38,17 @@ STATUS: dict[str, list[tuple[str, EventKind]]] = {
         ("Din ordre er annulleret", K.CANCELLED),
         ("Din pakke vil blive leveret i morgen", K.SHIPPED),
     ],
+    "nb": [
+        ("Ordren din er sendt", K.SHIPPED),
+        ("Pakken din er levert", K.DELIVERED),
+        ("Pakken din leveres i dag", K.OUT_FOR_DELIVERY),
+        ("Pakken din er klar til henting", K.PICKUP_READY),
+        ("Vi har mottatt returen din", K.RETURN_RECEIVED),
+        ("Refusjon for ordre 55501234", K.REFUND_ISSUED),
+        ("Takk for bestillingen din", K.ORDER_PLACED),
+        ("Ordren din er kansellert", K.CANCELLED),
+        ("Sendingen er returnert til avsender", K.DELIVERY_EXCEPTION),
+    ],
 }
 # per language: (sender, subject, body, order number, total)
 ORDERS: dict[str, list[tuple[str, str, str, str, Money]]] = {
@@ -45,6 +56,8 @@ ORDERS: dict[str, list[tuple[str, str, str, str, Money]]] = {
             "10023456", Money(Decimal("1299.00"), "SEK"))],
     "da": [("ordre@butik.dk", "Ordrebekræftelse", "Tak for din ordre\nOrdrenummer: 4402311\nTotal inkl. moms: 1.299,00 kr.\n",
             "4402311", Money(Decimal("1299.00"), "DKK"))],
+    "nb": [("ordre@butikk.no", "Ordrebekreftelse", "Takk for bestillingen din!\nOrdrenummer: 7712034\nTotalt: 2 499,00 kr\n",
+            "7712034", Money(Decimal("2499.00"), "NOK"))],
 }
 # per language: (carrier sender, subject, body, the labelled number, the event)
 TRACKING: dict[str, list[tuple[str, str, str, str, EventKind]]] = {
@@ -52,6 +65,8 @@ TRACKING: dict[str, list[tuple[str, str, str, str, EventKind]]] = {
             "00370726201234567", K.SHIPPED)],
     "da": [("noreply@postnord.dk", "Din pakke er på vej", "Din pakke er på vej.\nPakkenummer: 00370726209876543\n",
             "00370726209876543", K.SHIPPED)],
+    "nb": [("noreply@bring.no", "Pakken din er klar til henting", "Pakken kan hentes på Kiwi Majorstuen.\n"
+            "Sendingsnummer: 70438101234567890\nHentekode: 4711\n", "70438101234567890", K.PICKUP_READY)],
 }
 # per language: bodies that name a refund or a delivery without it having happened
 NOT_DONE: dict[str, list[tuple[str, EventKind]]] = {
@@ -61,6 +76,8 @@ NOT_DONE: dict[str, list[tuple[str, EventKind]]] = {
     "da": [("Vi har ikke refunderet beløbet endnu.", K.REFUND_ISSUED),
            ("Beløbet vil blive refunderet inden for 5 dage.", K.REFUND_ISSUED),
            ("Pakken er ikke blevet leveret.", K.DELIVERED)],
+    "nb": [("Refusjon er ikke utbetalt ennå.", K.REFUND_ISSUED),
+           ("Pakken er ikke levert.", K.DELIVERED)],
 }
 
 
