@@ -49,6 +49,17 @@ STATUS: dict[str, list[tuple[str, EventKind]]] = {
         ("Ordren din er kansellert", K.CANCELLED),
         ("Sendingen er returnert til avsender", K.DELIVERY_EXCEPTION),
     ],
+    "fi": [
+        ("Tilauksesi on lähetetty", K.SHIPPED),
+        ("Pakettisi on toimitettu", K.DELIVERED),
+        ("Lähetyksesi on jakelussa", K.OUT_FOR_DELIVERY),
+        ("Lähetyksesi on noudettavissa", K.PICKUP_READY),
+        ("Lähetys on toimitettu noutopisteeseen", K.PICKUP_READY),
+        ("Olemme vastaanottaneet palautuksesi", K.RETURN_RECEIVED),
+        ("Olemme hyvittäneet tilauksesi", K.REFUND_ISSUED),
+        ("Kiitos tilauksestasi", K.ORDER_PLACED),
+        ("Tilauksesi on peruttu", K.CANCELLED),
+    ],
 }
 # per language: (sender, subject, body, order number, total)
 ORDERS: dict[str, list[tuple[str, str, str, str, Money]]] = {
@@ -58,6 +69,8 @@ ORDERS: dict[str, list[tuple[str, str, str, str, Money]]] = {
             "4402311", Money(Decimal("1299.00"), "DKK"))],
     "nb": [("ordre@butikk.no", "Ordrebekreftelse", "Takk for bestillingen din!\nOrdrenummer: 7712034\nTotalt: 2 499,00 kr\n",
             "7712034", Money(Decimal("2499.00"), "NOK"))],
+    "fi": [("tilaukset@kauppa.fi", "Tilausvahvistus", "Kiitos tilauksestasi!\nTilausnumero: 30056789\nYhteensä: 1 299,90 €\n",
+            "30056789", Money(Decimal("1299.90"), "EUR"))],
 }
 # per language: (carrier sender, subject, body, the labelled number, the event)
 TRACKING: dict[str, list[tuple[str, str, str, str, EventKind]]] = {
@@ -67,6 +80,8 @@ TRACKING: dict[str, list[tuple[str, str, str, str, EventKind]]] = {
             "00370726209876543", K.SHIPPED)],
     "nb": [("noreply@bring.no", "Pakken din er klar til henting", "Pakken kan hentes på Kiwi Majorstuen.\n"
             "Sendingsnummer: 70438101234567890\nHentekode: 4711\n", "70438101234567890", K.PICKUP_READY)],
+    "fi": [("noreply@posti.fi", "Pakettisi on noudettavissa", "Lähetyksesi on noudettavissa.\nLähetystunnus: JJFI64000712345678\n"
+            "Noutokoodi: 123456\n", "JJFI64000712345678", K.PICKUP_READY)],
 }
 # per language: bodies that name a refund or a delivery without it having happened
 NOT_DONE: dict[str, list[tuple[str, EventKind]]] = {
@@ -78,6 +93,8 @@ NOT_DONE: dict[str, list[tuple[str, EventKind]]] = {
            ("Pakken er ikke blevet leveret.", K.DELIVERED)],
     "nb": [("Refusjon er ikke utbetalt ennå.", K.REFUND_ISSUED),
            ("Pakken er ikke levert.", K.DELIVERED)],
+    "fi": [("Hyvitys maksetaan, kun olemme vastaanottaneet palautuksesi.", K.REFUND_ISSUED),
+           ("Onko palautus vastaanotettu?", K.RETURN_RECEIVED)],
 }
 
 
