@@ -60,6 +60,18 @@ STATUS: dict[str, list[tuple[str, EventKind]]] = {
         ("Kiitos tilauksestasi", K.ORDER_PLACED),
         ("Tilauksesi on peruttu", K.CANCELLED),
     ],
+    "cs": [
+        ("Vaše objednávka byla odeslána", K.SHIPPED),
+        ("Váš balík byl odeslán", K.SHIPPED),
+        ("Zboží bylo expedováno", K.SHIPPED),
+        ("Vaše zásilka byla doručena", K.DELIVERED),
+        ("Zásilku dnes doručíme", K.OUT_FOR_DELIVERY),
+        ("Zásilka je připravena k vyzvednutí", K.PICKUP_READY),
+        ("Přijali jsme vaši vratku", K.RETURN_RECEIVED),
+        ("Vrátili jsme vám peníze", K.REFUND_ISSUED),
+        ("Děkujeme za objednávku", K.ORDER_PLACED),
+        ("Objednávka byla zrušena", K.CANCELLED),
+    ],
 }
 # per language: (sender, subject, body, order number, total)
 ORDERS: dict[str, list[tuple[str, str, str, str, Money]]] = {
@@ -71,6 +83,8 @@ ORDERS: dict[str, list[tuple[str, str, str, str, Money]]] = {
             "7712034", Money(Decimal("2499.00"), "NOK"))],
     "fi": [("tilaukset@kauppa.fi", "Tilausvahvistus", "Kiitos tilauksestasi!\nTilausnumero: 30056789\nYhteensä: 1 299,90 €\n",
             "30056789", Money(Decimal("1299.90"), "EUR"))],
+    "cs": [("objednavky@obchod.cz", "Potvrzení objednávky", "Děkujeme za objednávku.\nČíslo objednávky: 212345678\n"
+            "Celkem k úhradě: 1 299,00 Kč\n", "212345678", Money(Decimal("1299.00"), "CZK"))],
 }
 # per language: (carrier sender, subject, body, the labelled number, the event)
 TRACKING: dict[str, list[tuple[str, str, str, str, EventKind]]] = {
@@ -82,6 +96,8 @@ TRACKING: dict[str, list[tuple[str, str, str, str, EventKind]]] = {
             "Sendingsnummer: 70438101234567890\nHentekode: 4711\n", "70438101234567890", K.PICKUP_READY)],
     "fi": [("noreply@posti.fi", "Pakettisi on noudettavissa", "Lähetyksesi on noudettavissa.\nLähetystunnus: JJFI64000712345678\n"
             "Noutokoodi: 123456\n", "JJFI64000712345678", K.PICKUP_READY)],
+    "cs": [("info@ppl.cz", "Zásilka byla doručena", "Dobrý den,\nzásilka byla doručena.\nČíslo zásilky: 40123456789\n",
+            "40123456789", K.DELIVERED)],
 }
 # per language: bodies that name a refund or a delivery without it having happened
 NOT_DONE: dict[str, list[tuple[str, EventKind]]] = {
@@ -95,6 +111,9 @@ NOT_DONE: dict[str, list[tuple[str, EventKind]]] = {
            ("Pakken er ikke levert.", K.DELIVERED)],
     "fi": [("Hyvitys maksetaan, kun olemme vastaanottaneet palautuksesi.", K.REFUND_ISSUED),
            ("Onko palautus vastaanotettu?", K.RETURN_RECEIVED)],
+    "cs": [("Refundace bude provedena do 14 dnů.", K.REFUND_ISSUED),
+           ("Vrácení peněz proběhne, jakmile obdržíme zboží.", K.REFUND_ISSUED),
+           ("Zásilka nemohla být doručena.", K.DELIVERED)],
 }
 
 
