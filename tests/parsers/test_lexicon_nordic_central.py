@@ -72,6 +72,18 @@ STATUS: dict[str, list[tuple[str, EventKind]]] = {
         ("Děkujeme za objednávku", K.ORDER_PLACED),
         ("Objednávka byla zrušena", K.CANCELLED),
     ],
+    "ro": [
+        ("Comanda ta a fost expediată", K.SHIPPED),
+        ("Comanda ta a fost expediata", K.SHIPPED),
+        ("Coletul tău a fost livrat", K.DELIVERED),
+        ("Coletul este în livrare", K.OUT_FOR_DELIVERY),
+        ("Coletul tău te așteaptă în easybox", K.PICKUP_READY),
+        ("Coletul tau te asteapta in easybox", K.PICKUP_READY),
+        ("Am primit returul tău", K.RETURN_RECEIVED),
+        ("Rambursarea a fost efectuată", K.REFUND_ISSUED),
+        ("Mulțumim pentru comanda ta", K.ORDER_PLACED),
+        ("Comanda ta a fost anulată", K.CANCELLED),
+    ],
 }
 # per language: (sender, subject, body, order number, total)
 ORDERS: dict[str, list[tuple[str, str, str, str, Money]]] = {
@@ -85,6 +97,8 @@ ORDERS: dict[str, list[tuple[str, str, str, str, Money]]] = {
             "30056789", Money(Decimal("1299.90"), "EUR"))],
     "cs": [("objednavky@obchod.cz", "Potvrzení objednávky", "Děkujeme za objednávku.\nČíslo objednávky: 212345678\n"
             "Celkem k úhradě: 1 299,00 Kč\n", "212345678", Money(Decimal("1299.00"), "CZK"))],
+    "ro": [("comenzi@magazin.ro", "Comanda ta a fost înregistrată", "Mulțumim pentru comanda ta!\nNumăr comandă: 405123456\n"
+            "Total de plată: 1.299,99 lei\n", "405123456", Money(Decimal("1299.99"), "RON"))],
 }
 # per language: (carrier sender, subject, body, the labelled number, the event)
 TRACKING: dict[str, list[tuple[str, str, str, str, EventKind]]] = {
@@ -98,6 +112,8 @@ TRACKING: dict[str, list[tuple[str, str, str, str, EventKind]]] = {
             "Noutokoodi: 123456\n", "JJFI64000712345678", K.PICKUP_READY)],
     "cs": [("info@ppl.cz", "Zásilka byla doručena", "Dobrý den,\nzásilka byla doručena.\nČíslo zásilky: 40123456789\n",
             "40123456789", K.DELIVERED)],
+    "ro": [("notificari@sameday.ro", "Coletul tău este în livrare", "Coletul tău este în livrare astăzi.\nAWB: 1ONB24123456789\n",
+            "1ONB24123456789", K.OUT_FOR_DELIVERY)],
 }
 # per language: bodies that name a refund or a delivery without it having happened
 NOT_DONE: dict[str, list[tuple[str, EventKind]]] = {
@@ -114,6 +130,9 @@ NOT_DONE: dict[str, list[tuple[str, EventKind]]] = {
     "cs": [("Refundace bude provedena do 14 dnů.", K.REFUND_ISSUED),
            ("Vrácení peněz proběhne, jakmile obdržíme zboží.", K.REFUND_ISSUED),
            ("Zásilka nemohla být doručena.", K.DELIVERED)],
+    "ro": [("Rambursarea nu a fost efectuată.", K.REFUND_ISSUED),
+           ("Rambursarea va fi efectuată după ce primim produsul.", K.REFUND_ISSUED),
+           ("Coletul nu a fost livrat.", K.DELIVERED)],
 }
 
 
