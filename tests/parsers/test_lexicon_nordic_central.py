@@ -84,6 +84,16 @@ STATUS: dict[str, list[tuple[str, EventKind]]] = {
         ("Mulțumim pentru comanda ta", K.ORDER_PLACED),
         ("Comanda ta a fost anulată", K.CANCELLED),
     ],
+    "hu": [
+        ("Csomagodat feladtuk", K.SHIPPED),
+        ("A csomagod kézbesítve", K.DELIVERED),
+        ("Ma kézbesítjük a csomagodat", K.OUT_FOR_DELIVERY),
+        ("A csomagod átvehető", K.PICKUP_READY),
+        ("Megkaptuk a visszaküldött terméket", K.RETURN_RECEIVED),
+        ("Visszautaltuk a vételárat", K.REFUND_ISSUED),
+        ("Köszönjük a rendelésed", K.ORDER_PLACED),
+        ("A rendelésed töröltük", K.CANCELLED),
+    ],
 }
 # per language: (sender, subject, body, order number, total)
 ORDERS: dict[str, list[tuple[str, str, str, str, Money]]] = {
@@ -99,6 +109,8 @@ ORDERS: dict[str, list[tuple[str, str, str, str, Money]]] = {
             "Celkem k úhradě: 1 299,00 Kč\n", "212345678", Money(Decimal("1299.00"), "CZK"))],
     "ro": [("comenzi@magazin.ro", "Comanda ta a fost înregistrată", "Mulțumim pentru comanda ta!\nNumăr comandă: 405123456\n"
             "Total de plată: 1.299,99 lei\n", "405123456", Money(Decimal("1299.99"), "RON"))],
+    "hu": [("rendeles@bolt.hu", "Rendelés visszaigazolása", "Köszönjük a rendelésed!\nRendelésszám: 98765432\n"
+            "Fizetendő összeg: 12 990 Ft\n", "98765432", Money(Decimal("12990"), "HUF"))],
 }
 # per language: (carrier sender, subject, body, the labelled number, the event)
 TRACKING: dict[str, list[tuple[str, str, str, str, EventKind]]] = {
@@ -114,6 +126,8 @@ TRACKING: dict[str, list[tuple[str, str, str, str, EventKind]]] = {
             "40123456789", K.DELIVERED)],
     "ro": [("notificari@sameday.ro", "Coletul tău este în livrare", "Coletul tău este în livrare astăzi.\nAWB: 1ONB24123456789\n",
             "1ONB24123456789", K.OUT_FOR_DELIVERY)],
+    "hu": [("ertesites@posta.hu", "A küldeménye átvehető", "Küldeményazonosító: JJH30A12345678\nA küldemény átvehető a postán.\n",
+            "JJH30A12345678", K.PICKUP_READY)],
 }
 # per language: bodies that name a refund or a delivery without it having happened
 NOT_DONE: dict[str, list[tuple[str, EventKind]]] = {
@@ -133,6 +147,8 @@ NOT_DONE: dict[str, list[tuple[str, EventKind]]] = {
     "ro": [("Rambursarea nu a fost efectuată.", K.REFUND_ISSUED),
            ("Rambursarea va fi efectuată după ce primim produsul.", K.REFUND_ISSUED),
            ("Coletul nu a fost livrat.", K.DELIVERED)],
+    "hu": [("A visszatérítés folyamatban van.", K.REFUND_ISSUED),
+           ("A csomag nincs kézbesítve.", K.DELIVERED)],
 }
 
 
