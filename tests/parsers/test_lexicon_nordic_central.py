@@ -94,6 +94,16 @@ STATUS: dict[str, list[tuple[str, EventKind]]] = {
         ("Köszönjük a rendelésed", K.ORDER_PLACED),
         ("A rendelésed töröltük", K.CANCELLED),
     ],
+    "el": [
+        ("Η παραγγελία σας απεστάλη", K.SHIPPED),
+        ("Το δέμα σας παραδόθηκε", K.DELIVERED),
+        ("Η αποστολή σας βρίσκεται σε διανομή", K.OUT_FOR_DELIVERY),
+        ("Το δέμα σας είναι διαθέσιμο για παραλαβή", K.PICKUP_READY),
+        ("Λάβαμε την επιστροφή σας", K.RETURN_RECEIVED),
+        ("Επιστροφή χρημάτων για την παραγγελία σας", K.REFUND_ISSUED),
+        ("Ευχαριστούμε για την παραγγελία σας", K.ORDER_PLACED),
+        ("Η παραγγελία σας ακυρώθηκε", K.CANCELLED),
+    ],
 }
 # per language: (sender, subject, body, order number, total)
 ORDERS: dict[str, list[tuple[str, str, str, str, Money]]] = {
@@ -111,6 +121,8 @@ ORDERS: dict[str, list[tuple[str, str, str, str, Money]]] = {
             "Total de plată: 1.299,99 lei\n", "405123456", Money(Decimal("1299.99"), "RON"))],
     "hu": [("rendeles@bolt.hu", "Rendelés visszaigazolása", "Köszönjük a rendelésed!\nRendelésszám: 98765432\n"
             "Fizetendő összeg: 12 990 Ft\n", "98765432", Money(Decimal("12990"), "HUF"))],
+    "el": [("orders@katastima.gr", "Επιβεβαίωση παραγγελίας", "Ευχαριστούμε για την παραγγελία σας!\n"
+            "Αριθμός παραγγελίας: 5551234\nΣύνολο: 49,90 €\n", "5551234", Money(Decimal("49.90"), "EUR"))],
 }
 # per language: (carrier sender, subject, body, the labelled number, the event)
 TRACKING: dict[str, list[tuple[str, str, str, str, EventKind]]] = {
@@ -128,6 +140,8 @@ TRACKING: dict[str, list[tuple[str, str, str, str, EventKind]]] = {
             "1ONB24123456789", K.OUT_FOR_DELIVERY)],
     "hu": [("ertesites@posta.hu", "A küldeménye átvehető", "Küldeményazonosító: JJH30A12345678\nA küldemény átvehető a postán.\n",
             "JJH30A12345678", K.PICKUP_READY)],
+    "el": [("info@acscourier.net", "Η αποστολή σας βρίσκεται σε διανομή", "Αριθμός αποστολής: 7401234567\n",
+            "7401234567", K.OUT_FOR_DELIVERY)],
 }
 # per language: bodies that name a refund or a delivery without it having happened
 NOT_DONE: dict[str, list[tuple[str, EventKind]]] = {
@@ -149,6 +163,8 @@ NOT_DONE: dict[str, list[tuple[str, EventKind]]] = {
            ("Coletul nu a fost livrat.", K.DELIVERED)],
     "hu": [("A visszatérítés folyamatban van.", K.REFUND_ISSUED),
            ("A csomag nincs kézbesítve.", K.DELIVERED)],
+    "el": [("Η επιστροφή χρημάτων θα γίνει μόλις παραλάβουμε το προϊόν.", K.REFUND_ISSUED),
+           ("Δεν έγινε επιστροφή χρημάτων.", K.REFUND_ISSUED)],
 }
 
 

@@ -56,7 +56,7 @@ __all__ = ["STATUS_ORDER", "GenericParser", "Reading", "fill_gaps", "lexicon_lan
            "named_sender", "read", "sender_info"]
 
 
-LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "zh", "ja", "ko", "sv", "da", "nb", "fi", "cs", "ro", "hu")
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "zh", "ja", "ko", "sv", "da", "nb", "fi", "cs", "ro", "hu", "el")
 
 # Statuses in order of precedence when one text names several ("refund" beats "delivered": a refund
 # mail often recalls the delivery; "delivered" beats "shipped": a delivery mail recalls the shipping).

@@ -520,15 +520,19 @@ def _needles() -> tuple[ahocorasick_rs.AhoCorasick, tuple[tuple[tuple[int, bool]
     return ahocorasick_rs.AhoCorasick(list(keys), implementation=ahocorasick_rs.Implementation.DFA), tuple(keys.values())
 
 
-# Characters that re.IGNORECASE matches to an ASCII letter but str.lower() does not lower to one
-# (dotted/dotless i, long s): with one of them in the text the needle test could miss a name.
-_CASE_ODDITIES = ("\u0130", "\u0131", "\u017f")
+# Characters that re.IGNORECASE matches to a letter but str.lower() does not lower to it (dotted/dotless
+# i, long s; Greek sigma, whose final form ς and σ match each other, the Greek symbol forms ϐ ϑ ϕ ϖ ϰ ϱ ϵ,
+# iota subscript, micro sign): with one of them in the text the needle test could miss a name or a phrase,
+# so the exact regexes are run instead (every Greek text: its phrases are matched exhaustively).
+_CASE_ODDITIES = ("\u0130", "\u0131", "\u017f",
+                  "\u03a3", "\u03c3", "\u03c2", "\u03d0", "\u03d1", "\u03d5", "\u03d6", "\u03f0", "\u03f1",
+                  "\u03f5", "\u0345", "\u1fbe", "\u00b5")
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
 def lowers_in_place(text: str, lowered: str) -> bool:
     """Whether ``lowered`` (``text.lower()``) keeps every position of ``text`` and no character of it
-    matches an ASCII letter case-insensitively without lowering to one: then names and labels can be
+    matches a letter case-insensitively without lowering to it: then names and labels can be
     looked for in the lower-cased text."""
     return len(lowered) == len(text) and not any(odd in text for odd in _CASE_ODDITIES)
 
