@@ -194,3 +194,16 @@ def test_a_carriers_labelled_number(sender: str, subject: str, body: str, number
 @pytest.mark.parametrize(("body", "kind"), _rows(NOT_DONE))
 def test_a_denied_or_pending_status_is_not_read(body: str, kind: EventKind) -> None:
     assert read(mail(SHOP, "Information", body + "\nOrder number: 55501234\n")).kind is not kind
+
+
+@pytest.mark.parametrize(("subject", "body"), [
+    ("VS: Laskusi", "Lähettäjä: Kauppa <info@kauppa.fi>\nLähetetty: maanantai 25. marraskuuta 2026 12.00\nAihe: Laskusi\n"
+                    "Tilausnumero: 30056789\n\nLähetetty iPhonesta"),
+    ("FW: Faktura", "Od: Obchod <info@obchod.cz>\nOdesláno: pondělí 25. listopadu 2026 12:00\nPředmět: Faktura\n"
+                    "Číslo objednávky: 212345678\n\nOdesláno z iPhonu"),
+    ("Fwd: Τιμολόγιο", "Από: Κατάστημα <info@katastima.gr>\nΣτάλθηκε: Δευτέρα, 25 Νοεμβρίου 2026 12:00\n"
+                       "Θέμα: Τιμολόγιο\nΑριθμός παραγγελίας: 5551234\n"),
+])
+def test_the_sent_line_of_a_forward_or_a_phone_signature_is_no_shipping(subject: str, body: str) -> None:
+    """Outlook writes "Sent:" as "Lähetetty:", "Odesláno:", "Στάλθηκε:"; phones sign "Lähetetty iPhonesta"."""
+    assert read(mail(SHOP, subject, body)).kind is None
