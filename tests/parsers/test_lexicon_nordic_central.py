@@ -21,6 +21,7 @@ STATUS: dict[str, list[tuple[str, EventKind]]] = {
         ("Ditt paket har levererats", K.DELIVERED),
         ("Ditt paket levereras idag", K.OUT_FOR_DELIVERY),
         ("Ditt paket kan hämtas hos ditt ombud", K.PICKUP_READY),
+        ("Ditt paket finns att hämta ut hos ditt ombud", K.PICKUP_READY),
         ("Vi har tagit emot din retur", K.RETURN_RECEIVED),
         ("Din återbetalning har genomförts", K.REFUND_ISSUED),
         ("Tack för din beställning", K.ORDER_PLACED),
@@ -67,6 +68,8 @@ STATUS: dict[str, list[tuple[str, EventKind]]] = {
         ("Vaše zásilka byla doručena", K.DELIVERED),
         ("Zásilku dnes doručíme", K.OUT_FOR_DELIVERY),
         ("Zásilka je připravena k vyzvednutí", K.PICKUP_READY),
+        ("Zasilka je pripravena k vyzvednuti", K.PICKUP_READY),  # an SMS without diacritics
+        ("Zasilka byla dorucena", K.DELIVERED),
         ("Přijali jsme vaši vratku", K.RETURN_RECEIVED),
         ("Vrátili jsme vám peníze", K.REFUND_ISSUED),
         ("Děkujeme za objednávku", K.ORDER_PLACED),
@@ -135,7 +138,9 @@ TRACKING: dict[str, list[tuple[str, str, str, str, EventKind]]] = {
     "fi": [("noreply@posti.fi", "Pakettisi on noudettavissa", "Lähetyksesi on noudettavissa.\nLähetystunnus: JJFI64000712345678\n"
             "Noutokoodi: 123456\n", "JJFI64000712345678", K.PICKUP_READY)],
     "cs": [("info@ppl.cz", "Zásilka byla doručena", "Dobrý den,\nzásilka byla doručena.\nČíslo zásilky: 40123456789\n",
-            "40123456789", K.DELIVERED)],
+            "40123456789", K.DELIVERED),
+           ("info@zasilkovna.cz", "Zasilka je pripravena k vyzvednuti", "Zasilka c. Z 1234567890 je pripravena k vyzvednuti.\n"
+            "Cislo zasilky: 1234567890\nHeslo: 4711\n", "1234567890", K.PICKUP_READY)],
     "ro": [("notificari@sameday.ro", "Coletul tău este în livrare", "Coletul tău este în livrare astăzi.\nAWB: 1ONB24123456789\n",
             "1ONB24123456789", K.OUT_FOR_DELIVERY)],
     "hu": [("ertesites@posta.hu", "A küldeménye átvehető", "Küldeményazonosító: JJH30A12345678\nA küldemény átvehető a postán.\n",
