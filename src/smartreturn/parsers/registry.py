@@ -63,6 +63,7 @@ BUILTIN_PARSERS: tuple[str, ...] = (
     # payment apps and banks (refund notices: Chinese apps and banks, card issuers elsewhere)
     "smartreturn.parsers.payment_cn:PaymentRefundParser",
     "smartreturn.parsers.payment_card:CardRefundParser",
+    "smartreturn.parsers.paypal:PayPalParser",
     # generic fallbacks, most precise first
     "smartreturn.parsers.schema_org:SchemaOrgParser",
     "smartreturn.parsers.generic:GenericParser",
