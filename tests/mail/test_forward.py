@@ -139,7 +139,10 @@ def test_nested_forward_unwraps_to_the_innermost_original() -> None:
 @pytest.mark.parametrize(
     ("subject", "expected"),
     [("Fwd: Your order", "Your order"), ("FW: Fwd: WG: x", "x"), ("转发：您的订单", "您的订单"), ("AW[2]: y", "y"),
-     ("Re: WG: z", "z"), ("Forward planning", "Forward planning")],
+     ("Re: WG: z", "z"), ("Forward planning", "Forward planning"), ("VB: Din order har skickats", "Din order har skickats"),
+     ("VL: Tilauksesi on lähetetty", "Tilauksesi on lähetetty"), ("PD: Odp: Zamówienie", "Zamówienie"),
+     ("Doorst: Je pakket", "Je pakket"), ("I: Ordine spedito", "Ordine spedito"), ("Enc: Pedido", "Pedido"),
+     ("Tov: Rendelés", "Rendelés"), ("Invoice: March", "Invoice: March")],
 )
 def test_subject_prefixes(subject: str, expected: str) -> None:
     assert strip_subject_prefix(subject) == expected

@@ -59,7 +59,10 @@ _HEADER_LINE = re.compile(
     + r")\s*+(?(stars)\**+\s*+)[:：]\s*+(?(stars)\**+\s*+)(?P<value>.*)$",
     re.IGNORECASE,
 )
-_SUBJECT_PREFIX = re.compile(r"^\s*+(?:(?:fwd?|fw|wg|tr|rv|转发|轉寄|转寄|aw|re|回复|答复)\s*+(?:\[\d++\])?+\s*+[:：]\s*+)+",
+# forward and reply prefixes of mail clients: en, de (WG, AW), fr (TR), es (RV, RE), it (I, R, RIF), nl (Doorst),
+# sv/da/nb (VB, VS, SV, VL), fi (VL, VS), pl (PD, Odp), hu (Tov), pt (Enc, Res), zh
+_SUBJECT_PREFIX = re.compile(r"^\s*+(?:(?:fwd?|fw|wg|tr|rv|i|r|rif|doorst|vb|vs|sv|vl|pd|odp|tov|enc|res|转发|轉寄|转寄|aw|re|"
+                             r"回复|答复)\s*+(?:\[\d++\])?+\s*+[:：]\s*+)+",
                              re.IGNORECASE)
 _SIGNATURE = re.compile(r"^--\s*$", re.MULTILINE)
 _SENT_FROM = re.compile(

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import date
 from typing import ClassVar
 
+from smartreturn.mail.forward import strip_subject_prefix
 from smartreturn.mail.message import Email
 from smartreturn.model import Direction, Event, EventKind, Item, Money, ReturnKind, ShipmentStatus, TrackingRef
 from smartreturn.parsers.common_intl import (
@@ -148,7 +149,6 @@ _REASON = re.compile(
 _DELIVERED_AT = r"delivered(?: on)?|zugestellt(?: am)?|geliefert(?: am)?|livré le|consegnato il|entregado el"
 _PICKUP_LABELS = r"pick-?up code(?: is)?|collection code(?: is)?|abholcode(?: lautet)?|abholnummer"
 _DHL_PAKET = re.compile(r"\d{12}|\d{20}|JJD\d{10,20}|JVGL\d{10,20}")
-_FWD_PREFIX = re.compile(r"^\s*(?:(?:fwd?|wg|aw|re)\s*+:\s*)+", re.IGNORECASE)
 _SHIPMENT_ID = re.compile(r"[?&;]shipmentId=([A-Za-z0-9]{5,})")
 _CASE_LABELS = r"return id|return number|rma(?: number| #)?|return authori[sz]ation(?: number)?|rücksendenummer|rma-nummer"
 _REFUND_LABELS = (r"refund total|total refund|refund amount|refund of|refund subtotal|estimated refund|"
@@ -185,7 +185,7 @@ class AmazonParser(IntlPlatformParser):
 
 def _classify(email: Email) -> str | None:
     subject = _QUOTED.sub(" ", email.subject or "")
-    subject = re.sub(r"^\s*(?:(?:fwd?|wg|aw|re)\s*+:\s*)+", "", subject, flags=re.IGNORECASE)
+    subject = strip_subject_prefix(subject)
     if _NEGATIVE.search(subject):
         return None
     soft = SOFT_NEGATIVE.search(subject)
@@ -366,7 +366,7 @@ class _Extractor:
             found = find_items(text_part(self.email), self.currency)
             if found:
                 return found
-        titled = re.search(r"[\"„“«‘']([^\"“”»’']{3,})[\"“”»’']", _FWD_PREFIX.sub("", self.email.subject or ""))
+        titled = re.search(r"[\"„“«‘']([^\"“”»’']{3,})[\"“”»’']", strip_subject_prefix(self.email.subject or ""))
         if titled:
             return (Item(name=titled.group(1).strip().rstrip(".…,;: -–").strip()),)
         return ()

@@ -20,6 +20,7 @@ from urllib.parse import SplitResult, parse_qs, urlsplit
 from dateutil import parser as dateparser
 
 from smartreturn.first_chars import guarded, may_match, required_parts
+from smartreturn.mail.forward import strip_subject_prefix
 from smartreturn.mail.html import html_to_text
 from smartreturn.mail.message import Email
 from smartreturn.model import Item, Money
@@ -147,7 +148,6 @@ def _label_pattern(labels: str, value: str, anywhere: bool) -> str:
     return rf"{_CELL_START}(?:{labels}){_AFTER_LABEL}({value})"
 
 
-_FWD_PREFIX = re.compile(r"^\s*(?:(?:fwd?|fw|wg|aw|re|tr)\s*+:\s*)+", re.IGNORECASE)
 SOFT_NEGATIVE = re.compile(
     r"rate your|rate (?:the|this|our)|review|how (?:was|did|would)|feedback|bewerten|bewertung|rezension|"
     r"wie (?:war|hat|gefällt)|évaluez|valuta|valora|tell us",
@@ -170,7 +170,7 @@ def classify(
     cuts the subject ("Delivered, now rate your experience" is still a delivery, "Rate your
     purchase" is nothing). ``fallback`` reads the subject when ``rules`` do not (the lexicons of every
     language: generic.subject_kind). The body is only consulted when the subject says nothing at all."""
-    subject = _FWD_PREFIX.sub("", subject or "")
+    subject = strip_subject_prefix(subject or "")
     if negative.search(subject):
         return None
     soft = SOFT_NEGATIVE.search(subject)

@@ -11,6 +11,7 @@ import re
 from dataclasses import replace
 from typing import ClassVar
 
+from smartreturn.mail.forward import strip_subject_prefix
 from smartreturn.mail.message import Email
 from smartreturn.model import Direction, Event, EventKind, Item, ReturnKind
 from smartreturn.parsers.common_intl import (
@@ -83,7 +84,6 @@ _RULES: tuple[tuple[EventKind, str], ...] = (
                              r"gracias por tu compra|has comprado|bedankt voor je aankoop|dziękujemy za zakup|kupiłeś|kupiłaś"),
 )
 _RULE_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in _RULES)
-_FWD = re.compile(r"^\s*(?:(?:fwd?|fw|wg|aw|re)\s*+:\s*)+", re.IGNORECASE)
 # Opening sentences of transactional mail whose subject says nothing ("Update on your order").
 _BODY_RES = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in (
     (EventKind.REFUND_ISSUED, r"(?:we(?:'ve| have)?|has) (?:issued|sent) (?:you )?(?:a |your )?refund|refund (?:has been|was) issued"),
@@ -129,7 +129,7 @@ class EbayParser(IntlPlatformParser):
     never_locals: ClassVar[frozenset[str]] = _NEVER_LOCALS
 
     def kind_of(self, email: Email) -> EventKind | None:
-        subject = _FWD.sub("", email.subject or "")
+        subject = strip_subject_prefix(email.subject or "")
         prefix, sep, _title = subject.partition(":")
         if sep and not _NEGATIVE.search(prefix):
             # "Order confirmed: <title>": the words before the colon decide, the title cannot

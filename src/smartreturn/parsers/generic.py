@@ -40,6 +40,7 @@ from urllib.parse import parse_qs
 import ahocorasick_rs
 
 from smartreturn.first_chars import guarded, may_match, required_parts
+from smartreturn.mail.forward import strip_subject_prefix
 from smartreturn.mail.message import Email
 from smartreturn.model import PASTED_TEXT_SENDER, Event, EventKind, Money, ShipmentStatus, TrackingRef
 from smartreturn.parsers.assertion import first_asserted
@@ -403,13 +404,11 @@ def subject_kind(subject: str) -> EventKind | None:
     """The event kind ``subject`` names in any language of the lexicons: what a template parser falls back
     on when its own phrases (English and German, mostly) say nothing, as in a marketplace's other
     languages ("Tu pedido ha sido enviado", "Je bestelling is geannuleerd")."""
-    status, from_subject = _status_of(_FWD_SUBJECT.sub("", subject or ""), "")
+    status, from_subject = _status_of(strip_subject_prefix(subject or ""), "")
     if status is None or not from_subject:
         return None
     return next(kind for name, kind, _ in STATUS_ORDER if name == status)
 
-
-_FWD_SUBJECT = re.compile(r"^\s*(?:(?:fwd?|fw|wg|aw|re|tr|rv|i)\s*+:\s*)+", re.IGNORECASE)
 
 
 def _kind_of(email: Email) -> EventKind | None:
