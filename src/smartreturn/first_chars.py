@@ -21,7 +21,7 @@ from re import _parser as sre_parse
 
 import ahocorasick_rs
 
-from smartreturn.tracking.carriers import lowers_in_place
+from smartreturn.tracking.carriers import automaton, lowers_in_place
 
 __all__ = ["first_chars", "guarded", "may_match", "required_parts"]
 
@@ -164,4 +164,4 @@ def may_match(parts: frozenset[str] | None, text: str, lowered: str) -> bool:
 
 @lru_cache(maxsize=64)
 def _automaton(parts: frozenset[str]) -> ahocorasick_rs.AhoCorasick:
-    return ahocorasick_rs.AhoCorasick(sorted(parts), implementation=ahocorasick_rs.Implementation.DFA)
+    return automaton(sorted(parts))

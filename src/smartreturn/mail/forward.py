@@ -16,11 +16,9 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
 from dateutil import parser as dateutil_parser
 
-import ahocorasick_rs
-
 from smartreturn.first_chars import may_match
 from smartreturn.mail.html import html_to_text, parse_html
-from smartreturn.tracking.carriers import lowers_in_place, overlapping_hits
+from smartreturn.tracking.carriers import automaton, lowers_in_place, overlapping_hits
 
 __all__ = ["Forward", "clean_note", "find_forward", "parse_localised_date", "strip_subject_prefix"]
 
@@ -83,7 +81,7 @@ _HTML_HINT = re.compile(
 # what each alternative of _HTML_HINT begins with (lower-cased): a match starts only where one of them does
 _HTML_HINT_STARTS = ("gmail_quote", "type=", "divrplyfwdmsg", "forwarded", "weitergeleitet", "original message",
                      "urspr", "原始邮件", "转发", "from:", "von:", "发件人")
-_HINT_AUTOMATON = ahocorasick_rs.AhoCorasick(_HTML_HINT_STARTS, implementation=ahocorasick_rs.Implementation.DFA)
+_HINT_AUTOMATON = automaton(_HTML_HINT_STARTS)
 _RULE_LINE = re.compile(r"^[ \t]*+[_=*-]{8,}[ \t]*$", re.MULTILINE)
 
 

@@ -50,7 +50,7 @@ from smartreturn.parsers.common_intl import (
     tracking_from_links,
 )
 from smartreturn.parsers.noise import looks_like_noise
-from smartreturn.tracking.carriers import all_carriers, lowers_in_place, normalise_number, overlapping_hits
+from smartreturn.tracking.carriers import all_carriers, automaton, lowers_in_place, normalise_number, overlapping_hits
 from smartreturn.tracking.detect import candidates, detect
 
 __all__ = ["STATUS_ORDER", "GenericParser", "Reading", "fill_gaps", "lexicon_languages",
@@ -145,8 +145,7 @@ def _status_automaton() -> tuple[ahocorasick_rs.AhoCorasick, tuple[frozenset[str
         for phrase in phrases:
             owners.setdefault(phrase, set()).add(status)
     keys = sorted(owners)
-    automaton = ahocorasick_rs.AhoCorasick(keys, implementation=ahocorasick_rs.Implementation.DFA)
-    return automaton, tuple(frozenset(owners[k]) for k in keys)
+    return automaton(keys), tuple(frozenset(owners[k]) for k in keys)
 
 
 def _statuses_in(text: str) -> frozenset[str] | None:

@@ -39,6 +39,7 @@ from smartreturn.tracking.carriers import (
     NumberFormat,
     UnknownCarrier,
     all_carriers,
+    automaton,
     find_names,
     get,
     lowers_in_place,
@@ -631,8 +632,7 @@ def _context_automaton() -> tuple[ahocorasick_rs.AhoCorasick, tuple[tuple[tuple[
     shortest = {p for p in prefixes if not any(p.startswith(o) for o in prefixes if o != p)}  # "track" covers "tracking"
     names = name_keys()
     patterns = sorted(names.keys() | shortest)
-    automaton = ahocorasick_rs.AhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.DFA)
-    return automaton, tuple((names.get(p, ()), p in shortest) for p in patterns)
+    return automaton(patterns), tuple((names.get(p, ()), p in shortest) for p in patterns)
 
 
 def _phone_prefix(text: str, start: int) -> bool:
