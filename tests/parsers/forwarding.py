@@ -134,6 +134,11 @@ def _b64(text: str, charset: str) -> str:
     return base64.encodebytes(text.encode(charset)).decode("ascii")
 
 
+def _alternative(boundary: str, *parts: tuple[str, str]) -> str:
+    """A multipart body: each part's header lines (as the client writes them) and its encoded content."""
+    return "".join(f"--{boundary}\n{headers}\n\n{content}\n" for headers, content in parts) + f"--{boundary}--\n"
+
+
 def _fits(text: str, charset: str) -> bool:
     try:
         text.encode(charset)
@@ -218,10 +223,9 @@ def _gmail_en(original: Original, client: Client, sent: datetime) -> bytes:
             f"From: {client.forwarder_name} <{client.forwarder}>\n"
             "To: returns@example.net\n"
             f'Content-Type: multipart/alternative; boundary="{boundary}"\n\n')
-    body = (f"--{boundary}\nContent-Type: text/plain; charset=\"UTF-8\"\nContent-Transfer-Encoding: quoted-printable\n\n"
-            f"{_qp(text, 'utf-8')}\n"
-            f"--{boundary}\nContent-Type: text/html; charset=\"UTF-8\"\nContent-Transfer-Encoding: quoted-printable\n\n"
-            f"{_qp(html, 'utf-8')}\n--{boundary}--\n")
+    body = _alternative(boundary,
+                        ('Content-Type: text/plain; charset="UTF-8"\nContent-Transfer-Encoding: quoted-printable', _qp(text, "utf-8")),
+                        ('Content-Type: text/html; charset="UTF-8"\nContent-Transfer-Encoding: quoted-printable', _qp(html, "utf-8")))
     return (head + body).encode("ascii")
 
 
@@ -283,10 +287,11 @@ def _outlook_de(original: Original, client: Client, sent: datetime) -> bytes:
     head = _outer(client, sent, _subject("WG:", original.subject),
                   "AM0PR04MB6226F1E2D3C4B5A6@AM0PR04MB6226.eurprd04.prod.outlook.com",
                   f'MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary="{boundary}"\n\n')
-    body = (f'--{boundary}\nContent-Type: text/plain; charset="{text_cs}"\nContent-Transfer-Encoding: quoted-printable\n\n'
-            f"{_qp(text, text_cs)}\n"
-            f'--{boundary}\nContent-Type: text/html; charset="{html_cs}"\nContent-Transfer-Encoding: quoted-printable\n\n'
-            f"{_qp(html, 'cp1252' if html_cs == 'Windows-1252' else html_cs)}\n--{boundary}--\n")
+    body = _alternative(boundary,
+                        (f'Content-Type: text/plain; charset="{text_cs}"\nContent-Transfer-Encoding: quoted-printable',
+                         _qp(text, text_cs)),
+                        (f'Content-Type: text/html; charset="{html_cs}"\nContent-Transfer-Encoding: quoted-printable',
+                         _qp(html, "cp1252" if html_cs == "Windows-1252" else html_cs)))
     return (head + body).encode("ascii")
 
 
@@ -314,10 +319,9 @@ def _apple_en(original: Original, client: Client, sent: datetime) -> bytes:
     head = _outer(client, sent, _subject("Fwd:", original.subject), "6E1F8C2A-9D3B-4F7E-8A5C-1B2D3E4F5A6B@icloud.com",
                   f"Mime-Version: 1.0 (1.0)\nX-Mailer: iPhone Mail (21A360)\n"
                   f"Content-Type: multipart/alternative; boundary={boundary}\nContent-Transfer-Encoding: 7bit\n\n")
-    body = (f"--{boundary}\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
-            f"{_qp(text, 'utf-8')}\n"
-            f"--{boundary}\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
-            f"{_qp(html, 'utf-8')}\n--{boundary}--\n")
+    body = _alternative(boundary,
+                        ("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable", _qp(text, "utf-8")),
+                        ("Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable", _qp(html, "utf-8")))
     return (head + body).encode("ascii")
 
 
@@ -355,10 +359,9 @@ def _qq(original: Original, client: Client, sent: datetime) -> bytes:
     boundary = "----=_NextPart_6547A1B2_0C3D4E5F_1A2B3C4D"
     head = _outer(client, sent, Header(f"转发：{original.subject}", "gb18030").encode(), "tencent_5F0E8C2B7A1D3E4F@qq.com",
                   f'X-Mailer: QQMail 2.x\nMime-Version: 1.0\nContent-Type: multipart/alternative; boundary="{boundary}"\n\n')
-    body = (f'--{boundary}\nContent-Type: text/plain; charset="gb18030"\nContent-Transfer-Encoding: base64\n\n'
-            f"{_b64(text, 'gb18030')}\n"
-            f'--{boundary}\nContent-Type: text/html; charset="gb18030"\nContent-Transfer-Encoding: base64\n\n'
-            f"{_b64(html, 'gb18030')}\n--{boundary}--\n")
+    body = _alternative(boundary,
+                        ('Content-Type: text/plain; charset="gb18030"\nContent-Transfer-Encoding: base64', _b64(text, "gb18030")),
+                        ('Content-Type: text/html; charset="gb18030"\nContent-Transfer-Encoding: base64', _b64(html, "gb18030")))
     return (head + body).encode("ascii")
 
 
