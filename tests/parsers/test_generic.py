@@ -117,6 +117,20 @@ def test_an_order_confirmation_gives_its_number_and_total(sender, subject, body,
     assert (reading.kind, reading.order_number, str(reading.amount.amount)) == (EventKind.ORDER_PLACED, order, total)
 
 
+@pytest.mark.parametrize(("sender", "subject", "body", "kind", "order", "total"), [
+    ("Coupang <noreply@coupang.com>", "[쿠팡] 주문하신 상품이 배송 완료되었습니다", "주문번호: 12345678901234",
+     EventKind.DELIVERED, "12345678901234", None),  # Korean joins the ending to the word: "완료되었습니다"
+    ("Coupang <noreply@coupang.com>", "[쿠팡] 주문이 완료되었습니다", "주문번호: 12345678901234\n결제금액: 29,900원",
+     EventKind.ORDER_PLACED, "12345678901234", Money(Decimal("29900"), "KRW")),
+    ("Rakuten <order@rakuten.co.jp>", "【楽天市場】注文内容ご確認（自動配信メール）",
+     "[受注番号] 123456-20261201-0123456789\n合計金額 3,980円", EventKind.ORDER_PLACED, "123456-20261201-0123456789",
+     Money(Decimal("3980"), "JPY")),  # a label in brackets; yen and won written after the amount
+], ids=["ko-delivered", "ko-order-won", "ja-order-yen-bracketed-label"])
+def test_korean_and_japanese_shop_mail(sender, subject, body, kind, order, total) -> None:
+    parser, [event] = run(mail(sender, subject, body + "\n"))
+    assert (parser, event.kind, event.order_number, event.total) == ("generic", kind, order, total)
+
+
 def test_a_word_inside_another_word_is_no_status() -> None:
     # "livré" must not fire inside "délivré", nor "delivered" inside "undelivered"-like compounds
     assert read(mail("noreply@shop.example", "Document délivrance", "Order number: 55501234\n")).kind is None

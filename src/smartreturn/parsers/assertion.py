@@ -29,7 +29,7 @@ from importlib import resources
 
 from smartreturn.parsers.literal import alternation
 
-__all__ = ["Guards", "asserted", "first_asserted", "guards", "is_asserted"]
+__all__ = ["UNSPACED", "Guards", "asserted", "first_asserted", "guards", "is_asserted"]
 
 WINDOW = 200  # characters of context either side of a phrase: a sentence, not a page
 
@@ -50,11 +50,11 @@ class Guards:
 
 # scripts written without spaces between words (Han, kana, Hangul): their words are matched anywhere
 # ("尚未退款", "되지 않았습니다"); Latin, Cyrillic … words on word boundaries ("no" is not in "notice")
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def _phrases(phrases: Iterable[str]) -> str:
-    return alternation(phrases, _UNSPACED)
+    return alternation(phrases, UNSPACED)
 
 
 @lru_cache(maxsize=1)

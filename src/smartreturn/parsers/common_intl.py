@@ -203,8 +203,10 @@ _SYMBOLS: tuple[tuple[str, str], ...] = (
     ("kr.", "SEK"), ("kr", "SEK"), ("DKK", "DKK"), ("NOK", "NOK"), ("₩", "KRW"), ("KRW", "KRW"),
     ("CZK", "CZK"), ("RON", "RON"), ("HUF", "HUF"), ("$", "USD"),
 )
-# written after the amount only ("1 299 Kč", "199,99 lei", "12 990 Ft"): before a number they are words
-_POST_ONLY: tuple[tuple[str, str], ...] = (("Kč", "CZK"), ("lei", "RON"), ("Lei", "RON"), ("Ft", "HUF"))
+# written after the amount only ("1 299 Kč", "199,99 lei", "12 990 Ft", "3,980円", "29,900원"): before a number
+# they are words
+_POST_ONLY: tuple[tuple[str, str], ...] = (("Kč", "CZK"), ("lei", "RON"), ("Lei", "RON"), ("Ft", "HUF"), ("円", "JPY"),
+                                           ("원", "KRW"))
 # "kr" is the krona and the krone: the mail's own currency where the caller knows it (a .dk or .no sender)
 _KRONE = frozenset(("SEK", "DKK", "NOK"))
 _SYM_RE = "|".join(re.escape(s) for s, _ in sorted(_SYMBOLS, key=lambda p: -len(p[0])))
@@ -213,7 +215,7 @@ _SYM_MAP = dict(_SYMBOLS) | dict(_POST_ONLY)
 _NUM = r"\d{1,3}(?:[.,\u00a0 ’']\d{3}){1,5}(?:[.,]\d{1,2})?|\d{1,15}(?:[.,]\d{1,2})?"
 _MONEY = re.compile(
     rf"(?P<pre>{_SYM_RE})\s?(?P<num1>-?(?:{_NUM}))(?:\s?(?P<code1>[A-Z]{{3}})\b)?"
-    rf"|(?P<num2>-?(?:{_NUM}))\s?(?P<post>€|EUR|USD|GBP|CAD|AUD|CHF|SEK|PLN|DKK|NOK|CZK|RON|HUF|zł|kr|Kč|lei|Lei|Ft)(?![A-Za-z])"
+    rf"|(?P<num2>-?(?:{_NUM}))\s?(?P<post>€|EUR|USD|GBP|CAD|AUD|CHF|SEK|PLN|DKK|NOK|CZK|RON|HUF|zł|kr|Kč|lei|Lei|Ft|円|원)(?![A-Za-z])"
 )
 _ISO = frozenset("USD EUR GBP CAD AUD NZD HKD SGD BRL MXN CHF JPY CNY INR PLN SEK DKK NOK KRW CZK RON HUF".split())
 

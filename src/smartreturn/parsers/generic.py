@@ -43,7 +43,7 @@ from smartreturn.first_chars import guarded, may_match, required_parts
 from smartreturn.mail.forward import strip_subject_prefix
 from smartreturn.mail.message import Email
 from smartreturn.model import PASTED_TEXT_SENDER, Event, EventKind, Money, ShipmentStatus, TrackingRef
-from smartreturn.parsers.assertion import first_asserted
+from smartreturn.parsers.assertion import UNSPACED, first_asserted
 from smartreturn.parsers.literal import alternation
 from smartreturn.parsers.common_intl import (
     SOFT_NEGATIVE, body_text, carrier_code, find_money, find_tracking, sender_address, split_link,
@@ -105,11 +105,9 @@ class Lexicon:
 
 
 def _phrases_regex(phrases: list[str]) -> str:
-    """Literal phrases, longest first; Latin words on word boundaries, CJK phrases anywhere."""
-    return alternation(phrases, _CJK)
-
-
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+    """Literal phrases, longest first; Latin words on word boundaries, Han, kana and Hangul phrases anywhere
+    (Korean joins its endings to the word: "배송 완료되었습니다")."""
+    return alternation(phrases, UNSPACED)
 
 
 @lru_cache(maxsize=1)
@@ -263,7 +261,8 @@ _DATE_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 @lru_cache(maxsize=1)
 def _label_res() -> dict[str, re.Pattern[str]]:
     labels = lexicon().labels
-    head = r"(?<![^\W\d_])(?:{})" + _NUMBER_WORD + r"\s*+(?:is|ist|est|es|è|:|：|#|-)?\s*+[:：]?\s*"
+    # a label may stand in brackets: "[受注番号] 123456-20261201-0123456789", "【订单号】"
+    head = r"(?<![^\W\d_])(?:{})" + _NUMBER_WORD + r"[\]】]?\s*+(?:is|ist|est|es|è|:|：|#|-)?\s*+[:：]?\s*"
     return {
         "order": guarded(head.format(labels["order"]) + _ORDER_VALUE, re.IGNORECASE),
         "pickup_code": guarded(head.format(labels["pickup_code"]) + _PICKUP_VALUE, re.IGNORECASE),
