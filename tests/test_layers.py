@@ -7,6 +7,8 @@ shortcut through a lazy import fails here too.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,11 @@ FORBIDDEN = {
     "store": ("smartreturn.rules", "smartreturn.apply", "smartreturn.stats", "smartreturn.pipeline"),
     "rules": ("smartreturn.store", "smartreturn.apply", "sqlalchemy", "smartreturn.notify", "smartreturn.pipeline"),
 }
+
+
+def _python(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter (the modules it imports are that process's alone)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def _imports(path: Path) -> set[str]:
@@ -50,42 +57,30 @@ def test_the_parse_worker_imports_no_database_code() -> None:
     """The parse worker imports smartreturn.parse_mail (guard._PRELOAD): with SQLAlchemy and the store it
     would be ~25 MB larger, with pydantic (the Settings models; it gets ReadOptions) ~10 MB; the daemon's
     memory is the sum of its processes."""
-    import subprocess
-    import sys
-
     code = ("import sys, smartreturn.parse_mail, smartreturn.parse_warmup; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic', 'pydantic', 'typer') "
             "or m.startswith(('smartreturn.store', 'smartreturn.pipeline', 'smartreturn.apply', 'smartreturn.config'))))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    assert _python(code) == "[]"
 
 
 def test_the_daemons_main_process_imports_no_mail_reading_code() -> None:
     """The daemon's main process stores what the parse worker read: the MIME, HTML and parser code
     (~25 MB) belongs to the worker only. Importing the daemon loop must not pull it in."""
-    import subprocess
-    import sys
-
     code = ("import sys, smartreturn.daemon.loop, smartreturn.cli; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('bs4', 'lxml', 'mailparser') "
             "or m.startswith(('smartreturn.parsers', 'smartreturn.parse_mail', 'smartreturn.mail.decode'))))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    assert _python(code) == "[]"
 
 
 def test_the_daemon_program_holds_no_cli_and_no_sender_libraries() -> None:
     """`smartreturn run` execs smartreturn.daemon.main: the months-long process holds no typer, click or
     rich (~12 MB); Apprise runs in its own program per delivery (~4 MB); Jinja is imported when a template is
     first rendered. (Each figure: ru_maxrss of an import, bench/RESULTS.md.)"""
-    import subprocess
-    import sys
-
     code = ("import sys, smartreturn.daemon.main, smartreturn.daemon.loop; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'click', 'rich', 'apprise', 'jinja2'}))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    assert _python(code) == "[]"
     code = "import sys, smartreturn.daemon.main; print(sorted(m for m in sys.modules if m.startswith('smartreturn.cli')))"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    assert _python(code) == "[]"
 
 
 def test_the_daemons_main_process_never_imports_the_holidays_package() -> None:
@@ -93,9 +88,6 @@ def test_the_daemons_main_process_never_imports_the_holidays_package() -> None:
     kept for the daemon's whole life: the public holidays come from a short-lived child process
     (rules/holiday_tables.py). Computing a German order's deadline (Neujahr rolls it over) must not
     import it here."""
-    import subprocess
-    import sys
-
     code = ("import sys, smartreturn.daemon.main, smartreturn.daemon.loop, smartreturn.cli\n"
             "from datetime import datetime, timezone\n"
             "from smartreturn.rules.policies import Subject, load_rules\n"
@@ -106,5 +98,4 @@ def test_the_daemons_main_process_never_imports_the_holidays_package() -> None:
             "result = return_window(facts, load_rules(), delivered, timezone.utc)\n"
             "print(result.due_on, WorkingDays('DE').roll_forward(result.due_on.replace(day=1)),"
             " sorted(m for m in sys.modules if m.split('.')[0] == 'holidays'))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "2027-01-04 2027-01-04 []"
+    assert _python(code) == "2027-01-04 2027-01-04 []"

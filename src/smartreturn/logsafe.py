@@ -12,6 +12,7 @@ they also appear in library lines such as urllib3's ``"POST /hook/TOKEN HTTP/1.1
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
@@ -65,6 +66,13 @@ class SecretFilter(logging.Filter):
 
 
 _FILTER = SecretFilter()
+
+
+def log_to_stderr(level: int) -> None:
+    """The one logging set-up of the command, the daemon and their helper programs: lines on stderr,
+    every configured secret masked."""
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    install()
 
 
 def install(root: logging.Logger | None = None) -> SecretFilter:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import sys
 from datetime import datetime, timezone
 
 import typer
@@ -57,8 +56,7 @@ def _root(
     if now:
         ctx.with_resource(clock.pinned(parse_now(now)))  # back to the clock it was when the command ends
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
-    logsafe.install()  # every configured secret is masked in every logger's lines (settings_of adds them)
+    logsafe.log_to_stderr(level)  # every configured secret is masked in every logger's lines (settings_of adds them)
 
 
 def parse_now(value: str) -> datetime:

@@ -59,10 +59,8 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
     # a service says what it does: info by default, -v for debug
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    logsafe.log_to_stderr(logging.DEBUG if args.verbose else logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # "running upgrade ..." on every start is noise
-    logsafe.install()
     try:
         if args.now:
             moment = datetime.fromisoformat(args.now)

@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from smartreturn.child import python_env
+from smartreturn.child import run_json
 from smartreturn.errors import NotifyError
 from smartreturn.logsafe import url_secrets
 
@@ -67,25 +65,15 @@ class AppriseNotifier:
         request = json.dumps({"urls": list(urls), "title": message.title, "text": message.text, "html": message.html,
                               "attachments": [str(p) for p in message.attachments], "parent": os.getpid(),
                               "log_level": logging.getLogger().getEffectiveLevel()})
-        try:
-            done = subprocess.run([sys.executable, "-m", SENDER], input=request.encode(), capture_output=True,
-                                  timeout=self.timeout, env=python_env(), check=False)
-        except subprocess.TimeoutExpired:
-            raise NotifyError(f"Apprise did not finish within {self.timeout:.0f} s") from None
-        except OSError as exc:
-            raise NotifyError(f"could not start the Apprise sender: {exc}") from exc
-        stderr = done.stderr.decode("utf-8", "replace")
+        answer, stderr = run_json(["-m", SENDER], what="Apprise sender", error=NotifyError, timeout=self.timeout,
+                                  stdin=request.encode(), detail=lambda text: scrub(text, list(urls)))
         for line in stderr.splitlines():
             log.debug("apprise: %s", line)  # the root handlers' secret filter masks the URLs' tokens
-        try:
-            errors = json.loads(done.stdout)["errors"] if done.returncode == 0 else None
-        except (ValueError, KeyError, TypeError):
-            errors = None
-        if errors is None:
-            raise NotifyError(f"the Apprise sender failed (exit {done.returncode}): "
-                              f"{scrub(stderr, list(urls)) or 'no detail'}")
+        errors = answer.get("errors")
+        if not isinstance(errors, list):
+            raise NotifyError("the Apprise sender gave an answer without its list of errors")
         if errors:
-            raise NotifyError("; ".join(errors))
+            raise NotifyError("; ".join(str(e) for e in errors))
 
 
 def scrub(text: str, urls: list[str]) -> str:

@@ -10,13 +10,13 @@ which the daemon logs through its secret-masking filter.
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 import apprise
 
+from smartreturn import logsafe
 from smartreturn.child import die_with_parent
 from smartreturn.notify.apprise import EMAIL_SCHEMES, scrub
 
@@ -51,7 +51,7 @@ def _notify(urls: list[str], title: str, body: str, fmt: str, attachments: list[
 def main() -> None:
     request: dict[str, Any] = json.loads(sys.stdin.buffer.read())
     die_with_parent(request["parent"])  # a daemon killed mid-send takes its sender with it
-    logging.basicConfig(level=request["log_level"], format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logsafe.log_to_stderr(request["log_level"])  # the daemon masks these lines again when it logs them
     errors = deliver(request["urls"], request["title"], request["text"], request["html"], request["attachments"])
     json.dump({"errors": errors}, sys.stdout)
 

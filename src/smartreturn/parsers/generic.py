@@ -40,7 +40,6 @@ from urllib.parse import parse_qs
 import ahocorasick_rs
 
 from smartreturn.first_chars import guarded, may_match, required_parts
-from smartreturn.mail.forward import strip_subject_prefix
 from smartreturn.mail.message import Email
 from smartreturn.model import PASTED_TEXT_SENDER, Event, EventKind, Money, ShipmentStatus, TrackingRef
 from smartreturn.parsers.assertion import UNSPACED, first_asserted
@@ -401,8 +400,9 @@ def _status_of(subject: str, head: str) -> tuple[str | None, bool]:
 def subject_kind(subject: str) -> EventKind | None:
     """The event kind ``subject`` names in any language of the lexicons: what a template parser falls back
     on when its own phrases (English and German, mostly) say nothing, as in a marketplace's other
-    languages ("Tu pedido ha sido enviado", "Je bestelling is geannuleerd")."""
-    status, from_subject = _status_of(strip_subject_prefix(subject or ""), "")
+    languages ("Tu pedido ha sido enviado", "Je bestelling is geannuleerd"). The callers have already cut
+    the forward prefixes (common_intl.classify, amazon)."""
+    status, from_subject = _status_of(subject or "", "")
     if status is None or not from_subject:
         return None
     return next(kind for name, kind, _ in STATUS_ORDER if name == status)

@@ -20,15 +20,12 @@ country not asked yet waits for the one child that is asked for it (~0.15 s).
 
 from __future__ import annotations
 
-import json
 import logging
-import subprocess
-import sys
 import threading
 import time
 from datetime import date
 
-from smartreturn.child import python_env
+from smartreturn.child import run_json
 from smartreturn.errors import CalendarError
 
 log = logging.getLogger(__name__)
@@ -112,25 +109,5 @@ def _ask(code: str | None = None, year: int = 0) -> None:
 
 def _run(args: list[str]) -> dict[str, object]:
     """The child's JSON answer; CalendarError naming why when there is none."""
-    command = [sys.executable, "-c", _PROGRAM, *args]
     what = f"holidays child process ({' '.join(args) or 'supported codes'})"
-    started = time.monotonic()
-    try:
-        done = subprocess.run(command, env=python_env(), stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT,
-                              check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise CalendarError(f"the {what} gave no answer within {TIMEOUT:.0f} s") from exc
-    except OSError as exc:
-        raise CalendarError(f"the {what} could not be started: {exc}") from exc
-    if done.returncode != 0:
-        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise CalendarError(f"the {what} failed with exit status {done.returncode}: "
-                            f"{detail[-1] if detail else 'no error output'}")
-    try:
-        answer = json.loads(done.stdout)
-    except ValueError as exc:
-        raise CalendarError(f"the {what} gave an answer that is not JSON: {exc}") from exc
-    if not isinstance(answer, dict):
-        raise CalendarError(f"the {what} gave an answer that is not a JSON object")
-    log.debug("%s answered in %.2f s", what, time.monotonic() - started)
-    return answer
+    return run_json(["-c", _PROGRAM, *args], what=what, error=CalendarError, timeout=TIMEOUT)[0]
